@@ -1,0 +1,20 @@
+package io.multifd.api;
+
+/**
+ * Which packet data a CRC32C covers, besides the header CRC that every packet has.
+ *
+ * <p>A checksum may only cover <em>stable</em> bytes: bytes that cannot change between the moment
+ * the CRC is computed and the moment they are written. A codec's output is stable (it sits in the
+ * codec's own buffer). Uncompressed RAM pages are live memory that a writer may change while they
+ * are sent, so they are covered only if the sender first copies them into a staging buffer,
+ * which costs one memory copy per packet. Accidental corruption of raw data is otherwise left to
+ * the transport (TCP's checksum, or TLS).
+ */
+public enum DataChecksum {
+    /** Only headers are checked. */
+    OFF,
+    /** The default: a codec's output is checked; raw data is not (it may be live memory). */
+    ENCODED,
+    /** Everything: raw data is first copied into a per-channel staging buffer, then checked. */
+    ALL
+}

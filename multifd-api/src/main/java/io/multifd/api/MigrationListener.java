@@ -1,0 +1,82 @@
+package io.multifd.api;
+
+/**
+ * Follows a migration as it runs, for a progress bar or a log. Every method has an empty default,
+ * so a listener overrides only what it needs.
+ *
+ * <p>Methods are called from library threads (a channel thread, the thread that called
+ * {@code sync()}, a round driver), sometimes several at once, so implementations must be
+ * thread-safe, quick, and must not block or call back into the sender or receiver. An exception
+ * thrown by a listener is logged and otherwise ignored. For counters, poll {@code stats()} instead
+ * of counting events.
+ */
+public interface MigrationListener {
+
+    /** A listener that does nothing. */
+    MigrationListener NONE = new MigrationListener() {
+    };
+
+    /**
+     * All channels are connected and the manifest was accepted (sender), or all channels were
+     * accepted (receiver).
+     *
+     * @param sessionId   the session
+     * @param channels    the channel count
+     * @param compression the codec name
+     */
+    default void onConnected(SessionId sessionId, int channels, String compression) {
+    }
+
+    /**
+     * A round of an iterative transfer starts.
+     *
+     * @param round        1-based
+     * @param plannedItems items the round will send (RAM: dirty pages at the start of the round)
+     * @param plannedBytes their size in bytes
+     */
+    default void onRoundStarted(int round, long plannedItems, long plannedBytes) {
+    }
+
+    /**
+     * Progress inside a round: called from time to time, not per packet.
+     *
+     * @param round     1-based
+     * @param doneItems items queued so far in this round
+     * @param doneBytes their size in bytes
+     */
+    default void onRoundProgress(int round, long doneItems, long doneBytes) {
+    }
+
+    /**
+     * A round finished (its sync included).
+     *
+     * @param stats what it moved
+     */
+    default void onRoundFinished(RoundStats stats) {
+    }
+
+    /**
+     * A sync barrier passed: on the sender, every channel wrote SYNC(epoch); on the receiver,
+     * every channel reached it.
+     *
+     * @param epoch the epoch that ended
+     */
+    default void onSync(long epoch) {
+    }
+
+    /**
+     * The migration completed: the receiver applied everything and both sides agreed.
+     *
+     * @param stats final counters
+     */
+    default void onCompleted(MigrationStats stats) {
+    }
+
+    /**
+     * The migration failed; called once, with the first cause.
+     *
+     * @param cause the first error
+     */
+    default void onFailed(Throwable cause) {
+    }
+}

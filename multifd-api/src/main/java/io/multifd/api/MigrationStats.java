@@ -1,0 +1,53 @@
+package io.multifd.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A snapshot of one side's counters: totals, per channel and per payload type. Immutable.
+ * Taken at any time with {@code stats()} (the values of a running migration move on), and
+ * returned in final form when the migration completes.
+ *
+ * @param sessionId   the session, or {@code null} before the first hello
+ * @param channels    the channel count
+ * @param compression the send-prepare hook's name
+ * @param elapsed     time since the sender connected, or the receiver accepted its first channel
+ * @param packets     data packets over all channels
+ * @param rawBytes    payload data bytes before encoding, over all channels
+ * @param wireBytes   every byte on the wire over all channels, handshake and headers included
+ * @param syncs       completed sync barriers (sender: {@code sync()} calls; receiver: epochs passed)
+ * @param perChannel  per-channel counters, ordered by channel id
+ * @param perPayload  per-payload counters, ordered by wire id
+ */
+public record MigrationStats(SessionId sessionId, int channels, String compression, Duration elapsed,
+                             long packets, long rawBytes, long wireBytes, long syncs,
+                             List<ChannelStats> perChannel, List<PayloadStats> perPayload) {
+
+    /** Makes the lists unmodifiable copies. */
+    public MigrationStats {
+        perChannel = List.copyOf(perChannel);
+        perPayload = List.copyOf(perPayload);
+    }
+
+    /**
+     * Returns the counters of one payload type.
+     *
+     * @param name the payload's name, such as {@code ram}
+     * @return its counters, or empty if that payload carried nothing and was not declared
+     */
+    public Optional<PayloadStats> payload(String name) {
+        return perPayload.stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    /** Wire bytes per second over the elapsed time; 0 if no time elapsed. */
+    public double wireBytesPerSecond() {
+        double s = elapsed.toNanos() / 1e9;
+        return s <= 0 ? 0 : wireBytes / s;
+    }
+
+    /** Raw data bytes per wire byte (the compression ratio, headers included); 0 if nothing was sent. */
+    public double ratio() {
+        return wireBytes == 0 ? 0 : (double) rawBytes / wireBytes;
+    }
+}

@@ -1,0 +1,20 @@
+package io.multifd.api;
+
+/**
+ * Counters of one payload type on one side of a migration, as a snapshot. Immutable.
+ *
+ * <p>What an <em>item</em> is belongs to the payload: RAM counts pages in {@code items} and zero
+ * pages (pages that travelled as an offset only) in {@code elidedItems}; device state counts
+ * buffers.
+ *
+ * @param typeId      the payload's wire id
+ * @param name        the payload's name
+ * @param packets     packets of this type
+ * @param rawBytes    data bytes before encoding
+ * @param wireBytes   bytes on the wire for these packets: headers and encoded data
+ * @param items       items whose data travelled (RAM: normal pages)
+ * @param elidedItems items that travelled as metadata only (RAM: zero pages)
+ */
+public record PayloadStats(int typeId, String name, long packets, long rawBytes, long wireBytes,
+                           long items, long elidedItems) {
+}

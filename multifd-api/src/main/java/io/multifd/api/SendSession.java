@@ -1,0 +1,106 @@
+package io.multifd.api;
+
+import io.multifd.api.spi.PayloadPlugin;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * The sending side of a migration as its clients see it: the RAM saver, device-state savers and
+ * users' own payload clients program against this interface (they depend on {@code multifd-api}
+ * only); {@code io.multifd.core.MultiFdSender} implements it.
+ *
+ * <h2>Life cycle</h2>
+ * <ol>
+ *   <li><b>New</b>: clients {@linkplain #declare(PayloadPlugin, ByteBuffer) declare} their setup
+ *       records for the session manifest.</li>
+ *   <li><b>Connected</b> (after the owner calls {@code connect()}): clients fill slots and
+ *       {@linkplain #send(SendData) send} them; {@link #sync()} separates rounds.</li>
+ *   <li><b>Finished</b> or <b>failed</b>: every call throws {@link IllegalStateException} (finished)
+ *       or {@link MigrationFailedException} carrying the first cause (failed).</li>
+ * </ol>
+ *
+ * <h2>Threads</h2>
+ * Thread-safe: several clients, each on its own thread with its own slot, call {@link #send} at
+ * the same time; {@link #sync()} may be called by any client. A slot must never be used by two
+ * threads.
+ */
+public interface SendSession {
+
+    /** The configuration this session runs with. */
+    MultiFdConfig config();
+
+    /** The session id (random per migration unless the configuration fixes one). */
+    SessionId sessionId();
+
+    /**
+     * Returns the registered instance of a payload plug-in class: the one clients must fill slots
+     * with.
+     *
+     * @param type the plug-in class
+     * @param <P>  its type
+     * @return the instance registered with this session, or empty if none is
+     */
+    <P extends PayloadPlugin<?>> Optional<P> payload(Class<P> type);
+
+    /**
+     * Declares a payload type's setup record for the session manifest. Called before the
+     * session connects, once per payload type; the plug-in must be the registered instance.
+     *
+     * @param plugin      the payload type
+     * @param setupRecord the record (the bytes between position and limit are copied)
+     * @throws IllegalStateException    if the session already connected, or the type was declared
+     * @throws IllegalArgumentException if the plug-in is not registered or the record is too long
+     */
+    void declare(PayloadPlugin<?> plugin, ByteBuffer setupRecord);
+
+    /**
+     * Makes a new empty slot for a client. Each client keeps one (or more) and swaps it with an
+     * idle channel's slot on every {@link #send}; slots are cheap but long-lived, make them once.
+     *
+     * @return a new slot, owned by the caller
+     */
+    SendData newSlot();
+
+    /**
+     * Hands a filled slot to the next idle channel and returns that channel's empty slot.
+     *
+     * <p>Waits for an idle channel (round-robin from the last one used), swaps, wakes the channel
+     * and returns at once; the channel prepares and writes the packet on its own thread. From
+     * the call on, the filled slot (and everything its body references) belongs to the channel
+     * until the packet is written; the caller owns the returned slot. A slot passed to a
+     * {@code send} that returned before {@link #sync()} was called lands before that sync's
+     * marker.
+     *
+     * @param filled a non-empty slot owned by the caller
+     * @return an empty slot, now owned by the caller
+     * @throws java.io.InterruptedIOException if interrupted while waiting; no swap happened, the
+     *                                        caller still owns {@code filled}, the migration goes on
+     * @throws MigrationFailedException       if the migration failed (cause: the first error)
+     * @throws IOException                    if no channel became idle within the I/O timeout
+     * @throws IllegalArgumentException       if the slot is empty or tagged with an unregistered plug-in
+     * @throws IllegalStateException          if the session is not connected, or already finished
+     */
+    SendData send(SendData filled) throws IOException;
+
+    /**
+     * Ends the current sync epoch: returns once every channel has written everything handed to
+     * it before this call, followed by a SYNC marker. On the receiver, no packet after the marker
+     * is applied before every packet before it, on every channel, was applied. Clients flush
+     * their half-filled slots first (the RAM saver does this at the end of each round).
+     *
+     * @return the epoch that was ended (0 for the first sync)
+     * @throws java.io.InterruptedIOException if interrupted while waiting (the SYNC markers are
+     *                                        still written; the next sync waits for them)
+     * @throws MigrationFailedException       if the migration failed
+     * @throws IllegalStateException          if not connected, or finished
+     */
+    long sync() throws IOException;
+
+    /** The listener given to the session, wrapped so that its exceptions are logged and ignored. */
+    MigrationListener listener();
+
+    /** A snapshot of the counters; may be called at any time from any thread. */
+    MigrationStats stats();
+}

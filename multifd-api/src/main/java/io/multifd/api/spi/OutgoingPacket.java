@@ -1,0 +1,52 @@
+package io.multifd.api.spi;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The packet a {@link PayloadEncoder} describes. Owned by the core, one per channel, reused for
+ * every packet; valid only during {@link PayloadEncoder#prepare(Object, OutgoingPacket)}.
+ */
+public interface OutgoingPacket {
+
+    /** The channel this packet goes out on. */
+    int channelId();
+
+    /**
+     * The buffer for the payload header: cleared before {@code prepare}, position 0, capacity the
+     * configured maximum payload header length. The encoder {@code put}s its header bytes; the
+     * bytes from 0 to the position are sent. Owned by the core.
+     *
+     * @return the header buffer
+     */
+    ByteBuffer header();
+
+    /**
+     * Adds data to the packet: the bytes between {@code data}'s position and limit are sent after
+     * the header, in the order added, without being copied (a gathering write, or the codec
+     * reads them).
+     *
+     * <p>The buffer stays owned by the encoder; the core keeps a reference until the packet is
+     * written, reads only the stated range, and does not change its position or limit. It must
+     * not be changed by the encoder until the next {@code prepare} call on this channel. The
+     * memory behind it may be live (a page a writer still changes); that is allowed, the
+     * receiver gets some version of those bytes.
+     *
+     * @param data a buffer whose remaining bytes are data
+     * @throws IllegalArgumentException if the total would exceed {@link #maxDataLength()}
+     */
+    void addData(ByteBuffer data);
+
+    /** Bytes of data added so far. */
+    int dataLength();
+
+    /** The largest total data length of one packet (the configured maximum packet data length). */
+    int maxDataLength();
+
+    /**
+     * Counts what this packet carries, for the statistics of this payload type.
+     *
+     * @param items       items whose data travels (RAM: normal pages)
+     * @param elidedItems items sent as metadata only (RAM: zero pages)
+     */
+    void countItems(long items, long elidedItems);
+}

@@ -1,0 +1,39 @@
+package io.multifd.api.spi;
+
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.SessionId;
+
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * What the receiver tells a payload plug-in about the session. Thread-safe.
+ */
+public interface ReceiveContext {
+
+    /** The session id fixed by the first accepted hello. */
+    SessionId sessionId();
+
+    /** The number of channels the sender announced. */
+    int channelCount();
+
+    /** The receiver's configuration (caps and timeouts). */
+    MultiFdConfig config();
+
+    /**
+     * A factory for a plug-in's own threads (such as one loader thread per device). Their names
+     * start with {@code multifd-}; the plug-in must end them on {@link PayloadReceiver#abort} and
+     * before {@link PayloadReceiver#close()} returns.
+     *
+     * @param purpose a short word naming what the threads do, e.g. {@code "load"}
+     * @return a thread factory
+     */
+    ThreadFactory threadFactory(String purpose);
+
+    /**
+     * Fails the migration from a plug-in's own thread (for instance a loader that threw). The
+     * first failure wins; later ones are ignored. Every channel is closed and the sender is told.
+     *
+     * @param cause what went wrong
+     */
+    void fail(Throwable cause);
+}

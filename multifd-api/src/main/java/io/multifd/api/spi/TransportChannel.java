@@ -1,0 +1,29 @@
+package io.multifd.api.spi;
+
+import java.io.IOException;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ScatteringByteChannel;
+
+/**
+ * One connected, bidirectional, blocking byte channel: what a multifd channel runs on.
+ *
+ * <p>Reads and writes block until at least one byte moved (reads return -1 at end of stream).
+ * One thread may read while another writes; at most one read and one write are in progress at
+ * a time. {@link #close()} may be called from any thread at any time and must make a blocked
+ * read or write return promptly with an exception: the core's watchdog relies on that to bound
+ * every blocking call.
+ */
+public interface TransportChannel extends ByteChannel, ScatteringByteChannel, GatheringByteChannel {
+
+    /** A short description for messages, such as {@code tcp 127.0.0.1:41234 -> 127.0.0.1:5000}. */
+    String description();
+
+    /**
+     * Ends the outbound direction (the peer reads end of stream) while reads continue.
+     *
+     * @throws IOException if it fails
+     */
+    default void shutdownOutput() throws IOException {
+    }
+}

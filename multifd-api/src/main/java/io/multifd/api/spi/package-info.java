@@ -1,0 +1,29 @@
+/**
+ * The service provider interfaces: payload plug-ins, send-prepare hooks (codecs) and transports.
+ *
+ * <h2>Deploying a provider</h2>
+ * A provider is a public class with a public no-argument constructor, declared in both ways, so
+ * that it is found on the class path and on the module path:
+ * <ul>
+ *   <li>in its module's {@code module-info.java}:
+ *       {@code provides io.multifd.api.spi.PayloadPlugin with com.example.DiskBlockPayload;}</li>
+ *   <li>in {@code META-INF/services/io.multifd.api.spi.PayloadPlugin}, one class name per line
+ *       (the {@code @AutoService(PayloadPlugin.class)} annotation writes this file).</li>
+ * </ul>
+ * The registry in {@code io.multifd.core} loads them with {@link java.util.ServiceLoader}, refuses
+ * two providers with the same wire id or name (naming both classes), and also accepts instances
+ * handed to it directly, which is how a product passes a configured plug-in (for example a RAM
+ * payload that knows its destination blocks).
+ *
+ * <h2>Buffer conventions</h2>
+ * One rule for every {@link java.nio.ByteBuffer} in these interfaces: the bytes are those between
+ * {@code position} and {@code limit}. Each method says who owns a buffer before, during and after
+ * the call, and what happens to its position. A buffer handed to the core stays owned by the
+ * plug-in that made it; the core only reads or fills the stated range during the stated time.
+ *
+ * <h2>Threads</h2>
+ * Each interface says which thread calls each method. In short: plug-in and hook providers are
+ * shared and must be thread-safe; encoders, decoders and channel receivers are confined to one
+ * channel thread; session-level receivers are called from several channel threads at once.
+ */
+package io.multifd.api.spi;
