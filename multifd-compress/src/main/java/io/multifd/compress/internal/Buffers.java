@@ -1,0 +1,90 @@
+package io.multifd.compress.internal;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * Copies between the caller's buffer arrays and a codec's own contiguous buffers without
+ * allocating: absolute bulk copies ({@link ByteBuffer#put(int, ByteBuffer, int, int)}), no
+ * duplicates or slices. Stateless.
+ */
+public final class Buffers {
+
+    private Buffers() {
+    }
+
+    /**
+     * Sums the remaining bytes of {@code bufs[offset .. offset+count)}.
+     *
+     * @param bufs   the buffers
+     * @param offset index of the first
+     * @param count  how many
+     * @return the total, as a long so that it cannot overflow
+     */
+    public static long remaining(ByteBuffer[] bufs, int offset, int count) {
+        Objects.checkFromIndexSize(offset, count, bufs.length);
+        long total = 0;
+        for (int i = offset; i < offset + count; i++) {
+            total += bufs[i].remaining();
+        }
+        return total;
+    }
+
+    /**
+     * Copies the remaining bytes of {@code src[offset .. offset+count)} into {@code dst} from
+     * index 0, reading each source byte exactly once. The sources' positions and limits are not
+     * changed; {@code dst}'s position and limit are not changed either.
+     *
+     * @param src      the source buffers (may be views of live memory)
+     * @param offset   index of the first
+     * @param count    how many
+     * @param expected the number of bytes they must hold in all
+     * @param dst      the destination, with capacity for at least {@code expected} bytes
+     * @throws IllegalArgumentException if the sources do not hold exactly {@code expected} bytes,
+     *                                  or {@code dst} is too small; nothing beyond {@code expected}
+     *                                  bytes is written
+     */
+    public static void gather(ByteBuffer[] src, int offset, int count, int expected, ByteBuffer dst) {
+        Objects.checkFromIndexSize(offset, count, src.length);
+        if (expected > dst.capacity()) {
+            throw new IllegalArgumentException("raw length " + expected + " exceeds the buffer capacity "
+                    + dst.capacity());
+        }
+        int at = 0;
+        for (int i = offset; i < offset + count; i++) {
+            ByteBuffer b = src[i];
+            int n = b.remaining();
+            if (n > expected - at) {
+                throw new IllegalArgumentException("data buffers hold more than the raw length " + expected);
+            }
+            dst.put(at, b, b.position(), n);
+            at += n;
+        }
+        if (at != expected) {
+            throw new IllegalArgumentException("data buffers hold " + at + " bytes, not the raw length " + expected);
+        }
+    }
+
+    /**
+     * Copies {@code src[from .. from+length)} into the targets in order, filling each from its
+     * position to its limit and advancing its position. {@code src}'s position and limit are not
+     * changed.
+     *
+     * @param src     the source
+     * @param from    the first index to copy from
+     * @param targets the targets, whose remaining bytes total {@code length} (checked by the caller)
+     * @param offset  index of the first target
+     * @param count   number of targets
+     */
+    public static void scatter(ByteBuffer src, int from, ByteBuffer[] targets, int offset, int count) {
+        int at = from;
+        for (int i = offset; i < offset + count; i++) {
+            ByteBuffer t = targets[i];
+            int p = t.position();
+            int n = t.limit() - p;
+            t.put(p, src, at, n);
+            t.position(p + n);
+            at += n;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.multifd.compress.internal;
+
+import io.multifd.api.HookOptions;
+
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * Validation of the codecs' options. Every codec of this module understands exactly one key,
+ * {@code level}; any other key is refused, so that a typo cannot silently select the default.
+ * Stateless.
+ */
+public final class Options {
+
+    /** The only option key the codecs of this module understand. */
+    public static final String LEVEL = "level";
+
+    private Options() {
+    }
+
+    /**
+     * Checks the options and returns the level.
+     *
+     * @param codec   the codec's name, for messages
+     * @param options the options
+     * @param min     the smallest accepted level
+     * @param max     the largest accepted level
+     * @param dflt    the level used when the option is absent
+     * @return the level
+     * @throws IllegalArgumentException naming the codec, the option and the accepted range
+     */
+    public static int level(String codec, HookOptions options, int min, int max, int dflt) {
+        Objects.requireNonNull(options, "options");
+        for (String key : options.asMap().keySet()) {
+            if (!LEVEL.equals(key)) {
+                throw new IllegalArgumentException(codec + ": unknown option '" + key + "' (known: " + LEVEL + ")");
+            }
+        }
+        OptionalInt level;
+        try {
+            level = options.intValue(LEVEL);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(codec + ": option '" + LEVEL + "' must be an integer from " + min
+                    + " to " + max + ", not '" + options.get(LEVEL) + "'", e);
+        }
+        int v = level.orElse(dflt);
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(codec + ": option '" + LEVEL + "' must be from " + min + " to " + max
+                    + ": " + v);
+        }
+        return v;
+    }
+}
