@@ -1,0 +1,29 @@
+package io.multifd.devicestate.internal;
+
+import io.multifd.devicestate.DeviceStateLoader;
+import io.multifd.devicestate.DeviceStateLoaderFactory;
+
+import java.util.Map;
+
+/**
+ * The receiving side's settings, as the public builder collected them. Immutable.
+ *
+ * @param loaders              registered loaders by device (an unmodifiable copy)
+ * @param factory              the factory for devices not registered, or {@code null}
+ * @param maxOutOfOrderBytes   per device: bytes (plus a fixed overhead per buffer) that may wait
+ *                             for an earlier buffer before the migration fails
+ * @param maxBacklogBytes      per device: in-order bytes that may wait for the loader before
+ *                             channels carrying that device wait too
+ * @param maxBuffers           per device: largest buffer count (indexes are below it)
+ * @param maxDevices           per session: largest number of devices
+ * @param requireRegistered    whether a registered loader that received nothing fails the finish
+ */
+public record ReceiverOptions(Map<DeviceKey, DeviceStateLoader> loaders, DeviceStateLoaderFactory factory,
+                              long maxOutOfOrderBytes, long maxBacklogBytes, int maxBuffers, int maxDevices,
+                              boolean requireRegistered) {
+
+    /** Copies the loader map. */
+    public ReceiverOptions {
+        loaders = Map.copyOf(loaders);
+    }
+}

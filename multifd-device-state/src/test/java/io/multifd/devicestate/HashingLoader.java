@@ -1,0 +1,62 @@
+package io.multifd.devicestate;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** A loader that hashes what it receives (SHA-256) and records how it was called. */
+class HashingLoader implements DeviceStateLoader {
+
+    private final MessageDigest digest;
+    final AtomicInteger loads = new AtomicInteger();
+    volatile long bytes;
+    volatile boolean completed;
+    final AtomicReference<Throwable> aborted = new AtomicReference<>();
+    final CountDownLatch done = new CountDownLatch(1);
+    volatile String loadThread;
+
+    HashingLoader() {
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void load(ByteBuffer buffer) throws Exception {
+        loadThread = Thread.currentThread().getName();
+        loads.incrementAndGet();
+        bytes += buffer.remaining();
+        digest.update(buffer);
+    }
+
+    @Override
+    public void complete() {
+        completed = true;
+        done.countDown();
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+        aborted.compareAndSet(null, cause);
+        done.countDown();
+    }
+
+    /** The hash of what was loaded; call once, after completion. */
+    String hash() {
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
