@@ -1,0 +1,273 @@
+package io.multifd.core;
+
+import io.multifd.api.PluginUnavailableException;
+import io.multifd.api.spi.PayloadPlugin;
+import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.core.internal.NoneHook;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.regex.Pattern;
+
+/**
+ * The payload plug-ins and send-prepare hooks (codecs) one sender or receiver can use: those
+ * {@link ServiceLoader} finds on the class path and module path, plus instances handed to it
+ * directly. Immutable and thread-safe once built.
+ *
+ * <p>Rules: every plug-in has a wire id and a name, each unique. Two providers with the same id
+ * or name are refused with an error naming both classes. An instance handed to
+ * {@link Builder#add(PayloadPlugin)} replaces a discovered provider <em>of the same class</em>
+ * (this is how a product passes a configured plug-in, such as a RAM payload that knows its
+ * destination blocks); any other clash is an error. The identity hook {@code none} is always
+ * present.
+ *
+ * <p>Discovery goes through this class because {@code ServiceLoader} only serves modules that
+ * declare {@code uses}, and {@code io.multifd.core} declares both services. Tests whose
+ * providers live in test sources (which the module path does not see) hand them in directly.
+ */
+public final class PluginRegistry {
+
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
+
+    private final List<PayloadPlugin<?>> payloads;
+    private final List<SendPrepareHook> hooks;
+
+    private PluginRegistry(List<PayloadPlugin<?>> payloads, List<SendPrepareHook> hooks) {
+        this.payloads = List.copyOf(payloads);
+        this.hooks = List.copyOf(hooks);
+    }
+
+    /**
+     * Returns a registry of every provider found with {@link ServiceLoader} (and {@code none}).
+     *
+     * @return the registry
+     * @throws IllegalStateException if a provider cannot be loaded, or two clash (naming both)
+     */
+    public static PluginRegistry discover() {
+        return builder().discover().build();
+    }
+
+    /** Returns an empty builder (with only {@code none}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Payload plug-ins, ordered by wire id. */
+    public List<PayloadPlugin<?>> payloads() {
+        return payloads;
+    }
+
+    /** Send-prepare hooks, ordered by wire id. */
+    public List<SendPrepareHook> hooks() {
+        return hooks;
+    }
+
+    /**
+     * @param id a payload wire id
+     * @return the plug-in with that id
+     */
+    public Optional<PayloadPlugin<?>> payload(int id) {
+        return payloads.stream().filter(p -> p.id() == id).findFirst();
+    }
+
+    /**
+     * @param name a payload name
+     * @return the plug-in with that name
+     */
+    public Optional<PayloadPlugin<?>> payload(String name) {
+        return payloads.stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    /**
+     * @param type a plug-in class
+     * @param <P>  its type
+     * @return the registered instance of that class (or of a subclass)
+     */
+    public <P extends PayloadPlugin<?>> Optional<P> payload(Class<P> type) {
+        return payloads.stream().filter(type::isInstance).map(type::cast).findFirst();
+    }
+
+    /**
+     * @param id a hook wire id
+     * @return the hook with that id
+     */
+    public Optional<SendPrepareHook> hook(int id) {
+        return hooks.stream().filter(h -> h.id() == id).findFirst();
+    }
+
+    /**
+     * @param name a hook name
+     * @return the hook with that name
+     */
+    public Optional<SendPrepareHook> hook(String name) {
+        return hooks.stream().filter(h -> h.name().equals(name)).findFirst();
+    }
+
+    /**
+     * Returns the hook with that name, checked to be available here.
+     *
+     * @param name the hook name
+     * @return the hook
+     * @throws PluginUnavailableException if there is none (naming the ones present) or its native
+     *                                    library failed to load (with the cause)
+     */
+    public SendPrepareHook requireHook(String name) throws PluginUnavailableException {
+        SendPrepareHook h = hook(name).orElseThrow(() -> new PluginUnavailableException(
+                "compression '" + name + "' is not available: no send-prepare hook of that name on the class path"
+                        + " or module path (present: " + hookNames() + ")", null));
+        h.checkAvailable();
+        return h;
+    }
+
+    /** Names of the hooks present, comma-separated, for messages. */
+    public String hookNames() {
+        return String.join(", ", hooks.stream().map(SendPrepareHook::name).toList());
+    }
+
+    /** Names of the payload plug-ins present, comma-separated, for messages. */
+    public String payloadNames() {
+        return String.join(", ", payloads.stream().map(p -> p.name() + " (" + p.id() + ")").toList());
+    }
+
+    @Override
+    public String toString() {
+        return "PluginRegistry[payloads=" + payloadNames() + "; hooks=" + hookNames() + "]";
+    }
+
+    /**
+     * Collects providers. Not thread-safe.
+     */
+    public static final class Builder {
+        private final List<Entry<PayloadPlugin<?>>> payloads = new ArrayList<>();
+        private final List<Entry<SendPrepareHook>> hooks = new ArrayList<>();
+
+        private Builder() {
+            hooks.add(new Entry<>(new NoneHook(), false));
+        }
+
+        /**
+         * Adds every provider {@link ServiceLoader} finds.
+         *
+         * @return this builder
+         * @throws IllegalStateException if a provider cannot be instantiated
+         */
+        public Builder discover() {
+            for (PayloadPlugin<?> p : load(PayloadPlugin.class)) {
+                addEntry(payloads, new Entry<>(p, false), this::payloadId, PayloadPlugin::name, "payload plug-in");
+            }
+            for (SendPrepareHook h : load(SendPrepareHook.class)) {
+                addEntry(hooks, new Entry<>(h, false), SendPrepareHook::id, SendPrepareHook::name, "send-prepare hook");
+            }
+            return this;
+        }
+
+        /**
+         * Adds a payload plug-in instance; it replaces a discovered provider of the same class.
+         *
+         * @param plugin the instance
+         * @return this builder
+         * @throws IllegalArgumentException if its id or name is invalid or clashes with another class
+         */
+        public Builder add(PayloadPlugin<?> plugin) {
+            Objects.requireNonNull(plugin, "plugin");
+            int id = plugin.id();
+            if (id < PayloadPlugin.MIN_ID || id > PayloadPlugin.MAX_ID) {
+                throw new IllegalArgumentException("payload plug-in " + plugin.getClass().getName() + " has wire id "
+                        + id + ", outside " + PayloadPlugin.MIN_ID + ".." + PayloadPlugin.MAX_ID);
+            }
+            addEntry(payloads, new Entry<>(plugin, true), this::payloadId, PayloadPlugin::name, "payload plug-in");
+            return this;
+        }
+
+        /**
+         * Adds a hook instance; it replaces a discovered provider of the same class.
+         *
+         * @param hook the instance
+         * @return this builder
+         * @throws IllegalArgumentException if its id or name is invalid or clashes with another class
+         */
+        public Builder add(SendPrepareHook hook) {
+            Objects.requireNonNull(hook, "hook");
+            if (hook.id() < 0 || hook.id() > SendPrepareHook.MAX_ID) {
+                throw new IllegalArgumentException("send-prepare hook " + hook.getClass().getName() + " has wire id "
+                        + hook.id() + ", outside 0.." + SendPrepareHook.MAX_ID);
+            }
+            addEntry(hooks, new Entry<>(hook, true), SendPrepareHook::id, SendPrepareHook::name, "send-prepare hook");
+            return this;
+        }
+
+        /** Returns the immutable registry. */
+        public PluginRegistry build() {
+            List<PayloadPlugin<?>> p = new ArrayList<>(payloads.stream().map(e -> e.value).toList());
+            p.sort(Comparator.comparingInt(PayloadPlugin::id));
+            List<SendPrepareHook> h = new ArrayList<>(hooks.stream().map(e -> e.value).toList());
+            h.sort(Comparator.comparingInt(SendPrepareHook::id));
+            return new PluginRegistry(p, h);
+        }
+
+        private int payloadId(PayloadPlugin<?> p) {
+            return p.id();
+        }
+
+        private static <T> List<T> load(Class<T> service) {
+            List<T> out = new ArrayList<>();
+            try {
+                for (ServiceLoader.Provider<T> provider : ServiceLoader.load(service).stream().toList()) {
+                    try {
+                        out.add(provider.get());
+                    } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                        throw new IllegalStateException("cannot load " + service.getSimpleName() + " provider "
+                                + provider.type().getName() + ": " + e.getMessage(), e);
+                    }
+                }
+            } catch (ServiceConfigurationError e) {
+                throw new IllegalStateException("cannot list " + service.getSimpleName() + " providers: " + e.getMessage(), e);
+            }
+            return out;
+        }
+
+        private static <T> void addEntry(List<Entry<T>> list, Entry<T> entry,
+                                         java.util.function.ToIntFunction<T> idOf,
+                                         java.util.function.Function<T, String> nameOf, String what) {
+            T v = entry.value;
+            String name = nameOf.apply(v);
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(what + " " + v.getClass().getName() + " has an invalid name '"
+                        + name + "' (must match " + NAME.pattern() + ")");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                Entry<T> old = list.get(i);
+                T o = old.value;
+                boolean sameId = idOf.applyAsInt(o) == idOf.applyAsInt(v);
+                boolean sameName = nameOf.apply(o).equals(name);
+                if (!sameId && !sameName) {
+                    continue;
+                }
+                if (o == v) {
+                    return;
+                }
+                if (o.getClass() == v.getClass() && sameId && sameName) {
+                    if (!entry.explicit) {
+                        return; // discovered again (class path and module path): keep what we have
+                    }
+                    if (!old.explicit) {
+                        list.set(i, entry); // a configured instance replaces the discovered one
+                        return;
+                    }
+                }
+                throw new IllegalArgumentException(what + "s clash: " + o.getClass().getName() + " (id "
+                        + idOf.applyAsInt(o) + ", name '" + nameOf.apply(o) + "') and " + v.getClass().getName()
+                        + " (id " + idOf.applyAsInt(v) + ", name '" + name + "')" + (sameId ? " have the same wire id" : " have the same name"));
+            }
+            list.add(entry);
+        }
+
+        private record Entry<T>(T value, boolean explicit) {
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.multifd.core.transport;
+
+import io.multifd.api.ChannelTimeoutException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.nio.file.NoSuchFileException;
+import java.util.concurrent.locks.LockSupport;
+
+/** Retries a refused connection with a growing pause until a deadline. */
+final class Retry {
+
+    private Retry() {
+    }
+
+    interface Attempt<T> {
+        T run(long leftNanos) throws IOException;
+    }
+
+    /**
+     * Runs {@code attempt} until it succeeds, fails with something other than "refused", or the
+     * timeout passes. The pause between attempts starts at 10 ms and doubles up to 250 ms; it is
+     * a retry backoff, interruptible (an interrupt ends the wait with an exception).
+     */
+    static <T> T connect(String what, long timeoutNanos, Attempt<T> attempt) throws IOException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        long pause = 10_000_000L;
+        IOException last;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            try {
+                return attempt.run(Math.max(1, left));
+            } catch (ConnectException | NoSuchFileException e) {
+                last = e;
+            }
+            left = deadline - System.nanoTime();
+            if (left <= 0) {
+                ChannelTimeoutException t = new ChannelTimeoutException("could not connect to " + what + " within "
+                        + (timeoutNanos / 1_000_000) + " ms: " + last.getMessage());
+                t.initCause(last);
+                throw t;
+            }
+            LockSupport.parkNanos(Math.min(pause, left));
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while connecting to " + what);
+            }
+            pause = Math.min(pause * 2, 250_000_000L);
+        }
+    }
+}

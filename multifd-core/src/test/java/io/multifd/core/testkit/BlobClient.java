@@ -1,0 +1,57 @@
+package io.multifd.core.testkit;
+
+import io.multifd.api.SendData;
+import io.multifd.api.SendSession;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A client of {@link BlobPayload}: owns its own slot, fills it with blobs, sends it when full.
+ * Confined to one thread.
+ */
+public final class BlobClient {
+
+    private final SendSession session;
+    private final BlobPayload plugin;
+    private SendData slot;
+
+    /**
+     * @param session the sender
+     * @param plugin  the registered blob plug-in instance
+     */
+    public BlobClient(SendSession session, BlobPayload plugin) {
+        this.session = session;
+        this.plugin = plugin;
+        this.slot = session.newSlot();
+    }
+
+    /** Declares the blob payload (before connect), with a small setup record. */
+    public static void declare(SendSession session, BlobPayload plugin) {
+        session.declare(plugin, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+    }
+
+    /**
+     * Queues a blob; sends the slot first if it is full.
+     *
+     * @param id      blob id
+     * @param version version
+     * @param length  bytes
+     * @throws IOException if the send fails
+     */
+    public void add(long id, int version, int length) throws IOException {
+        BlobPayload.Body b = slot.fill(plugin);
+        if (b.full(length)) {
+            flush();
+            b = slot.fill(plugin);
+        }
+        b.add(id, version, length);
+    }
+
+    /** Sends the slot if it holds anything. */
+    public void flush() throws IOException {
+        if (!slot.isEmpty()) {
+            slot = session.send(slot);
+        }
+    }
+}
