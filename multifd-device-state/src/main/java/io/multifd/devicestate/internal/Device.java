@@ -94,6 +94,7 @@ final class Device implements Runnable {
     private long outOfOrderBytes;
     private long inOrderBytes;
     private long progress;
+    private int waiting;
     private long receivedBuffers;
     private long receivedBytes;
     private long loadedBytes;
@@ -204,6 +205,18 @@ final class Device implements Runnable {
 
     /** Under the lock: back-pressure for an in-order buffer. */
     private void awaitBacklogSpace(IncomingPacket packet, Entry e) throws IOException {
+        if (e.index == loaderNext || inOrderBytes == 0 || inOrderBytes + e.length <= maxBacklogBytes) {
+            return;
+        }
+        waiting++;
+        try {
+            awaitBacklogSpaceSlow(packet, e);
+        } finally {
+            waiting--;
+        }
+    }
+
+    private void awaitBacklogSpaceSlow(IncomingPacket packet, Entry e) throws IOException {
         long seen = progress;
         long deadline = System.nanoTime() + stallNanos;
         while (!(e.index == loaderNext || inOrderBytes == 0 || inOrderBytes + e.length <= maxBacklogBytes)) {
@@ -475,11 +488,11 @@ final class Device implements Runnable {
         }
     }
 
-    /** For tests: bytes queued out of order and in order (waiting for the loader). */
+    /** For tests: bytes queued out of order, in order (waiting for the loader), and channels waiting. */
     long[] queuedBytes() {
         lock.lock();
         try {
-            return new long[] {outOfOrderBytes, inOrderBytes};
+            return new long[] {outOfOrderBytes, inOrderBytes, waiting};
         } finally {
             lock.unlock();
         }

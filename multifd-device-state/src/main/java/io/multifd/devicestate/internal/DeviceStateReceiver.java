@@ -206,15 +206,18 @@ public final class DeviceStateReceiver implements PayloadReceiver {
         }
     }
 
-    /** For tests: the device, or {@code null}. */
-    Device deviceForTest(String id, int instance) {
-        return devices.get(new DeviceKey(id, instance));
-    }
-
-    /** For tests: out-of-order and in-order queued bytes of a device. */
+    /**
+     * For tests and diagnostics: a device's queued out-of-order bytes (with the per-buffer
+     * overhead), in-order bytes waiting for its loader, and channel threads waiting for backlog
+     * space; zeros for an unknown device.
+     *
+     * @param id       the device id
+     * @param instance the instance id
+     * @return {@code {outOfOrderBytes, inOrderBytes, waitingChannels}}
+     */
     public long[] queuedBytes(String id, int instance) {
         Device d = devices.get(new DeviceKey(id, instance));
-        return d == null ? new long[2] : d.queuedBytes();
+        return d == null ? new long[3] : d.queuedBytes();
     }
 
     /** One channel's receiver: parses headers, confined to the channel thread. */
