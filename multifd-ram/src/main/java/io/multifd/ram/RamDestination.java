@@ -1,0 +1,166 @@
+package io.multifd.ram;
+
+import io.multifd.api.SetupRefusedException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Where a receiver puts the RAM it receives: resolves the blocks the sender announced in its
+ * setup record to destination {@link RamBlock}s.
+ *
+ * <p>Two kinds are built in:
+ * <ul>
+ *   <li>{@link #of(RamBlock...)}: the product <em>registers</em> its destination blocks. Every
+ *       announced block must be registered with the same length and page size, and every
+ *       registered block must be announced; anything else is refused.</li>
+ *   <li>{@link #creating(Factory)}: the product <em>creates</em> the blocks from the manifest, for
+ *       instance mapped from an output file (the command line does this), and keeps the references
+ *       it needs afterwards. {@link #allocating(Collection)} creates direct-memory blocks and
+ *       collects them.</li>
+ * </ul>
+ *
+ * <p>{@link #open(RamSetupRecord)} is called once per session on the receiver's manifest thread,
+ * before any page arrives. An implementation may be used by several sessions one after the other
+ * (not at once). The returned blocks are written by the channel threads until the migration
+ * ends; see {@link RamBlock} for the ownership rules.
+ */
+@FunctionalInterface
+public interface RamDestination {
+
+    /**
+     * Resolves the announced blocks.
+     *
+     * @param announced the sender's setup record, already validated against the receiver's limits
+     * @return one writable block per announced block, in the announced order, each with the
+     *         announced name, length and page size (the payload checks this again)
+     * @throws SetupRefusedException naming the block and the field that does not fit
+     */
+    List<RamBlock> open(RamSetupRecord announced) throws SetupRefusedException;
+
+    /**
+     * Registers destination blocks: the sender must announce exactly these blocks, with the same
+     * lengths and page sizes.
+     *
+     * @param blocks the destination blocks, distinct names, writable
+     * @return the destination
+     * @throws IllegalArgumentException if two blocks have the same name or a block is read-only
+     */
+    static RamDestination of(RamBlock... blocks) {
+        return of(List.of(blocks));
+    }
+
+    /**
+     * Registers destination blocks; see {@link #of(RamBlock...)}.
+     *
+     * @param blocks the destination blocks
+     * @return the destination
+     */
+    static RamDestination of(Collection<RamBlock> blocks) {
+        Map<String, RamBlock> byName = new LinkedHashMap<>();
+        for (RamBlock b : blocks) {
+            if (b.isReadOnly()) {
+                throw new IllegalArgumentException("destination block '" + b.name() + "' is read-only");
+            }
+            if (byName.putIfAbsent(b.name(), b) != null) {
+                throw new IllegalArgumentException("two destination blocks are named '" + b.name() + "'");
+            }
+        }
+        if (byName.isEmpty()) {
+            throw new IllegalArgumentException("no destination block");
+        }
+        return announced -> {
+            List<RamBlock> out = new ArrayList<>(announced.blocks().size());
+            for (RamBlockInfo info : announced.blocks()) {
+                RamBlock b = byName.get(info.name());
+                if (b == null) {
+                    throw RamSetupRecord.refuse("name", info.name(), "no destination block has this name (registered: "
+                            + byName.keySet() + ")");
+                }
+                if (b.length() != info.length()) {
+                    throw RamSetupRecord.refuse("blockLength", info.length(), "block '" + info.name()
+                            + "': the destination block is " + b.length() + " bytes long");
+                }
+                if (b.pageSize() != info.pageSize()) {
+                    throw RamSetupRecord.refuse("pageSize", info.pageSize(), "block '" + info.name()
+                            + "': the destination block has pages of " + b.pageSize() + " bytes");
+                }
+                out.add(b);
+            }
+            if (out.size() != byName.size()) {
+                for (String name : byName.keySet()) {
+                    if (announced.blocks().stream().noneMatch(i -> i.name().equals(name))) {
+                        throw RamSetupRecord.refuse("name", name, "registered destination block not announced by "
+                                + "the sender (a missing block would be left unmigrated)");
+                    }
+                }
+            }
+            return out;
+        };
+    }
+
+    /**
+     * Creates the destination blocks from the manifest.
+     *
+     * @param factory makes one block per announced block
+     * @return the destination
+     */
+    static RamDestination creating(Factory factory) {
+        Objects.requireNonNull(factory, "factory");
+        return announced -> {
+            List<RamBlock> out = new ArrayList<>(announced.blocks().size());
+            for (RamBlockInfo info : announced.blocks()) {
+                RamBlock b;
+                try {
+                    b = factory.create(info);
+                } catch (IOException | RuntimeException e) {
+                    throw new SetupRefusedException("ram: cannot create destination block '" + info.name() + "': "
+                            + e.getMessage(), e);
+                }
+                if (b == null || !info.matches(b) || b.isReadOnly()) {
+                    throw RamSetupRecord.refuse("name", info.name(), "the destination factory returned " + b
+                            + " for " + info);
+                }
+                out.add(b);
+            }
+            return out;
+        };
+    }
+
+    /**
+     * Creates fresh direct-memory blocks (zero-filled) and adds each to {@code sink} (for instance
+     * a synchronized or concurrent list the product reads after the migration).
+     *
+     * @param sink receives every block made, in the announced order
+     * @return the destination
+     */
+    static RamDestination allocating(Collection<RamBlock> sink) {
+        Objects.requireNonNull(sink, "sink");
+        return creating(info -> {
+            RamBlock b = RamBlock.allocate(info.name(), info.length(), info.pageSize());
+            sink.add(b);
+            return b;
+        });
+    }
+
+    /**
+     * Makes a destination block for an announced block.
+     */
+    @FunctionalInterface
+    interface Factory {
+        /**
+         * Makes the block. Called on the receiver's manifest thread, once per announced block.
+         *
+         * @param info the announced name, length and page size
+         * @return a writable block with exactly that name, length and page size, owned by the
+         *         product (the library writes into it until the migration ends)
+         * @throws IOException if it cannot be made; the manifest is refused with this message
+         */
+        RamBlock create(RamBlockInfo info) throws IOException;
+    }
+}

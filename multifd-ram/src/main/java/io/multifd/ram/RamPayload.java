@@ -1,0 +1,312 @@
+package io.multifd.ram;
+
+import com.google.auto.service.AutoService;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.SetupRefusedException;
+import io.multifd.api.spi.PayloadEncoder;
+import io.multifd.api.spi.PayloadPlugin;
+import io.multifd.api.spi.PayloadReceiver;
+import io.multifd.api.spi.ReceiveContext;
+import io.multifd.api.spi.SendChannelContext;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The RAM pages payload plug-in: wire id {@value #ID}, name {@value #NAME}.
+ *
+ * <h2>Use</h2>
+ * <ul>
+ *   <li>Sender: the default instance, which {@link java.util.ServiceLoader} finds (or
+ *       {@link #sending()}), is all a sender needs; {@link RamSaver#open} finds the registered
+ *       instance through {@code session.payload(RamPayload.class)}. To change the batch size or
+ *       turn zero-page detection off, register a configured instance:
+ *       {@code MultiFdSender.builder(config, connector).payload(RamPayload.builder().batchBytes(1 << 20).build())}.</li>
+ *   <li>Receiver: register an instance that knows the destination:
+ *       {@code MultiFdReceiver.builder(config, listener).payload(RamPayload.receiving(RamDestination.of(blocks)))}.
+ *       The default instance refuses every RAM manifest, because it has nowhere to put the pages.</li>
+ * </ul>
+ *
+ * <h2>Packet payload header, version 1</h2>
+ * Big-endian. A packet carries pages of one block:
+ * <pre>
+ * offset    size        field           rule
+ *   0       1           version         1
+ *   1       1           flags           0 (reserved)
+ *   2       2           name length n   1 to 255
+ *   4       4           normal pages N  pages whose data follows
+ *   8       4           zero pages Z    pages that are all zero and carry no data
+ *  12       n           block name      UTF-8, a block of the setup record
+ *  12+n     8 * (N+Z)   page offsets    byte offsets in the block: N normal pages, then Z zero pages
+ * </pre>
+ * The header is exactly {@code 12 + n + 8 * (N + Z)} bytes; {@code 1 <= N + Z <= pagesPerPacket},
+ * where {@code pagesPerPacket = max(1, batchBytes / pageSize)} from the setup record. Every offset
+ * is a multiple of the block's page size and below its length, and appears once. The data is the
+ * normal pages' bytes in header order: {@code N * pageSize} bytes, less {@code pageSize - tail} if
+ * the block's last, partial page (of {@code tail = length % pageSize} bytes) is among them. Zero
+ * pages carry nothing: the receiver zeroes the destination page if it is not zero already.
+ * Refusals name the field: {@code ram.version}, {@code ram.flags}, {@code ram.nameLength},
+ * {@code ram.pages}, {@code ram.headerLength}, {@code ram.block}, {@code ram.normalPages},
+ * {@code ram.zeroPages}, {@code ram.offset}, {@code ram.rawLength}.
+ *
+ * <p>The setup record is described by {@link RamSetupRecord}.
+ *
+ * <h2>Threads</h2>
+ * Immutable and thread-safe; shared by every session and channel. Encoders and channel receivers
+ * it makes are confined to their channel threads.
+ */
+@AutoService(PayloadPlugin.class)
+public final class RamPayload implements PayloadPlugin<RamBody> {
+
+    /** The wire id of the RAM payload. */
+    public static final int ID = 1;
+    /** The name of the RAM payload. */
+    public static final String NAME = "ram";
+    /** Payload header version written and read. */
+    public static final int HEADER_VERSION = 1;
+    /** The fixed part of the payload header, in bytes. */
+    public static final int HEADER_FIXED_LENGTH = 12;
+    /** The default batch: 512 KiB of pages per packet (128 pages of 4 KiB), as QEMU. */
+    public static final int DEFAULT_BATCH_BYTES = 512 << 10;
+    /** The default limit on the total size of the announced blocks on a receiver: 64 GiB. */
+    public static final long DEFAULT_MAX_TOTAL_BYTES = 64L << 30;
+
+    private final int batchBytes;
+    private final boolean zeroPageDetection;
+    private final long maxTotalBytes;
+    private final RamDestination destination;
+
+    /**
+     * The default instance, as {@link java.util.ServiceLoader} makes it: ready to send with the
+     * defaults; refuses to receive (no destination).
+     */
+    public RamPayload() {
+        this(new Builder());
+    }
+
+    private RamPayload(Builder b) {
+        this.batchBytes = b.batchBytes;
+        this.zeroPageDetection = b.zeroPageDetection;
+        this.maxTotalBytes = b.maxTotalBytes;
+        this.destination = b.destination;
+    }
+
+    /**
+     * A sender's instance with every default (what ServiceLoader finds, as an explicit object).
+     *
+     * @return a new instance
+     */
+    public static RamPayload sending() {
+        return new RamPayload();
+    }
+
+    /**
+     * A receiver's instance with the default limits.
+     *
+     * @param destination where the pages go
+     * @return a new instance
+     */
+    public static RamPayload receiving(RamDestination destination) {
+        return builder().destination(destination).build();
+    }
+
+    /** A builder with every default. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public int id() {
+        return ID;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Sender: page data per packet at most (a packet carries at least one page). */
+    public int batchBytes() {
+        return batchBytes;
+    }
+
+    /** Sender: whether zero pages are found and sent as offsets only. */
+    public boolean zeroPageDetection() {
+        return zeroPageDetection;
+    }
+
+    /** Receiver: the largest total size of announced blocks accepted. */
+    public long maxTotalBytes() {
+        return maxTotalBytes;
+    }
+
+    /** Receiver: the destination, or empty for a send-only instance. */
+    public Optional<RamDestination> destination() {
+        return Optional.ofNullable(destination);
+    }
+
+    /** Makes a body for one slot; called by {@link io.multifd.api.SendData#fill}. */
+    @Override
+    public RamBody newBody() {
+        return new RamBody(batchBytes);
+    }
+
+    /** Empties a body; called by the slot's owner after the packet was written. */
+    @Override
+    public void resetBody(RamBody body) {
+        body.reset();
+    }
+
+    /** Makes the encoder of one sending channel; called on that channel's thread. */
+    @Override
+    public PayloadEncoder<RamBody> newEncoder(SendChannelContext context) {
+        return new RamEncoder(zeroPageDetection);
+    }
+
+    /**
+     * Starts the receiving side: decodes and checks the setup record against this receiver's
+     * limits ({@link #maxTotalBytes()}, the configuration's packet and header caps), then asks the
+     * destination for the blocks and checks them.
+     *
+     * @param context     the session
+     * @param setupRecord the sender's record, untrusted, read during the call only
+     * @return the session's receiver
+     * @throws SetupRefusedException naming the field and value that cannot be accepted
+     */
+    @Override
+    public PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord) throws SetupRefusedException {
+        RamSetupRecord record = RamSetupRecord.decode(setupRecord, maxTotalBytes);
+        if (destination == null) {
+            throw new SetupRefusedException("ram: this receiver has no RAM destination (register "
+                    + "RamPayload.receiving(destination) with the receiver)");
+        }
+        MultiFdConfig config = context.config();
+        for (RamBlockInfo b : record.blocks()) {
+            checkLimits(config, record.batchBytes(), b.pageSize(), b.name(), true);
+        }
+        List<RamBlock> blocks = destination.open(record);
+        if (blocks == null || blocks.size() != record.blocks().size()) {
+            throw new SetupRefusedException("ram: the destination returned " + (blocks == null ? "no" : blocks.size())
+                    + " blocks for " + record.blocks().size() + " announced");
+        }
+        for (int i = 0; i < blocks.size(); i++) {
+            RamBlock b = blocks.get(i);
+            RamBlockInfo info = record.blocks().get(i);
+            if (b == null || !info.matches(b)) {
+                throw RamSetupRecord.refuse("name", info.name(), "the destination returned " + b + " for " + info);
+            }
+            if (b.isReadOnly()) {
+                throw RamSetupRecord.refuse("name", info.name(), "the destination block is read-only");
+            }
+        }
+        return new RamReceiver(record, blocks);
+    }
+
+    /**
+     * Checks that packets of a block fit a configuration's caps.
+     *
+     * @return null if they fit, else a reason
+     */
+    static String checkLimits(MultiFdConfig config, int batchBytes, int pageSize, String block, boolean receiver)
+            throws SetupRefusedException {
+        int pages = RamBody.capacityFor(pageSize, batchBytes);
+        long data = (long) pages * pageSize;
+        long header = HEADER_FIXED_LENGTH + RamBlock.MAX_NAME_LENGTH + 8L * pages;
+        String reason = null;
+        String field = null;
+        long value = 0;
+        if (data > config.maxPacketDataLength()) {
+            field = "batchBytes";
+            value = data;
+            reason = "block '" + block + "': packets of " + pages + " pages of " + pageSize + " bytes exceed maxPacketDataLength "
+                    + config.maxPacketDataLength();
+        } else if (header > config.maxPayloadHeaderLength()) {
+            field = "batchBytes";
+            value = batchBytes;
+            reason = "block '" + block + "': headers of up to " + header + " bytes (" + pages
+                    + " page offsets) exceed maxPayloadHeaderLength " + config.maxPayloadHeaderLength();
+        }
+        if (reason != null && receiver) {
+            throw RamSetupRecord.refuse(field, value, reason);
+        }
+        return reason;
+    }
+
+    @Override
+    public String toString() {
+        return "RamPayload[batchBytes=" + batchBytes + ", zeroPageDetection=" + zeroPageDetection
+                + ", maxTotalBytes=" + maxTotalBytes + (destination == null ? ", send-only" : "") + "]";
+    }
+
+    /**
+     * Builds a {@link RamPayload}. Not thread-safe.
+     */
+    public static final class Builder {
+        private int batchBytes = DEFAULT_BATCH_BYTES;
+        private boolean zeroPageDetection = true;
+        private long maxTotalBytes = DEFAULT_MAX_TOTAL_BYTES;
+        private RamDestination destination;
+
+        private Builder() {
+        }
+
+        /**
+         * Sender: page data per packet at most; a packet of a block with larger pages carries one
+         * page. Default 512 KiB.
+         *
+         * @param bytes {@value RamSetupRecord#MIN_BATCH_BYTES} to 64 MiB
+         * @return this builder
+         */
+        public Builder batchBytes(int bytes) {
+            if (bytes < RamSetupRecord.MIN_BATCH_BYTES || bytes > RamSetupRecord.MAX_BATCH_BYTES) {
+                throw new IllegalArgumentException("batchBytes must be " + RamSetupRecord.MIN_BATCH_BYTES + " to "
+                        + RamSetupRecord.MAX_BATCH_BYTES + ": " + bytes);
+            }
+            this.batchBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Sender: find zero pages on the channel threads and send them as offsets only. Default on.
+         *
+         * @param on false sends every page with its data
+         * @return this builder
+         */
+        public Builder zeroPageDetection(boolean on) {
+            this.zeroPageDetection = on;
+            return this;
+        }
+
+        /**
+         * Receiver: refuse manifests whose blocks add up to more than this. Default 64 GiB.
+         *
+         * @param bytes at least 1
+         * @return this builder
+         */
+        public Builder maxTotalBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxTotalBytes must be positive: " + bytes);
+            }
+            this.maxTotalBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Receiver: where the pages go.
+         *
+         * @param destination the destination
+         * @return this builder
+         */
+        public Builder destination(RamDestination destination) {
+            this.destination = Objects.requireNonNull(destination, "destination");
+            return this;
+        }
+
+        /** Returns the configured plug-in. */
+        public RamPayload build() {
+            return new RamPayload(this);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.multifd.ram;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(60)
+class RamBlockTest {
+
+    private static final long GIB = 1L << 30;
+
+    @Test
+    void partialLastPageIsCarriedWithItsOwnLength() {
+        RamBlock b = RamBlock.allocate("odd", 3 * 4096 + 100);
+        assertThat(b.pageCount()).isEqualTo(4);
+        assertThat(b.pageLength(0)).isEqualTo(4096);
+        assertThat(b.pageLength(3 * 4096)).isEqualTo(100);
+        assertThatThrownBy(() -> b.pageLength(4 * 4096)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> b.pageLength(100)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThat(b.isZeroPage(3 * 4096)).isTrue();
+        b.put(3 * 4096 + 99, new byte[]{1}, 0, 1);
+        assertThat(b.isZeroPage(3 * 4096)).isFalse();
+        assertThatThrownBy(() -> b.put(3 * 4096 + 100, new byte[]{1}, 0, 1))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        RamBlock tiny = RamBlock.allocate("tiny", 1, 2 << 20);
+        assertThat(tiny.pageCount()).isEqualTo(1);
+        assertThat(tiny.pageLength(0)).isEqualTo(1);
+    }
+
+    @Test
+    void accessCrossesSegments() {
+        long seg = RamBlock.MIN_SEGMENT_SIZE;
+        RamBlock b = RamBlock.allocate("segs", 2 * seg + 4096, 4096, seg);
+        assertThat(b.segmentCount()).isEqualTo(3);
+        assertThat(b.segmentSize()).isEqualTo(seg);
+        byte[] src = new byte[10_000];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (byte) (i * 31 + 7);
+        }
+        b.put(seg - 5_000, src, 0, src.length);
+        byte[] back = new byte[src.length];
+        b.get(seg - 5_000, back, 0, back.length);
+        assertThat(back).isEqualTo(src);
+        b.putLong(2 * seg + 4088, 0x1122334455667788L);
+        assertThat(b.getLong(2 * seg + 4088)).isEqualTo(0x1122334455667788L);
+        assertThat(b.slice(seg, 4096).get(0)).isEqualTo(src[5_000]);
+        assertThatThrownBy(() -> b.slice(seg - 10, 20)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    void argumentsAreChecked() {
+        assertThatThrownBy(() -> RamBlock.allocate("", 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RamBlock.allocate("x".repeat(256), 10)).hasMessageContaining("255");
+        assertThatThrownBy(() -> RamBlock.allocate("é".repeat(128), 10)).hasMessageContaining("256");
+        assertThatThrownBy(() -> RamBlock.allocate("a\0b", 10)).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> RamBlock.allocate("a", 0)).hasMessageContaining("length");
+        assertThatThrownBy(() -> RamBlock.allocate("a", 10, 256)).hasMessageContaining("page size");
+        assertThatThrownBy(() -> RamBlock.allocate("a", 10, 4 << 20)).hasMessageContaining("page size");
+        assertThatThrownBy(() -> RamBlock.allocate("a", 10, 3000)).hasMessageContaining("page size");
+        assertThatThrownBy(() -> RamBlock.allocate("a", 10, 4096, 1 << 20)).hasMessageContaining("segment size");
+        assertThatThrownBy(() -> RamBlock.wrap("a", ByteBuffer.allocate(10), 4096)).hasMessageContaining("direct");
+        assertThat(RamBlock.allocate("x".repeat(255), 10).name()).hasSize(255);
+    }
+
+    @Test
+    void wrapUsesPositionToLimitAndKeepsTheBuffer() {
+        ByteBuffer mem = ByteBuffer.allocateDirect(3 * 4096);
+        mem.position(4096).limit(3 * 4096);
+        RamBlock b = RamBlock.wrap("w", mem, 4096);
+        assertThat(b.length()).isEqualTo(2 * 4096);
+        assertThat(mem.position()).isEqualTo(4096);
+        b.put(0, new byte[]{42}, 0, 1);
+        assertThat(mem.get(4096)).isEqualTo((byte) 42);
+        assertThat(RamBlock.wrap("r", mem.asReadOnlyBuffer(), 4096).isReadOnly()).isTrue();
+    }
+
+    /** A sparse mapped file over 3 GiB: only a few pages around 2 GiB and at the end are touched. */
+    @Test
+    void sparseMappedBlockBeyondTwoGiB(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("big.img");
+        long length = 3 * GIB + 5_000; // not page-aligned: a partial last page of 5000 - 4096 = 904 bytes
+        RamBlock b = RamBlock.map("big", file, length, 4096, true);
+        assertThat(Files.size(file)).isEqualTo(length);
+        assertThat(b.segmentCount()).isEqualTo(4);
+        assertThat(b.pageCount()).isEqualTo(3 * GIB / 4096 + 2);
+        long[] offs = {2 * GIB - 4096, 2 * GIB, 2 * GIB + 4096, length - 904};
+        for (long off : offs) {
+            b.putLong(off, off ^ 0x5A5A5A5A5A5A5A5AL);
+            b.put(off + b.pageLength(off) - 1, new byte[]{(byte) 0xEE}, 0, 1);
+        }
+        assertThat(b.pageLength(length - 904)).isEqualTo(904);
+        b.force();
+        assertThat(allocatedBytes(file)).isLessThan(16L << 20);
+        RamBlock ro = RamBlock.map("big", file, length, 4096, false);
+        assertThat(ro.isReadOnly()).isTrue();
+        for (long off : offs) {
+            assertThat(ro.getLong(off)).isEqualTo(off ^ 0x5A5A5A5A5A5A5A5AL);
+            assertThat(ro.get(off + ro.pageLength(off) - 1)).isEqualTo((byte) 0xEE);
+        }
+        assertThat(ro.isZeroPage(GIB)).isTrue();
+        assertThat(allocatedBytes(file)).isLessThan(16L << 20);
+        assertThatThrownBy(() -> RamBlock.map("big", file, length + 1, 4096, false))
+                .isInstanceOf(IOException.class).hasMessageContaining("beyond the end");
+    }
+
+    @Test
+    void mapRegionOfChannel(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("r.img");
+        Files.write(file, new byte[3 * 4096]);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            RamBlock b = RamBlock.map("r", ch, 4096, 8192, 4096, FileChannel.MapMode.READ_WRITE);
+            b.put(0, new byte[]{9}, 0, 1);
+            assertThat(b.isMapped()).isTrue();
+            assertThatThrownBy(() -> RamBlock.map("r", ch, 100, 4096, 4096, FileChannel.MapMode.READ_WRITE))
+                    .hasMessageContaining("multiple of the page size");
+        }
+        assertThat(Files.readAllBytes(file)[4096]).isEqualTo((byte) 9);
+    }
+
+    /** Disk blocks actually allocated to a file, from {@code stat} (512-byte units). */
+    static long allocatedBytes(Path file) throws IOException {
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        try {
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException("stat failed: " + out);
+            }
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+        String[] f = out.split(" ");
+        return Long.parseLong(f[0]) * Long.parseLong(f[1]);
+    }
+}

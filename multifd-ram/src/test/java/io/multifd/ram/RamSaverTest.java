@@ -1,0 +1,214 @@
+package io.multifd.ram;
+
+import io.multifd.api.MigrationListener;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.RoundStats;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The saver and the pre-copy driver against a synchronous stand-in session. */
+@Timeout(60)
+class RamSaverTest {
+
+    static class Events implements MigrationListener {
+        final List<String> log = Collections.synchronizedList(new ArrayList<>());
+        final List<RoundStats> rounds = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void onRoundStarted(int round, long plannedItems, long plannedBytes) {
+            log.add("start " + round + " " + plannedItems);
+        }
+
+        @Override
+        public void onRoundProgress(int round, long doneItems, long doneBytes) {
+            log.add("progress " + round);
+        }
+
+        @Override
+        public void onRoundFinished(RoundStats stats) {
+            rounds.add(stats);
+            log.add("finish " + stats.round());
+        }
+
+        @Override
+        public void onSync(long epoch) {
+            log.add("sync " + epoch);
+        }
+    }
+
+    static LoopbackSession session(int channels, List<RamBlock> dst, MigrationListener l) {
+        return new LoopbackSession(MultiFdConfig.builder().channels(channels).build(), RamPayload.sending(),
+                RamPayload.receiving(RamDestination.of(dst)), l);
+    }
+
+    @Test
+    void saveAllMovesEverythingAndReportsTheRound() throws IOException {
+        RamBlock a = RamBlock.allocate("a", (80L << 20) + 300);
+        RamBlock b = RamBlock.allocate("b", 1 << 20, 512);
+        Images.fillMixed(a, 11);
+        Images.fillMixed(b, 12);
+        RamBlock da = RamBlock.allocate("a", a.length());
+        RamBlock db = RamBlock.allocate("b", 1 << 20, 512);
+        Events ev = new Events();
+        LoopbackSession s = session(3, List.of(da, db), ev);
+        RamSaver saver = RamSaver.open(s, a, b);
+        assertThatThrownBy(() -> RamSaver.open(s, a)).isInstanceOf(IllegalStateException.class);
+        s.connect();
+        RoundStats r = saver.saveAll();
+        assertThat(Images.sha256(da)).isEqualTo(Images.sha256(a));
+        assertThat(Images.sha256(db)).isEqualTo(Images.sha256(b));
+        assertThat(r.round()).isEqualTo(1);
+        assertThat(r.items()).isEqualTo(a.pageCount() + b.pageCount());
+        assertThat(r.elidedItems()).isEqualTo(s.elided).isGreaterThan(0);
+        assertThat(r.rawBytes()).isEqualTo(s.rawBytes);
+        assertThat(r.remaining()).isZero();
+        assertThat(r.last()).isFalse();
+        assertThat(ev.log).startsWith("start 1 " + (a.pageCount() + b.pageCount()), "progress 1")
+                .endsWith("sync 0", "finish 1");
+        // one packet per 128 pages of a (block change flushes), per 1024 pages of b
+        assertThat(s.packets).isEqualTo((a.pageCount() + 127) / 128 + (b.pageCount() + 1023) / 1024);
+        s.close();
+    }
+
+    @Test
+    void queuePageChecksAndFlushesOnBlockChange() throws IOException {
+        RamBlock a = RamBlock.allocate("a", 1 << 20);
+        RamBlock b = RamBlock.allocate("b", 1 << 20);
+        a.putLong(0, 1);
+        b.putLong(4096, 2);
+        RamBlock da = RamBlock.allocate("a", 1 << 20);
+        RamBlock db = RamBlock.allocate("b", 1 << 20);
+        LoopbackSession s = session(2, List.of(da, db), MigrationListener.NONE);
+        RamSaver saver = RamSaver.open(s, List.of(a, b));
+        s.connect();
+        saver.queuePage(a, 0);
+        saver.queuePage(a, 4096);
+        assertThat(s.packets).isZero();
+        saver.queuePage(b, 4096);
+        assertThat(s.packets).isEqualTo(1);
+        saver.flush();
+        assertThat(s.packets).isEqualTo(2);
+        saver.flush();
+        assertThat(s.packets).isEqualTo(2);
+        assertThat(db.getLong(4096)).isEqualTo(2);
+        assertThat(da.getLong(0)).isEqualTo(1);
+        assertThatThrownBy(() -> saver.queuePage(RamBlock.allocate("a", 1 << 20), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> saver.queuePage(a, 100)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> saver.saveDirty(new DirtyBitmap(RamBlock.allocate("x", 4096))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void openRefusesBlocksThatDoNotFitThePacketCaps() {
+        LoopbackSession s = new LoopbackSession(MultiFdConfig.builder().maxPacketDataLength(1 << 20).build(),
+                RamPayload.sending(), RamPayload.sending(), MigrationListener.NONE);
+        assertThatThrownBy(() -> RamSaver.open(s, RamBlock.allocate("h", 4 << 20, 2 << 20)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPacketDataLength");
+        assertThatThrownBy(() -> RamSaver.open(s, RamBlock.allocate("h", 4096), RamBlock.allocate("h", 4096)))
+                .hasMessageContaining("two blocks");
+    }
+
+    /**
+     * Pre-copy with live writers against the stand-in session: a sweeper increments a generation
+     * counter page by page, random writers dirty the rest; rounds go on until the limit, the pause
+     * stops them, the final round makes the destination equal.
+     */
+    @Test
+    void preCopyWithLiveWritersEndsEqual() throws Exception {
+        long seed = 20240601L;
+        RamBlock src = RamBlock.allocate("pc.ram", 8 << 20);
+        Images.fillMixed(src, seed);
+        RamBlock dst = RamBlock.allocate("pc.ram", 8 << 20);
+        LiveWriters[] w = new LiveWriters[1];
+        Events ev = new Events() {
+            @Override
+            public void onRoundFinished(RoundStats stats) {
+                super.onRoundFinished(stats);
+                if (!stats.last()) {
+                    try {
+                        w[0].awaitSweep(16); // test hook: dirty pages exist whatever the scheduling
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        LoopbackSession s = session(4, List.of(dst), ev);
+        Map<Long, Integer> lastChannel = new HashMap<>();
+        int[] movedChannel = {0};
+        s.observer = (ch, epoch, block, off) -> {
+            Integer prev = lastChannel.put(off, ch);
+            if (prev != null && prev != ch) {
+                movedChannel[0]++;
+            }
+        };
+        RamSaver saver = RamSaver.open(s, src);
+        s.connect();
+        DirtyBitmap dirty = new DirtyBitmap(src);
+        LiveWriters writers = new LiveWriters(src, dirty, 0, 2 << 20, seed);
+        w[0] = writers;
+        writers.start();
+        try {
+            PreCopy.Result res = PreCopy.builder(saver, List.of(dirty)).maxRounds(5).downtimeTarget(Duration.ZERO)
+                    .pause((converged, pages, est) -> writers.stop()).build().run();
+            assertThat(res.rounds()).hasSize(5);
+            assertThat(res.finalRound().last()).isTrue();
+            assertThat(res.converged()).isFalse();
+        } finally {
+            writers.stop();
+        }
+        assertThat(Images.firstMismatches(src, dst)).as("seed %d", seed).isEmpty();
+        writers.checkSweep(dst);
+        assertThat(ev.rounds).hasSize(5);
+        assertThat(movedChannel[0]).isPositive();
+    }
+
+    @Test
+    void preCopyConvergesWhenNothingIsWritten() throws Exception {
+        RamBlock src = RamBlock.allocate("m", 1 << 20);
+        RamBlock dst = RamBlock.allocate("m", 1 << 20);
+        Images.fillMixed(src, 5);
+        LoopbackSession s = session(2, List.of(dst), MigrationListener.NONE);
+        RamSaver saver = RamSaver.open(s, src);
+        s.connect();
+        DirtyBitmap d = new DirtyBitmap(src);
+        boolean[] paused = {false};
+        PreCopy.Result r = PreCopy.builder(saver, List.of(d)).pause((c, p, e) -> paused[0] = c).build().run();
+        assertThat(r.converged()).isTrue();
+        assertThat(paused[0]).isTrue();
+        assertThat(r.rounds()).hasSize(2);
+        assertThat(r.finalRound().items()).isZero();
+        assertThat(Images.sha256(dst)).isEqualTo(Images.sha256(src));
+    }
+
+    @Test
+    void preCopyCanFailInsteadOfForcingTheSwitchOver() throws Exception {
+        RamBlock src = RamBlock.allocate("m", 1 << 20);
+        LoopbackSession s = session(2, List.of(RamBlock.allocate("m", 1 << 20)), MigrationListener.NONE);
+        RamSaver saver = RamSaver.open(s, src);
+        s.connect();
+        DirtyBitmap d = new DirtyBitmap(src);
+        // a "writer" that dirties everything between rounds, via the listener
+        s.observer = (c, e, b, o) -> d.mark(o);
+        boolean[] paused = {false};
+        assertThatThrownBy(() -> PreCopy.builder(saver, List.of(d)).maxRounds(3).downtimeTarget(Duration.ZERO)
+                .failIfNotConverged(true).pause((c, p, e) -> paused[0] = true).build().run())
+                .isInstanceOfSatisfying(NotConvergedException.class, e -> {
+                    assertThat(e.rounds()).isEqualTo(2);
+                    assertThat(e.dirtyPages()).isEqualTo(256);
+                });
+        assertThat(paused[0]).isFalse();
+    }
+}
