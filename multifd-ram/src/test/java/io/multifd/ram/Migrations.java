@@ -1,0 +1,94 @@
+package io.multifd.ram;
+
+import io.multifd.api.MigrationListener;
+import io.multifd.api.MigrationStats;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.spi.PayloadPlugin;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.api.spi.TransportListener;
+import io.multifd.core.MultiFdReceiver;
+import io.multifd.core.MultiFdSender;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.core.transport.TcpTransport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/** Runs migrations through the real core. */
+final class Migrations {
+
+    private Migrations() {
+    }
+
+    enum Kind { MEMORY, DELAYED_MEMORY, TCP }
+
+    record Transport(TransportConnector connector, TransportListener listener) {
+    }
+
+    static Transport transport(Kind kind, long seed) throws IOException {
+        switch (kind) {
+            case MEMORY: {
+                InMemoryTransport t = InMemoryTransport.create();
+                return new Transport(t.connector(), t.listener());
+            }
+            case DELAYED_MEMORY: {
+                InMemoryTransport t = InMemoryTransport.builder().seed(seed).maxDelay(Duration.ofMillis(2)).build();
+                return new Transport(t.connector(), t.listener());
+            }
+            default: {
+                TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+                return new Transport(TcpTransport.connector(l.localAddress()), l);
+            }
+        }
+    }
+
+    static MultiFdConfig config(int channels) {
+        return MultiFdConfig.builder().channels(channels).ioTimeout(Duration.ofSeconds(20))
+                .finishTimeout(Duration.ofSeconds(30)).acceptTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    /** The body of a migration on the sender: rounds with the saver. */
+    interface Rounds {
+        void run(RamSaver saver) throws Exception;
+    }
+
+    record Result(MigrationStats sender, MigrationStats receiver) {
+    }
+
+    /**
+     * Migrates {@code src} into whatever {@code receivePayload} resolves, with {@code rounds}
+     * driving the saver, then finish() and await().
+     */
+    static Result migrate(Kind kind, long seed, int channels, List<RamBlock> src, PayloadPlugin<?> receivePayload,
+                          MigrationListener senderListener, Rounds rounds) throws Exception {
+        Transport t = transport(kind, seed);
+        MultiFdConfig config = config(channels);
+        PluginRegistry rxRegistry = PluginRegistry.builder().add(receivePayload).build();
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, t.listener()).registry(rxRegistry).build().start();
+             MultiFdSender sender = MultiFdSender.builder(config, t.connector())
+                     .registry(PluginRegistry.builder().add(RamPayload.sending()).build())
+                     .listener(senderListener).build()) {
+            RamSaver saver = RamSaver.open(sender, src);
+            MigrationStats s;
+            try {
+                sender.connect();
+                rounds.run(saver);
+                s = sender.finish();
+            } catch (Exception e) {
+                try {
+                    receiver.await(Duration.ofSeconds(10));
+                } catch (Exception rx) {
+                    e.addSuppressed(rx); // the receiver's side of the story
+                }
+                throw e;
+            }
+            MigrationStats r = receiver.await(Duration.ofSeconds(60));
+            return new Result(s, r);
+        } finally {
+            t.listener().close();
+        }
+    }
+}
