@@ -16,4 +16,12 @@ public class ChannelTimeoutException extends MultiFdException {
     public ChannelTimeoutException(String message) {
         super(ProtocolCode.TIMEOUT, message);
     }
+
+    /**
+     * @param message names the channel, what was being waited for, and how long
+     * @param cause   the exception the interrupted call threw (usually an asynchronous close)
+     */
+    public ChannelTimeoutException(String message, Throwable cause) {
+        super(ProtocolCode.TIMEOUT, message, cause);
+    }
 }

@@ -97,7 +97,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(MultiFdSender.class.getName());
     private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
 
-    private enum State { NEW, CONNECTING, CONNECTED, FINISHING, FINISHED, FAILED, CLOSED }
+    private enum State { NEW, CONNECTING, CONNECTED, FINISHING, COMMITTING, FINISHED, FAILED, CLOSED }
 
     private final MultiFdConfig config;
     private final TransportConnector connector;
@@ -471,11 +471,26 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                         checkUsable("finish", true);
                     }
                 }
+                // The commit point: the receiver confirmed that it applied everything we sent.
+                // From here on, a failure to deliver COMMIT fails only the receiver (which then
+                // reports that the sender did not confirm); it cannot undo what was applied.
+                state = State.COMMITTING;
                 for (SendChannel c : channels) {
                     c.commitRequested = true;
                     c.work.signal();
                 }
-                awaitAll(c -> c.commitWritten, NO_TIMEOUT, null);
+                long deadline = System.nanoTime() + graceNanos + config.ioTimeout().toNanos();
+                while (true) {
+                    boolean all = true;
+                    for (SendChannel c : channels) {
+                        all &= c.commitWritten || c.exited;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (all || left <= 0) {
+                        break;
+                    }
+                    progress.awaitNanos(left);
+                }
                 state = State.FINISHED;
                 endNanos = System.nanoTime();
             } finally {
@@ -621,7 +636,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             case NEW -> "not connected yet (call connect())";
             case CONNECTING -> "connecting";
             case CONNECTED -> "connected";
-            case FINISHING -> "finishing";
+            case FINISHING, COMMITTING -> "finishing";
             case FINISHED -> "finished";
             case FAILED -> "failed";
             case CLOSED -> "closed";
@@ -652,6 +667,10 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     }
 
     private void failLocked(Throwable cause) {
+        if (state == State.COMMITTING || state == State.FINISHED) {
+            LOG.log(System.Logger.Level.DEBUG, "error after the commit point, ignored: " + cause);
+            return;
+        }
         if (firstError != null) {
             if (cause != firstError) {
                 LOG.log(System.Logger.Level.DEBUG, "later error after the migration failed: " + cause);
@@ -680,6 +699,27 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             limiter.wakeAll();
         }
         listener.onFailed(cause);
+    }
+
+    /**
+     * Fails with a local transport error, but first waits a moment for the receiver's ERROR on
+     * any channel: a reset or closed connection is usually the echo of the receiver's failure,
+     * and its ERROR reply names the real cause.
+     */
+    private void failAfterGrace(Throwable local) {
+        lock.lock();
+        try {
+            long left = graceNanos;
+            while (firstError == null && left > 0 && state != State.COMMITTING && state != State.FINISHED) {
+                left = progress.awaitNanos(left);
+            }
+            failLocked(local);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failLocked(local);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private int indexOf(PayloadPlugin<?> p) {
@@ -1245,20 +1285,9 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             if (failed) {
                 return;
             }
-            if (t instanceof IOException && !(t instanceof MultiFdException) && replyThread != null) {
-                // A transport error here is often the echo of the receiver's failure: give the reply
-                // thread a moment to read the receiver's ERROR, which names the real cause.
-                lock.lock();
-                try {
-                    long left = graceNanos;
-                    while (!replyEnded && firstError == null && left > 0) {
-                        left = progress.awaitNanos(left);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    lock.unlock();
-                }
+            if (t instanceof IOException && !(t instanceof MultiFdException)) {
+                failAfterGrace(t);
+                return;
             }
             if (t instanceof Error e && !(t instanceof LinkageError) && !(t instanceof OutOfMemoryError)) {
                 fail(new MultiFdException(ProtocolCode.FAILED, "channel " + id + ": " + e, e));
@@ -1320,7 +1349,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                         case Wire.REPLY_COMPLETED -> {
                             lock.lock();
                             try {
-                                if (!eosWritten) {
+                                if (!eosRequested) {
                                     throw new MalformedPacketException(ProtocolCode.MALFORMED, id, -1, "reply.kind",
                                             "COMPLETED", "the receiver reported completion before end of stream");
                                 }
@@ -1342,24 +1371,25 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                 boolean expected;
                 lock.lock();
                 try {
-                    expected = commitWritten || firstError != null;
+                    // After COMPLETED the receiver closes once it has read our COMMIT.
+                    expected = completed != null || firstError != null;
                 } finally {
                     lock.unlock();
                 }
                 if (!expected) {
-                    fail(new MultiFdException(ProtocolCode.TRANSPORT, "channel " + id
+                    failAfterGrace(new MultiFdException(ProtocolCode.TRANSPORT, "channel " + id
                             + ": the receiver closed the connection without a reply", e));
                 }
             } catch (IOException | RuntimeException e) {
                 boolean expected;
                 lock.lock();
                 try {
-                    expected = commitWritten || firstError != null || c.isClosed();
+                    expected = completed != null || firstError != null || c.isClosed();
                 } finally {
                     lock.unlock();
                 }
                 if (!expected) {
-                    fail(e);
+                    failAfterGrace(e);
                 }
             } finally {
                 lock.lock();

@@ -235,11 +235,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
     private IOException translate(IOException e, Watchdog.Guard guard, String doing) {
         if (guard.fired()) {
             long nanos = guard == readGuard ? readTimeoutNanos : writeTimeoutNanos;
-            ChannelTimeoutException te = new ChannelTimeoutException(where() + ": no progress for "
+            return new ChannelTimeoutException(where() + ": no progress for "
                     + Durations.format(nanos) + " while the " + side + " was " + doing
-                    + " (" + channel.description() + ")");
-            te.initCause(e);
-            return te;
+                    + " (" + channel.description() + ")", e);
         }
         return e;
     }

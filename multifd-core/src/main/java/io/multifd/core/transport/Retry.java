@@ -36,10 +36,8 @@ final class Retry {
             }
             left = deadline - System.nanoTime();
             if (left <= 0) {
-                ChannelTimeoutException t = new ChannelTimeoutException("could not connect to " + what + " within "
-                        + (timeoutNanos / 1_000_000) + " ms: " + last.getMessage());
-                t.initCause(last);
-                throw t;
+                throw new ChannelTimeoutException("could not connect to " + what + " within "
+                        + (timeoutNanos / 1_000_000) + " ms: " + last.getMessage(), last);
             }
             LockSupport.parkNanos(Math.min(pause, left));
             if (Thread.interrupted()) {

@@ -1,0 +1,123 @@
+package io.multifd.core;
+
+import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.MigrationFailedException;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.RemoteFailureException;
+import io.multifd.core.internal.Wire;
+import io.multifd.core.testkit.BlobClient;
+import io.multifd.core.testkit.FaultyTransport;
+import io.multifd.core.testkit.Harness;
+import io.multifd.core.testkit.Threads;
+import io.multifd.core.transport.InMemoryTransport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code finish()} never reports success when the receiver did not apply everything: a handler
+ * that throws on the last packet, a dropped EOS and a lost COMPLETED each fail both sides, with
+ * the cause named on both.
+ */
+@Timeout(60)
+class FinishFailureTest {
+
+    private static final int BLOBS = 200;
+
+    private final MultiFdConfig config = MultiFdConfig.builder().channels(3)
+            .ioTimeout(Duration.ofMillis(800)).finishTimeout(Duration.ofMillis(1500)).build();
+
+    @AfterEach
+    void threadsEnded() throws InterruptedException {
+        assertThat(Threads.awaitNone(5)).as("multifd threads alive after the test").isEmpty();
+    }
+
+    private static void sendAll(Harness h) throws IOException {
+        BlobClient c = h.client();
+        for (int i = 0; i < BLOBS; i++) {
+            c.add(i, 1, 500);
+        }
+        c.flush();
+    }
+
+    @Test
+    void aHandlerThatThrowsOnTheLastPacketFailsBothSides() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        try (Harness h = Harness.connect(config, t.listener(), t.connector())) {
+            h.sink.failHook((channel, ids, count) -> {
+                for (int i = 0; i < count; i++) {
+                    if (ids[i] == BLOBS - 1) {
+                        throw new IOException("test handler refuses blob " + ids[i]);
+                    }
+                }
+            });
+            sendAll(h);
+            assertThatThrownBy(h.sender::finish)
+                    .isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("test handler refuses blob 199")
+                    .hasRootCauseInstanceOf(RemoteFailureException.class);
+            assertThatThrownBy(h.receiver::await)
+                    .isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("test handler refuses blob 199")
+                    .cause().isInstanceOf(IOException.class);
+            assertThat(h.sink.abortedWith()).hasMessageContaining("test handler refuses blob 199");
+        }
+    }
+
+    @Test
+    void aDroppedEosFailsBothSides() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        FaultyTransport.Connector connector = new FaultyTransport.Connector(t.connector(),
+                p -> p.channel() == 1 && p.typeId() == 0 && p.flags() == Wire.FLAG_EOS);
+        try (Harness h = Harness.connect(config, t.listener(), connector)) {
+            sendAll(h);
+            assertThatThrownBy(h.sender::finish)
+                    .isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("channel 1")
+                    .hasMessageContaining("no progress");
+            assertThatThrownBy(h.receiver::await)
+                    .isInstanceOf(MigrationFailedException.class)
+                    .cause().isInstanceOf(ChannelTimeoutException.class)
+                    .hasMessageContaining("channel 1").hasMessageContaining("reading packet header");
+        }
+    }
+
+    @Test
+    void aLostCompletedFailsBothSides() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        FaultyTransport.Listener listener = new FaultyTransport.Listener(t.listener(),
+                (connection, kind) -> connection == 2 && kind == Wire.REPLY_COMPLETED);
+        try (Harness h = Harness.connect(config, listener, t.connector())) {
+            sendAll(h);
+            assertThatThrownBy(h.sender::finish)
+                    .isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("did not confirm completion")
+                    .cause().isInstanceOf(ChannelTimeoutException.class);
+            assertThatThrownBy(h.receiver::await)
+                    .isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("the sender aborted")
+                    .hasMessageContaining("did not confirm completion")
+                    .cause().isInstanceOf(RemoteFailureException.class);
+        }
+    }
+
+    @Test
+    void aLostCommitFailsTheReceiverWhichNeverReportsSuccess() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        FaultyTransport.Connector connector = new FaultyTransport.Connector(t.connector(),
+                p -> p.channel() == 0 && p.typeId() == 0 && p.flags() == Wire.FLAG_COMMIT);
+        try (Harness h = Harness.connect(config, t.listener(), connector)) {
+            sendAll(h);
+            h.sender.finish(); // the sender saw COMPLETED everywhere: its commit point
+            assertThatThrownBy(h.receiver::await)
+                    .isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("channel 0");
+        }
+    }
+}
