@@ -17,7 +17,7 @@
  * their own that is not.
  */
 module io.multifd.compress {
-    requires io.multifd.api;
+    requires transitive io.multifd.api;
     requires static com.google.auto.service;
     requires com.github.luben.zstd_jni;
     requires org.lz4.java;

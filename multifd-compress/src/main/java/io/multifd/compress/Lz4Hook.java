@@ -44,6 +44,8 @@ import java.io.IOException;
  * <p>Thread-safe and stateless apart from the remembered probe results: one instance serves
  * every channel. Found by {@link java.util.ServiceLoader}.
  */
+// "exports": @AutoService is CLASS-retained, read only by the annotation processor at build time
+@SuppressWarnings("exports")
 @AutoService(SendPrepareHook.class)
 public final class Lz4Hook implements SendPrepareHook {
 
@@ -56,10 +58,12 @@ public final class Lz4Hook implements SendPrepareHook {
     /** The largest HC level. */
     public static final int MAX_LEVEL = Lz4Codec.MAX_LEVEL;
 
+    private static final String NATIVE_LIBRARY = "the native library of " + Lz4Codec.LIBRARY;
+
     /** JVM-wide probes, made on first use. */
     private static final class Shared {
         static final NativeProbe JAVA = new NativeProbe(NAME, Lz4Codec.LIBRARY, true, Lz4Codec::probeJava);
-        static final NativeProbe NATIVE = new NativeProbe(NAME, Lz4Codec.LIBRARY, false, Lz4Codec::probeNative);
+        static final NativeProbe NATIVE = new NativeProbe(NAME, NATIVE_LIBRARY, false, Lz4Codec::probeNative);
     }
 
     private final NativeProbe javaProbe;
@@ -79,7 +83,7 @@ public final class Lz4Hook implements SendPrepareHook {
      */
     Lz4Hook(NativeProbe.Action javaProbe, NativeProbe.Action nativeProbe) {
         this.javaProbe = new NativeProbe(NAME, Lz4Codec.LIBRARY, true, javaProbe);
-        this.nativeProbe = new NativeProbe(NAME, Lz4Codec.LIBRARY, false, nativeProbe);
+        this.nativeProbe = new NativeProbe(NAME, NATIVE_LIBRARY, false, nativeProbe);
     }
 
     NativeProbe javaProbe() {

@@ -38,6 +38,8 @@ import java.io.IOException;
  * <p>Thread-safe and stateless: one instance serves every channel. Found by
  * {@link java.util.ServiceLoader}.
  */
+// "exports": @AutoService is CLASS-retained, read only by the annotation processor at build time
+@SuppressWarnings("exports")
 @AutoService(SendPrepareHook.class)
 public final class ZlibHook implements SendPrepareHook {
 

@@ -54,6 +54,8 @@ import java.io.IOException;
  * every channel. Found by {@link java.util.ServiceLoader} (module {@code provides} and
  * {@code META-INF/services}).
  */
+// "exports": @AutoService is CLASS-retained, read only by the annotation processor at build time
+@SuppressWarnings("exports")
 @AutoService(SendPrepareHook.class)
 public final class ZstdHook implements SendPrepareHook {
 
@@ -68,9 +70,11 @@ public final class ZstdHook implements SendPrepareHook {
     /** The largest level (zstd's {@code ZSTD_maxCLevel()}). */
     public static final int MAX_LEVEL = ZstdCodec.MAX_LEVEL;
 
+    private static final String NATIVE_LIBRARY = "the native library of " + ZstdCodec.LIBRARY;
+
     /** The JVM-wide probe, made on first use so that loading this class never touches native code. */
     private static final class Shared {
-        static final NativeProbe PROBE = new NativeProbe(NAME, ZstdCodec.LIBRARY, true, ZstdCodec::probe);
+        static final NativeProbe PROBE = new NativeProbe(NAME, NATIVE_LIBRARY, true, ZstdCodec::probe);
     }
 
     private final NativeProbe probe;
@@ -82,7 +86,7 @@ public final class ZstdHook implements SendPrepareHook {
 
     /** Test seam: a hook whose native probe runs {@code probe} instead of loading zstd-jni. */
     ZstdHook(NativeProbe.Action probe) {
-        this.probe = new NativeProbe(NAME, ZstdCodec.LIBRARY, true, probe);
+        this.probe = new NativeProbe(NAME, NATIVE_LIBRARY, true, probe);
     }
 
     NativeProbe probe() {

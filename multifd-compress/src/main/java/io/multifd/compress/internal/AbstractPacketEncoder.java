@@ -88,6 +88,8 @@ public abstract class AbstractPacketEncoder implements HookEncoder {
             throw new IllegalArgumentException(codec + ": raw length " + rawLength + " is not within 1 to "
                     + maxDataLength);
         }
+        staging.clear();
+        output.clear();
         Buffers.gather(data, offset, count, rawLength, staging);
         int n = compress(rawLength);
         if (n <= 0 || n >= rawLength) {
@@ -99,7 +101,8 @@ public abstract class AbstractPacketEncoder implements HookEncoder {
     }
 
     /**
-     * Compresses {@code staging[0, rawLength)} into {@code output} from index 0.
+     * Compresses {@code staging[0, rawLength)} into {@code output} from index 0. Both buffers
+     * are cleared (position 0, limit capacity) on entry; the subclass may move either.
      *
      * @param rawLength bytes to compress, at least 1
      * @return the encoded length, or -1 if the result would not be shorter than

@@ -39,16 +39,16 @@ public final class Buffers {
      * @param offset   index of the first
      * @param count    how many
      * @param expected the number of bytes they must hold in all
-     * @param dst      the destination, with capacity for at least {@code expected} bytes
+     * @param dst      the destination, whose limit is at least {@code expected}
      * @throws IllegalArgumentException if the sources do not hold exactly {@code expected} bytes,
      *                                  or {@code dst} is too small; nothing beyond {@code expected}
      *                                  bytes is written
      */
     public static void gather(ByteBuffer[] src, int offset, int count, int expected, ByteBuffer dst) {
         Objects.checkFromIndexSize(offset, count, src.length);
-        if (expected > dst.capacity()) {
-            throw new IllegalArgumentException("raw length " + expected + " exceeds the buffer capacity "
-                    + dst.capacity());
+        if (expected > dst.limit()) {
+            throw new IllegalArgumentException("raw length " + expected + " exceeds the buffer's limit "
+                    + dst.limit());
         }
         int at = 0;
         for (int i = offset; i < offset + count; i++) {

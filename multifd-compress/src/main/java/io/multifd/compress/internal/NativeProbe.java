@@ -35,7 +35,7 @@ public final class NativeProbe {
     }
 
     private final String codec;
-    private final String library;
+    private final String what;
     private final Action action;
     private final boolean fatal;
 
@@ -45,14 +45,14 @@ public final class NativeProbe {
 
     /**
      * @param codec   the codec's name, for messages
-     * @param library the library and version, for messages (e.g. {@code zstd-jni 1.5.7-28})
+     * @param what    what is loaded, for messages (e.g. {@code the native library of zstd-jni 1.5.7-28})
      * @param fatal   true if the codec cannot work without it ({@link #check()} then throws);
      *                false if the codec falls back to another implementation (only logged)
      * @param action  what loads and tests the library
      */
-    public NativeProbe(String codec, String library, boolean fatal, Action action) {
+    public NativeProbe(String codec, String what, boolean fatal, Action action) {
         this.codec = Objects.requireNonNull(codec, "codec");
-        this.library = Objects.requireNonNull(library, "library");
+        this.what = Objects.requireNonNull(what, "what");
         this.fatal = fatal;
         this.action = Objects.requireNonNull(action, "action");
     }
@@ -108,9 +108,7 @@ public final class NativeProbe {
 
     private String message(Throwable f) {
         return fatal
-                ? codec + ": codec unavailable: the native library of " + library + " failed to load (" + f
-                + "); other codecs are not affected"
-                : codec + ": the native library of " + library + " failed to load (" + f
-                + "); using its slower pure-Java implementation";
+                ? codec + ": codec unavailable: " + what + " failed to load (" + f + "); other codecs are not affected"
+                : codec + ": " + what + " failed to load (" + f + "); using its slower pure-Java implementation";
     }
 }

@@ -50,6 +50,52 @@ public final class ZstdCodec {
         }
     }
 
+    /** {@link #announcedContentSize} when the frame header has no content size field. */
+    public static final long CONTENT_SIZE_UNKNOWN = -1;
+    /** {@link #announcedContentSize} when the input does not start with a complete zstd frame header. */
+    public static final long NOT_A_FRAME_HEADER = -2;
+
+    private static final int MAGIC = 0xFD2FB528;
+    private static final int[] DICT_ID_BYTES = {0, 1, 2, 4};
+
+    /**
+     * Reads the content size that the first frame header of {@code in[0, length)} announces
+     * (RFC 8878, section 3.1.1.1), in Java: it only reads bytes it has checked are there, and
+     * allocates nothing. Used to refuse a frame that announces the wrong size before decoding.
+     *
+     * @param in     the input; absolute reads only
+     * @param length bytes of input
+     * @return the announced size ({@link Long#MAX_VALUE} if it does not fit a long),
+     *         {@link #CONTENT_SIZE_UNKNOWN}, or {@link #NOT_A_FRAME_HEADER}
+     */
+    public static long announcedContentSize(ByteBuffer in, int length) {
+        if (length < 6 || Integer.reverseBytes(in.getInt(0)) != MAGIC) {
+            return NOT_A_FRAME_HEADER;
+        }
+        int descriptor = in.get(4) & 0xFF;
+        if ((descriptor & 0x08) != 0) {
+            return NOT_A_FRAME_HEADER; // reserved bit
+        }
+        int fcsFlag = descriptor >>> 6;
+        boolean singleSegment = (descriptor & 0x20) != 0;
+        int at = 5 + (singleSegment ? 0 : 1) + DICT_ID_BYTES[descriptor & 0x03];
+        int size = fcsFlag == 0 ? (singleSegment ? 1 : 0) : 1 << fcsFlag;
+        if (size == 0) {
+            return CONTENT_SIZE_UNKNOWN;
+        }
+        if (at + size > length) {
+            return NOT_A_FRAME_HEADER;
+        }
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            v = (v << 8) | (in.get(at + i) & 0xFF);
+        }
+        if (size == 2) {
+            v += 256;
+        }
+        return v < 0 ? Long.MAX_VALUE : v;
+    }
+
     /** Compresses each packet into one frame with a per-channel {@link ZstdCompressCtx}. */
     public static final class Encoder extends AbstractPacketEncoder {
         private final ZstdCompressCtx ctx;
@@ -94,8 +140,6 @@ public final class ZstdCodec {
      * cannot make it allocate anything; the destination's size bounds the output.
      */
     public static final class Decoder extends AbstractPacketDecoder {
-        private static final long CONTENTSIZE_UNKNOWN = -1;
-
         private final ZstdDecompressCtx ctx;
         private final long errDstSizeTooSmall;
         private final long errSrcSizeWrong;
@@ -128,7 +172,7 @@ public final class ZstdCodec {
         protected void decodePacket(int encodedLength, ByteBuffer[] targets, int offset, int count, int rawLength,
                                     IncomingPacket packet) throws MalformedPacketException {
             // The frame header's content size is attacker data: only compared, never used to size anything.
-            long announced = Zstd.getDirectByteBufferFrameContentSize(input, 0, encodedLength);
+            long announced = announcedContentSize(input, encodedLength);
             if (announced >= 0 && announced != rawLength) {
                 throw malformed(packet, encodedLength, "the frame header announces " + announced
                         + " bytes, but the packet's raw length is " + rawLength, null);
@@ -157,7 +201,7 @@ public final class ZstdCodec {
         private String describe(long code, int rawLength, long announced) {
             if (code == errDstSizeTooSmall) {
                 return "decodes to more than the packet's raw length " + rawLength
-                        + (announced == CONTENTSIZE_UNKNOWN ? " (frame without content size)" : "");
+                        + (announced == CONTENT_SIZE_UNKNOWN ? " (frame without content size)" : "");
             } else if (code == errSrcSizeWrong) {
                 return "the input is truncated, or has bytes after the last frame";
             } else if (code == errPrefixUnknown) {

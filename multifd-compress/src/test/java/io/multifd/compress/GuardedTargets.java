@@ -1,0 +1,75 @@
+package io.multifd.compress;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Destination buffers for a decoder, carved out of one larger buffer with guard bytes before and
+ * after: a decoder that writes outside its targets changes a guard byte. The targets are
+ * duplicates with position and limit set (not slices), so the guards lie inside the same
+ * memory region a native decoder would be handed.
+ */
+final class GuardedTargets {
+
+    static final int GUARD = 512;
+    static final byte GUARD_BYTE = (byte) 0xA5;
+
+    final ByteBuffer whole;
+    final ByteBuffer[] targets;
+    final int length;
+    private final int step;
+
+    /**
+     * @param length total target bytes
+     * @param direct direct or heap memory
+     * @param piece  bytes per target; 0 for one target
+     */
+    GuardedTargets(int length, boolean direct, int piece) {
+        this.length = length;
+        int cap = length + 2 * GUARD;
+        whole = direct ? ByteBuffer.allocateDirect(cap) : ByteBuffer.allocate(cap);
+        for (int i = 0; i < cap; i++) {
+            whole.put(i, GUARD_BYTE);
+        }
+        int n = piece <= 0 ? 1 : Math.max(1, (length + piece - 1) / piece);
+        step = piece <= 0 ? length : piece;
+        targets = new ByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            int from = GUARD + i * step;
+            int to = Math.min(GUARD + length, from + step);
+            targets[i] = whole.duplicate().limit(to).position(from);
+        }
+    }
+
+    /** Re-positions the targets for another packet of the same length. */
+    GuardedTargets rewind() {
+        for (int i = 0; i < targets.length; i++) {
+            int from = GUARD + i * step;
+            targets[i].limit(Math.min(GUARD + length, from + step)).position(from);
+        }
+        return this;
+    }
+
+    boolean guardsIntact() {
+        for (int i = 0; i < GUARD; i++) {
+            if (whole.get(i) != GUARD_BYTE || whole.get(GUARD + length + i) != GUARD_BYTE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    boolean allTargetsFull() {
+        for (ByteBuffer t : targets) {
+            if (t.hasRemaining()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    byte[] contents() {
+        byte[] b = new byte[length];
+        whole.get(GUARD, b, 0, length);
+        return b;
+    }
+}

@@ -1,0 +1,88 @@
+package io.multifd.compress;
+
+import io.multifd.api.spi.SendPrepareHook;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.lang.module.ModuleDescriptor;
+import java.lang.reflect.Modifier;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.Enumeration;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The three hooks are found by {@link ServiceLoader} on the module path (through
+ * {@code provides}) and on the class path (through {@code META-INF/services}); both lists name
+ * the same classes. Surefire runs this class both ways (see the module's pom).
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ServiceRegistrationTest {
+
+    private static final Set<String> EXPECTED = Set.of(ZstdHook.class.getName(), Lz4Hook.class.getName(),
+            ZlibHook.class.getName());
+
+    @Test
+    void serviceLoaderFindsTheThreeHooksWithTheirWireIds() {
+        // the registry in core declares 'uses'; tests patched into this module declare it here
+        getClass().getModule().addUses(SendPrepareHook.class);
+        Map<String, SendPrepareHook> byName = new TreeMap<>();
+        for (SendPrepareHook h : ServiceLoader.load(SendPrepareHook.class, getClass().getClassLoader())) {
+            if (h.getClass().getPackageName().equals("io.multifd.compress")) {
+                assertThat(byName.put(h.name(), h)).as("duplicate name %s", h.name()).isNull();
+            }
+        }
+        assertThat(byName).containsOnlyKeys("zstd", "lz4", "zlib");
+        assertThat(byName.get("zstd").id()).isEqualTo(1);
+        assertThat(byName.get("lz4").id()).isEqualTo(2);
+        assertThat(byName.get("zlib").id()).isEqualTo(3);
+        for (SendPrepareHook h : byName.values()) {
+            assertThat(Modifier.isFinal(h.getClass().getModifiers())).as("%s is final", h).isTrue();
+            assertThat(h.id()).isBetween(1, 255); // ids below 256 are reserved for shipped hooks
+        }
+    }
+
+    @Test
+    void servicesFileAndModuleDescriptorListTheSameProviders() throws IOException {
+        Set<String> fromFile = servicesFile();
+        assertThat(fromFile).as("META-INF/services (written by @AutoService)").isEqualTo(EXPECTED);
+        Module module = ZstdHook.class.getModule();
+        if (module.isNamed()) {
+            ModuleDescriptor d = module.getDescriptor();
+            Set<String> provided = new TreeSet<>();
+            d.provides().stream().filter(p -> p.service().equals(SendPrepareHook.class.getName()))
+                    .forEach(p -> provided.addAll(p.providers()));
+            assertThat(provided).as("module-info provides").isEqualTo(EXPECTED);
+            assertThat(d.exports()).extracting(ModuleDescriptor.Exports::source)
+                    .containsExactly("io.multifd.compress");
+        }
+    }
+
+    private Set<String> servicesFile() throws IOException {
+        Set<String> names = new TreeSet<>();
+        Enumeration<URL> urls = ZstdHook.class.getClassLoader()
+                .getResources("META-INF/services/" + SendPrepareHook.class.getName());
+        while (urls.hasMoreElements()) {
+            URL url = urls.nextElement();
+            if (!url.toString().contains("multifd-compress")) {
+                continue; // another module's providers (core's 'none')
+            }
+            try (InputStream in = url.openStream();
+                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                r.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(names::add);
+            }
+        }
+        return names;
+    }
+}
