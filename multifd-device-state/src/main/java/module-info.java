@@ -3,7 +3,7 @@
  * loaders on the receiver. See {@link io.multifd.devicestate.DeviceStatePayload}.
  */
 module io.multifd.devicestate {
-    requires io.multifd.api;
+    requires transitive io.multifd.api;
     requires static com.google.auto.service;
 
     exports io.multifd.devicestate;

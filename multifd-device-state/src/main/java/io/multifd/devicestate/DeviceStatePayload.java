@@ -79,6 +79,7 @@ import java.util.Objects;
  * loader instance is handed the state of every session this instance receives; register it for
  * one migration, or use a factory for repeated ones.
  */
+@SuppressWarnings({"rawtypes", "exports"}) // AutoService names the generic SPI raw; its annotation is compile-only
 @AutoService(PayloadPlugin.class)
 public final class DeviceStatePayload implements PayloadPlugin<DeviceStateBody> {
 
