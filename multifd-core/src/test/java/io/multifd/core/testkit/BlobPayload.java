@@ -21,7 +21,7 @@ import java.util.Objects;
  * <p>Payload header: u32 count, then per blob u64 id, u32 version, u32 length; data: the blobs'
  * bytes, concatenated.
  */
-public final class BlobPayload implements PayloadPlugin<BlobPayload.Body> {
+public class BlobPayload implements PayloadPlugin<BlobPayload.Body> {
 
     /** Wire id. */
     public static final int ID = 1000;
@@ -81,7 +81,7 @@ public final class BlobPayload implements PayloadPlugin<BlobPayload.Body> {
     }
 
     @Override
-    public PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord) {
+    public PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord) throws io.multifd.api.SetupRefusedException {
         sink.setupRecordSeen(setupRecord.remaining());
         return new PayloadReceiver() {
             @Override
