@@ -972,6 +972,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                 connectAndHandshake();
                 connecting = false;
                 if (!awaitGo()) {
+                    writeAbortIfUseful(); // the handshake succeeded: tell the receiver why we stop
                     return;
                 }
                 hookEncoder = hook.newEncoder(hookOptions, this);

@@ -1,0 +1,153 @@
+package io.multifd.core;
+
+import io.multifd.api.HookOptions;
+import io.multifd.api.PluginUnavailableException;
+import io.multifd.api.spi.HookContext;
+import io.multifd.api.spi.HookDecoder;
+import io.multifd.api.spi.HookEncoder;
+import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.core.internal.NoneHook;
+import io.multifd.core.testkit.BlobPayload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(30)
+class PluginRegistryTest {
+
+    /** A blob payload under another class with the same id. */
+    static final class Impostor extends BlobPayload {
+    }
+
+    /** Another class with the blob payload's name but a different id. */
+    static final class SameName extends BlobPayload {
+        @Override
+        public int id() {
+            return 1001;
+        }
+    }
+
+    static final class BadName extends BlobPayload {
+        @Override
+        public String name() {
+            return "Blob Payload";
+        }
+    }
+
+    static final class BadId extends BlobPayload {
+        @Override
+        public int id() {
+            return 0;
+        }
+    }
+
+    static final class FakeZstd implements SendPrepareHook {
+        @Override
+        public int id() {
+            return 1;
+        }
+
+        @Override
+        public String name() {
+            return "zstd";
+        }
+
+        @Override
+        public void checkAvailable() throws PluginUnavailableException {
+            throw new PluginUnavailableException("compression 'zstd' is not available: native library failed to load",
+                    new UnsatisfiedLinkError("no zstd-jni in java.library.path"));
+        }
+
+        @Override
+        public void validate(HookOptions options) {
+        }
+
+        @Override
+        public HookEncoder newEncoder(HookOptions options, HookContext context) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public HookDecoder newDecoder(HookOptions options, HookContext context) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @Test
+    void noneIsAlwaysPresent() {
+        PluginRegistry r = PluginRegistry.builder().build();
+        assertThat(r.hook("none")).get().isInstanceOf(NoneHook.class);
+        assertThat(r.hook(0)).isPresent();
+        assertThat(PluginRegistry.discover().hooks()).filteredOn(h -> h.name().equals("none")).hasSize(1);
+    }
+
+    @Test
+    void twoPluginsWithTheSameIdAreRefusedNamingBothClasses() {
+        assertThatThrownBy(() -> PluginRegistry.builder().add(new BlobPayload()).add(new Impostor()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(BlobPayload.class.getName())
+                .hasMessageContaining(Impostor.class.getName())
+                .hasMessageContaining("same wire id");
+    }
+
+    @Test
+    void twoPluginsWithTheSameNameAreRefusedNamingBothClasses() {
+        assertThatThrownBy(() -> PluginRegistry.builder().add(new BlobPayload()).add(new SameName()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(BlobPayload.class.getName())
+                .hasMessageContaining(SameName.class.getName())
+                .hasMessageContaining("same name");
+    }
+
+    @Test
+    void aSecondExplicitInstanceOfTheSameClassIsRefused() {
+        assertThatThrownBy(() -> PluginRegistry.builder().add(new BlobPayload()).add(new BlobPayload()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clash");
+    }
+
+    @Test
+    void theSameInstanceTwiceIsHarmless() {
+        BlobPayload p = new BlobPayload();
+        assertThat(PluginRegistry.builder().add(p).add(p).build().payloads()).containsExactly(p);
+    }
+
+    @Test
+    void invalidNamesAndIdsAreRefused() {
+        assertThatThrownBy(() -> PluginRegistry.builder().add(new BadName()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid name 'Blob Payload'");
+        assertThatThrownBy(() -> PluginRegistry.builder().add(new BadId()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wire id 0");
+    }
+
+    @Test
+    void lookupsFindByIdNameAndClass() {
+        BlobPayload p = new BlobPayload();
+        PluginRegistry r = PluginRegistry.builder().add(p).build();
+        assertThat(r.payload(BlobPayload.ID)).containsSame(p);
+        assertThat(r.payload("blob")).containsSame(p);
+        assertThat(r.payload(BlobPayload.class)).containsSame(p);
+        assertThat(r.payload(7)).isEmpty();
+        assertThat(r.payloadNames()).isEqualTo("blob (1000)");
+    }
+
+    @Test
+    void aMissingCodecIsReportedWithTheOnesPresent() {
+        PluginRegistry r = PluginRegistry.builder().build();
+        assertThatThrownBy(() -> r.requireHook("brotli"))
+                .isInstanceOf(PluginUnavailableException.class)
+                .hasMessageContaining("compression 'brotli' is not available")
+                .hasMessageContaining("present: none");
+    }
+
+    @Test
+    void aCodecWhoseNativeLibraryFailedIsReportedWithItsCause() {
+        PluginRegistry r = PluginRegistry.builder().add(new FakeZstd()).build();
+        assertThatThrownBy(() -> r.requireHook("zstd"))
+                .isInstanceOf(PluginUnavailableException.class)
+                .hasMessageContaining("zstd")
+                .hasCauseInstanceOf(UnsatisfiedLinkError.class);
+        assertThat(r.hook("none")).isPresent();
+    }
+}
