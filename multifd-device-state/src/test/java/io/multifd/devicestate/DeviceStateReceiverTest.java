@@ -609,6 +609,8 @@ class DeviceStateReceiverTest {
         assertThatThrownBy(() -> h.receiver.finish(FINISH)).isInstanceOf(MigrationFailedException.class)
                 .hasRootCauseMessage("device rejected its state");
         assertThat(failing.completed).isFalse();
+        awaitTrue("fail() returned", () -> h.failThreadInterrupted.get() != null);
+        assertThat(h.failThreadInterrupted.get()).as("the load thread that reported the failure is not interrupted by the abort it caused").isFalse();
     }
 
     @Test

@@ -29,6 +29,7 @@ final class ReceiverHarness implements AutoCloseable {
 
     final MultiFdConfig config;
     final AtomicReference<Throwable> failed = new AtomicReference<>();
+    final AtomicReference<Boolean> failThreadInterrupted = new AtomicReference<>();
     final List<Thread> threads = new ArrayList<>();
     final PayloadReceiver receiver;
     private final AtomicInteger threadNumber = new AtomicInteger();
@@ -80,6 +81,8 @@ final class ReceiverHarness implements AutoCloseable {
             public void fail(Throwable cause) {
                 if (failed.compareAndSet(null, cause)) {
                     receiver.abort(cause);
+                    // the core goes on writing ERROR replies on this thread: it must not be interrupted
+                    failThreadInterrupted.set(Thread.currentThread().isInterrupted());
                 }
             }
         };

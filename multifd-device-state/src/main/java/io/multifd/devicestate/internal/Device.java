@@ -437,7 +437,10 @@ final class Device implements Runnable {
         } finally {
             lock.unlock();
         }
-        if (t != null && t.isAlive()) {
+        // Never interrupt the calling thread: when the loader fails, its own load thread reports
+        // through ReceiveContext.fail, and the core aborts on that thread and then writes its
+        // ERROR replies; an interrupt flag would make NIO close those channels instead.
+        if (t != null && t != Thread.currentThread() && t.isAlive()) {
             t.interrupt();
         }
         if (tellLoader) {
