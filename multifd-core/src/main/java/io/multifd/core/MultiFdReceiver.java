@@ -458,8 +458,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         try {
             h = Hello.read(io);
         } catch (MalformedPacketException e) {
-            refuse(io, e.code(), e.getMessage());
-            throw e;
+            throw refuse(io, e);
         }
         int ch = h.channelId();
         long offset = 0;
@@ -555,19 +554,20 @@ public final class MultiFdReceiver implements AutoCloseable {
         channel.thread.start();
     }
 
+    /**
+     * Fails the migration with {@code e} (first, so that nothing the peer does after reading the
+     * refusal can claim to be the first error), then sends the refusal on {@code io}.
+     */
     private MalformedPacketException refuse(ChannelIo io, MalformedPacketException e) {
-        refuse(io, e.code(), e.getMessage());
-        return e;
-    }
-
-    private void refuse(ChannelIo io, ProtocolCode code, String message) {
+        fail(e, io);
         try {
             io.forceCloseAfter(graceNanos);
-            io.writeFully(Reply.failure(Wire.REPLY_HELLO_REFUSE, code, message).encode(), "HELLO_REFUSE");
+            io.writeFully(Reply.failure(Wire.REPLY_HELLO_REFUSE, e.code(), e.getMessage()).encode(), "HELLO_REFUSE");
             io.shutdownOutput();
-        } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not send a refusal: " + e);
+        } catch (IOException | RuntimeException x) {
+            LOG.log(System.Logger.Level.DEBUG, "could not send a refusal: " + x);
         }
+        return e;
     }
 
     // ------------------------------------------------------------------ failure and shutdown
@@ -587,6 +587,14 @@ public final class MultiFdReceiver implements AutoCloseable {
      * @param cause the error
      */
     void fail(Throwable cause) {
+        fail(cause, null);
+    }
+
+    /**
+     * Fails the migration unless it already failed, leaving {@code spare} alone (its owner is
+     * about to write a refusal on it).
+     */
+    private void fail(Throwable cause, ChannelIo spare) {
         RecvChannel[] cs;
         List<ChannelIo> pend;
         lock.lock();
@@ -628,20 +636,22 @@ public final class MultiFdReceiver implements AutoCloseable {
         if (!(cause instanceof RemoteFailureException)) {
             String msg = String.valueOf(cause.getMessage());
             for (RecvChannel c : cs) {
-                if (c != null) {
+                if (c != null && c.io != spare) {
                     c.io.forceCloseAfter(graceNanos);
                     c.writeReplyQuietly(Reply.failure(Wire.REPLY_ERROR, code, msg));
                 }
             }
         }
         for (RecvChannel c : cs) {
-            if (c != null) {
+            if (c != null && c.io != spare) {
                 c.io.forceCloseAfter(graceNanos);
                 c.io.shutdownOutput();
             }
         }
         for (ChannelIo io : pend) {
-            io.close();
+            if (io != spare) {
+                io.close();
+            }
         }
         closeQuietly(transport);
         listener.onFailed(cause);
@@ -744,8 +754,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         try {
             m = Manifest.read(c.io, config.maxManifestLength());
         } catch (MalformedPacketException e) {
-            c.writeReply(Reply.failure(Wire.REPLY_MANIFEST_REFUSE, e.code(), e.getMessage()), "MANIFEST_REFUSE");
-            throw e;
+            throw refuseManifest(c, e, e.code(), e.getMessage());
         }
         PayloadReceiver[] rs = new PayloadReceiver[plugins.length];
         ReceiveContext ctx = new Context();
@@ -756,22 +765,17 @@ public final class MultiFdReceiver implements AutoCloseable {
                 MalformedPacketException e = new MalformedPacketException(ProtocolCode.UNKNOWN_PAYLOAD, 0, -1,
                         "manifest.payload type", r.typeId(), "this receiver has no payload plug-in with that id (present: "
                         + registry.payloadNames() + ")");
-                c.writeReply(Reply.failure(Wire.REPLY_MANIFEST_REFUSE, e.code(), e.getMessage()), "MANIFEST_REFUSE");
-                throw e;
+                throw refuseManifest(c, e, e.code(), e.getMessage());
             }
             PayloadPlugin<?> p = plugins[idx];
             try {
                 rs[idx] = Objects.requireNonNull(p.openReceiver(ctx, ByteBuffer.wrap(r.bytes()).asReadOnlyBuffer()),
                         () -> p.name() + ": openReceiver returned null");
             } catch (SetupRefusedException e) {
-                c.writeReply(Reply.failure(Wire.REPLY_MANIFEST_REFUSE, ProtocolCode.SETUP_REFUSED,
-                        p.name() + ": " + e.getMessage()), "MANIFEST_REFUSE");
-                throw e;
+                throw refuseManifest(c, e, ProtocolCode.SETUP_REFUSED, p.name() + ": " + e.getMessage());
             } catch (RuntimeException e) {
                 SetupRefusedException s = new SetupRefusedException(p.name() + ": could not open its receiver: " + e, e);
-                c.writeReply(Reply.failure(Wire.REPLY_MANIFEST_REFUSE, ProtocolCode.SETUP_REFUSED, s.getMessage()),
-                        "MANIFEST_REFUSE");
-                throw s;
+                throw refuseManifest(c, s, ProtocolCode.SETUP_REFUSED, s.getMessage());
             }
         }
         c.writeReply(Reply.manifestAccept(), "MANIFEST_ACCEPT");
@@ -782,6 +786,18 @@ public final class MultiFdReceiver implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Fails the migration first, then tells the sender why its manifest was refused. */
+    private <E extends IOException> E refuseManifest(RecvChannel c, E e, ProtocolCode code, String message) {
+        fail(e, c.io);
+        try {
+            c.writeReply(Reply.failure(Wire.REPLY_MANIFEST_REFUSE, code, message), "MANIFEST_REFUSE");
+            c.io.shutdownOutput();
+        } catch (IOException | RuntimeException x) {
+            LOG.log(System.Logger.Level.DEBUG, "could not send the manifest refusal: " + x);
+        }
+        return e;
     }
 
     private final class Context implements ReceiveContext {

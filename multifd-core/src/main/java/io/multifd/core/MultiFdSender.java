@@ -49,7 +49,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -110,15 +115,17 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private final long graceNanos;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition idle = lock.newCondition();
     private final Condition progress = lock.newCondition();
+    /** Clients parked in send() waiting for an idle channel; see {@link #send}. */
+    private final AtomicReferenceArray<Thread> waiters = new AtomicReferenceArray<>(64);
+    private final AtomicInteger waiterCount = new AtomicInteger();
     private final ReentrantLock syncMutex = new ReentrantLock();
 
-    // guarded by lock
-    private State state = State.NEW;
+    // written under lock; volatile so that send() can check it without the lock
+    private volatile State state = State.NEW;
     private Throwable firstError;
-    private SendChannel[] channels = new SendChannel[0];
-    private int nextChannel;
+    private volatile SendChannel[] channels = new SendChannel[0];
+    private int nextChannel; // racy round-robin start: a stale value only changes which idle channel is tried first
     private long syncsDone;
     // read without the lock on hot paths
     private volatile boolean failed;
@@ -287,6 +294,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                 progress.signalAll();
                 for (SendChannel c : channels) {
                     c.work.signal();
+                    c.wake();
                 }
             }
         } catch (InterruptedException e) {
@@ -313,6 +321,16 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
 
     // ------------------------------------------------------------------ send / sync
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The hand-over allocates nothing: the client claims an idle channel with a compare-and-set
+     * on its {@code busy} flag (acquire: it sees the slot the channel cleared before releasing the
+     * flag), stores its slot, publishes it with a volatile write of {@code jobPending} (release:
+     * the channel thread reads the flag, then the slot and the body) and unparks the channel
+     * thread. A client that finds no idle channel registers itself as a waiter, scans once more,
+     * and parks; a channel that turns idle unparks the waiters.
+     */
     @Override
     public SendData send(SendData filled) throws IOException {
         Objects.requireNonNull(filled, "filled");
@@ -328,47 +346,106 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         if (declared[idx] == null) {
             throw new IllegalArgumentException("payload '" + p.name() + "' was not declared: call declare() before connect()");
         }
-        try {
-            lock.lockInterruptibly();
-        } catch (InterruptedException e) {
+        if (Thread.interrupted()) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting to send");
+            throw new InterruptedIOException("interrupted before sending; the slot was not sent");
         }
+        checkUsableFast("send");
+        SendChannel[] cs = channels;
+        for (SendChannel c : cs) {
+            if (c.slot == filled) {
+                throw new IllegalArgumentException("this slot was already handed to channel " + c.id
+                        + "; use the slot send() returned");
+            }
+        }
+        SendData empty = tryHandOver(cs, filled);
+        if (empty != null) {
+            return empty;
+        }
+        long deadline = System.nanoTime() + config.ioTimeout().toNanos();
+        int me = -1;
+        waiterCount.incrementAndGet();
         try {
-            long left = config.ioTimeout().toNanos();
+            Thread self = Thread.currentThread();
+            for (int i = 0; i < waiters.length(); i++) {
+                if (waiters.compareAndSet(i, null, self)) {
+                    me = i;
+                    break;
+                }
+            }
             while (true) {
-                checkUsable("send", false);
-                int n = channels.length;
-                for (int i = 0; i < n; i++) {
-                    if (channels[i].slot == filled) {
-                        throw new IllegalArgumentException("this slot was already handed to channel " + i
-                                + "; use the slot send() returned");
-                    }
+                checkUsableFast("send");
+                empty = tryHandOver(cs, filled);
+                if (empty != null) {
+                    return empty;
                 }
-                for (int i = 0; i < n; i++) {
-                    int j = (nextChannel + i) % n;
-                    SendChannel c = channels[j];
-                    if (!c.jobPending && !c.exited) {
-                        SendData empty = c.slot;
-                        c.slot = filled;
-                        c.jobPending = true;
-                        nextChannel = (j + 1) % n;
-                        c.work.signal();
-                        return empty;
-                    }
-                }
+                long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    failLocked(new ChannelTimeoutException("no channel became idle within "
+                    fail(new ChannelTimeoutException("no channel became idle within "
                             + Durations.format(config.ioTimeout()) + " (the receiver is not reading)"));
                     continue;
                 }
-                left = idle.awaitNanos(left);
+                // more than 64 blocked clients: the overflow polls every millisecond instead
+                LockSupport.parkNanos(this, me >= 0 ? left : Math.min(left, 1_000_000L));
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for an idle channel; the slot was not sent");
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for an idle channel; the slot was not sent");
         } finally {
-            lock.unlock();
+            if (me >= 0) {
+                waiters.set(me, null);
+            }
+            waiterCount.decrementAndGet();
+        }
+    }
+
+    /** Claims an idle channel and hands it the slot; returns its empty slot, or null if none is idle. */
+    private SendData tryHandOver(SendChannel[] cs, SendData filled) {
+        int n = cs.length;
+        int start = nextChannel;
+        for (int i = 0; i < n; i++) {
+            int j = start + i;
+            if (j >= n) {
+                j -= n;
+            }
+            SendChannel c = cs[j];
+            if (c.busy == 0 && !c.exited && SendChannel.BUSY.compareAndSet(c, 0, 1)) {
+                SendData empty = c.slot;
+                c.slot = filled;
+                c.jobPending = true;
+                nextChannel = j + 1 == n ? 0 : j + 1;
+                c.wake();
+                return empty;
+            }
+        }
+        return null;
+    }
+
+    /** Wakes every client parked in send(). */
+    private void wakeWaiters() {
+        if (waiterCount.get() == 0) {
+            return;
+        }
+        for (int i = 0; i < waiters.length(); i++) {
+            Thread t = waiters.get(i);
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /** The lock-free part of {@link #checkUsable}: failure and state, read from volatiles. */
+    private void checkUsableFast(String op) throws MigrationFailedException {
+        if (failed) {
+            throw new MigrationFailedException(op + " failed", firstErrorSnapshot());
+        }
+        State st = state;
+        if (st != State.CONNECTED) {
+            if (st == State.FINISHING || st == State.COMMITTING) {
+                throw new IllegalStateException(op + "() is not allowed: finish() was called");
+            }
+            throw new IllegalStateException(op + "() is not allowed: the sender is " + describeState());
         }
     }
 
@@ -391,8 +468,8 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                 checkUsable("sync", finishing);
                 epoch = syncsDone;
                 for (SendChannel c : channels) {
-                    c.syncRequested++;
-                    c.work.signal();
+                    c.syncRequested = c.syncRequested + 1; // only ever written under the lock
+                    c.wake();
                 }
                 while (true) {
                     checkUsable("sync", true);
@@ -441,7 +518,6 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             if (firstError == null) {
                 checkUsable("finish", false);
                 state = State.FINISHING;
-                idle.signalAll();
             }
         } finally {
             lock.unlock();
@@ -456,7 +532,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             try {
                 for (SendChannel c : channels) {
                     c.eosRequested = true;
-                    c.work.signal();
+                    c.wake();
                 }
                 awaitAll(c -> c.eosWritten, NO_TIMEOUT, null);
                 awaitAll(c -> c.completed != null, config.finishTimeout().toNanos(), c -> new ChannelTimeoutException(
@@ -477,7 +553,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                 state = State.COMMITTING;
                 for (SendChannel c : channels) {
                     c.commitRequested = true;
-                    c.work.signal();
+                    c.wake();
                 }
                 long deadline = System.nanoTime() + graceNanos + config.ioTimeout().toNanos();
                 while (true) {
@@ -684,10 +760,11 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         }
         endNanos = System.nanoTime();
         LOG.log(System.Logger.Level.WARNING, "migration " + sessionId + " failed: " + cause.getMessage());
-        idle.signalAll();
         progress.signalAll();
+        wakeWaiters();
         for (SendChannel c : channels) {
             c.work.signal();
+            c.wake();
             if (c.io != null) {
                 c.io.forceCloseAfter(graceNanos);
             }
@@ -856,17 +933,32 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         final Manifest manifest;
         volatile ChannelIo io;
 
-        // lock
+        // The hand-over (see send): busy is claimed by a client with a CAS and released by the
+        // channel thread; slot is owned by whoever holds busy; jobPending publishes the slot.
+        static final VarHandle BUSY;
+
+        static {
+            try {
+                BUSY = MethodHandles.lookup().findVarHandle(SendChannel.class, "busy", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        volatile int busy;
         SendData slot = new SendData();
-        boolean jobPending;
-        long syncRequested;
+        volatile boolean jobPending;
+        volatile boolean exited;
+
+        // Control requests: written under the lock, read by the channel thread without it.
+        volatile long syncRequested;
+        volatile boolean eosRequested;
+        volatile boolean commitRequested;
+        // Progress, published under the lock for the threads waiting on it.
         long syncWritten;
-        boolean eosRequested;
         boolean eosWritten;
-        boolean commitRequested;
         boolean commitWritten;
         boolean ready;
-        boolean exited;
         volatile boolean connecting;
         Reply completed;
         boolean replyEnded;
@@ -901,6 +993,11 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             this.payloadHeader = ByteBuffer.allocateDirect(config.maxPayloadHeaderLength());
             this.thread = new Thread(this::run, "multifd-send-" + id);
             this.thread.setDaemon(true);
+        }
+
+        /** Unparks the channel thread so that it looks at its flags again. Any thread. */
+        void wake() {
+            LockSupport.unpark(thread);
         }
 
         // ---- contexts for plug-ins
@@ -1054,98 +1151,80 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             }
         }
 
+        /**
+         * Waits for work and does it: a job (one packet), then control requests. Parks between
+         * (no lock, no allocation); clients and control calls unpark it. Control flags are read
+         * before the job flag: a client that handed over a job and then asked for a sync wrote
+         * the job flag first, so whoever sees the sync request also sees the job, which goes
+         * out first.
+         */
         private void loop() throws IOException {
             long keepaliveNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), config.ioTimeout().toNanos() / 3);
+            long syncsDoneHere = 0;
+            boolean eosDone = false;
+            long lastWrite = System.nanoTime();
             while (true) {
-                int action;
-                lock.lock();
-                try {
-                    long wait = keepaliveNanos;
-                    while (true) {
-                        if (firstError != null) {
-                            action = 0;
-                            break;
-                        }
-                        if (jobPending) {
-                            action = 1;
-                            break;
-                        }
-                        if (syncWritten < syncRequested) {
-                            action = 2;
-                            break;
-                        }
-                        if (eosRequested && !eosWritten) {
-                            action = 3;
-                            break;
-                        }
-                        if (commitRequested && !commitWritten) {
-                            action = 4;
-                            break;
-                        }
-                        if (wait <= 0 && !eosWritten) {
-                            action = 5;
-                            break;
-                        }
-                        wait = work.awaitNanos(eosWritten ? NO_TIMEOUT : wait);
-                    }
-                } catch (InterruptedException e) {
-                    throw new InterruptedIOException("channel " + id + " interrupted");
-                } finally {
-                    lock.unlock();
+                long sreq = syncRequested;
+                boolean eosReq = eosRequested;
+                boolean commitReq = commitRequested;
+                boolean job = jobPending;
+                if (failed) {
+                    writeAbortIfUseful();
+                    return;
                 }
-                switch (action) {
-                    case 0 -> {
-                        writeAbortIfUseful();
-                        return;
+                if (job) {
+                    writeJob();
+                    jobPending = false;
+                    busy = 0; // release: the next client that claims this channel sees the cleared slot
+                    wakeWaiters();
+                } else if (sreq > syncsDoneHere) {
+                    writeControl(Wire.FLAG_SYNC, null);
+                    epoch++;
+                    syncs++;
+                    syncsDoneHere++;
+                    lock.lock();
+                    try {
+                        syncWritten = syncsDoneHere;
+                        progress.signalAll();
+                    } finally {
+                        lock.unlock();
                     }
-                    case 1 -> {
-                        writeJob();
-                        lock.lock();
-                        try {
-                            jobPending = false;
-                            idle.signalAll();
-                        } finally {
-                            lock.unlock();
+                } else if (eosReq && !eosDone) {
+                    payloadHeader.clear();
+                    payloadHeader.putLong(packets).putLong(rawBytes).flip();
+                    writeControl(Wire.FLAG_EOS, payloadHeader);
+                    eosDone = true;
+                    lock.lock();
+                    try {
+                        eosWritten = true;
+                        progress.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                } else if (commitReq && eosDone) {
+                    writeControl(Wire.FLAG_COMMIT, null);
+                    io.shutdownOutput();
+                    lock.lock();
+                    try {
+                        commitWritten = true;
+                        progress.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                    return;
+                } else {
+                    long now = System.nanoTime();
+                    if (!eosDone && now - lastWrite >= keepaliveNanos) {
+                        writeControl(0, null);
+                    } else {
+                        LockSupport.parkNanos(this, eosDone ? NO_TIMEOUT : keepaliveNanos - (now - lastWrite));
+                        if (Thread.interrupted()) {
+                            throw new InterruptedIOException("channel " + id + " interrupted");
                         }
+                        continue;
                     }
-                    case 2 -> {
-                        writeControl(Wire.FLAG_SYNC, null);
-                        epoch++;
-                        syncs++;
-                        lock.lock();
-                        try {
-                            syncWritten++;
-                            progress.signalAll();
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                    case 3 -> {
-                        payloadHeader.clear();
-                        payloadHeader.putLong(packets).putLong(rawBytes).flip();
-                        writeControl(Wire.FLAG_EOS, payloadHeader);
-                        lock.lock();
-                        try {
-                            eosWritten = true;
-                            progress.signalAll();
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                    case 4 -> {
-                        writeControl(Wire.FLAG_COMMIT, null);
-                        io.shutdownOutput();
-                        lock.lock();
-                        try {
-                            commitWritten = true;
-                            progress.signalAll();
-                        } finally {
-                            lock.unlock();
-                        }
-                        return;
-                    }
-                    default -> writeControl(0, null);
                 }
+                lastWrite = System.nanoTime();
             }
         }
 
@@ -1330,10 +1409,10 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                 }
                 c.close();
             }
+            exited = true;
+            wakeWaiters();
             lock.lock();
             try {
-                exited = true;
-                idle.signalAll();
                 progress.signalAll();
             } finally {
                 lock.unlock();

@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -85,8 +86,10 @@ public final class InMemoryTransport {
                         throw new ConnectException("in-memory listener is closed (connection refused)");
                     }
                     int n = connections++;
-                    Pipe toServer = new Pipe(bufferSize, maxDelayNanos, seed * 31 + channelId * 2L + 1);
-                    Pipe toClient = new Pipe(bufferSize, maxDelayNanos, seed * 31 + channelId * 2L);
+                    Pipe toServer = maxDelayNanos > 0
+                            ? new DelayPipe(bufferSize, maxDelayNanos, seed * 31 + channelId * 2L + 1) : new FastPipe(bufferSize);
+                    Pipe toClient = maxDelayNanos > 0
+                            ? new DelayPipe(bufferSize, maxDelayNanos, seed * 31 + channelId * 2L) : new FastPipe(bufferSize);
                     End client = new End(toClient, toServer, "memory #" + n + " (channel " + channelId + ", sender side)");
                     End server = new End(toServer, toClient, "memory #" + n + " (channel " + channelId + ", receiver side)");
                     backlog.add(server);
@@ -202,11 +205,158 @@ public final class InMemoryTransport {
         }
     }
 
+    /** One direction of a connection: one writing thread, one reading thread at a time. */
+    private interface Pipe {
+        int write(ByteBuffer src) throws IOException;
+
+        int read(ByteBuffer dst) throws IOException;
+
+        void shutdownWriter(boolean closing);
+
+        void closeReader();
+    }
+
     /**
-     * One direction: a ring buffer of bytes. With delays, a ring of marks records for each write
-     * where it ends and when it may be read.
+     * A single-producer single-consumer ring of bytes without locks: positions are volatile, and a
+     * side that must wait registers its thread, checks once more, then parks; the other side
+     * unparks it after moving its position (a Dekker-style handshake on volatiles, so no wake-up
+     * is lost). Allocates nothing per call, so benchmarks over it measure the engine.
      */
-    private static final class Pipe {
+    private static final class FastPipe implements Pipe {
+        private final byte[] ring;
+        private volatile long readPos;
+        private volatile long writePos;
+        private volatile boolean writerDone;
+        private volatile boolean writerClosed;
+        private volatile boolean readerClosed;
+        private volatile Thread readerWaiting;
+        private volatile Thread writerWaiting;
+
+        FastPipe(int capacity) {
+            this.ring = new byte[capacity];
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            if (!src.hasRemaining()) {
+                return 0;
+            }
+            while (true) {
+                if (writerClosed) {
+                    throw new AsynchronousCloseException();
+                }
+                if (readerClosed) {
+                    throw new IOException("Broken pipe (the in-memory peer closed the connection)");
+                }
+                if (writerDone) {
+                    throw new ClosedChannelException();
+                }
+                long w = writePos;
+                long free = ring.length - (w - readPos);
+                if (free > 0) {
+                    int n = (int) Math.min(free, src.remaining());
+                    int at = (int) (w % ring.length);
+                    int first = Math.min(n, ring.length - at);
+                    src.get(ring, at, first);
+                    if (n > first) {
+                        src.get(ring, 0, n - first);
+                    }
+                    writePos = w + n;
+                    Thread r = readerWaiting;
+                    if (r != null) {
+                        LockSupport.unpark(r);
+                    }
+                    return n;
+                }
+                writerWaiting = Thread.currentThread();
+                if (ring.length - (writePos - readPos) > 0 || readerClosed || writerClosed) {
+                    writerWaiting = null;
+                    continue;
+                }
+                LockSupport.park(this);
+                writerWaiting = null;
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while writing");
+                }
+            }
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            if (!dst.hasRemaining()) {
+                return 0;
+            }
+            while (true) {
+                if (readerClosed) {
+                    throw new AsynchronousCloseException();
+                }
+                long r = readPos;
+                long available = writePos - r;
+                if (available > 0) {
+                    int n = (int) Math.min(available, dst.remaining());
+                    int at = (int) (r % ring.length);
+                    int first = Math.min(n, ring.length - at);
+                    dst.put(ring, at, first);
+                    if (n > first) {
+                        dst.put(ring, 0, n - first);
+                    }
+                    readPos = r + n;
+                    Thread w = writerWaiting;
+                    if (w != null) {
+                        LockSupport.unpark(w);
+                    }
+                    return n;
+                }
+                if (writerDone && readPos == writePos) {
+                    return -1;
+                }
+                readerWaiting = Thread.currentThread();
+                if (writePos - readPos > 0 || writerDone || readerClosed) {
+                    readerWaiting = null;
+                    continue;
+                }
+                LockSupport.park(this);
+                readerWaiting = null;
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while reading");
+                }
+            }
+        }
+
+        @Override
+        public void shutdownWriter(boolean closing) {
+            writerDone = true;
+            if (closing) {
+                writerClosed = true;
+            }
+            wakeBoth();
+        }
+
+        @Override
+        public void closeReader() {
+            readerClosed = true;
+            wakeBoth();
+        }
+
+        private void wakeBoth() {
+            Thread r = readerWaiting;
+            if (r != null) {
+                LockSupport.unpark(r);
+            }
+            Thread w = writerWaiting;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    /**
+     * One direction with delivery delays: a ring buffer of bytes plus a ring of marks recording,
+     * for each write, where it ends and when it may be read. Lock-based (tests only).
+     */
+    private static final class DelayPipe implements Pipe {
         private final byte[] ring;
         private final long delayNanos;
         private final SplittableRandom random;
@@ -224,7 +374,7 @@ public final class InMemoryTransport {
         private boolean readerClosed; // close by the reading end
         private boolean writerClosed; // close by the writing end (its blocked writes must end)
 
-        Pipe(int capacity, long delayNanos, long seed) {
+        DelayPipe(int capacity, long delayNanos, long seed) {
             this.ring = new byte[capacity];
             this.delayNanos = delayNanos;
             this.random = delayNanos > 0 ? new SplittableRandom(seed) : null;
@@ -232,7 +382,8 @@ public final class InMemoryTransport {
             this.markTime = delayNanos > 0 ? new long[4096] : null;
         }
 
-        int write(ByteBuffer src) throws IOException {
+        @Override
+        public int write(ByteBuffer src) throws IOException {
             if (!src.hasRemaining()) {
                 return 0;
             }
@@ -279,7 +430,8 @@ public final class InMemoryTransport {
             }
         }
 
-        int read(ByteBuffer dst) throws IOException {
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
             if (!dst.hasRemaining()) {
                 return 0;
             }
@@ -343,7 +495,8 @@ public final class InMemoryTransport {
             }
         }
 
-        void shutdownWriter(boolean closing) {
+        @Override
+        public void shutdownWriter(boolean closing) {
             lock.lock();
             try {
                 writerDone = true;
@@ -357,7 +510,8 @@ public final class InMemoryTransport {
             }
         }
 
-        void closeReader() {
+        @Override
+        public void closeReader() {
             lock.lock();
             try {
                 readerClosed = true;
