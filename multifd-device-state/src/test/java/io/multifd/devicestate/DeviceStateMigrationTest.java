@@ -1,5 +1,6 @@
 package io.multifd.devicestate;
 
+import io.multifd.api.DataChecksum;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
@@ -18,6 +19,8 @@ import io.multifd.ram.RamSaver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -331,6 +334,43 @@ class DeviceStateMigrationTest {
         }
         assertThat(sent.payload("ram").orElseThrow().rawBytes()).isEqualTo(ramSize * 3 / 4);
         assertThat(sent.payload("device-state").orElseThrow().rawBytes()).isEqualTo(saver.bytesSent());
+    }
+
+    @ParameterizedTest(name = "{0}, checksum {1}")
+    @CsvSource({"none, ENCODED", "none, ALL", "zstd, ENCODED", "lz4, ENCODED", "zlib, ENCODED", "zstd, ALL"})
+    void everyCodecCarriesDeviceState(String codec, DataChecksum checksum) throws Exception {
+        long seed = codec.hashCode();
+        MultiFdConfig config = MultiFdConfig.builder().channels(4).compression(codec).dataChecksum(checksum).build();
+        InMemoryTransport t = InMemoryTransport.create();
+        Loaders factory = new Loaders();
+        Pair p = new Pair(config, t.listener(), t.connector(), DeviceStatePayload.builder().loaderFactory(factory).build());
+        p.receiver.start();
+        DeviceStateSaver saver = DeviceStateSaver.open(p.sender, 256 << 10);
+        p.sender.connect();
+        List<Device> devices = List.of(new Device("empty", 0, 0, "array"), new Device("odd", 1, (3L << 20) + 7, "writer"),
+                new Device("big", 2, 9L << 20, "stream"));
+        pool = Executors.newFixedThreadPool(devices.size());
+        List<Future<String>> hashes = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) {
+            Device d = devices.get(i);
+            long s = seed + i;
+            hashes.add(pool.submit(() -> save(saver, d, s)));
+        }
+        List<String> expected = new ArrayList<>();
+        for (Future<String> f : hashes) {
+            expected.add(f.get(60, TimeUnit.SECONDS));
+        }
+        MigrationStats sent = finish(p);
+        p.receiver.await(Duration.ofSeconds(30));
+        for (int i = 0; i < devices.size(); i++) {
+            Device d = devices.get(i);
+            assertThat(factory.made.get(d.id() + "#" + d.instance()).hash()).as(codec + " " + d.id()).isEqualTo(expected.get(i));
+        }
+        PayloadStats ds = sent.payload("device-state").orElseThrow();
+        assertThat(ds.rawBytes()).isEqualTo((3L << 20) + 7 + (9L << 20));
+        if (!codec.equals("none")) {
+            assertThat(ds.wireBytes()).as("the states are half runs: " + codec + " shrinks them").isLessThan(ds.rawBytes());
+        }
     }
 
     @Test
