@@ -295,7 +295,23 @@ public final class DeviceStateSaver {
 
         @Override
         public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
+            checkOpen();
+            if (body != null && body.room(maxBufferLength) == 0) {
+                send(false);
+            }
+            if (body == null) {
+                startBody();
+            }
+            body.reserve(1, 0, maxBufferLength);
+            body.data.put((byte) b);
+            total++;
+        }
+
+        private void checkOpen() throws IOException {
+            if (done) {
+                throw new IOException("device-state: the stream of device " + DeviceStateWire.deviceName(idString, instance)
+                        + " is used after its save ended");
+            }
         }
 
         @Override
@@ -306,10 +322,7 @@ public final class DeviceStateSaver {
 
         /** Copies the source's remaining bytes (advancing its position). */
         void write(ByteBuffer src) throws IOException {
-            if (done) {
-                throw new IOException("device-state: the stream of device " + DeviceStateWire.deviceName(idString, instance)
-                        + " is used after its save ended");
-            }
+            checkOpen();
             while (src.hasRemaining()) {
                 if (body != null && body.room(maxBufferLength) == 0) {
                     send(false);

@@ -146,6 +146,21 @@ class DeviceStateSaverTest {
     }
 
     @Test
+    void byteByByteWritesFillBuffersToTheCap() throws IOException {
+        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        DeviceStateSaver saver = DeviceStateSaver.open(s, 100);
+        byte[] state = random(9, 250);
+        assertThat(saver.save("d", 0, out -> {
+            for (byte b : state) {
+                out.write(b);
+            }
+        })).isEqualTo(250);
+        assertThat(s.dataPackets().stream().map(DeviceStateSaverTest::parse).toList())
+                .extracting(Parsed::length).containsExactly(100, 100, 50);
+        assertThat(concat(s.dataPackets())).isEqualTo(state);
+    }
+
+    @Test
     void anEmptyStateIsOneEmptyLastBuffer() throws IOException {
         FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
         DeviceStateSaver saver = DeviceStateSaver.open(s);
