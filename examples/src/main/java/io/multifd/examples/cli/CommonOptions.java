@@ -1,0 +1,41 @@
+package io.multifd.examples.cli;
+
+import picocli.CommandLine.Option;
+
+/**
+ * Options every subcommand has: {@code --json}, {@code --quiet}, {@code --verbose}. A picocli
+ * mixin; filled by the parser on the main thread, read-only afterwards.
+ */
+public final class CommonOptions {
+
+    /** Print one JSON object on stdout at the end, and nothing else on stdout. */
+    @Option(names = "--json", description = "Print one JSON object on stdout at the end (for scripts).")
+    boolean json;
+
+    /** No progress and no summary; errors are still printed. */
+    @Option(names = {"-q", "--quiet"}, description = "No progress and no summary on stderr; errors are still printed.")
+    boolean quiet;
+
+    /** Stack traces and the library's log on stderr. */
+    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors, and the library's log.")
+    boolean verbose;
+
+    /** Makes the mixin; picocli fills it. */
+    public CommonOptions() {
+    }
+
+    /** Whether {@code --json} was given. */
+    public boolean json() {
+        return json;
+    }
+
+    /** Whether {@code --quiet} was given. */
+    public boolean quiet() {
+        return quiet;
+    }
+
+    /** Whether {@code --verbose} was given. */
+    public boolean verbose() {
+        return verbose;
+    }
+}

@@ -1,0 +1,347 @@
+package io.multifd.examples.cli;
+
+import io.multifd.api.MigrationListener;
+import io.multifd.api.MigrationStats;
+import io.multifd.api.SessionId;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.core.MultiFdReceiver;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.devicestate.DeviceStateLoader;
+import io.multifd.devicestate.DeviceStatePayload;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamBlockInfo;
+import io.multifd.ram.RamDestination;
+import io.multifd.ram.RamPayload;
+import io.multifd.ram.RamSetupRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code multifd recv --listen HOST:PORT --out FILE}: receives one migration into a file.
+ */
+@Command(name = "recv", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Waits for one migration (multifd send) and writes the memory it receives to FILE.",
+                "",
+                "The channel count, codec and memory layout come from the sender's hello and manifest; this "
+                        + "side only sets limits. FILE is created with the announced size (memory-mapped; written "
+                        + "as FILE.part and renamed when the migration completed, removed if it failed). Several "
+                        + "blocks are laid out one after the other, each at a multiple of its page size. A device "
+                        + "state sent alongside is hashed (device_state_sha256), not stored.",
+                "On a terminal a progress bar shows how much of the image arrived; otherwise a line every few "
+                        + "seconds. The listening address is printed first, on stderr (useful with port 0).", ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:the migration completed and FILE holds the memory",
+                "1:the migration failed (port in use, refused, cut, timed out...); FILE was not written",
+                "2:the command line is wrong"})
+public final class RecvCommand extends BaseCommand {
+
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.Address.class,
+            description = "Where to listen, e.g. 127.0.0.1:5000 or 0.0.0.0:5000; port 0 picks a free port.")
+    HostPort listen;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the received memory.")
+    Path outFile;
+
+    @Option(names = "--max-channels", paramLabel = "N", defaultValue = "64",
+            description = "Refuse senders with more channels (default: ${DEFAULT-VALUE}).")
+    int maxChannels;
+
+    @Option(names = "--max-size", paramLabel = "SIZE", defaultValue = "64G", converter = Converters.Size.class,
+            description = "Refuse manifests announcing more memory (default: ${DEFAULT-VALUE}).")
+    long maxSize;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for the sender to connect (default: ${DEFAULT-VALUE}). A transfer that "
+                    + "stalls for 30 s fails on its own.")
+    double timeout;
+
+    @Option(names = "--fsync", description = "Force the file to disk before reporting success.")
+    boolean fsync;
+
+    /** Made by picocli. */
+    public RecvCommand() {
+    }
+
+    @Override
+    protected int run() throws Exception {
+        if (maxChannels < 1 || maxChannels > MultiFdConfig.MAX_CHANNELS) {
+            throw new UsageException("--max-channels must be 1 to " + MultiFdConfig.MAX_CHANNELS + ": " + maxChannels);
+        }
+        if (maxSize < 1) {
+            throw new UsageException("--max-size must be at least 1 byte");
+        }
+        if (!(timeout > 0) || timeout > 86_400) {
+            throw new UsageException("--timeout must be more than 0 and at most 86400 seconds: " + timeout);
+        }
+        Path target = outFile.toAbsolutePath();
+        if (Files.isDirectory(target)) {
+            throw new UsageException("--out '" + outFile + "' is a directory");
+        }
+        if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
+            throw new UsageException("--out: directory '" + target.getParent() + "' does not exist");
+        }
+        InetSocketAddress address = listen.resolve();
+
+        MultiFdConfig config = MultiFdConfig.builder()
+                .maxChannels(maxChannels)
+                .acceptTimeout(Duration.ofMillis((long) (timeout * 1000)))
+                .build();
+        TcpTransport.Listener listener = TcpTransport.listen(address); // "cannot listen on ...: Address already in use"
+        String where = new HostPort(listener.localAddress().getAddress().getHostAddress(),
+                listener.localAddress().getPort()).toString();
+        if (!common.quiet()) {
+            err().println("listening on " + where);
+        }
+
+        Progress progress = new Progress(Progress.detect(common.quiet()), "recv", err(), 2);
+        OutputFile output = new OutputFile(target);
+        Devices devices = new Devices();
+        Json json = new Json().put("status", "failed").put("role", "recv").put("listen", where);
+        MultiFdReceiver receiver = null;
+        Thread hook = null;
+        try {
+            RamPayload ram = RamPayload.builder()
+                    .maxTotalBytes(maxSize)
+                    .destination(announced -> output.open(announced, progress, this::received))
+                    .build();
+            DeviceStatePayload deviceState = DeviceStatePayload.builder().loaderFactory(devices::loader).build();
+            // the configured instances replace the discovered ones (Builder.payload(...) on top of the
+            // default discovery refuses them as a clash in this core version, so the registry is built here)
+            PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
+            MultiFdReceiver r = MultiFdReceiver.builder(config, listener).registry(registry)
+                    .listener(new MigrationListener() {
+                        @Override
+                        public void onConnected(SessionId sessionId, int channels, String compression) {
+                            connectedNanos = System.nanoTime();
+                        }
+                    }).build();
+            receiver = r;
+            this.receiverRef = r;
+            hook = new Thread(() -> {
+                r.close();
+                output.discard();
+            }, "multifd-cli-interrupted");
+            Runtime.getRuntime().addShutdownHook(hook);
+            r.start();
+            MigrationStats stats = r.await();
+            long doneNanos = System.nanoTime();
+            progress.end("complete");
+            progress.close();
+            output.commit(fsync);
+            String sha = Hashing.sha256(target);
+            SendCommand.fill(json, stats, output.ramBytes, output.pageSize, (int) Math.max(0, stats.syncs() - 1), sha);
+            // from the moment every channel was in: the time the receiver waited for a sender is not the transfer's
+            long c = connectedNanos;
+            if (c != 0) {
+                double secs = (doneNanos - c) / 1e9;
+                json.put("seconds", secs)
+                        .put("ram_gib_per_s", output.ramBytes / secs / (1L << 30))
+                        .put("wire_gib_per_s", stats.wireBytes() / secs / (1L << 30));
+            }
+            json.put("syncs", stats.syncs()).put("file", outFile.toString());
+            devices.fill(json);
+            json.put("status", "completed");
+            if (common.json()) {
+                out().println(json);
+            } else if (!common.quiet()) {
+                out().println(SendCommand.summary("recv", json) + "\n  written to " + outFile);
+            }
+            return MultifdCommand.EXIT_OK;
+        } catch (Exception | Error e) {
+            if (receiver != null) {
+                receiver.close();
+            } else {
+                listener.close();
+            }
+            output.discard();
+            progress.close();
+            if (common.json()) {
+                if (receiver != null) {
+                    SendCommand.fill(json, receiver.stats(), output.ramBytes, output.pageSize, 0, null);
+                }
+                json.put("error", MultifdCommand.describe(e));
+                out().println(json);
+            }
+            throw e;
+        } finally {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running
+                }
+            }
+        }
+    }
+
+    private volatile MultiFdReceiver receiverRef;
+    private volatile long connectedNanos;
+
+    /** RAM bytes received so far, zero pages counted at their size; polled by the progress thread. */
+    private long received(int pageSize) {
+        MultiFdReceiver r = receiverRef;
+        return r == null ? 0 : r.stats().payload(RamPayload.NAME)
+                .map(p -> p.rawBytes() + p.elidedItems() * pageSize).orElse(0L);
+    }
+
+    /** Polls bytes received for a page size. */
+    @FunctionalInterface
+    interface ReceivedBytes {
+        long get(int pageSize);
+    }
+
+    /**
+     * The output file: created as {@code FILE.part} when the manifest arrives, with one mapped
+     * block per announced block; renamed to FILE once the migration completed. {@link #open} runs
+     * on the receiver's manifest thread, {@link #commit} and {@link #discard} on the main thread
+     * (or the shutdown hook) after the receiver ended.
+     */
+    static final class OutputFile {
+        private final Path target;
+        private final Path part;
+        private RandomAccessFile file;
+        private final List<RamBlock> blocks = new ArrayList<>();
+        volatile long ramBytes;
+        volatile int pageSize = RamBlock.DEFAULT_PAGE_SIZE;
+        private boolean committed;
+
+        OutputFile(Path target) {
+            this.target = target;
+            this.part = target.resolveSibling(target.getFileName() + ".part");
+        }
+
+        synchronized List<RamBlock> open(RamSetupRecord announced, Progress progress, ReceivedBytes received)
+                throws io.multifd.api.SetupRefusedException {
+            ramBytes = announced.totalBytes();
+            if (!announced.blocks().isEmpty()) {
+                pageSize = announced.blocks().get(0).pageSize();
+            }
+            List<RamBlock> out = RamDestination.creating(this::create).open(announced);
+            int ps = pageSize;
+            progress.begin("receiving " + Sizes.human(ramBytes), ramBytes, () -> received.get(ps));
+            return out;
+        }
+
+        private synchronized RamBlock create(RamBlockInfo info) throws IOException {
+            if (file == null) {
+                file = new RandomAccessFile(part.toFile(), "rw");
+                file.setLength(0);
+            }
+            long position = file.length();
+            position = (position + info.pageSize() - 1) / info.pageSize() * info.pageSize();
+            file.setLength(position + info.length()); // sparse: nothing is written until pages arrive
+            RamBlock b = RamBlock.map(info.name(), file.getChannel(), position, info.length(), info.pageSize(),
+                    FileChannel.MapMode.READ_WRITE);
+            blocks.add(b);
+            return b;
+        }
+
+        /** Completes the file: optionally forces it to disk, then renames it to its final name. */
+        synchronized void commit(boolean fsync) throws IOException {
+            if (file == null) {
+                Files.newByteChannel(part, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING).close();
+            } else {
+                if (fsync) {
+                    blocks.forEach(RamBlock::force);
+                    file.getChannel().force(true);
+                }
+                file.close();
+            }
+            try {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            committed = true;
+        }
+
+        /** Removes the partial file of a failed migration. Any thread; idempotent. */
+        synchronized void discard() {
+            if (committed) {
+                return;
+            }
+            try {
+                if (file != null) {
+                    file.close();
+                }
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // best effort: the migration already failed, and that is what gets reported
+            }
+        }
+    }
+
+    /**
+     * The device states received: one hashing loader per device, made by the payload's factory
+     * when a device's first buffer arrives. Loaders run on their load threads; {@link #fill} on
+     * the main thread after the receiver completed (every loader finished).
+     */
+    static final class Devices {
+        private final Map<String, HashingLoader> loaders = new TreeMap<>();
+
+        synchronized DeviceStateLoader loader(String id, int instance) {
+            HashingLoader l = new HashingLoader();
+            loaders.put(id + "/" + Integer.toUnsignedString(instance), l);
+            return l;
+        }
+
+        /**
+         * Adds {@code devices}, {@code device_state_bytes} and {@code device_state_sha256}: the
+         * hash of the device's state if there was one device; for several, the hash of the lines
+         * {@code id/instance sha256\n} in sorted order.
+         */
+        synchronized void fill(Json json) {
+            if (loaders.isEmpty()) {
+                return;
+            }
+            long bytes = 0;
+            MessageDigest all = Hashing.sha256();
+            String single = null;
+            for (Map.Entry<String, HashingLoader> e : loaders.entrySet()) {
+                bytes += e.getValue().bytes;
+                single = e.getValue().sha256;
+                all.update((e.getKey() + " " + single + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            json.put("devices", loaders.size()).put("device_state_bytes", bytes)
+                    .put("device_state_sha256", loaders.size() == 1 ? single : HexFormat.of().formatHex(all.digest()));
+        }
+    }
+
+    /** Hashes one device's state as it is loaded, in order. Confined to its load thread. */
+    static final class HashingLoader implements DeviceStateLoader {
+        private final MessageDigest md = Hashing.sha256();
+        private volatile long bytes;
+        private volatile String sha256;
+
+        @Override
+        public void load(ByteBuffer buffer) {
+            bytes += buffer.remaining();
+            md.update(buffer);
+        }
+
+        @Override
+        public void complete() {
+            sha256 = HexFormat.of().formatHex(md.digest());
+        }
+    }
+}
