@@ -152,7 +152,7 @@ public final class DemoCommand extends BaseCommand {
         try (Progress progress = new Progress(Progress.detect(common.quiet()), "demo", err(), 2)) {
             progress.begin("generating " + source.getFileName(), size, gen::progress);
             image = gen.write(source);
-            progress.end("done");
+            progress.end(String.format(Locale.ROOT, "%s in %.1f s", Sizes.human(size), (System.nanoTime() - g0) / 1e9));
         }
         double genSecs = (System.nanoTime() - g0) / 1e9;
 
@@ -247,7 +247,7 @@ public final class DemoCommand extends BaseCommand {
         sb.append(String.format(Locale.ROOT, "  sender memory    sha256 %s%s%n", s.getString("sha256"),
                 s.getString("sha256").equals(imageSha) ? "" : "  (changed by the writers)"));
         sb.append(String.format(Locale.ROOT, "  receiver file    sha256 %s%n", r.getString("sha256")));
-        sb.append(String.format(Locale.ROOT, "%n  destination matches source: %s%n", match ? "YES" : "NO"));
+        sb.append(String.format(Locale.ROOT, "%n  destination matches source: %s%n", match ? "yes" : "NO"));
         sb.append(String.format(Locale.ROOT, "  (%.1f s in all, of which %.1f s generating the image)%n", totalSecs, genSecs));
         return sb.toString();
     }

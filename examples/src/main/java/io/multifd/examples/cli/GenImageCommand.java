@@ -73,7 +73,7 @@ public final class GenImageCommand extends BaseCommand {
         try (Progress progress = new Progress(mode, "gen-image", err(), 2)) {
             progress.begin("writing " + file.getFileName(), size, gen::progress);
             r = gen.write(file);
-            progress.end("done");
+            progress.end(String.format(Locale.ROOT, "%s in %.1f s", Sizes.human(size), (System.nanoTime() - t0) / 1e9));
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (common.json()) {

@@ -128,7 +128,7 @@ public final class Progress implements AutoCloseable {
      */
     public void begin(String taskName, long totalBytes, LongSupplier doneBytes) {
         submit(() -> {
-            finishBar(null);
+            finishBar();
             task = taskName;
             total = Math.max(1, totalBytes);
             done = doneBytes;
@@ -142,15 +142,15 @@ public final class Progress implements AutoCloseable {
                         .showSpeed(new DecimalFormat("0.0"))
                         .setStyle(ProgressBarStyle.ASCII)
                         .setUpdateIntervalMillis(200)
-                        .setMaxRenderedLength(100)
+                        .clearDisplayOnFinish()
                         .build();
             }
         });
     }
 
     /**
-     * Ends the current phase with a message: the bar is completed and closed with the message
-     * beside it; in plain mode the message is printed as a line.
+     * Ends the current phase with a message: the bar (if any) disappears, and the message is
+     * printed as a line, {@code <prefix> <phase>: <message>}.
      *
      * @param message one line, such as {@code "262144 pages (40% zero) in 1.32 s"}
      */
@@ -159,10 +159,8 @@ public final class Progress implements AutoCloseable {
             if (task == null) {
                 return;
             }
-            if (mode == Mode.PLAIN) {
-                err.println(prefix + " " + task + ": " + message);
-            }
-            finishBar(message);
+            finishBar(); // the bar disappears; the line below stays
+            err.println(prefix + " " + task + ": " + message);
             task = null;
             done = null;
         });
@@ -175,7 +173,7 @@ public final class Progress implements AutoCloseable {
      */
     public void note(String line) {
         submit(() -> {
-            finishBar(null);
+            finishBar();
             err.println(prefix + ": " + line);
         });
     }
@@ -206,7 +204,7 @@ public final class Progress implements AutoCloseable {
             while (true) {
                 Runnable r = events.poll(tick, TimeUnit.NANOSECONDS);
                 if (r == STOP) {
-                    finishBar(null);
+                    finishBar();
                     return;
                 }
                 if (r != null) {
@@ -215,10 +213,10 @@ public final class Progress implements AutoCloseable {
                 update();
             }
         } catch (InterruptedException e) {
-            finishBar(null);
+            finishBar();
         } catch (RuntimeException e) {
             // progress display must never break a transfer
-            finishBar(null);
+            finishBar();
         } finally {
             err.flush();
         }
@@ -245,16 +243,14 @@ public final class Progress implements AutoCloseable {
                 (int) (100 * d / total), Sizes.human(d), Sizes.human(total), rate / (1 << 20), eta));
     }
 
-    private void finishBar(String message) {
+    private void finishBar() {
         if (bar == null) {
             return;
         }
         bar.stepTo(total);
-        if (message != null) {
-            bar.setExtraMessage(message);
-        }
         bar.close();
         bar = null;
+        err.flush();
     }
 
     static String formatSeconds(double s) {

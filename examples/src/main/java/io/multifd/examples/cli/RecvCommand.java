@@ -144,7 +144,7 @@ public final class RecvCommand extends BaseCommand {
             r.start();
             MigrationStats stats = r.await();
             long doneNanos = System.nanoTime();
-            progress.end("complete");
+            progress.end("migration completed");
             progress.close();
             output.commit(fsync);
             String sha = Hashing.sha256(target);
@@ -237,7 +237,7 @@ public final class RecvCommand extends BaseCommand {
             }
             List<RamBlock> out = RamDestination.creating(this::create).open(announced);
             int ps = pageSize;
-            progress.begin("receiving " + Sizes.human(ramBytes), ramBytes, () -> received.get(ps));
+            progress.begin("receiving", ramBytes, () -> received.get(ps));
             return out;
         }
 
