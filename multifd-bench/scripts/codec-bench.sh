@@ -93,9 +93,9 @@ echo "# cli commands: zstd -b1 -B524288 -i$cli_secs FILE; zstd -b3 ...; lz4 -b1 
 
 # ---- JMH, same data (the benchmark regenerates it from the same seed)
 if [ "$quick" = 1 ]; then jmh_opts=(-wi 2 -w 1 -i 3 -r 1); else jmh_opts=(-wi 3 -w 1 -i 5 -r 2); fi
-"$java_bin" -cp "$cp_run" org.openjdk.jmh.Main 'io.multifd.bench.codec.(CodecBenchmark|StreamVsFrameBenchmark)' \
+"$java_bin" -cp "$cp_run" org.openjdk.jmh.Main 'io.multifd.bench.codec.(CodecBenchmark|StreamVsFrameBenchmark|LibraryBaselineBenchmark)' \
   -f 1 "${jmh_opts[@]}" -rf json -rff "$out/jmh.json" >"$out/jmh.log" 2>&1
-echo "# jmh: java -cp ... org.openjdk.jmh.Main 'io.multifd.bench.codec.(CodecBenchmark|StreamVsFrameBenchmark)'" \
+echo "# jmh: java -cp ... org.openjdk.jmh.Main 'io.multifd.bench.codec.(CodecBenchmark|StreamVsFrameBenchmark|LibraryBaselineBenchmark)'" \
      "-f 1 ${jmh_opts[*]} (log: $out/jmh.log)"
 "$java_bin" -cp "$cp_run" io.multifd.bench.codec.CodecRatios >"$out/ratios.txt"
 
@@ -148,6 +148,16 @@ for key in ['zstd:1', 'zstd:3', 'lz4:0', 'lz4:9', 'zlib:1', 'zlib:6']:
     ratio_txt = (f'{ratio:.3f}' if ratio else '-') + (f' ({c[2]:.3f})' if c else '')
     print(f'| {key} | {ratio_txt} | {fmt(j)} | {c[0]:.0f} | {delta(j, c[0])} | {fmt(d)} | {c[1]:.0f} | {delta(d, c[1])} | {fmt(dp)} |'
           if c else f'| {key} | {ratio_txt} | {fmt(j)} | - | - | {fmt(d)} | - | - | {fmt(dp)} |')
+print()
+print('| library called directly (no hook, no staging copy) | compress MB/s | vs CLI | decompress MB/s, one target | vs CLI |')
+print('|---|---|---|---|---|')
+for key in ['zstd:1', 'lz4:0']:
+    cc = cli.get(cli_level[key])
+    j = jmh.get(('LibraryBaselineBenchmark', 'compress', key))
+    d = jmh.get(('LibraryBaselineBenchmark', 'decompress', key))
+    if cc:
+        cm, dm = statistics.median(x[1] for x in cc), statistics.median(x[2] for x in cc)
+        print(f'| {key} | {fmt(j)} | {delta(j, cm)} | {fmt(d)} | {delta(d, dm)} |')
 print()
 print('| stream vs frame | ratio | compress MB/s JMH median (range) | decompress MB/s (in order, one target) |')
 print('|---|---|---|---|')

@@ -484,6 +484,8 @@ abstract class AbstractHookContractTest {
              HookDecoder dec = hook().newDecoder(HookOptions.NONE, TestContext.of(max))) {
             assertThat(dec.inputBuffer(max).capacity()).isEqualTo(max);
             assertThatThrownBy(() -> dec.inputBuffer(max + 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> enc.encode(new ByteBuffer[0], 0, 0, 0, sink))
+                    .as("raw length 0 never reaches a codec").isInstanceOf(IllegalArgumentException.class);
             byte[] big = PageData.text(max / PageData.PAGE + 1, 1);
             assertThatThrownBy(() -> enc.encode(PageData.split(big, PageData.PAGE, true), 0,
                     big.length / PageData.PAGE, big.length, sink)).isInstanceOf(IllegalArgumentException.class);

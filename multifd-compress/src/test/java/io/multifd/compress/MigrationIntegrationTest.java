@@ -1,0 +1,176 @@
+package io.multifd.compress;
+
+import io.multifd.api.HookOptions;
+import io.multifd.api.MigrationStats;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.SendData;
+import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.api.spi.TransportListener;
+import io.multifd.core.MultiFdReceiver;
+import io.multifd.core.MultiFdSender;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.core.transport.TcpTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Migrates a few MiB of mixed blobs through the real core, {@code MultiFdSender} to
+ * {@code MultiFdReceiver}, with each codec, over the in-memory transport and TCP loopback, with 1
+ * and 4 channels; the receiver's bytes must hash like the sender's.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MigrationIntegrationTest {
+
+    private static final int BLOB = 6 << 20;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> a = new ArrayList<>();
+        for (String codec : new String[]{"zstd", "lz4", "zlib"}) {
+            for (String transport : new String[]{"memory", "tcp"}) {
+                for (int channels : new int[]{1, 4}) {
+                    a.add(Arguments.of(codec, transport, channels));
+                }
+            }
+        }
+        return a.stream();
+    }
+
+    static SendPrepareHook hook(String name) {
+        return switch (name) {
+            case "zstd" -> new ZstdHook();
+            case "lz4" -> new Lz4Hook();
+            default -> new ZlibHook();
+        };
+    }
+
+    /** Zero, text and random pages, then a tail that is not a whole page. */
+    static ByteBuffer blob(long seed) {
+        byte[] b = PageData.mixed(BLOB / PageData.PAGE, seed);
+        ByteBuffer buf = ByteBuffer.allocateDirect(BLOB + 1234);
+        buf.put(b).put(PageData.text(1, seed), 0, 1234).flip();
+        return buf;
+    }
+
+    static String sha256(ByteBuffer b) throws NoSuchAlgorithmException {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        md.update(b.duplicate().clear());
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    @ParameterizedTest(name = "{0} over {1}, {2} channel(s)")
+    @MethodSource("cases")
+    void migratesMixedBlobsByteExact(String codec, String transport, int channels) throws Exception {
+        long seed = codec.hashCode() * 31L + transport.hashCode() + channels;
+        ByteBuffer source = blob(seed);
+        MultiFdConfig config = MultiFdConfig.builder()
+                .channels(channels)
+                .compression(codec, codec.equals("zstd") ? HookOptions.level(3) : HookOptions.NONE)
+                .maxPacketDataLength(1 << 20)
+                .ioTimeout(Duration.ofSeconds(20))
+                .build();
+        TransportListener listener;
+        TransportConnector connector;
+        if (transport.equals("tcp")) {
+            TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            listener = l;
+            connector = TcpTransport.connector((InetSocketAddress) l.localAddress());
+        } else {
+            InMemoryTransport t = InMemoryTransport.create();
+            listener = t.listener();
+            connector = t.connector();
+        }
+        BlobRangesPayload receiving = BlobRangesPayload.receiver();
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, listener)
+                .registry(PluginRegistry.builder().build())
+                .hook(hook(codec))
+                .payload(receiving)
+                .build().start();
+             MultiFdSender sender = MultiFdSender.builder(config, connector)
+                     .registry(PluginRegistry.builder().build())
+                     .hook(hook(codec))
+                     .payload(BlobRangesPayload.sender(source))
+                     .build()) {
+            BlobRangesPayload plugin = sender.payload(BlobRangesPayload.class).orElseThrow();
+            sender.declare(plugin, ByteBuffer.allocate(8).putLong(0, source.capacity()));
+            sender.connect();
+            SplittableRandom r = new SplittableRandom(seed);
+            SendData slot = sender.newSlot();
+            int at = 0;
+            int packets = 0;
+            while (at < source.capacity()) {
+                // ranges of 1 byte to 1 MiB: single pages, 512 KiB batches, odd sizes
+                int len = switch (r.nextInt(4)) {
+                    case 0 -> 1 + r.nextInt(PageData.PAGE);
+                    case 1 -> 512 << 10;
+                    case 2 -> 1 << 20;
+                    default -> 1 + r.nextInt(1 << 20);
+                };
+                len = Math.min(len, source.capacity() - at);
+                BlobRangesPayload.Range range = slot.fill(plugin);
+                range.offset = at;
+                range.length = len;
+                slot = sender.send(slot);
+                at += len;
+                packets++;
+                if (packets % 7 == 0) {
+                    sender.sync();
+                }
+            }
+            MigrationStats sent;
+            try {
+                sent = sender.finish();
+            } catch (IOException e) {
+                try {
+                    receiver.await(Duration.ofSeconds(10));
+                } catch (IOException receiverSide) {
+                    e.addSuppressed(receiverSide); // the receiver's side of the story
+                }
+                throw e;
+            }
+            MigrationStats received = receiver.await(Duration.ofSeconds(60));
+            assertThat(sha256(receiving.destination())).as("seed %d", seed).isEqualTo(sha256(source));
+            assertThat(sent.compression()).isEqualTo(codec);
+            assertThat(received.rawBytes()).isEqualTo(source.capacity());
+            assertThat(sent.packets()).isEqualTo(packets);
+            // a third of the pages are random and travel raw; the rest compresses well
+            assertThat(sent.wireBytes()).as("wire bytes with %s", codec).isLessThan(source.capacity() * 9L / 10);
+        }
+        // closing both ends ends their threads (and with them the codecs' native contexts)
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("multifd-")) {
+                t.join(5_000);
+                assertThat(t.isAlive()).as("thread %s ended", t.getName()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void theCoreDiscoversTheThreeCodecs() {
+        PluginRegistry registry = PluginRegistry.discover();
+        assertThat(registry.hook("zstd")).get().extracting(SendPrepareHook::id).isEqualTo(1);
+        assertThat(registry.hook("lz4")).get().extracting(SendPrepareHook::id).isEqualTo(2);
+        assertThat(registry.hook("zlib")).get().extracting(SendPrepareHook::id).isEqualTo(3);
+        assertThat(registry.hook(2)).get().isInstanceOf(Lz4Hook.class);
+    }
+}
