@@ -92,6 +92,8 @@ public final class MultiFdReceiver implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(MultiFdReceiver.class.getName());
     private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
+    /** Extra time the receiver gives the sender's commit beyond the finish timeout. */
+    private static final Duration COMMIT_MARGIN = Duration.ofSeconds(2);
 
     private enum State { NEW, RUNNING, COMPLETED, FAILED }
 
@@ -140,9 +142,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         this.config = b.config;
         this.transport = b.transport;
         PluginRegistry.Builder rb = PluginRegistry.builder();
-        PluginRegistry base = b.registry != null ? b.registry : PluginRegistry.discover();
-        base.payloads().forEach(rb::add);
-        base.hooks().forEach(rb::add);
+        rb.addAll(b.registry != null ? b.registry : PluginRegistry.discover());
         b.payloads.forEach(rb::add);
         b.hooks.forEach(rb::add);
         this.registry = rb.build();
@@ -348,7 +348,8 @@ public final class MultiFdReceiver implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            awaitCondition(() -> commitCount == channelCount, config.finishTimeout().toNanos() + graceNanos,
+            awaitCondition(() -> commitCount == channelCount,
+                    config.finishTimeout().plus(COMMIT_MARGIN).toNanos() + graceNanos,
                     () -> new ChannelTimeoutException("the sender did not commit within "
                             + Durations.format(config.finishTimeout()) + " after COMPLETED; its outcome is unknown"));
             endNanos = System.nanoTime();
@@ -615,7 +616,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        LOG.log(System.Logger.Level.WARNING, "migration " + sessionId + " failed: " + cause.getMessage());
+        LOG.log(System.Logger.Level.WARNING, "migration " + (sessionId == null ? "(before the first hello)" : sessionId) + " failed: " + cause.getMessage());
         SyncBarrier b = barrier;
         if (b != null) {
             b.abort();
@@ -1272,7 +1273,9 @@ public final class MultiFdReceiver implements AutoCloseable {
                 lock.unlock();
             }
             checkNotFailed();
-            io.readTimeout(config.finishTimeout());
+            // Longer than the sender's wait for COMPLETED, which started earlier: when a COMPLETED is
+            // lost, the sender's timeout fires first and its ABORT names the cause here.
+            io.readTimeout(config.finishTimeout().plus(COMMIT_MARGIN));
             readHeader("COMMIT");
             if (header.typeId == 0 && header.flags == Wire.FLAG_ABORT) {
                 control();

@@ -141,9 +141,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         this.config = b.config;
         this.connector = b.connector;
         PluginRegistry.Builder rb = PluginRegistry.builder();
-        PluginRegistry base = b.registry != null ? b.registry : PluginRegistry.discover();
-        base.payloads().forEach(rb::add);
-        base.hooks().forEach(rb::add);
+        rb.addAll(b.registry != null ? b.registry : PluginRegistry.discover());
         b.payloads.forEach(rb::add);
         b.hooks.forEach(rb::add);
         this.registry = rb.build();
@@ -358,7 +356,10 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                         + "; use the slot send() returned");
             }
         }
-        SendData empty = tryHandOver(cs, filled);
+        // No barging: while other clients wait for a channel, a newcomer queues up with them
+        // instead of taking the next idle channel ahead of them (a busy RAM saver would
+        // otherwise starve device-state savers).
+        SendData empty = waiterCount.get() == 0 ? tryHandOver(cs, filled) : null;
         if (empty != null) {
             return empty;
         }

@@ -167,6 +167,23 @@ public final class PluginRegistry {
         }
 
         /**
+         * Adds every provider of another registry as a base: like discovered providers, each may
+         * be replaced by an instance of the same class given to {@link #add(PayloadPlugin)}.
+         *
+         * @param base the registry to start from
+         * @return this builder
+         */
+        public Builder addAll(PluginRegistry base) {
+            for (PayloadPlugin<?> p : base.payloads()) {
+                addEntry(payloads, new Entry<>(p, false), this::payloadId, PayloadPlugin::name, "payload plug-in");
+            }
+            for (SendPrepareHook h : base.hooks()) {
+                addEntry(hooks, new Entry<>(h, false), SendPrepareHook::id, SendPrepareHook::name, "send-prepare hook");
+            }
+            return this;
+        }
+
+        /**
          * Adds a payload plug-in instance; it replaces a discovered provider of the same class.
          *
          * @param plugin the instance

@@ -150,4 +150,19 @@ class PluginRegistryTest {
                 .hasCauseInstanceOf(UnsatisfiedLinkError.class);
         assertThat(r.hook("none")).isPresent();
     }
+
+    @Test
+    void aConfiguredInstanceReplacesTheBaseOneOfTheSameClass() throws Exception {
+        BlobPayload base = new BlobPayload();
+        BlobPayload configured = new BlobPayload();
+        PluginRegistry r = PluginRegistry.builder().addAll(PluginRegistry.builder().add(base).build()).add(configured).build();
+        assertThat(r.payload(BlobPayload.ID)).containsSame(configured);
+        try (MultiFdSender s = MultiFdSender.builder(io.multifd.api.MultiFdConfig.defaults(),
+                io.multifd.core.transport.InMemoryTransport.create().connector())
+                .registry(PluginRegistry.builder().add(base).build()).payload(configured).build()) {
+            assertThat(s.payload(BlobPayload.class)).containsSame(configured);
+        }
+        assertThatThrownBy(() -> PluginRegistry.builder().addAll(PluginRegistry.builder().add(base).build()).add(new Impostor()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same wire id");
+    }
 }
