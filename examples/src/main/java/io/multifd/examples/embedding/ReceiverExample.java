@@ -1,0 +1,80 @@
+package io.multifd.examples.embedding;
+
+import io.multifd.api.MigrationStats;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.core.MultiFdReceiver;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.devicestate.DeviceStatePayload;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamDestination;
+import io.multifd.ram.RamPayload;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The receiving side of a migration, as a program embeds it: it learns the channel count, codec
+ * and memory layout from the sender, creates the memory, and collects each device's state.
+ */
+public final class ReceiverExample {
+
+    private ReceiverExample() {
+    }
+
+    /**
+     * What arrived.
+     *
+     * @param stats       the receiver's final statistics
+     * @param memory      the blocks, created from the sender's manifest; now owned by the caller
+     * @param deviceState each device's state by {@code id/instance}
+     */
+    public record Received(MigrationStats stats, List<RamBlock> memory, Map<String, byte[]> deviceState) {
+    }
+
+    /**
+     * Receives one migration.
+     *
+     * @param listener where to accept the sender's channels, e.g.
+     *                 {@code TcpTransport.listen(new InetSocketAddress("0.0.0.0", 5000))}; the
+     *                 receiver closes it once every channel is in
+     * @return what arrived, once the migration completed
+     * @throws IOException if it failed (the sender was told)
+     */
+    public static Received receive(TcpTransport.Listener listener) throws IOException {
+        List<RamBlock> memory = Collections.synchronizedList(new ArrayList<>());
+        Map<String, ByteArrayOutputStream> devices = new ConcurrentHashMap<>();
+
+        RamPayload ram = RamPayload.receiving(RamDestination.allocating(memory)); // blocks made from the manifest
+        DeviceStatePayload deviceState = DeviceStatePayload.builder()
+                .loaderFactory((id, instance) -> {                     // one loader per device
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    devices.put(id + "/" + instance, out);
+                    return buffer -> {                                 // buffers in order, on the device's thread
+                        byte[] b = new byte[buffer.remaining()];
+                        buffer.get(b);
+                        out.write(b, 0, b.length);
+                    };
+                })
+                .build();
+        // configured instances replace the ones ServiceLoader finds
+        PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
+        MultiFdConfig limits = MultiFdConfig.builder()
+                .maxChannels(16)                                       // refuse senders asking for more
+                .acceptTimeout(Duration.ofSeconds(60))
+                .build();
+
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(limits, listener).registry(registry).build().start()) {
+            MigrationStats stats = receiver.await();                  // completed, or throws the first cause
+            Map<String, byte[]> states = new ConcurrentHashMap<>();
+            devices.forEach((k, v) -> states.put(k, v.toByteArray()));
+            return new Received(stats, List.copyOf(memory), states);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.multifd.examples.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * recv and send in this JVM (the integration tests run them as processes through the launcher):
+ * the JSON results of both sides agree, with live dirtying, a device state and an odd image size.
+ */
+@Timeout(90)
+class CliMigrationTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void recvAndSendAgreeOnEverythingTheyReport() throws Exception {
+        Path image = dir.resolve("src.img");
+        Path out = dir.resolve("dst.img");
+        long size = (6 << 20) + 777;
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", Long.toString(size), "--quiet")
+                .status()).isZero();
+
+        StringWriter rxOut = new StringWriter();
+        PipedLines rxErr = new PipedLines();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        int port = rxErr.port();
+        CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
+                image.toString(), "--dirty-rate", "20000", "--device-state", "3M", "--channels", "3", "--compression",
+                "lz4", "--json");
+        assertThat(tx.status()).as(tx.err()).isZero();
+        assertThat(rx.get()).as(rxErr.toString()).isZero();
+
+        Json s = Json.parse(tx.out().strip());
+        Json r = Json.parse(rxOut.toString().strip());
+        assertThat(s.getString("status")).isEqualTo("completed");
+        assertThat(r.getString("status")).isEqualTo("completed");
+        assertThat(Files.size(out)).isEqualTo(size);
+        assertThat(r.getString("sha256")).isEqualTo(s.getString("sha256")).isEqualTo(Hashing.sha256(out));
+        assertThat(s.getString("sha256")).as("the writers changed the sender's memory")
+                .isNotEqualTo(Hashing.sha256(image));
+        assertThat(s.getLong("dirtied_pages")).isPositive();
+        for (String field : new String[]{"ram_bytes", "raw_bytes", "wire_bytes", "normal_pages", "zero_pages",
+                "rounds", "channels", "device_state_bytes"}) {
+            assertThat(r.get(field)).as(field).isEqualTo(s.get(field));
+        }
+        assertThat(s.getLong("rounds")).isGreaterThanOrEqualTo(2);
+        assertThat(s.getString("compression")).isEqualTo("lz4").isEqualTo(r.getString("compression"));
+        assertThat(r.getString("device_state_sha256")).isEqualTo(s.getString("device_state_sha256")).hasSize(64);
+        assertThat(s.getLong("device_state_bytes")).isEqualTo(3 << 20);
+        assertThat(dir.resolve("dst.img.part")).doesNotExist();
+        assertThat(rxErr.toString()).contains("listening on 127.0.0.1:" + port);
+    }
+
+    /** A stderr that tells the port the receiver printed. */
+    static final class PipedLines extends StringWriter {
+        private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+        private final CompletableFuture<Integer> port = new CompletableFuture<>();
+
+        @Override
+        public synchronized void flush() {
+            Matcher m = LISTENING.matcher(getBuffer());
+            if (m.find()) {
+                port.complete(Integer.parseInt(m.group(1)));
+            }
+        }
+
+        int port() throws Exception {
+            return port.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+}

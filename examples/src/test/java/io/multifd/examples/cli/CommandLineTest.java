@@ -1,0 +1,187 @@
+package io.multifd.examples.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The command line in-process: argument validation, one-line errors and exit statuses. (The
+ * integration tests run the same through the real launcher, as separate processes.)
+ */
+@Timeout(60)
+class CommandLineTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = MultifdCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private Path image() throws Exception {
+        Path img = dir.resolve("src.img");
+        Files.write(img, new byte[10_000]);
+        return img;
+    }
+
+    private static void assertOneLineError(Run r, int status, String command, String message) {
+        assertThat(r.status()).as(r.err()).isEqualTo(status);
+        assertThat(r.err().strip()).as("one line on stderr").doesNotContain("\n")
+                .startsWith("multifd " + command + ": ").contains(message);
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gen-image", "recv", "send", "demo"})
+    void everySubcommandHasHelp(String command) {
+        Run r = run(command, "--help");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("Usage: multifd " + command).contains("--json").contains("Exit status:");
+    }
+
+    @Test
+    void theTopLevelHelpListsTheCommandsAndNoCommandIsAUsageError() {
+        assertThat(run("--help").out()).contains("gen-image").contains("recv").contains("send").contains("demo");
+        Run none = run();
+        assertThat(none.status()).isEqualTo(MultifdCommand.EXIT_USAGE);
+        assertThat(none.err()).contains("Usage: multifd");
+    }
+
+    @Test
+    void sendHelpSaysHowTheImageIsProtectedFromTheWriters() {
+        assertThat(run("send", "--help").out().replaceAll("\\s+", " ")).contains("MapMode.PRIVATE")
+                .contains("never the file");
+    }
+
+    @Test
+    void aBadSize() {
+        assertOneLineError(run("gen-image", dir.resolve("x").toString(), "--size", "12Q"), 2, "gen-image",
+                "Invalid value for option '--size': '12Q' is not a size");
+    }
+
+    @Test
+    void aMissingRequiredOption() {
+        assertOneLineError(run("send", "--image", "x"), 2, "send", "Missing required option: '--connect=HOST:PORT'");
+    }
+
+    @Test
+    void anUnknownOption() {
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", "x", "--bogus"), 2, "recv",
+                "Unknown option: '--bogus'");
+    }
+
+    @Test
+    void anUnknownCodec() throws Exception {
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--compression",
+                "brotli"), 2, "send", "unknown compression 'brotli' (available: none, zstd, lz4, zlib)");
+    }
+
+    @Test
+    void aLevelTheCodecRefuses() throws Exception {
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--compression",
+                "zlib", "--level", "12"), 2, "send", "--level 12 is not valid for zlib");
+    }
+
+    @Test
+    void aMissingImage() {
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", dir.resolve("nope.img").toString()),
+                2, "send", "image '" + dir.resolve("nope.img") + "' does not exist");
+    }
+
+    @Test
+    void anEmptyImage() throws Exception {
+        Path empty = Files.createFile(dir.resolve("empty.img"));
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", empty.toString()), 2, "send",
+                "is empty");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"3000", "256", "4M"})
+    void aBadPageSize(String pageSize) throws Exception {
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--page-size",
+                pageSize), 2, "send", "--page-size must be a power of two from 512 to 2M: ");
+    }
+
+    @Test
+    void aBadChannelCount() throws Exception {
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--channels",
+                "0"), 2, "send", "--channels must be 1 to 255: 0");
+    }
+
+    @Test
+    void aMalformedAddress() throws Exception {
+        assertOneLineError(run("send", "--connect", "localhost", "--image", image().toString()), 2, "send",
+                "'localhost' is not HOST:PORT");
+    }
+
+    @Test
+    void anUnknownHost() throws Exception {
+        assertOneLineError(run("send", "--connect", "no-such-host.invalid:5000", "--image", image().toString()), 2,
+                "send", "cannot resolve host 'no-such-host.invalid'");
+    }
+
+    @Test
+    void anOutputInAMissingDirectory() {
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("no/such/dir/x").toString()),
+                2, "recv", "does not exist");
+    }
+
+    @Test
+    void aPortInUse() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            Run r = run("recv", "--listen", "127.0.0.1:" + port, "--out", dir.resolve("out.img").toString());
+            assertOneLineError(r, 1, "recv", "cannot listen on tcp 127.0.0.1:" + port + ": Address already in use");
+            assertThat(dir.resolve("out.img")).doesNotExist();
+        }
+    }
+
+    @Test
+    void anUnreachableReceiverIsRetriedThenReportedWithJson() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket()) { // a port nobody listens on any more
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = s.getLocalPort();
+        }
+        Run r = run("send", "--connect", "127.0.0.1:" + port, "--image", image().toString(), "--connect-timeout",
+                "0.5", "--json", "--quiet");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").startsWith("multifd send: ")
+                .contains("could not connect to tcp 127.0.0.1:" + port).contains("Connection refused");
+        Json j = Json.parse(r.out().strip());
+        assertThat(j.getString("status")).isEqualTo("failed");
+        assertThat(j.getString("error")).contains("Connection refused");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = s.getLocalPort();
+        }
+        Run r = run("send", "--connect", "127.0.0.1:" + port, "--image", image().toString(), "--connect-timeout",
+                "0.2", "--verbose", "--quiet");
+        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.err()).contains("\tat ").contains("MigrationFailedException");
+    }
+}

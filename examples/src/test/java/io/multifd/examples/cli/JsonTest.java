@@ -1,0 +1,48 @@
+package io.multifd.examples.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(10)
+class JsonTest {
+
+    @Test
+    void writesOneFlatObjectOnOneLineInOrder() {
+        Json j = new Json().put("status", "completed").put("seconds", 1.23456789).put("ram_bytes", 1L << 30)
+                .put("ratio", 0.0).put("ok", true).put("sha256", null).put("rounds", 3);
+        assertThat(j.toString()).isEqualTo("{\"status\":\"completed\",\"seconds\":1.2346,\"ram_bytes\":1073741824,"
+                + "\"ratio\":0,\"ok\":true,\"sha256\":null,\"rounds\":3}");
+    }
+
+    @Test
+    void escapesStringsAndNeverWritesNaN() {
+        Json j = new Json().put("error", "a \"quoted\"\\path\nline\t\u0001").put("rate", Double.NaN)
+                .put("big", 1e20);
+        assertThat(j.toString()).isEqualTo("{\"error\":\"a \\\"quoted\\\"\\\\path\\nline\\t\\u0001\",\"rate\":null,"
+                + "\"big\":100000000000000000000}");
+    }
+
+    @Test
+    void parsesWhatItWrites() {
+        Json j = new Json().put("status", "failed").put("error", "x\"y\\z\n").put("seconds", 0.5)
+                .put("wire_bytes", 123456789012L).put("converged", false).put("sha256", null);
+        Json back = Json.parse(j.toString());
+        assertThat(back.fields()).containsExactlyEntriesOf(new Json().put("status", "failed").put("error", "x\"y\\z\n")
+                .put("seconds", 0.5).put("wire_bytes", 123456789012L).put("converged", false).put("sha256", null)
+                .fields());
+        assertThat(back.getLong("wire_bytes")).isEqualTo(123456789012L);
+        assertThat(back.getDouble("seconds")).isEqualTo(0.5);
+        assertThat(back.getLong("missing")).isEqualTo(-1);
+    }
+
+    @Test
+    void refusesWhatIsNotAFlatObject() {
+        assertThatThrownBy(() -> Json.parse("{\"a\":[1]}")).hasMessageContaining("position 5");
+        assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).hasMessageContaining("text after the object");
+        assertThatThrownBy(() -> Json.parse("{\"a\":1")).hasMessageContaining("unexpected end");
+        assertThatThrownBy(() -> new Json().put("list", java.util.List.of())).isInstanceOf(IllegalArgumentException.class);
+    }
+}

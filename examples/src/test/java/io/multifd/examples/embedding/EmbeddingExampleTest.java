@@ -1,0 +1,80 @@
+package io.multifd.examples.embedding;
+
+import io.multifd.api.MigrationStats;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.ram.DirtyBitmap;
+import io.multifd.ram.RamBlock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The embedding examples the README quotes compile, run, and move the bytes exactly. */
+@Timeout(60)
+class EmbeddingExampleTest {
+
+    @Test
+    void senderAndReceiverMoveRamAndDeviceStateExactly() throws Exception {
+        EmbeddedMigration.Outcome o = EmbeddedMigration.run(16L << 20, 7);
+        assertThat(o.memoryMatches()).isTrue();
+        assertThat(o.deviceMatches()).isTrue();
+        assertThat(o.sent().channels()).isEqualTo(4);
+        assertThat(o.sent().compression()).isEqualTo("zstd");
+        assertThat(o.received().stats().payload("device-state")).isPresent();
+    }
+
+    @Test
+    void sendWhileRunningResendsWhatTheWritersChanged() throws Exception {
+        long seed = 11;
+        RamBlock memory = RamBlock.allocate("pc.ram", 8L << 20);
+        DirtyBitmap dirty = new DirtyBitmap(memory);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong writes = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            while (!stop.get()) {
+                long page = rnd.nextLong(memory.pageCount());
+                memory.putLong(page * memory.pageSize(), rnd.nextLong() | 1);
+                dirty.markPage(page);       // after the write
+                writes.incrementAndGet();
+                Thread.onSpinWait();
+            }
+        }, "test-writer");
+        writer.start();
+        TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+        CompletableFuture<ReceiverExample.Received> rx = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ReceiverExample.receive(listener);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        MigrationStats sent = SenderExample.sendWhileRunning(listener.localAddress(), memory, dirty, () -> {
+            stop.set(true);
+            try {
+                writer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        ReceiverExample.Received received = rx.get();
+        assertThat(writes.get()).as("seed %d: the writer wrote", seed).isPositive();
+        assertThat(sent.payload("ram").orElseThrow().items()).as("pages resent").isGreaterThan(memory.pageCount());
+        RamBlock got = received.memory().get(0);
+        byte[] a = new byte[1 << 16];
+        byte[] b = new byte[1 << 16];
+        for (long off = 0; off < memory.length(); off += a.length) {
+            memory.get(off, a, 0, a.length);
+            got.get(off, b, 0, b.length);
+            assertThat(b).as("seed %d, offset %d", seed, off).isEqualTo(a);
+        }
+    }
+}
