@@ -165,6 +165,8 @@ public final class SendCommand extends BaseCommand {
         MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(address))
                 .registry(registry).listener(listener).build();
         listener.sender = sender;
+        Thread interrupted = new Thread(sender::close, "multifd-cli-interrupted"); // Ctrl-C: tell the receiver
+        Runtime.getRuntime().addShutdownHook(interrupted);
         try {
             RamSaver saver = RamSaver.open(sender, List.of(block));
             DeviceStateSaver deviceSaver = deviceState == null ? null : DeviceStateSaver.open(sender);
@@ -226,6 +228,11 @@ public final class SendCommand extends BaseCommand {
             throw e;
         } finally {
             sender.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running
+            }
         }
     }
 
@@ -446,8 +453,4 @@ public final class SendCommand extends BaseCommand {
         return new ImageGenerator(size, 4096, seed ^ 0xDE71CE5L, 10, 60, 30);
     }
 
-    /** The JSON's {@code device_state_sha256} of an empty device state. */
-    static String emptySha256() {
-        return HexFormat.of().formatHex(Hashing.sha256().digest());
-    }
 }
