@@ -41,7 +41,7 @@ class RamLiveMigrationTest {
                 if (!stats.last()) {
                     // test hook: let the sweeper dirty pages between rounds however threads are scheduled
                     try {
-                        writers.awaitSweep(32);
+                        writers.awaitSweep(256);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }

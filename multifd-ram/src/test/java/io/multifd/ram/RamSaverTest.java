@@ -146,12 +146,12 @@ class RamSaverTest {
             }
         };
         LoopbackSession s = session(4, List.of(dst), ev);
-        Map<Long, Integer> lastChannel = new HashMap<>();
-        int[] movedChannel = {0};
+        Map<Long, Long> lastEpoch = new HashMap<>();
+        int[] resent = {0};
         s.observer = (ch, epoch, block, off) -> {
-            Integer prev = lastChannel.put(off, ch);
-            if (prev != null && prev != ch) {
-                movedChannel[0]++;
+            Long prev = lastEpoch.put(off, epoch);
+            if (prev != null && prev < epoch) {
+                resent[0]++; // (which channel carries a copy is the core's business: see RamLiveMigrationTest)
             }
         };
         RamSaver saver = RamSaver.open(s, src);
@@ -172,7 +172,7 @@ class RamSaverTest {
         assertThat(Images.firstMismatches(src, dst)).as("seed %d", seed).isEmpty();
         writers.checkSweep(dst);
         assertThat(ev.rounds).hasSize(5);
-        assertThat(movedChannel[0]).isPositive();
+        assertThat(resent[0]).as("pages sent again in a later round").isPositive();
     }
 
     @Test
