@@ -1,5 +1,6 @@
 package io.multifd.examples.cli;
 
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -7,7 +8,6 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.text.DecimalFormat;
 import java.util.Locale;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -139,9 +139,9 @@ public final class Progress implements AutoCloseable {
                         .setTaskName(prefix + " " + taskName)
                         .setInitialMax(total)
                         .setUnit(" MiB", 1 << 20)
-                        .showSpeed(new DecimalFormat("0.0"))
                         .setStyle(ProgressBarStyle.ASCII)
                         .setUpdateIntervalMillis(200)
+                        .setConsumer(new OneLine())
                         .clearDisplayOnFinish()
                         .build();
             }
@@ -227,17 +227,19 @@ public final class Progress implements AutoCloseable {
             return;
         }
         long d = Math.max(0, Math.min(total, done.getAsLong()));
+        long now = System.nanoTime();
+        double secs = (now - startNanos) / 1e9;
+        double rate = secs > 0 ? d / secs : 0;
         if (mode == Mode.BAR && bar != null) {
+            // our own rate: the library's divides by whole seconds
+            bar.setExtraMessage(String.format(Locale.ROOT, "%.1f MiB/s", rate / (1 << 20)));
             bar.stepTo(d);
             return;
         }
-        long now = System.nanoTime();
         if (now < nextPlainNanos) {
             return;
         }
         nextPlainNanos = now + plainEveryNanos;
-        double secs = (now - startNanos) / 1e9;
-        double rate = secs > 0 ? d / secs : 0;
         String eta = rate > 0 ? formatSeconds((total - d) / rate) : "?";
         err.println(String.format(Locale.ROOT, "%s %s: %3d%% (%s of %s), %.1f MiB/s, ETA %s", prefix, task,
                 (int) (100 * d / total), Sizes.human(d), Sizes.human(total), rate / (1 << 20), eta));
@@ -251,6 +253,29 @@ public final class Progress implements AutoCloseable {
         bar.close();
         bar = null;
         err.flush();
+    }
+
+    /**
+     * Draws the bar on one line of stderr, redrawn in place with a carriage return, and leaves
+     * that line empty when the bar is cleared, so that the phase's summary line takes its place
+     * (the library's own console consumer ends with a newline, leaving a blank line behind).
+     * Called by the progress bar's own thread.
+     */
+    private static final class OneLine extends ConsoleProgressBarConsumer {
+        OneLine() {
+            super(System.err);
+        }
+
+        @Override
+        public void clear() {
+            System.err.print("\r" + " ".repeat(Math.max(0, getMaxRenderedLength())) + "\r");
+            System.err.flush();
+        }
+
+        @Override
+        public void close() {
+            System.err.flush();
+        }
     }
 
     static String formatSeconds(double s) {
