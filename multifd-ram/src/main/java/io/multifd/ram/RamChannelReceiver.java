@@ -3,6 +3,7 @@ package io.multifd.ram;
 import io.multifd.api.spi.DataTargets;
 import io.multifd.api.spi.IncomingPacket;
 import io.multifd.api.spi.PayloadChannelReceiver;
+import io.multifd.ram.internal.PageBitmap;
 import io.multifd.ram.internal.SegmentViews;
 import io.multifd.ram.internal.ZeroPages;
 
@@ -28,6 +29,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
 
     // the packet between begin and end
     private RamBlock block;
+    private int blockIndex;
     private int normal;
     private int zero;
 
@@ -136,6 +138,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
             i = j;
         }
         block = b;
+        blockIndex = idx;
         normal = nn;
         zero = total - nn;
     }
@@ -147,12 +150,22 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
             return;
         }
         block = null;
+        PageBitmap written = session.written[blockIndex];
+        int shift = b.pageShift();
+        if (written != null) {
+            for (int i = 0; i < normal; i++) {
+                written.set(offsets[i] >>> shift);
+            }
+        }
         if (zero > 0) {
-            SegmentViews v = views[indexOf(b)];
+            SegmentViews v = views[blockIndex];
             long length = b.length();
             int pageSize = b.pageSize();
             for (int i = normal, e = normal + zero; i < e; i++) {
                 long off = offsets[i];
+                if (written != null && !written.get(off >>> shift)) {
+                    continue; // never written in this session: still zero, not even read
+                }
                 int seg = b.segmentIndex(off);
                 int pos = b.segmentOffset(off);
                 int len = (int) Math.min(pageSize, length - off);
@@ -166,22 +179,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         packet.countItems(normal, zero);
     }
 
-    private int lastIndex = -1;
-
-    private int indexOf(RamBlock b) {
-        if (lastIndex >= 0 && session.blocks[lastIndex] == b) {
-            return lastIndex;
-        }
-        for (int i = 0; i < session.blocks.length; i++) {
-            if (session.blocks[i] == b) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("unknown block " + b);
-    }
-
     private SegmentViews viewsFor(int idx, RamBlock b) {
-        lastIndex = idx;
         SegmentViews v = views[idx];
         if (v == null) {
             v = views[idx] = new SegmentViews(b.segments(), false);

@@ -25,6 +25,13 @@ import java.util.Objects;
  *       collects them.</li>
  * </ul>
  *
+ * <p><b>Known-zero destinations.</b> If every block starts all zero (fresh memory, a new sparse
+ * file), {@link #creatingZeroed(Factory)} says so ({@link #blocksStartZeroed()}). The receiver then
+ * keeps a bitmap of the pages this session wrote, and a zero page for a page not written yet is
+ * skipped without even reading the destination: a sparse output file's holes stay holes and
+ * untouched memory stays untouched, as QEMU's {@code receivedmap} does. Otherwise each zero page's
+ * destination is read and zeroed only if it holds data.
+ *
  * <p>{@link #open(RamSetupRecord)} is called once per session on the receiver's manifest thread,
  * before any page arrives. An implementation may be used by several sessions one after the other
  * (not at once). The returned blocks are written by the channel threads until the migration
@@ -42,6 +49,17 @@ public interface RamDestination {
      * @throws SetupRefusedException naming the block and the field that does not fit
      */
     List<RamBlock> open(RamSetupRecord announced) throws SetupRefusedException;
+
+    /**
+     * Tells whether every block {@link #open} returns is all zero at that moment, so that zero
+     * pages need not be applied to pages the session has not written. False unless the destination
+     * was made by {@link #creatingZeroed(Factory)} or {@link #allocating(Collection)}.
+     *
+     * @return true if the blocks start zeroed
+     */
+    default boolean blocksStartZeroed() {
+        return false;
+    }
 
     /**
      * Registers destination blocks: the sender must announce exactly these blocks, with the same
@@ -133,6 +151,30 @@ public interface RamDestination {
     }
 
     /**
+     * Creates the destination blocks from the manifest, promising that each is all zero when the
+     * factory returns it (fresh memory, or a new or truncated sparse file mapped read-write): see
+     * "known-zero destinations" above. A block with old contents would keep them where zero pages
+     * arrive, so do not use this for existing data.
+     *
+     * @param factory makes one zero-filled block per announced block
+     * @return the destination
+     */
+    static RamDestination creatingZeroed(Factory factory) {
+        RamDestination inner = creating(factory);
+        return new RamDestination() {
+            @Override
+            public List<RamBlock> open(RamSetupRecord announced) throws SetupRefusedException {
+                return inner.open(announced);
+            }
+
+            @Override
+            public boolean blocksStartZeroed() {
+                return true;
+            }
+        };
+    }
+
+    /**
      * Creates fresh direct-memory blocks (zero-filled) and adds each to {@code sink} (for instance
      * a synchronized or concurrent list the product reads after the migration).
      *
@@ -141,7 +183,7 @@ public interface RamDestination {
      */
     static RamDestination allocating(Collection<RamBlock> sink) {
         Objects.requireNonNull(sink, "sink");
-        return creating(info -> {
+        return creatingZeroed(info -> {
             RamBlock b = RamBlock.allocate(info.name(), info.length(), info.pageSize());
             sink.add(b);
             return b;

@@ -46,7 +46,9 @@ import java.util.Optional;
  * is a multiple of the block's page size and below its length, and appears once. The data is the
  * normal pages' bytes in header order: {@code N * pageSize} bytes, less {@code pageSize - tail} if
  * the block's last, partial page (of {@code tail = length % pageSize} bytes) is among them. Zero
- * pages carry nothing: the receiver zeroes the destination page if it is not zero already.
+ * pages carry nothing: the receiver zeroes the destination page if it is not zero already (for a
+ * destination known to start zeroed, {@link RamDestination#blocksStartZeroed()}, a page this
+ * session has not written is skipped without being read).
  * Refusals name the field: {@code ram.version}, {@code ram.flags}, {@code ram.nameLength},
  * {@code ram.pages}, {@code ram.headerLength}, {@code ram.block}, {@code ram.normalPages},
  * {@code ram.zeroPages}, {@code ram.offset}, {@code ram.rawLength}.
@@ -201,7 +203,7 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
                 throw RamSetupRecord.refuse("name", info.name(), "the destination block is read-only");
             }
         }
-        return new RamReceiver(record, blocks);
+        return new RamReceiver(record, blocks, destination.blocksStartZeroed());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.multifd.ram;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.ram.internal.BlockTable;
+import io.multifd.ram.internal.PageBitmap;
 
 import java.util.List;
 
@@ -18,8 +19,10 @@ final class RamReceiver implements PayloadReceiver {
     final int[] pagesPerPacket;
     final int maxPagesPerPacket;
     final BlockTable table;
+    /** Per block, the pages this session wrote; null entries if the blocks did not start zeroed. */
+    final PageBitmap[] written;
 
-    RamReceiver(RamSetupRecord record, List<RamBlock> blocks) {
+    RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed) {
         this.record = record;
         this.blocks = blocks.toArray(new RamBlock[0]);
         this.pagesPerPacket = new int[this.blocks.length];
@@ -32,6 +35,12 @@ final class RamReceiver implements PayloadReceiver {
         }
         this.maxPagesPerPacket = max;
         this.table = new BlockTable(names);
+        this.written = new PageBitmap[this.blocks.length];
+        if (startZeroed) {
+            for (int i = 0; i < this.blocks.length; i++) {
+                written[i] = new PageBitmap(this.blocks[i].pageCount());
+            }
+        }
     }
 
     @Override

@@ -38,10 +38,14 @@ class RamPayloadTest {
         int packets;
 
         Pipe(RamPayload send, List<RamBlock> src, List<RamBlock> dst) throws IOException {
+            this(send, src, RamDestination.of(dst));
+        }
+
+        Pipe(RamPayload send, List<RamBlock> src, RamDestination dst) throws IOException {
             this.send = send;
             this.encoder = send.newEncoder(Stubs.sendContext(0, 1, CONFIG));
             ByteBuffer record = RamSetupRecord.of(send.batchBytes(), src).encode();
-            this.receiver = RamPayload.receiving(RamDestination.of(dst)).openReceiver(Stubs.receiveContext(1, CONFIG), record);
+            this.receiver = RamPayload.receiving(dst).openReceiver(Stubs.receiveContext(1, CONFIG), record);
             this.channel = receiver.openChannel(0);
         }
 
@@ -205,5 +209,36 @@ class RamPayloadTest {
         assertThat(Images.sha256(dst)).isEqualTo(Images.sha256(src));
         // ext4 allocates about 2 MiB around a page written through a mapping; 64 MiB if zero pages were written
         assertThat(RamBlockTest.allocatedBytes(dir.resolve("out.img"))).isLessThan(8 << 20);
+    }
+
+    /**
+     * A destination declared zeroed is trusted: a zero page for a page this session has not
+     * written is skipped without reading it; once a page was written, a zero page clears it.
+     */
+    @Test
+    void zeroedDestinationSkipsPagesNotWrittenInThisSession() throws IOException {
+        RamBlock src = RamBlock.allocate("k", 16 * 4096);
+        src.putLong(6 * 4096, 66);
+        RamBlock dst = RamBlock.allocate("k", 16 * 4096);
+        dst.putLong(5 * 4096, 55); // breaks the promise on purpose, to observe the skip
+        Pipe p = new Pipe(RamPayload.sending(), List.of(src), RamDestination.creatingZeroed(i -> dst));
+        RamBody body = p.send.newBody();
+        body.add(src, 6 * 4096);
+        p.send(body);
+        assertThat(dst.getLong(6 * 4096)).isEqualTo(66);
+        src.putLong(6 * 4096, 0); // page 6 became zero on the source
+        body.add(src, 5 * 4096);
+        body.add(src, 6 * 4096);
+        p.send(body);
+        assertThat(p.elided).isEqualTo(2);
+        assertThat(dst.getLong(5 * 4096)).as("not written in this session: skipped, not read").isEqualTo(55);
+        assertThat(dst.isZeroPage(6 * 4096)).as("written earlier in this session: zeroed").isTrue();
+        // the registered (not known-zero) destination checks and clears both
+        RamBlock dst2 = RamBlock.allocate("k", 16 * 4096);
+        dst2.putLong(5 * 4096, 55);
+        Pipe q = new Pipe(RamPayload.sending(), List.of(src), List.of(dst2));
+        body.add(src, 5 * 4096);
+        q.send(body);
+        assertThat(dst2.isZeroPage(5 * 4096)).isTrue();
     }
 }

@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -56,6 +57,10 @@ public class RamPathAllocBench {
     static final int PAGE = 4096;
     static final int PER_PACKET = RamPayload.DEFAULT_BATCH_BYTES / PAGE;
     static final MultiFdConfig CONFIG = MultiFdConfig.defaults();
+
+    /** {@code registered}: zero pages are checked on the destination; {@code zeroed}: known-zero destination. */
+    @Param({"registered", "zeroed"})
+    public String destination;
 
     RamBlock src;
     RamBlock dst;
@@ -99,7 +104,8 @@ public class RamPathAllocBench {
         body = payload.newBody();
         out = new Out();
         ByteBuffer record = RamSetupRecord.of(payload.batchBytes(), List.of(src)).encode();
-        receiver = RamPayload.receiving(RamDestination.of(dst)).openReceiver(new Ctx(), record).openChannel(0);
+        RamDestination d = destination.equals("zeroed") ? RamDestination.creatingZeroed(i -> dst) : RamDestination.of(dst);
+        receiver = RamPayload.receiving(d).openReceiver(new Ctx(), record).openChannel(0);
         // every packet of the block, prepared once: the receive benchmark replays their headers
         int count = (int) (LENGTH / PAGE / PER_PACKET);
         packets = new In[count];
