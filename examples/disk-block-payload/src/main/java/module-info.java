@@ -6,10 +6,11 @@
  * path) and through {@code META-INF/services/io.multifd.api.spi.PayloadPlugin}, which
  * {@code @AutoService} writes (class path). Keep the two in sync.
  *
- * <p>Like every plug-in it depends on {@code io.multifd.api} only.
+ * <p>Like every plug-in it depends on {@code io.multifd.api} only ({@code transitive}: its public
+ * types name api types).
  */
 module io.multifd.examples.diskblock {
-    requires io.multifd.api;
+    requires transitive io.multifd.api;
     requires static com.google.auto.service;
 
     exports io.multifd.examples.diskblock;

@@ -69,6 +69,8 @@ import java.nio.charset.StandardCharsets;
  * The plug-in object is immutable and shared by every session and channel. Encoders and channel
  * receivers are confined to one channel thread each; bodies belong to whoever owns their slot.
  */
+// AutoService names the generic SPI raw; its annotation is compile-only (requires static)
+@SuppressWarnings({"rawtypes", "exports"})
 @AutoService(PayloadPlugin.class)
 public final class DiskBlockPayload implements PayloadPlugin<DiskBlockPayload.Body> {
 
