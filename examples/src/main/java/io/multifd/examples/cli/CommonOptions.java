@@ -9,15 +9,15 @@ import picocli.CommandLine.Option;
 public final class CommonOptions {
 
     /** Print one JSON object on stdout at the end, and nothing else on stdout. */
-    @Option(names = "--json", description = "Print one JSON object on stdout at the end (for scripts).")
+    @Option(names = "--json", order = 100, description = "Print one JSON object on stdout at the end (for scripts).")
     boolean json;
 
     /** No progress and no summary; errors are still printed. */
-    @Option(names = {"-q", "--quiet"}, description = "No progress and no summary on stderr; errors are still printed.")
+    @Option(names = {"-q", "--quiet"}, order = 101, description = "No progress and no summary on stderr; errors are still printed.")
     boolean quiet;
 
     /** Stack traces and the library's log on stderr. */
-    @Option(names = {"-v", "--verbose"}, description = "Print stack traces with errors, and the library's log.")
+    @Option(names = {"-v", "--verbose"}, order = 102, description = "Print stack traces with errors, and the library's log.")
     boolean verbose;
 
     /** Makes the mixin; picocli fills it. */

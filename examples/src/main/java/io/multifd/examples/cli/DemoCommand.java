@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * {@code multifd demo}: a whole live migration on this machine, in two processes.
  */
 @Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Runs a live migration on this machine: generates a mixed image in a temporary directory, "
+        description = {"Runs a live migration on this machine and checks that the destination matches.",
+                "Generates a mixed image in a temporary directory, "
                 + "starts a receiver (multifd recv) and a sender (multifd send) as two separate processes on "
                 + "127.0.0.1, the sender's writer threads dirtying pages while pre-copy rounds run, then prints "
                 + "what moved and whether the destination matches the source (SHA-256 of both sides). "

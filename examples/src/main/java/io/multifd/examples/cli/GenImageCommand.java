@@ -12,7 +12,8 @@ import java.util.Locale;
  * {@code multifd gen-image FILE --size SIZE}: writes a deterministic mixed memory image.
  */
 @Command(name = "gen-image", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Writes a deterministic mixed memory image: zero pages, text-like (compressible) pages "
+        description = {"Writes a deterministic mixed memory image.",
+                "Zero pages, text-like (compressible) pages "
                 + "and random (incompressible) pages, chosen page by page from the seed.",
                 "The same arguments always give the same bytes; runs of zero pages are left sparse."},
         exitCodeListHeading = "%nExit status:%n",

@@ -39,7 +39,7 @@ import java.util.TreeMap;
  * {@code multifd recv --listen HOST:PORT --out FILE}: receives one migration into a file.
  */
 @Command(name = "recv", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Waits for one migration (multifd send) and writes the memory it receives to FILE.",
+        description = {"Receives one migration (from multifd send) into a file.",
                 "",
                 "The channel count, codec and memory layout come from the sender's hello and manifest; this "
                         + "side only sets limits. FILE is created with the announced size (memory-mapped; written "

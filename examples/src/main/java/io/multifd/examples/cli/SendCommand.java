@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * optionally while writer threads dirty it, with a device state alongside.
  */
 @Command(name = "send", sortOptions = false, mixinStandardHelpOptions = true,
-        description = {"Migrates FILE, loaded as one RAM block, to a receiver (multifd recv) over several TCP channels.",
+        description = {"Migrates an image file, as one RAM block, to a receiver (multifd recv).",
                 "",
                 "Without --dirty-rate the image is mapped read-only and sent once (1 round). With --dirty-rate, "
                         + "writer threads keep dirtying random pages while pre-copy rounds resend them until they "
@@ -80,7 +80,8 @@ public final class SendCommand extends BaseCommand {
     String compression;
 
     @Option(names = "--level", paramLabel = "L",
-            description = "The codec's level (zstd -7..22, default 1; lz4 0 = fast, 1..17 = HC; zlib 0..9, default 1).")
+            description = "The codec's level: zstd -131072..22 (default 1; negative = fast modes), lz4 0 (fast, "
+                    + "the default) or 1..17 (HC), zlib 0..9 (default 1).")
     Integer level;
 
     @Option(names = "--page-size", paramLabel = "SIZE", defaultValue = "4K", converter = Converters.Size.class,
