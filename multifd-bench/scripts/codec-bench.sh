@@ -77,32 +77,52 @@ echo "# zstd-jni path: $("$java_bin" -version 2>&1 | grep -q '"1[7-9]\|"2[01]' &
 echo "# cli: $(zstd -V | head -1); $(lz4 -V 2>&1 | head -1)"
 echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ---- CLI runs: "<codec> <level> <ratio> <compress MB/s> <decompress MB/s>" per repetition
+# ---- per codec and level, time-local: half the CLI repetitions, JMH, the other half (the
+# machine is shared and noisy: this keeps each comparison within a few minutes)
 cli_secs=3
-[ "$quick" = 1 ] && cli_secs=1
+if [ "$quick" = 1 ]; then jmh_opts=(-wi 2 -w 1 -i 3 -r 1); cli_secs=1; else jmh_opts=(-wi 3 -w 1 -i 5 -r 2); fi
 : >"$out/cli.txt"
-for spec in "zstd 1" "zstd 3" "lz4 1" "lz4 9"; do
-  set -- $spec
-  for ((i = 1; i <= reps; i++)); do
+: >"$out/jmh.log"
+rm -f "$out"/jmh-*.json
+cli_run() { # codec level count
+  local i line
+  for ((i = 1; i <= $3; i++)); do
     line="$("$1" -b"$2" -B524288 -i"$cli_secs" "$data" 2>&1 | tr '\r' '\n' | grep -E 'MB/s.*MB/s' | tail -1)"
     echo "$1 $2 $line" >>"$out/cli.txt"
   done
+}
+jmh_run() { # name benchmark-regex params...
+  local name="$1" regex="$2"
+  shift 2
+  "$java_bin" -cp "$cp_run" org.openjdk.jmh.Main "$regex" -f 1 "${jmh_opts[@]}" "$@" \
+    -rf json -rff "$out/jmh-$name.json" >>"$out/jmh.log" 2>&1
+}
+for key in zstd:1 zstd:3 lz4:0 lz4:9 zlib:1 zlib:6; do
+  codec="${key%%:*}"
+  level="${key##*:}"
+  cli_level="$level"
+  [ "$key" = lz4:0 ] && cli_level=1
+  first=$(((reps + 1) / 2))
+  [ "$codec" != zlib ] && cli_run "$codec" "$cli_level" "$first"
+  jmh_run "$codec$level" 'io.multifd.bench.codec.CodecBenchmark' -p codec="$key"
+  case "$key" in
+    zstd:1|lz4:0) jmh_run "lib-$codec$level" 'io.multifd.bench.codec.LibraryBaselineBenchmark' -p codec="$key" ;;
+  esac
+  [ "$codec" != zlib ] && cli_run "$codec" "$cli_level" $((reps - first))
+  echo "# $key done, load $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-echo "# cli commands: zstd -b1 -B524288 -i$cli_secs FILE; zstd -b3 ...; lz4 -b1 -B524288 -i$cli_secs FILE; lz4 -b9 ..." \
-     "($reps repetitions each)"
-
-# ---- JMH, same data (the benchmark regenerates it from the same seed)
-if [ "$quick" = 1 ]; then jmh_opts=(-wi 2 -w 1 -i 3 -r 1); else jmh_opts=(-wi 3 -w 1 -i 5 -r 2); fi
-"$java_bin" -cp "$cp_run" org.openjdk.jmh.Main 'io.multifd.bench.codec.(CodecBenchmark|StreamVsFrameBenchmark|LibraryBaselineBenchmark)' \
-  -f 1 "${jmh_opts[@]}" -rf json -rff "$out/jmh.json" >"$out/jmh.log" 2>&1
-echo "# jmh: java -cp ... org.openjdk.jmh.Main 'io.multifd.bench.codec.(CodecBenchmark|StreamVsFrameBenchmark|LibraryBaselineBenchmark)'" \
-     "-f 1 ${jmh_opts[*]} (log: $out/jmh.log)"
+jmh_run stream 'io.multifd.bench.codec.StreamVsFrameBenchmark'
+echo "# cli commands: zstd -b1 -B524288 -i$cli_secs FILE; zstd -b3 ...; lz4 -b1 -B524288 -i$cli_secs FILE;" \
+     "lz4 -b9 ... ($reps repetitions each, half before and half after the JMH runs of that codec)"
+echo "# jmh: java -cp ... org.openjdk.jmh.Main <CodecBenchmark|LibraryBaselineBenchmark|StreamVsFrameBenchmark>" \
+     "-p codec=<codec:level> -f 1 ${jmh_opts[*]} (log: $out/jmh.log)"
 "$java_bin" -cp "$cp_run" io.multifd.bench.codec.CodecRatios >"$out/ratios.txt"
 
 # ---- table
-python3 - "$out/cli.txt" "$out/jmh.json" "$out/ratios.txt" <<'EOF'
+python3 - "$out/cli.txt" "$out/ratios.txt" "$out"/jmh-*.json <<'EOF'
 import json, re, statistics, sys
-cli_file, jmh_file, ratio_file = sys.argv[1:4]
+cli_file, ratio_file = sys.argv[1:3]
+jmh_files = sys.argv[3:]
 BATCH = 512 * 1024
 cli = {}
 for line in open(cli_file):
@@ -119,7 +139,7 @@ for line in open(ratio_file):
     if len(p) >= 6 and not line.startswith('#') and p[0] != 'codec':
         ratios[(p[0], p[1], p[2])] = float(p[5])
 jmh = {}
-for e in json.load(open(jmh_file)):
+for e in [e for f in jmh_files for e in json.load(open(f))]:
     bench = e['benchmark'].rsplit('.', 1)[1]
     klass = e['benchmark'].rsplit('.', 2)[1]
     params = e.get('params', {})
