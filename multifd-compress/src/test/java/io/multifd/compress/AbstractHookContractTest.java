@@ -514,6 +514,13 @@ abstract class AbstractHookContractTest {
                 packet.rawLength(raw.length + 1))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> decoder.decode(ByteBuffer.allocateDirect(e.length), t.targets, 0, 1, raw.length,
                 false, packet.rawLength(raw.length))).isInstanceOf(IllegalArgumentException.class);
+        // a read-only target (say a view of a read-only mapping) is never written, not even natively
+        ByteBuffer[] readOnly = {t.targets[0].asReadOnlyBuffer()};
+        ByteBuffer in2 = decoder.inputBuffer(e.length).put(e);
+        assertThatThrownBy(() -> decoder.decode(in2, readOnly, 0, 1, raw.length, false,
+                packet.rawLength(raw.length))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("read-only");
+        assertThat(t.contents()).as("nothing written").containsOnly(GuardedTargets.GUARD_BYTE);
         assertThat(t.guardsIntact()).isTrue();
     }
 

@@ -86,8 +86,8 @@ public abstract class AbstractPacketDecoder implements HookDecoder {
      *
      * @throws MalformedPacketException naming the field {@code data}, for input that does not
      *                                  decode to exactly {@code rawLength} bytes
-     * @throws IllegalArgumentException if the targets do not hold {@code rawLength} bytes, or
-     *                                  {@code input} is not this decoder's buffer
+     * @throws IllegalArgumentException if the targets do not hold {@code rawLength} bytes, one is
+     *                                  read-only, or {@code input} is not this decoder's buffer
      */
     @Override
     public final void decode(ByteBuffer input, ByteBuffer[] targets, int offset, int count, int rawLength,
@@ -99,7 +99,12 @@ public abstract class AbstractPacketDecoder implements HookDecoder {
         if (rawLength <= 0 || rawLength > maxDataLength) {
             throw packet.malformed("raw length", rawLength, codec + ": not within 1 to " + maxDataLength);
         }
-        long room = Buffers.remaining(targets, offset, count);
+        long room;
+        try {
+            room = Buffers.writableRemaining(targets, offset, count);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(codec + ": " + e.getMessage(), e);
+        }
         if (room != rawLength) {
             throw new IllegalArgumentException(codec + ": targets hold " + room + " bytes, not the raw length "
                     + rawLength);

@@ -14,18 +14,24 @@ public final class Buffers {
     }
 
     /**
-     * Sums the remaining bytes of {@code bufs[offset .. offset+count)}.
+     * Sums the remaining bytes of targets that a decoder will write, refusing read-only ones
+     * (a native decoder would otherwise write into memory the caller marked read-only).
      *
-     * @param bufs   the buffers
-     * @param offset index of the first
-     * @param count  how many
-     * @return the total, as a long so that it cannot overflow
+     * @param targets the targets
+     * @param offset  index of the first
+     * @param count   how many
+     * @return the total
+     * @throws IllegalArgumentException if a target is read-only
      */
-    public static long remaining(ByteBuffer[] bufs, int offset, int count) {
-        Objects.checkFromIndexSize(offset, count, bufs.length);
+    public static long writableRemaining(ByteBuffer[] targets, int offset, int count) {
+        Objects.checkFromIndexSize(offset, count, targets.length);
         long total = 0;
         for (int i = offset; i < offset + count; i++) {
-            total += bufs[i].remaining();
+            ByteBuffer t = targets[i];
+            if (t.isReadOnly()) {
+                throw new IllegalArgumentException("target " + (i - offset) + " is read-only");
+            }
+            total += t.remaining();
         }
         return total;
     }

@@ -115,7 +115,11 @@ public final class Lz4Codec {
             }
         }
 
-        /** The compressor in use, for tests and messages. */
+        /**
+         * Names the compressor in use, for tests and messages.
+         *
+         * @return lz4-java's description of the compressor (e.g. {@code LZ4JNIFastResetCompressor})
+         */
         public String implementation() {
             return compressor.toString();
         }
@@ -166,7 +170,11 @@ public final class Lz4Codec {
             // the safe decompressor is stateless
         }
 
-        /** The decompressor in use, for tests and messages. */
+        /**
+         * Names the decompressor in use, for tests and messages.
+         *
+         * @return lz4-java's description of the decompressor (e.g. {@code LZ4JNISafeDecompressor})
+         */
         public String implementation() {
             return decompressor.toString();
         }

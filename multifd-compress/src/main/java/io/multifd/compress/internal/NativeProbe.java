@@ -69,7 +69,11 @@ public final class NativeProbe {
         return failure;
     }
 
-    /** Returns true if the library works here (runs the probe the first time). */
+    /**
+     * Tells whether the library works here, running the probe the first time.
+     *
+     * @return true if it works
+     */
     public boolean isAvailable() {
         return failure() == null;
     }
@@ -87,7 +91,11 @@ public final class NativeProbe {
         }
     }
 
-    /** How many times the probe action ran: 0 or 1. For tests. */
+    /**
+     * Counts the probe's runs, for tests.
+     *
+     * @return how many times the probe action ran: 0 or 1
+     */
     public synchronized int runs() {
         return runs;
     }
