@@ -32,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  *   --no-iperf          skip iperf3
  *   --content KIND      source pages: random (default), text, zero, mixed
  *   --raw-chunk BYTES   bytes per read/write call of the raw baseline, default 8m
+ *   --batch BYTES       RAM batch (page data per packet), default the RamPayload default (512k)
+ * Environment: E2E_SENDER_OPTS / E2E_RECEIVER_OPTS add JVM options to a role (e.g. a JFR recording).
+ * Each role also reports its user and system CPU seconds (from /proc/self/stat).
  * </pre>
  * Prints one line per measurement and a table; the roles run as child JVMs
  * ({@link Roles}) with the same class path and heap options as this one.
@@ -64,13 +67,15 @@ public final class E2eBench {
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s%n", "mode", "ch", "codec", "memory",
-                "wire GB/s", "RAM GB/s", "snd CPU s/GB", "rcv CPU s/GB");
+        System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s %15s %15s%n", "mode", "ch", "codec",
+                "memory", "wire GB/s", "RAM GB/s", "snd CPU s/GB", "rcv CPU s/GB", "snd user/sys s", "rcv user/sys s");
         for (Map<String, String> r : rows) {
-            System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s%n", r.get("mode"), r.get("channels"),
-                    r.getOrDefault("codec", "-"), r.getOrDefault("memory", "-"), r.get("wireGBps"),
+            System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s %15s %15s%n", r.get("mode"),
+                    r.get("channels"), r.getOrDefault("codec", "-"), r.getOrDefault("memory", "-"), r.get("wireGBps"),
                     r.getOrDefault("ramGBps", "-"), r.getOrDefault("senderCpuPerGB", "-"),
-                    r.getOrDefault("receiverCpuPerGB", "-"));
+                    r.getOrDefault("receiverCpuPerGB", "-"),
+                    r.getOrDefault("senderUser", "-") + "/" + r.getOrDefault("senderSys", "-"),
+                    r.getOrDefault("receiverUser", "-") + "/" + r.getOrDefault("receiverSys", "-"));
         }
     }
 
@@ -87,6 +92,10 @@ public final class E2eBench {
         }
         if (fresh) {
             common.add("--fresh");
+        }
+        if (o.containsKey("--batch")) {
+            common.add("--batch");
+            common.add(o.get("--batch"));
         }
         if (o.containsKey("--raw-chunk")) {
             common.add("--raw-chunk");

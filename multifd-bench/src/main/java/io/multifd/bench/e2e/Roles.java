@@ -105,6 +105,7 @@ public final class Roles {
         }
         MultiFdConfig config = config(channels, o);
         long cpu0 = cpuNanos();
+        double[] split0 = cpuSplit();
         // an explicit registry: discovered plug-ins (codecs) with the configured RAM payload replacing
         // the discovered one (the receiver builder's payload(...) clashes with discovery in this core)
         PluginRegistry registry = PluginRegistry.builder().discover()
@@ -112,8 +113,8 @@ public final class Roles {
         try (MultiFdReceiver r = MultiFdReceiver.builder(config, l).registry(registry).build().start()) {
             MigrationStats s = r.await(Duration.ofMinutes(10));
             long cpu = cpuNanos() - cpu0;
-            System.out.printf(Locale.ROOT, "RUN %d receiverSeconds=%.6f receiverCpu=%.6f receiverWireBytes=%d%n", run,
-                    s.elapsed().toNanos() / 1e9, cpu / 1e9, s.wireBytes());
+            System.out.printf(Locale.ROOT, "RUN %d receiverSeconds=%.6f receiverCpu=%.6f receiverWireBytes=%d%s%n", run,
+                    s.elapsed().toNanos() / 1e9, cpu / 1e9, s.wireBytes(), splitSince(split0, "receiver"));
             System.out.flush();
         } finally {
             l.close();
@@ -128,6 +129,7 @@ public final class Roles {
                 conns.add(server.accept());
             }
             long cpu0 = cpuNanos();
+            double[] split0 = cpuSplit();
             long t0 = System.nanoTime();
             ExecutorService ex = Executors.newFixedThreadPool(channels);
             try {
@@ -156,8 +158,8 @@ public final class Roles {
                 }
                 long t = System.nanoTime() - t0;
                 long cpu = cpuNanos() - cpu0;
-                System.out.printf(Locale.ROOT, "RUN %d receiverSeconds=%.6f receiverCpu=%.6f receiverWireBytes=%d%n", run,
-                        t / 1e9, cpu / 1e9, total);
+                System.out.printf(Locale.ROOT, "RUN %d receiverSeconds=%.6f receiverCpu=%.6f receiverWireBytes=%d%s%n", run,
+                        t / 1e9, cpu / 1e9, total, splitSince(split0, "receiver"));
                 System.out.flush();
             } finally {
                 ex.shutdown();
@@ -186,17 +188,21 @@ public final class Roles {
     static void multifdSender(RamBlock src, int channels, int port, int run, Map<String, String> o) throws Exception {
         MultiFdConfig config = config(channels, o);
         long cpu0 = cpuNanos();
+        double[] split0 = cpuSplit();
         long t0 = System.nanoTime();
-        try (MultiFdSender s = MultiFdSender.builder(config, TcpTransport.connector(new InetSocketAddress(HOST, port)))
-                .build()) {
+        MultiFdSender.Builder b = MultiFdSender.builder(config, TcpTransport.connector(new InetSocketAddress(HOST, port)));
+        if (o.containsKey("--batch")) {
+            b.payload(RamPayload.builder().batchBytes((int) bytes(o.get("--batch"))).build());
+        }
+        try (MultiFdSender s = b.build()) {
             RamSaver saver = RamSaver.open(s, src);
             s.connect();
             saver.saveAll();
             MigrationStats st = s.finish();
             long t = System.nanoTime() - t0;
             long cpu = cpuNanos() - cpu0;
-            System.out.printf(Locale.ROOT, "RUN %d senderSeconds=%.6f senderCpu=%.6f wireBytes=%d rawBytes=%d codec=%s%n",
-                    run, t / 1e9, cpu / 1e9, st.wireBytes(), st.rawBytes(), st.compression());
+            System.out.printf(Locale.ROOT, "RUN %d senderSeconds=%.6f senderCpu=%.6f wireBytes=%d rawBytes=%d codec=%s%s%n",
+                    run, t / 1e9, cpu / 1e9, st.wireBytes(), st.rawBytes(), st.compression(), splitSince(split0, "sender"));
             System.out.flush();
         }
     }
@@ -205,6 +211,7 @@ public final class Roles {
         List<SocketChannel> conns = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         long cpu0 = cpuNanos();
+        double[] split0 = cpuSplit();
         long t0 = System.nanoTime();
         for (int i = 0; i < channels; i++) {
             while (true) {
@@ -249,8 +256,8 @@ public final class Roles {
             }
             long t = System.nanoTime() - t0;
             long cpu = cpuNanos() - cpu0;
-            System.out.printf(Locale.ROOT, "RUN %d senderSeconds=%.6f senderCpu=%.6f wireBytes=%d rawBytes=%d codec=raw%n",
-                    run, t / 1e9, cpu / 1e9, total, total);
+            System.out.printf(Locale.ROOT, "RUN %d senderSeconds=%.6f senderCpu=%.6f wireBytes=%d rawBytes=%d codec=raw%s%n",
+                    run, t / 1e9, cpu / 1e9, total, total, splitSince(split0, "sender"));
             System.out.flush();
         } finally {
             ex.shutdown();
@@ -340,6 +347,23 @@ public final class Roles {
         }
     }
 
+    /** User and system CPU seconds of this process so far, from /proc/self/stat (Linux), or zeros. */
+    static double[] cpuSplit() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // after the command: state(3) ... utime is field 14, stime 15 (1-based) = index 11, 12 here
+            return new double[]{Long.parseLong(f[11]) / 100.0, Long.parseLong(f[12]) / 100.0};
+        } catch (IOException | RuntimeException e) {
+            return new double[]{0, 0};
+        }
+    }
+
+    static String splitSince(double[] before, String prefix) {
+        double[] now = cpuSplit();
+        return String.format(Locale.ROOT, " %sUser=%.2f %sSys=%.2f", prefix, now[0] - before[0], prefix, now[1] - before[1]);
+    }
+
     static long cpuNanos() {
         return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
@@ -385,6 +409,10 @@ public final class Roles {
         cmd.add("-Xms512m");
         cmd.add("-Xmx1g");
         cmd.add("-XX:MaxDirectMemorySize=" + (size + (1L << 30)));
+        String extra = System.getenv(roleArgs.get(0).equals("sender") ? "E2E_SENDER_OPTS" : "E2E_RECEIVER_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+"))); // e.g. a JFR recording, for profiling
+        }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Roles.class.getName());
