@@ -121,7 +121,7 @@ public final class RecvCommand extends BaseCommand {
         try {
             RamPayload ram = RamPayload.builder()
                     .maxTotalBytes(maxSize)
-                    .destination(announced -> output.open(announced, progress, this::received))
+                    .destination(output.destination(progress, this::received))
                     .build();
             DeviceStatePayload deviceState = DeviceStatePayload.builder().loaderFactory(devices::loader).build();
             // the configured instances replace the discovered ones (Builder.payload(...) on top of the
@@ -229,16 +229,31 @@ public final class RecvCommand extends BaseCommand {
             this.part = target.resolveSibling(target.getFileName() + ".part");
         }
 
-        synchronized List<RamBlock> open(RamSetupRecord announced, Progress progress, ReceivedBytes received)
-                throws io.multifd.api.SetupRefusedException {
-            ramBytes = announced.totalBytes();
-            if (!announced.blocks().isEmpty()) {
-                pageSize = announced.blocks().get(0).pageSize();
-            }
-            List<RamBlock> out = RamDestination.creating(this::create).open(announced);
-            int ps = pageSize;
-            progress.begin("receiving", ramBytes, () -> received.get(ps));
-            return out;
+        /**
+         * The RAM destination: blocks mapped from the new, truncated (so all-zero, sparse) file.
+         * Known-zero: zero pages that arrive for pages not written yet are skipped without
+         * touching the file, so its holes stay holes.
+         */
+        RamDestination destination(Progress progress, ReceivedBytes received) {
+            RamDestination blocks = RamDestination.creatingZeroed(this::create);
+            return new RamDestination() {
+                @Override
+                public List<RamBlock> open(RamSetupRecord announced) throws io.multifd.api.SetupRefusedException {
+                    ramBytes = announced.totalBytes();
+                    if (!announced.blocks().isEmpty()) {
+                        pageSize = announced.blocks().get(0).pageSize();
+                    }
+                    List<RamBlock> out = blocks.open(announced);
+                    int ps = pageSize;
+                    progress.begin("receiving", ramBytes, () -> received.get(ps));
+                    return out;
+                }
+
+                @Override
+                public boolean blocksStartZeroed() {
+                    return blocks.blocksStartZeroed();
+                }
+            };
         }
 
         private synchronized RamBlock create(RamBlockInfo info) throws IOException {
