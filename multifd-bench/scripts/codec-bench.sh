@@ -19,7 +19,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 quick=0
-reps=5
+reps=6
 out="${TMPDIR:-/tmp}/multifd-codec-bench"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -80,7 +80,7 @@ echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load: $(cut -d' ' -f1-3 /proc/load
 # ---- per codec and level, time-local: half the CLI repetitions, JMH, the other half (the
 # machine is shared and noisy: this keeps each comparison within a few minutes)
 cli_secs=3
-if [ "$quick" = 1 ]; then jmh_opts=(-wi 2 -w 1 -i 3 -r 1); cli_secs=1; else jmh_opts=(-wi 3 -w 1 -i 5 -r 2); fi
+if [ "$quick" = 1 ]; then jmh_opts=(-wi 2 -w 1 -i 3 -r 1); cli_secs=1; else jmh_opts=(-wi 3 -w 1 -i 8 -r 1); fi
 : >"$out/cli.txt"
 : >"$out/jmh.log"
 rm -f "$out"/jmh-*.json
@@ -150,34 +150,42 @@ def fmt(v):
     return '-' if v is None else f'{v[0]:.0f} ({v[1]:.0f}-{v[2]:.0f})'
 def delta(a, b):
     return '-' if a is None or b is None else f'{(a[0] / b - 1) * 100:+.1f}%'
+def stat(xs):
+    xs = list(xs)
+    return (statistics.median(xs), min(xs), max(xs)) if xs else None
+def best_delta(a, b):
+    return '-' if a is None or b is None else f'{(a[2] / b[2] - 1) * 100:+.1f}%'
 print()
-print('| codec:level | ratio (CLI) | compress MB/s JMH median (range) | CLI | JMH vs CLI '
-      '| decompress MB/s JMH, one 512 KiB target | CLI | JMH vs CLI | decompress MB/s JMH, 128 page targets |')
+print('Medians (min-max) in MB/s; "vs CLI" compares medians, and in brackets the best values.')
+print()
+print('| codec:level | ratio (CLI) | compress JMH | compress CLI | vs CLI | decompress JMH, one 512 KiB target '
+      '| decompress CLI | vs CLI | decompress JMH, 128 page targets |')
 print('|---|---|---|---|---|---|---|---|---|')
 cli_level = {'zstd:1': ('zstd', '1'), 'zstd:3': ('zstd', '3'), 'lz4:0': ('lz4', '1'), 'lz4:9': ('lz4', '9')}
 for key in ['zstd:1', 'zstd:3', 'lz4:0', 'lz4:9', 'zlib:1', 'zlib:6']:
     name, level = key.split(':')
-    c = j = d = dp = None
-    cc = cli.get(cli_level.get(key, ('', '')))
-    if cc:
-        c = (statistics.median(x[1] for x in cc), statistics.median(x[2] for x in cc), statistics.median(x[0] for x in cc))
+    cc = cli.get(cli_level.get(key, ('', '')), [])
+    cc_c, cc_d = stat(x[1] for x in cc), stat(x[2] for x in cc)
+    cc_r = stat(x[0] for x in cc)
     j = jmh.get(('CodecBenchmark', 'compress', key))
     d = jmh.get(('CodecBenchmark', 'decompress', key))
     dp = jmh.get(('CodecBenchmark', 'decompressPages', key))
     ratio = ratios.get((name, level, 'frame'))
-    ratio_txt = (f'{ratio:.3f}' if ratio else '-') + (f' ({c[2]:.3f})' if c else '')
-    print(f'| {key} | {ratio_txt} | {fmt(j)} | {c[0]:.0f} | {delta(j, c[0])} | {fmt(d)} | {c[1]:.0f} | {delta(d, c[1])} | {fmt(dp)} |'
-          if c else f'| {key} | {ratio_txt} | {fmt(j)} | - | - | {fmt(d)} | - | - | {fmt(dp)} |')
+    ratio_txt = (f'{ratio:.3f}' if ratio else '-') + (f' ({cc_r[0]:.3f})' if cc_r else '')
+    vs_c = f'{delta(j, cc_c[0])} ({best_delta(j, cc_c)})' if cc_c and j else '-'
+    vs_d = f'{delta(d, cc_d[0])} ({best_delta(d, cc_d)})' if cc_d and d else '-'
+    print(f'| {key} | {ratio_txt} | {fmt(j)} | {fmt(cc_c)} | {vs_c} | {fmt(d)} | {fmt(cc_d)} | {vs_d} | {fmt(dp)} |')
 print()
-print('| library called directly (no hook, no staging copy) | compress MB/s | vs CLI | decompress MB/s, one target | vs CLI |')
+print('| library called directly (no hook, no staging copy) | compress JMH | vs CLI | decompress JMH, one target | vs CLI |')
 print('|---|---|---|---|---|')
 for key in ['zstd:1', 'lz4:0']:
-    cc = cli.get(cli_level[key])
+    cc = cli.get(cli_level[key], [])
+    cc_c, cc_d = stat(x[1] for x in cc), stat(x[2] for x in cc)
     j = jmh.get(('LibraryBaselineBenchmark', 'compress', key))
     d = jmh.get(('LibraryBaselineBenchmark', 'decompress', key))
-    if cc:
-        cm, dm = statistics.median(x[1] for x in cc), statistics.median(x[2] for x in cc)
-        print(f'| {key} | {fmt(j)} | {delta(j, cm)} | {fmt(d)} | {delta(d, dm)} |')
+    if cc_c and j and d:
+        print(f'| {key} | {fmt(j)} | {delta(j, cc_c[0])} ({best_delta(j, cc_c)}) | {fmt(d)} '
+              f'| {delta(d, cc_d[0])} ({best_delta(d, cc_d)}) |')
 print()
 print('| stream vs frame | ratio | compress MB/s JMH median (range) | decompress MB/s (in order, one target) |')
 print('|---|---|---|---|')
