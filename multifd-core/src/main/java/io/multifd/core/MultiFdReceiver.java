@@ -193,7 +193,6 @@ public final class MultiFdReceiver implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        startNanos = System.nanoTime();
         mainThread.start();
         return this;
     }
@@ -507,6 +506,7 @@ public final class MultiFdReceiver implements AutoCloseable {
                                     + config.maxPacketDataLength()));
                 }
                 sessionId = h.sessionId();
+                startNanos = System.nanoTime(); // elapsed counts from the first accepted channel
                 channelCount = h.channelCount();
                 hook = hk;
                 hookOptions = opts;
