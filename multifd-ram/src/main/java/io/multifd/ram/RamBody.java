@@ -1,6 +1,5 @@
 package io.multifd.ram;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -131,9 +130,5 @@ public final class RamBody {
 
     static int capacityFor(int pageSize, int batchBytes) {
         return Math.max(1, batchBytes / pageSize);
-    }
-
-    long[] copyOffsets() {
-        return Arrays.copyOf(offsets, count);
     }
 }
