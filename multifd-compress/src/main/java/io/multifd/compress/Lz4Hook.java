@@ -32,8 +32,9 @@ import java.io.IOException;
  * bytes is refused. LZ4 blocks carry no checksum: integrity is the protocol's data CRC.
  *
  * <h2>Why independent blocks</h2>
- * LZ4's block API has no stream state worth keeping across 512 KiB packets (its window is
- * 64 KiB), so there is nothing to gain from a stream, and a raw fallback never needs RESET.
+ * LZ4's window is 64 KiB, so with 512 KiB packets a stream kept across packets could help only
+ * the first 64 KiB of each; lz4-java offers no dependent-block API anyway (not tried). Blocks
+ * stay independent, and a raw fallback never needs RESET.
  *
  * <h2>Native library</h2>
  * lz4-java's JNI library is probed the first time this hook is selected. If it cannot load, the
