@@ -3,9 +3,11 @@ package io.multifd.api;
 /**
  * The receiver refused a channel's hello or the session manifest, and said why.
  *
- * <p>Thrown on the sender by {@code connect()}; {@link #code()} names the refused field, for
- * instance {@link ProtocolCode#SESSION_MISMATCH} or {@link ProtocolCode#SETUP_REFUSED}, and the
- * message carries the receiver's explanation. Nothing was written to the destination memory.
+ * <p>On the sender, {@code connect()} throws a {@link MigrationFailedException} whose
+ * {@linkplain #getCause() cause} is this exception (the failure happened on a channel thread;
+ * the wrapper carries the caller's stack). {@link #code()} names the refused field, for instance
+ * {@link ProtocolCode#SESSION_MISMATCH} or {@link ProtocolCode#SETUP_REFUSED}, and the message
+ * carries the receiver's explanation. Nothing was written to the destination memory.
  */
 public class HandshakeRefusedException extends MultiFdException {
 
