@@ -70,7 +70,7 @@ fi
 
 # ---- the data, and what runs where
 data="$out/nonzero-pages.bin"
-"$java_bin" -cp "$cp_run" io.multifd.bench.codec.MixedImage "$data" | sed 's/^/# /'
+"$java_bin" --enable-native-access=ALL-UNNAMED -cp "$cp_run" io.multifd.bench.codec.MixedImage "$data" | sed 's/^/# /'
 echo "# machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "# java: $("$java_bin" -version 2>&1 | head -2 | tr '\n' ' ')"
 echo "# zstd-jni path: $("$java_bin" -version 2>&1 | grep -q '"1[7-9]\|"2[01]' && echo JNI || echo 'FFM (JDK 22+)')"
@@ -116,7 +116,7 @@ echo "# cli commands: zstd -b1 -B524288 -i$cli_secs FILE; zstd -b3 ...; lz4 -b1 
      "lz4 -b9 ... ($reps repetitions each, half before and half after the JMH runs of that codec)"
 echo "# jmh: java -cp ... org.openjdk.jmh.Main <CodecBenchmark|LibraryBaselineBenchmark|StreamVsFrameBenchmark>" \
      "-p codec=<codec:level> -f 1 ${jmh_opts[*]} (log: $out/jmh.log)"
-"$java_bin" -cp "$cp_run" io.multifd.bench.codec.CodecRatios >"$out/ratios.txt"
+"$java_bin" --enable-native-access=ALL-UNNAMED -cp "$cp_run" io.multifd.bench.codec.CodecRatios >"$out/ratios.txt"
 
 # ---- table
 python3 - "$out/cli.txt" "$out/ratios.txt" "$out"/jmh-*.json <<'EOF'
