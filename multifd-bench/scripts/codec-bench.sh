@@ -44,7 +44,8 @@ jar="${BENCH_JAR:-$root/multifd-bench/target/benchmarks.jar}"
 if [ ! -f "$jar" ] && [ -z "${BENCH_JAR:-}" ]; then
   (cd "$root" && ./mvnw -q -pl multifd-bench package -DskipTests) >"$out/bench-build.log" 2>&1 || true
 fi
-if [ -f "$jar" ] && unzip -l "$jar" 2>/dev/null | grep -q 'io/multifd/bench/codec/CodecBenchmark.class'; then
+# (grep without -q reads to the end: with pipefail, an early exit would fail the pipeline)
+if [ -f "$jar" ] && unzip -l "$jar" 2>/dev/null | grep 'io/multifd/bench/codec/CodecBenchmark.class' >/dev/null; then
   cp_run="$jar"
   echo "# classes: $jar"
 else
