@@ -121,6 +121,11 @@ public final class RawClient implements AutoCloseable {
         return h;
     }
 
+    /** Ends the outbound direction: the receiver reads end of stream, and may still reply. */
+    public void shutdownOutput() throws IOException {
+        channel.shutdownOutput();
+    }
+
     @Override
     public void close() throws IOException {
         channel.close();

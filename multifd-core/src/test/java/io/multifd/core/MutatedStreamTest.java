@@ -1,0 +1,245 @@
+package io.multifd.core;
+
+import io.multifd.api.DataChecksum;
+import io.multifd.api.MigrationFailedException;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.MultiFdException;
+import io.multifd.api.spi.TransportChannel;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.core.testkit.BlobClient;
+import io.multifd.core.testkit.BlobPayload;
+import io.multifd.core.testkit.BlobSink;
+import io.multifd.core.testkit.Harness;
+import io.multifd.core.testkit.RawClient;
+import io.multifd.core.testkit.Threads;
+import io.multifd.core.transport.InMemoryTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A valid one-channel stream is recorded, then replayed into fresh receivers after a seeded
+ * mutation: a flipped bit, a byte set to a random value, a truncation, a duplicated or a deleted
+ * chunk. Every byte of the stream is under some CRC (hello, manifest, headers, payload headers,
+ * and the data with {@link DataChecksum#ALL}), so every mutated stream must fail: never
+ * complete, never hang, never throw anything but the library's exceptions (or an end of stream).
+ * The unmutated stream must complete with every blob intact: the control that the replay works.
+ */
+@Timeout(300)
+class MutatedStreamTest {
+
+    private static final int MUTATIONS = 2000;
+
+    /** Tees what the sender writes on channel 0. */
+    private static final class Recording implements TransportConnector {
+        final TransportConnector inner;
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        Recording(TransportConnector inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public TransportChannel connect(int channelId, Duration timeout) throws IOException {
+            TransportChannel c = inner.connect(channelId, timeout);
+            return new TransportChannel() {
+                @Override
+                public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+                    int[] before = new int[length];
+                    for (int i = 0; i < length; i++) {
+                        before[i] = srcs[offset + i].position();
+                    }
+                    long n = c.write(srcs, offset, length);
+                    ByteArrayOutputStream part = new ByteArrayOutputStream();
+                    for (int i = 0; i < length; i++) {
+                        ByteBuffer b = srcs[offset + i];
+                        int k = b.position() - before[i];
+                        byte[] a = new byte[k];
+                        b.get(before[i], a, 0, k);
+                        part.write(a, 0, k);
+                    }
+                    synchronized (bytes) {
+                        bytes.write(part.toByteArray(), 0, part.size());
+                    }
+                    return n;
+                }
+
+                @Override
+                public int write(ByteBuffer src) throws IOException {
+                    return (int) write(new ByteBuffer[] {src}, 0, 1);
+                }
+
+                @Override
+                public long write(ByteBuffer[] srcs) throws IOException {
+                    return write(srcs, 0, srcs.length);
+                }
+
+                @Override
+                public int read(ByteBuffer dst) throws IOException {
+                    return c.read(dst);
+                }
+
+                @Override
+                public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+                    return c.read(dsts, offset, length);
+                }
+
+                @Override
+                public long read(ByteBuffer[] dsts) throws IOException {
+                    return c.read(dsts);
+                }
+
+                @Override
+                public void shutdownOutput() throws IOException {
+                    c.shutdownOutput();
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return c.isOpen();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    c.close();
+                }
+
+                @Override
+                public String description() {
+                    return "recording " + c.description();
+                }
+            };
+        }
+
+        @Override
+        public String description() {
+            return "recording";
+        }
+    }
+
+    private final MultiFdConfig config = MultiFdConfig.builder().channels(1).dataChecksum(DataChecksum.ALL)
+            .ioTimeout(Duration.ofMillis(500)).handshakeTimeout(Duration.ofMillis(500))
+            .finishTimeout(Duration.ofMillis(500)).acceptTimeout(Duration.ofSeconds(5)).build();
+
+    private byte[] record() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        Recording rec = new Recording(t.connector());
+        try (Harness h = Harness.connect(config, t.listener(), rec)) {
+            BlobClient c = h.client();
+            for (int i = 0; i < 40; i++) {
+                c.add(i, 3, 100 + i * 7);
+                if (i % 10 == 9) {
+                    c.flush();
+                    h.sender.sync();
+                }
+            }
+            c.flush();
+            h.sender.finish();
+            h.receiver.await();
+        }
+        return rec.bytes.toByteArray();
+    }
+
+    /** Replays {@code stream} into a fresh receiver; returns null if it completed, else the failure. */
+    private Throwable replay(byte[] stream, BlobSink sink) throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, t.listener())
+                .registry(PluginRegistry.builder().build()).payload(new BlobPayload(sink)).build().start();
+             RawClient c = RawClient.connect(t.connector(), 0)) {
+            try {
+                c.write(stream);
+                c.shutdownOutput(); // a truncated stream ends at once instead of waiting for the I/O timeout
+            } catch (IOException e) {
+                // the receiver may have closed early: fine
+            }
+            try {
+                receiver.await(Duration.ofSeconds(15));
+                return null;
+            } catch (MigrationFailedException e) {
+                return e.getCause();
+            }
+        }
+    }
+
+    private static byte[] mutate(byte[] s, SplittableRandom r) {
+        int at = r.nextInt(s.length);
+        switch (r.nextInt(5)) {
+            case 0 -> {
+                byte[] m = s.clone();
+                m[at] ^= (byte) (1 << r.nextInt(8));
+                return m;
+            }
+            case 1 -> {
+                byte[] m = s.clone();
+                byte v;
+                do {
+                    v = (byte) r.nextInt(256);
+                } while (v == m[at]);
+                m[at] = v;
+                return m;
+            }
+            case 2 -> {
+                return Arrays.copyOf(s, at);
+            }
+            case 3 -> {
+                int len = 1 + r.nextInt(Math.min(64, s.length - at));
+                byte[] m = new byte[s.length + len];
+                System.arraycopy(s, 0, m, 0, at + len);
+                System.arraycopy(s, at, m, at + len, s.length - at);
+                return m;
+            }
+            default -> {
+                int len = 1 + r.nextInt(Math.min(64, s.length - at));
+                byte[] m = new byte[s.length - len];
+                System.arraycopy(s, 0, m, 0, at);
+                System.arraycopy(s, at + len, m, at, s.length - at - len);
+                return m;
+            }
+        }
+    }
+
+    @Test
+    void everyMutatedStreamFailsCleanlyAndTheOriginalCompletes() throws Exception {
+        byte[] stream = record();
+        assertThat(stream.length).isGreaterThan(5000);
+
+        BlobSink control = new BlobSink();
+        assertThat(replay(stream, control)).as("the unmutated stream").isNull();
+        assertThat(control.arrivals()).hasSize(40);
+        assertThat(control.corrupt()).isZero();
+
+        SplittableRandom r = new SplittableRandom(20261126);
+        int completed = 0;
+        int failed = 0;
+        for (int i = 0; i < MUTATIONS; i++) {
+            long seed = r.nextLong();
+            byte[] m = mutate(stream, new SplittableRandom(seed));
+            if (Arrays.equals(m, stream)) {
+                continue;
+            }
+            BlobSink sink = new BlobSink();
+            Throwable f = replay(m, sink);
+            if (f == null) {
+                completed++;
+                continue;
+            }
+            failed++;
+            assertThat(f).as("mutation %d (seed %d): the failure must be the library's or an end of stream", i, seed)
+                    .isInstanceOfAny(MultiFdException.class, EOFException.class);
+            assertThat(sink.corrupt()).as("mutation %d: no blob applied with wrong bytes", i).isZero();
+        }
+        assertThat(completed).as("mutated streams that completed").isZero();
+        assertThat(failed).as("mutated streams replayed").isGreaterThan(MUTATIONS * 9 / 10);
+        assertThat(Threads.awaitNone(5)).isEmpty();
+    }
+}
