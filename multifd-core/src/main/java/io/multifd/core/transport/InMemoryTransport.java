@@ -211,6 +211,32 @@ public final class InMemoryTransport {
 
         int read(ByteBuffer dst) throws IOException;
 
+        /** Writes from several buffers at once (one wake-up of the reader); at least one byte. */
+        default long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            long total = 0;
+            for (int i = offset; i < offset + length; i++) {
+                ByteBuffer b = srcs[i];
+                if (!b.hasRemaining()) {
+                    continue;
+                }
+                total += write(b);
+                if (b.hasRemaining()) {
+                    break;
+                }
+            }
+            return total;
+        }
+
+        /** Reads into several buffers at once; at least one byte, or -1 at end of stream. */
+        default long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            for (int i = offset; i < offset + length; i++) {
+                if (dsts[i].hasRemaining()) {
+                    return read(dsts[i]);
+                }
+            }
+            return 0;
+        }
+
         void shutdownWriter(boolean closing);
 
         void closeReader();
@@ -236,9 +262,25 @@ public final class InMemoryTransport {
             this.ring = new byte[capacity];
         }
 
+        private final ByteBuffer[] one = new ByteBuffer[1];
+
         @Override
         public int write(ByteBuffer src) throws IOException {
-            if (!src.hasRemaining()) {
+            one[0] = src; // single writer thread: the holder is confined to it
+            try {
+                return (int) write(one, 0, 1);
+            } finally {
+                one[0] = null;
+            }
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            long want = 0;
+            for (int i = offset; i < offset + length; i++) {
+                want += srcs[i].remaining();
+            }
+            if (want == 0) {
                 return 0;
             }
             while (true) {
@@ -254,14 +296,17 @@ public final class InMemoryTransport {
                 long w = writePos;
                 long free = ring.length - (w - readPos);
                 if (free > 0) {
-                    int n = (int) Math.min(free, src.remaining());
-                    int at = (int) (w % ring.length);
-                    int first = Math.min(n, ring.length - at);
-                    src.get(ring, at, first);
-                    if (n > first) {
-                        src.get(ring, 0, n - first);
+                    long n = 0;
+                    for (int i = offset; i < offset + length && n < free; i++) {
+                        ByteBuffer src = srcs[i];
+                        while (src.hasRemaining() && n < free) {
+                            int at = (int) ((w + n) % ring.length);
+                            int k = (int) Math.min(Math.min(free - n, src.remaining()), ring.length - at);
+                            src.get(ring, at, k);
+                            n += k;
+                        }
                     }
-                    writePos = w + n;
+                    writePos = w + n; // publish once: one wake-up for the whole gather
                     Thread r = readerWaiting;
                     if (r != null) {
                         LockSupport.unpark(r);
@@ -282,9 +327,25 @@ public final class InMemoryTransport {
             }
         }
 
+        private final ByteBuffer[] oneIn = new ByteBuffer[1];
+
         @Override
         public int read(ByteBuffer dst) throws IOException {
-            if (!dst.hasRemaining()) {
+            oneIn[0] = dst; // single reader thread
+            try {
+                return (int) read(oneIn, 0, 1);
+            } finally {
+                oneIn[0] = null;
+            }
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            long room = 0;
+            for (int i = offset; i < offset + length; i++) {
+                room += dsts[i].remaining();
+            }
+            if (room == 0) {
                 return 0;
             }
             while (true) {
@@ -294,12 +355,15 @@ public final class InMemoryTransport {
                 long r = readPos;
                 long available = writePos - r;
                 if (available > 0) {
-                    int n = (int) Math.min(available, dst.remaining());
-                    int at = (int) (r % ring.length);
-                    int first = Math.min(n, ring.length - at);
-                    dst.put(ring, at, first);
-                    if (n > first) {
-                        dst.put(ring, 0, n - first);
+                    long n = 0;
+                    for (int i = offset; i < offset + length && n < available; i++) {
+                        ByteBuffer dst = dsts[i];
+                        while (dst.hasRemaining() && n < available) {
+                            int at = (int) ((r + n) % ring.length);
+                            int k = (int) Math.min(Math.min(available - n, dst.remaining()), ring.length - at);
+                            dst.put(ring, at, k);
+                            n += k;
+                        }
                     }
                     readPos = r + n;
                     Thread w = writerWaiting;
@@ -545,12 +609,7 @@ public final class InMemoryTransport {
         @Override
         public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
             ensureOpen();
-            for (int i = offset; i < offset + length; i++) {
-                if (dsts[i].hasRemaining()) {
-                    return in.read(dsts[i]);
-                }
-            }
-            return 0;
+            return in.read(dsts, offset, length);
         }
 
         @Override
@@ -567,18 +626,7 @@ public final class InMemoryTransport {
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
             ensureOpen();
-            long total = 0;
-            for (int i = offset; i < offset + length; i++) {
-                ByteBuffer b = srcs[i];
-                if (!b.hasRemaining()) {
-                    continue;
-                }
-                total += out.write(b);
-                if (b.hasRemaining()) {
-                    break;
-                }
-            }
-            return total;
+            return out.write(srcs, offset, length);
         }
 
         @Override
