@@ -3,7 +3,6 @@ package io.multifd.examples.embedding;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.core.MultiFdReceiver;
-import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.TcpTransport;
 import io.multifd.devicestate.DeviceStatePayload;
 import io.multifd.ram.RamBlock;
@@ -63,14 +62,15 @@ public final class ReceiverExample {
                     };
                 })
                 .build();
-        // configured instances replace the ones ServiceLoader finds
-        PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
         MultiFdConfig limits = MultiFdConfig.builder()
                 .maxChannels(16)                                       // refuse senders asking for more
                 .acceptTimeout(Duration.ofSeconds(60))
                 .build();
 
-        try (MultiFdReceiver receiver = MultiFdReceiver.builder(limits, listener).registry(registry).build().start()) {
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(limits, listener)
+                .payload(ram)                                          // configured instances replace
+                .payload(deviceState)                                  // the ones ServiceLoader finds
+                .build().start()) {
             MigrationStats stats = receiver.await();                  // completed, or throws the first cause
             Map<String, byte[]> states = new ConcurrentHashMap<>();
             devices.forEach((k, v) -> states.put(k, v.toByteArray()));
