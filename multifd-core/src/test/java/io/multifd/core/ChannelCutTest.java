@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +38,8 @@ class ChannelCutTest {
         MultiFdConfig config = MultiFdConfig.builder().channels(4).build();
         AtomicBoolean stop = new AtomicBoolean();
         try (Harness h = Harness.connect(config, listener, connector)) {
+            CountDownLatch flowing = new CountDownLatch(50);
+            h.sink.failHook((channel, ids, count) -> flowing.countDown());
             CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
                 BlobClient c = h.client();
                 try {
@@ -47,12 +50,10 @@ class ChannelCutTest {
                     throw new RuntimeException(e);
                 }
             });
-            // let data flow, then cut channel 2 (sender side: its connection; receiver side: the
-            // third connection it accepted)
-            while (h.receiver.stats().packets() < 50) {
-                Thread.onSpinWait();
-                assertThat(sending).isNotDone();
-            }
+            // let data flow (the receiving plug-in counts packets down), then cut channel 2 (sender
+            // side: its connection; receiver side: the third connection it accepted)
+            assertThat(flowing.await(10, TimeUnit.SECONDS)).as("50 packets arrived").isTrue();
+            assertThat(sending).isNotDone();
             long cutAt = System.nanoTime();
             if (side.equals("sender")) {
                 connector.cut(2);
