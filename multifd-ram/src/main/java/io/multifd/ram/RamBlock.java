@@ -227,11 +227,15 @@ public final class RamBlock {
      * {@link FileChannel#map} would otherwise extend it by allocating every block).
      *
      * @param name     the block name
-     * @param channel  an open file channel, readable (and writable for {@code READ_WRITE})
+     * @param channel  an open file channel, readable (and opened for writing for {@code READ_WRITE}
+     *                 and {@code PRIVATE}, although {@code PRIVATE} never writes the file)
      * @param position where the block starts in the file; a multiple of the page size
      * @param length   the block length, at least 1
      * @param pageSize a power of two from {@value #MIN_PAGE_SIZE} to {@value #MAX_PAGE_SIZE}
-     * @param mode     {@link FileChannel.MapMode#READ_ONLY} or {@link FileChannel.MapMode#READ_WRITE}
+     * @param mode     {@link FileChannel.MapMode#READ_ONLY}, {@link FileChannel.MapMode#READ_WRITE}
+     *                 (writes reach the file) or {@link FileChannel.MapMode#PRIVATE} (copy-on-write:
+     *                 the block is writable, the file is never changed; pages are copied only when
+     *                 first written, so a large image costs memory only for what changes)
      * @return the block
      * @throws IOException              if the region is outside the file or mapping fails
      * @throws IllegalArgumentException if an argument is out of range
@@ -242,8 +246,9 @@ public final class RamBlock {
         checkLength(length);
         checkPageSize(pageSize);
         Objects.requireNonNull(channel, "channel");
-        if (mode != FileChannel.MapMode.READ_ONLY && mode != FileChannel.MapMode.READ_WRITE) {
-            throw new IllegalArgumentException("map mode must be READ_ONLY or READ_WRITE: " + mode);
+        if (mode != FileChannel.MapMode.READ_ONLY && mode != FileChannel.MapMode.READ_WRITE
+                && mode != FileChannel.MapMode.PRIVATE) {
+            throw new IllegalArgumentException("map mode must be READ_ONLY, READ_WRITE or PRIVATE: " + mode);
         }
         if (position < 0 || (position & (pageSize - 1)) != 0) {
             throw new IllegalArgumentException("position " + position + " of block '" + name

@@ -141,4 +141,26 @@ class RamBlockTest {
         String[] f = out.split(" ");
         return Long.parseLong(f[0]) * Long.parseLong(f[1]);
     }
+
+    @Test
+    void aPrivateMappingIsWritableAndNeverChangesTheFile(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("image.bin");
+        byte[] original = new byte[3 * 4096 + 100];
+        for (int i = 0; i < original.length; i++) {
+            original[i] = (byte) (i * 7);
+        }
+        Files.write(f, original);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            RamBlock b = RamBlock.map("image", ch, 0, original.length, 4096, FileChannel.MapMode.PRIVATE);
+            assertThat(b.isReadOnly()).isFalse();
+            assertThat(b.isMapped()).isTrue();
+            b.putLong(4096, 0x1122334455667788L);
+            assertThat(b.getLong(4096)).isEqualTo(0x1122334455667788L);
+        }
+        assertThat(Files.readAllBytes(f)).as("the file after writes through a PRIVATE mapping").isEqualTo(original);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            assertThatThrownBy(() -> RamBlock.map("image", ch, 0, 4096, 4096, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("map mode");
+        }
+    }
 }

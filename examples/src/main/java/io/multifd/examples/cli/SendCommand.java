@@ -23,7 +23,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.file.AccessDeniedException;
@@ -49,8 +48,8 @@ import java.util.concurrent.atomic.AtomicLong;
                         + "writer threads keep dirtying random pages while pre-copy rounds resend them until they "
                         + "converge; then the writers are paused and the final round runs. The writers change a "
                         + "private copy-on-write mapping of FILE (FileChannel.MapMode.PRIVATE), never the file "
-                        + "itself; images of 2 GiB or more, or files this user may not open for writing, are "
-                        + "copied into memory instead.",
+                        + "itself (pages are copied only when first written); files this user may not open for "
+                        + "writing are copied into memory instead.",
                 "A size that is not a multiple of the page size works: the last partial page travels with "
                         + "exactly its bytes. sha256 in the result covers exactly the memory as it stood at the "
                         + "end, which the receiver's sha256 must equal.", ""},
@@ -323,14 +322,11 @@ public final class SendCommand extends BaseCommand {
         if (!writable) {
             return RamBlock.map(BLOCK_NAME, image, size, pageSize, false);
         }
-        if (size <= Integer.MAX_VALUE) {
-            try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                // PRIVATE needs a channel opened for writing, but never writes the file
-                MappedByteBuffer copyOnWrite = ch.map(FileChannel.MapMode.PRIVATE, 0, size);
-                return RamBlock.wrap(BLOCK_NAME, copyOnWrite, pageSize);
-            } catch (AccessDeniedException | NonWritableChannelException e) {
-                // fall through: a copy in memory
-            }
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // PRIVATE needs a channel opened for writing, but never writes the file; any size
+            return RamBlock.map(BLOCK_NAME, ch, 0, size, pageSize, FileChannel.MapMode.PRIVATE);
+        } catch (AccessDeniedException | NonWritableChannelException e) {
+            // fall through: a copy in memory
         }
         RamBlock copy;
         try {
