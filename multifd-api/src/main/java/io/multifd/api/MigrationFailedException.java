@@ -17,6 +17,7 @@ public class MigrationFailedException extends MultiFdException {
      */
     public MigrationFailedException(String message, Throwable firstCause) {
         super(firstCause instanceof MultiFdException m ? m.code() : ProtocolCode.FAILED,
-                message + ": " + firstCause.getMessage(), firstCause);
+                message + ": " + (firstCause.getMessage() != null ? firstCause.getMessage() : firstCause.toString()),
+                firstCause);
     }
 }

@@ -1368,8 +1368,9 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             if (failed) {
                 return;
             }
-            if (t instanceof IOException && !(t instanceof MultiFdException)) {
-                failAfterGrace(t);
+            if (t instanceof IOException && (!(t instanceof MultiFdException)
+                    || ((MultiFdException) t).code() == ProtocolCode.TRANSPORT)) {
+                failAfterGrace(t); // often the echo of the receiver's failure: let its ERROR arrive
                 return;
             }
             if (t instanceof Error e && !(t instanceof LinkageError) && !(t instanceof OutOfMemoryError)) {

@@ -34,9 +34,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(120)
 class RamFaultInjectionTest {
 
-    static final long IMAGE = 8L << 20;
+    static final long IMAGE = 16L << 20;
 
-    /** Closes one channel's connection once it has written {@code cutAfter} bytes. */
+    /**
+     * Closes one channel's connection at its {@code cutAfter}-th write call: the first is the
+     * hello (and on channel 0 the second the manifest); every channel later writes at least its
+     * SYNC and its EOS, so those calls always happen, whatever share of the data packets the
+     * channel got.
+     */
     static final class Cutting implements TransportConnector {
         final TransportConnector inner;
         final int channel;
@@ -56,30 +61,31 @@ class RamFaultInjectionTest {
                 return c;
             }
             return new TransportChannel() {
-                private long written;
+                private long calls;
 
-                private long cut(long n) throws IOException {
-                    written += n;
-                    if (written >= cutAfter && cutAt.get() == 0) {
+                private void maybeCut() throws IOException {
+                    if (++calls == cutAfter) {
                         cutAt.set(System.nanoTime());
                         c.close(); // the peer sees the connection end, as after a reset or a dead host
                     }
-                    return n;
                 }
 
                 @Override
                 public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-                    return cut(c.write(srcs, offset, length));
+                    maybeCut();
+                    return c.write(srcs, offset, length);
                 }
 
                 @Override
                 public long write(ByteBuffer[] srcs) throws IOException {
-                    return cut(c.write(srcs));
+                    maybeCut();
+                    return c.write(srcs);
                 }
 
                 @Override
                 public int write(ByteBuffer src) throws IOException {
-                    return (int) cut(c.write(src));
+                    maybeCut();
+                    return c.write(src);
                 }
 
                 @Override
@@ -138,9 +144,10 @@ class RamFaultInjectionTest {
         Images.fillMixed(src, seed);
         String before = Images.sha256(src);
 
-        // the cut lands somewhere in the data phase of the chosen channel
+        // the cut comes at the victim's first or second write after its hello: a data packet, or
+        // its SYNC if the other channels took every data packet
         int victim = r.nextInt(channels);
-        long cutAfter = 200 + r.nextLong(IMAGE / channels / 4); // each channel writes more than IMAGE/channels/3
+        long cutAfter = (victim == 0 ? 3 : 2) + r.nextInt(2); // channel 0 also writes the manifest
         RamBlock dst = RamBlock.allocate("pc.ram", IMAGE);
         TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
         Cutting connector = new Cutting(TcpTransport.connector(listener.localAddress()), victim, cutAfter);

@@ -1,6 +1,8 @@
 package io.multifd.core.internal;
 
 import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.MultiFdException;
+import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.TransportChannel;
 
 import java.io.EOFException;
@@ -239,7 +241,13 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
                     + Durations.format(nanos) + " while the " + side + " was " + doing
                     + " (" + channel.description() + ")", e);
         }
-        return e;
+        if (e instanceof MultiFdException || e instanceof java.io.InterruptedIOException) {
+            return e;
+        }
+        // A transport failure (reset, broken pipe, closed): say where and while doing what.
+        String what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return new MultiFdException(ProtocolCode.TRANSPORT, where() + ": " + what + " while the " + side + " was "
+                + doing + " (" + channel.description() + ")", e);
     }
 
     private boolean closedByWatchdog() {
