@@ -141,11 +141,7 @@ public final class MultiFdReceiver implements AutoCloseable {
     private MultiFdReceiver(Builder b) {
         this.config = b.config;
         this.transport = b.transport;
-        PluginRegistry.Builder rb = PluginRegistry.builder();
-        rb.addAll(b.registry != null ? b.registry : PluginRegistry.discover());
-        b.payloads.forEach(rb::add);
-        b.hooks.forEach(rb::add);
-        this.registry = rb.build();
+        this.registry = PluginRegistry.compose(b.registry, b.payloads, b.hooks);
         this.listener = new SafeListener(b.listener);
         this.plugins = registry.payloads().toArray(new PayloadPlugin<?>[0]);
         this.counters = new PayloadCounters[plugins.length];

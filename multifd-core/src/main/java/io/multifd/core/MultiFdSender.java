@@ -142,11 +142,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private MultiFdSender(Builder b) {
         this.config = b.config;
         this.connector = b.connector;
-        PluginRegistry.Builder rb = PluginRegistry.builder();
-        rb.addAll(b.registry != null ? b.registry : PluginRegistry.discover());
-        b.payloads.forEach(rb::add);
-        b.hooks.forEach(rb::add);
-        this.registry = rb.build();
+        this.registry = PluginRegistry.compose(b.registry, b.payloads, b.hooks);
         this.listener = new SafeListener(b.listener);
         this.sessionId = config.sessionId().orElseGet(SessionId::random);
         this.plugins = registry.payloads().toArray(new PayloadPlugin<?>[0]);

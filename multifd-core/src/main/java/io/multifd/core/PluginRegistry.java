@@ -52,6 +52,17 @@ public final class PluginRegistry {
         return builder().discover().build();
     }
 
+    /**
+     * The registry a sender or receiver uses: {@code base} (or what discovery finds), with the
+     * configured instances given to its builder on top (each replacing a base entry of its class).
+     */
+    static PluginRegistry compose(PluginRegistry base, List<PayloadPlugin<?>> payloads, List<SendPrepareHook> hooks) {
+        Builder b = builder().addAll(base != null ? base : discover());
+        payloads.forEach(b::add);
+        hooks.forEach(b::add);
+        return b.build();
+    }
+
     /** Returns an empty builder (with only {@code none}). */
     public static Builder builder() {
         return new Builder();

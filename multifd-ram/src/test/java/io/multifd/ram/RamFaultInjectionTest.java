@@ -7,6 +7,7 @@ import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.ForwardingTransportChannel;
 import io.multifd.core.transport.TcpTransport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,67 +61,26 @@ class RamFaultInjectionTest {
             if (channelId != channel) {
                 return c;
             }
-            return new TransportChannel() {
+            return new ForwardingTransportChannel(c) {
                 private long calls;
 
                 private void maybeCut() throws IOException {
                     if (++calls == cutAfter) {
                         cutAt.set(System.nanoTime());
-                        c.close(); // the peer sees the connection end, as after a reset or a dead host
+                        delegate.close(); // the peer sees the connection end, as after a reset or a dead host
                     }
                 }
 
                 @Override
                 public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
                     maybeCut();
-                    return c.write(srcs, offset, length);
-                }
-
-                @Override
-                public long write(ByteBuffer[] srcs) throws IOException {
-                    maybeCut();
-                    return c.write(srcs);
+                    return delegate.write(srcs, offset, length);
                 }
 
                 @Override
                 public int write(ByteBuffer src) throws IOException {
                     maybeCut();
-                    return c.write(src);
-                }
-
-                @Override
-                public int read(ByteBuffer dst) throws IOException {
-                    return c.read(dst);
-                }
-
-                @Override
-                public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-                    return c.read(dsts, offset, length);
-                }
-
-                @Override
-                public long read(ByteBuffer[] dsts) throws IOException {
-                    return c.read(dsts);
-                }
-
-                @Override
-                public void shutdownOutput() throws IOException {
-                    c.shutdownOutput();
-                }
-
-                @Override
-                public boolean isOpen() {
-                    return c.isOpen();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    c.close();
-                }
-
-                @Override
-                public String description() {
-                    return "cutting " + c.description();
+                    return delegate.write(src);
                 }
             };
         }

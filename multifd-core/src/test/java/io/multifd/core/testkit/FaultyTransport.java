@@ -3,6 +3,7 @@ package io.multifd.core.testkit;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
+import io.multifd.core.transport.ForwardingTransportChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -195,13 +196,12 @@ public final class FaultyTransport {
     }
 
     /** Buffers what the wrapped side writes and forwards whole messages, minus dropped ones. */
-    private static final class Filtering implements TransportChannel {
-        private final TransportChannel inner;
+    private static final class Filtering extends ForwardingTransportChannel {
         private final Parser parser;
         private ByteBuffer pending = ByteBuffer.allocate(1 << 16).flip();
 
         Filtering(TransportChannel inner, Parser parser) {
-            this.inner = inner;
+            super(inner);
             this.parser = parser;
         }
 
@@ -230,7 +230,7 @@ public final class FaultyTransport {
                 pending.position(pending.position() + m);
                 if (!drop) {
                     while (msg.hasRemaining()) {
-                        inner.write(msg);
+                        delegate.write(msg);
                     }
                 }
             }
@@ -248,43 +248,8 @@ public final class FaultyTransport {
         }
 
         @Override
-        public long write(ByteBuffer[] srcs) throws IOException {
-            return accept(srcs, 0, srcs.length);
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return inner.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return inner.read(dsts, offset, length);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts) throws IOException {
-            return inner.read(dsts);
-        }
-
-        @Override
-        public void shutdownOutput() throws IOException {
-            inner.shutdownOutput();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return inner.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
-        }
-
-        @Override
         public String description() {
-            return "faulty " + inner.description();
+            return "faulty " + delegate.description();
         }
     }
 }
