@@ -1159,7 +1159,6 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
          */
         private void loop() throws IOException {
             long keepaliveNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), config.ioTimeout().toNanos() / 3);
-            long syncsDoneHere = 0;
             boolean eosDone = false;
             long lastWrite = System.nanoTime();
             while (true) {
@@ -1176,14 +1175,13 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                     jobPending = false;
                     busy = 0; // release: the next client that claims this channel sees the cleared slot
                     wakeWaiters();
-                } else if (sreq > syncsDoneHere) {
+                } else if (sreq > syncs) { // syncs: written by this thread only
                     writeControl(Wire.FLAG_SYNC, null);
                     epoch++;
                     syncs++;
-                    syncsDoneHere++;
                     lock.lock();
                     try {
-                        syncWritten = syncsDoneHere;
+                        syncWritten = syncs;
                         progress.signalAll();
                     } finally {
                         lock.unlock();

@@ -73,7 +73,11 @@ class DeviceStateMigrationTest {
             if (alive.isEmpty()) {
                 return;
             }
-            Thread.sleep(10);   // observation only
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith("multifd-")) {
+                    t.join(100); // wait for the threads themselves, not for a while
+                }
+            }
         } while (System.nanoTime() < deadline);
         assertThat(alive).as("multifd threads alive after close").isEmpty();
     }

@@ -134,12 +134,10 @@ class CliIT {
         }
         Path out = dir.resolve("late.img");
         try (Launcher.Proc send = Launcher.start("send", "--connect", "127.0.0.1:" + port, "--image",
-                image.toString(), "--json", "--connect-timeout", "30")) {
-            // the receiver's JVM starts only once the sender's has run for a while (a scenario, not a sync)
-            while (send.process.isAlive() && send.process.info().totalCpuDuration()
-                    .map(d -> d.toMillis() < 300).orElse(false)) {
-                Thread.sleep(20); // staging the scenario; the assertions below do not depend on timing
-            }
+                image.toString(), "--json", "--verbose", "--connect-timeout", "30")) {
+            // the receiver starts only once the sender has been refused (its --verbose log says so)
+            assertThat(send.awaitErr("refused")).as("the sender logs the refused connection; stderr: %s", send.err())
+                    .isTrue();
             Launcher.Run recv = Launcher.run("recv", "--listen", "127.0.0.1:" + port, "--out", out.toString(), "--json");
             assertThat(recv.status()).as(recv.err()).isZero();
             assertThat(send.await()).as(send.err()).isZero();

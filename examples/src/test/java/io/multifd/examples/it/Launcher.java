@@ -50,6 +50,7 @@ final class Launcher {
         private final StringBuffer err = new StringBuffer();
         private final CompletableFuture<Integer> port = new CompletableFuture<>();
         private final Thread errReader;
+        private boolean ended; // guarded by err
 
         Proc(Process process, List<String> args) {
             this.process = process;
@@ -59,7 +60,10 @@ final class Launcher {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(),
                         StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
-                        err.append(line).append('\n');
+                        synchronized (err) {
+                            err.append(line).append('\n');
+                            err.notifyAll();
+                        }
                         Matcher m = LISTENING.matcher(line);
                         if (m.find()) {
                             port.complete(Integer.parseInt(m.group(1)));
@@ -68,11 +72,34 @@ final class Launcher {
                 } catch (IOException ignored) {
                     // ended
                 }
+                synchronized (err) {
+                    ended = true;
+                    err.notifyAll();
+                }
                 port.completeExceptionally(new IllegalStateException("no 'listening on' line from " + args
                         + "; stderr: " + err));
             }, "it-stderr");
             errReader.setDaemon(true);
             errReader.start();
+        }
+
+        /**
+         * Waits until the process printed a line containing {@code fragment} on stderr.
+         *
+         * @return true if it did, false if stderr ended or 30 s passed first
+         */
+        boolean awaitErr(String fragment) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            synchronized (err) {
+                while (err.indexOf(fragment) < 0) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (ended || left <= 0) {
+                        return false;
+                    }
+                    err.wait(left);
+                }
+                return true;
+            }
         }
 
         /** The port a receiver printed. */

@@ -11,6 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 /** Retries a refused connection with a growing pause until a deadline. */
 final class Retry {
 
+    private static final System.Logger LOG = System.getLogger(Retry.class.getName());
+
     private Retry() {
     }
 
@@ -26,12 +28,16 @@ final class Retry {
     static <T> T connect(String what, long timeoutNanos, Attempt<T> attempt) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         long pause = 10_000_000L;
-        IOException last;
+        IOException last = null;
         while (true) {
             long left = deadline - System.nanoTime();
             try {
                 return attempt.run(Math.max(1, left));
             } catch (ConnectException | NoSuchFileException e) {
+                if (last == null) {
+                    LOG.log(System.Logger.Level.DEBUG, "connecting to " + what + " was refused (" + e.getMessage()
+                            + "); retrying for up to " + (timeoutNanos / 1_000_000) + " ms");
+                }
                 last = e;
             }
             left = deadline - System.nanoTime();
