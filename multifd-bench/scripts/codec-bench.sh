@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Codec speed: the multifd-compress hooks under JMH next to the reference CLIs, in the same run,
+# Codec speed: the multifd-compress codecs under JMH next to the reference CLIs, in the same run,
 # on exactly the same bytes: the non-zero pages of a seeded mixed image (zero / text-like /
 # random pages), 96 batches of 512 KiB (48 MiB), cut into 512 KiB chunks by the CLIs too:
 #   zstd -b<L> -B524288 -i<secs> FILE        (independent 512 KiB chunks, one frame each)
@@ -177,7 +177,7 @@ for key in ['zstd:1', 'zstd:3', 'lz4:0', 'lz4:9', 'zlib:1', 'zlib:6']:
     vs_d = f'{delta(d, cc_d[0])} ({best_delta(d, cc_d)})' if cc_d and d else '-'
     print(f'| {key} | {ratio_txt} | {fmt(j)} | {fmt(cc_c)} | {vs_c} | {fmt(d)} | {fmt(cc_d)} | {vs_d} | {fmt(dp)} |')
 print()
-print('| library called directly (no hook, no staging copy) | compress JMH | vs CLI | decompress JMH, one target | vs CLI |')
+print('| library called directly (no codec, no staging copy) | compress JMH | vs CLI | decompress JMH, one target | vs CLI |')
 print('|---|---|---|---|---|')
 for key in ['zstd:1', 'lz4:0']:
     cc = cli.get(cli_level[key], [])

@@ -1,12 +1,12 @@
 /**
- * The codecs of multifd-java: send-prepare hooks {@code zstd} (wire id 1), {@code lz4} (wire id 2)
+ * The codecs of multifd-java: codecs {@code zstd} (wire id 1), {@code lz4} (wire id 2)
  * and {@code zlib} (wire id 3), each safe on hostile input.
  *
  * <p>Put this module on the module path (or its jar on the class path) next to
  * {@code io.multifd.core} and select a codec by name in the configuration, e.g.
- * {@code MultiFdConfig.builder().compression("zstd", HookOptions.level(3))}. The core's registry
+ * {@code MultiFdConfig.builder().codec("zstd", CodecOptions.level(3))}. The core's registry
  * finds the providers through {@link java.util.ServiceLoader}: this descriptor {@code provides}
- * them for the module path, and {@code META-INF/services/io.multifd.api.spi.SendPrepareHook}
+ * them for the module path, and {@code META-INF/services/io.multifd.api.spi.Codec}
  * (written by auto-service) lists the same three classes for the class path.
  *
  * <p>Native libraries: zstd-jni and lz4-java extract and load their JNI libraries on first use.
@@ -24,8 +24,8 @@ module io.multifd.compress {
 
     exports io.multifd.compress;
 
-    provides io.multifd.api.spi.SendPrepareHook with
-            io.multifd.compress.ZstdHook,
-            io.multifd.compress.Lz4Hook,
-            io.multifd.compress.ZlibHook;
+    provides io.multifd.api.spi.Codec with
+            io.multifd.compress.ZstdCodec,
+            io.multifd.compress.Lz4Codec,
+            io.multifd.compress.ZlibCodec;
 }

@@ -1,12 +1,12 @@
 import io.multifd.api.spi.PayloadPlugin;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 
 /**
  * The multifd engine: {@link io.multifd.core.MultiFdSender} and {@link io.multifd.core.MultiFdReceiver}
  * move generic slots over N parallel channels, keep the sync barrier and the end-of-migration
  * exchange, and load plug-ins through {@link io.multifd.core.PluginRegistry}. The package
  * {@code io.multifd.core.transport} holds the TCP, Unix-domain and in-memory transports.
- * Never names a payload kind or a codec; ships the identity hook {@code none}.
+ * Never names a payload kind or a codec; ships the identity codec {@code none}.
  *
  * <p>The library prints nothing: it logs through {@link System.Logger} under the names
  * {@code io.multifd.core.*}.
@@ -19,7 +19,7 @@ module io.multifd.core {
     exports io.multifd.core.transport;
 
     uses PayloadPlugin;
-    uses SendPrepareHook;
+    uses Codec;
 
-    provides SendPrepareHook with io.multifd.core.internal.NoneHook;
+    provides Codec with io.multifd.core.codec.NoneCodec;
 }

@@ -1,5 +1,5 @@
 /**
- * Test only: a provider module with one payload plug-in and one send-prepare hook, used to prove
+ * Test only: a provider module with one payload plug-in and one codec, used to prove
  * that {@code io.multifd.core}'s registry finds plug-ins with {@link java.util.ServiceLoader} on the
  * module path (through {@code provides}) and on the class path (through {@code META-INF/services}).
  */
@@ -11,5 +11,5 @@ module io.multifd.testprovider {
     requires static com.google.auto.service;
 
     provides io.multifd.api.spi.PayloadPlugin with io.multifd.testprovider.EchoPayload;
-    provides io.multifd.api.spi.SendPrepareHook with io.multifd.testprovider.RunLengthHook;
+    provides io.multifd.api.spi.Codec with io.multifd.testprovider.RunLengthCodec;
 }

@@ -24,7 +24,7 @@ public interface MigrationListener {
      * @param channels    the channel count
      * @param compression the codec name
      */
-    default void onConnected(SessionId sessionId, int channels, String compression) {
+    default void onConnected(SessionId sessionId, int channels, String codec) {
     }
 
     /**

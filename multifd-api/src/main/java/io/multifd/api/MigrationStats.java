@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param sessionId   the session, or {@code null} before the first hello
  * @param channels    the channel count
- * @param compression the send-prepare hook's name
+ * @param compression the codec's name
  * @param elapsed     time since the sender connected, or the receiver accepted its first channel
  * @param packets     data packets over all channels
  * @param rawBytes    payload data bytes before encoding, over all channels
@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param perChannel  per-channel counters, ordered by channel id
  * @param perPayload  per-payload counters, ordered by wire id
  */
-public record MigrationStats(SessionId sessionId, int channels, String compression, Duration elapsed,
+public record MigrationStats(SessionId sessionId, int channels, String codec, Duration elapsed,
                              long packets, long rawBytes, long wireBytes, long syncs,
                              List<ChannelStats> perChannel, List<PayloadStats> perPayload) {
 

@@ -19,7 +19,7 @@ import java.util.Set;
  * <pre>{@code
  * MultiFdConfig config = MultiFdConfig.builder()
  *         .channels(4)
- *         .compression("zstd", HookOptions.level(1))
+ *         .codec("zstd", CodecOptions.level(1))
  *         .maxBandwidth(1L << 30)       // 1 GiB/s on the wire
  *         .build();
  * }</pre>
@@ -38,13 +38,13 @@ public final class MultiFdConfig {
     public static final int MAX_MANIFEST_LENGTH = 256 << 20;
 
     private final int channels;
-    private final String compression;
-    private final HookOptions compressionOptions;
+    private final String codec;
+    private final CodecOptions codecOptions;
     private final int maxPacketDataLength;
     private final int maxPayloadHeaderLength;
     private final int maxManifestLength;
     private final int maxChannels;
-    private final Set<String> allowedCompression;
+    private final Set<String> allowedCodecs;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
     private final Duration ioTimeout;
@@ -56,13 +56,13 @@ public final class MultiFdConfig {
 
     private MultiFdConfig(Builder b) {
         this.channels = b.channels;
-        this.compression = b.compression;
-        this.compressionOptions = b.compressionOptions;
+        this.codec = b.codec;
+        this.codecOptions = b.codecOptions;
         this.maxPacketDataLength = b.maxPacketDataLength;
         this.maxPayloadHeaderLength = b.maxPayloadHeaderLength;
         this.maxManifestLength = b.maxManifestLength;
         this.maxChannels = b.maxChannels;
-        this.allowedCompression = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedCompression));
+        this.allowedCodecs = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedCodecs));
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
         this.ioTimeout = b.ioTimeout;
@@ -87,13 +87,13 @@ public final class MultiFdConfig {
     public Builder toBuilder() {
         Builder b = new Builder();
         b.channels = channels;
-        b.compression = compression;
-        b.compressionOptions = compressionOptions;
+        b.codec = codec;
+        b.codecOptions = codecOptions;
         b.maxPacketDataLength = maxPacketDataLength;
         b.maxPayloadHeaderLength = maxPayloadHeaderLength;
         b.maxManifestLength = maxManifestLength;
         b.maxChannels = maxChannels;
-        b.allowedCompression = new LinkedHashSet<>(allowedCompression);
+        b.allowedCodecs = new LinkedHashSet<>(allowedCodecs);
         b.connectTimeout = connectTimeout;
         b.handshakeTimeout = handshakeTimeout;
         b.ioTimeout = ioTimeout;
@@ -110,14 +110,14 @@ public final class MultiFdConfig {
         return channels;
     }
 
-    /** Sender: the send-prepare hook (codec) by name, such as {@code none} or {@code zstd}. Default {@code none}. */
-    public String compression() {
-        return compression;
+    /** Sender: the codec by name, such as {@code none} or {@code zstd}. Default {@code none}. */
+    public String codec() {
+        return codec;
     }
 
     /** Sender: the codec's options, validated by the codec when the sender connects. Default none. */
-    public HookOptions compressionOptions() {
-        return compressionOptions;
+    public CodecOptions codecOptions() {
+        return codecOptions;
     }
 
     /**
@@ -145,8 +145,8 @@ public final class MultiFdConfig {
     }
 
     /** Receiver: codec names a sender may select; empty means any codec present. Default empty. */
-    public Set<String> allowedCompression() {
-        return allowedCompression;
+    public Set<String> allowedCodecs() {
+        return allowedCodecs;
     }
 
     /** Sender: how long one channel may take to connect (retrying while refused). Default 10 s. */
@@ -199,12 +199,12 @@ public final class MultiFdConfig {
 
     @Override
     public String toString() {
-        return "MultiFdConfig[channels=" + channels + ", compression=" + compression
-                + (compressionOptions.isEmpty() ? "" : "(" + compressionOptions + ")")
+        return "MultiFdConfig[channels=" + channels + ", codec=" + codec
+                + (codecOptions.isEmpty() ? "" : "(" + codecOptions + ")")
                 + ", maxPacketDataLength=" + maxPacketDataLength
                 + ", maxPayloadHeaderLength=" + maxPayloadHeaderLength
                 + ", maxManifestLength=" + maxManifestLength + ", maxChannels=" + maxChannels
-                + ", allowedCompression=" + allowedCompression + ", connectTimeout=" + connectTimeout
+                + ", allowedCodecs=" + allowedCodecs + ", connectTimeout=" + connectTimeout
                 + ", handshakeTimeout=" + handshakeTimeout + ", ioTimeout=" + ioTimeout
                 + ", finishTimeout=" + finishTimeout + ", acceptTimeout=" + acceptTimeout
                 + ", maxBandwidth=" + maxBandwidth + ", dataChecksum=" + dataChecksum + "]";
@@ -216,13 +216,13 @@ public final class MultiFdConfig {
      */
     public static final class Builder {
         private int channels = 2;
-        private String compression = "none";
-        private HookOptions compressionOptions = HookOptions.NONE;
+        private String codec = "none";
+        private CodecOptions codecOptions = CodecOptions.NONE;
         private int maxPacketDataLength = 4 << 20;
         private int maxPayloadHeaderLength = 64 << 10;
         private int maxManifestLength = 16 << 20;
         private int maxChannels = 64;
-        private Set<String> allowedCompression = new LinkedHashSet<>();
+        private Set<String> allowedCodecs = new LinkedHashSet<>();
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private Duration ioTimeout = Duration.ofSeconds(30);
@@ -247,27 +247,27 @@ public final class MultiFdConfig {
         /**
          * Selects the codec by name, with default options.
          *
-         * @param name a send-prepare hook name such as {@code none}, {@code zstd}, {@code lz4}, {@code zlib}
+         * @param name a codec name such as {@code none}, {@code zstd}, {@code lz4}, {@code zlib}
          * @return this builder
          */
-        public Builder compression(String name) {
-            return compression(name, HookOptions.NONE);
+        public Builder codec(String name) {
+            return codec(name, CodecOptions.NONE);
         }
 
         /**
          * Selects the codec by name, with options the codec validates when the sender connects.
          *
-         * @param name    the hook name
+         * @param name    the codec name
          * @param options its options
          * @return this builder
          */
-        public Builder compression(String name, HookOptions options) {
-            Objects.requireNonNull(name, "compression");
+        public Builder codec(String name, CodecOptions options) {
+            Objects.requireNonNull(name, "codec");
             if (!name.matches("[a-z][a-z0-9_-]{0,31}")) {
-                throw new IllegalArgumentException("compression: '" + name + "' is not a valid hook name");
+                throw new IllegalArgumentException("codec: '" + name + "' is not a valid codec name");
             }
-            this.compression = name;
-            this.compressionOptions = Objects.requireNonNull(options, "compression options");
+            this.codec = name;
+            this.codecOptions = Objects.requireNonNull(options, "codec options");
             return this;
         }
 
@@ -311,8 +311,8 @@ public final class MultiFdConfig {
          * @param names codec names a sender may select; empty allows every codec present
          * @return this builder
          */
-        public Builder allowedCompression(Set<String> names) {
-            this.allowedCompression = new LinkedHashSet<>(Objects.requireNonNull(names, "allowedCompression"));
+        public Builder allowedCodecs(Set<String> names) {
+            this.allowedCodecs = new LinkedHashSet<>(Objects.requireNonNull(names, "allowedCodecs"));
             return this;
         }
 

@@ -22,10 +22,10 @@ public enum ProtocolCode {
     DUPLICATE_CHANNEL(5, "channel id"),
     /** The channel count is 0, above the receiver's limit, or differs between channels. */
     CHANNEL_COUNT(6, "channel count"),
-    /** The receiver has no send-prepare hook (codec) with this id, or does not allow it. */
-    UNKNOWN_HOOK(7, "hook id"),
-    /** The hook parameters are malformed, refused by the hook, or differ between channels. */
-    HOOK_PARAMETERS(8, "hook parameters"),
+    /** The receiver has no codec with this id, or does not allow it. */
+    UNKNOWN_HOOK(7, "codec id"),
+    /** The codec parameters are malformed, refused by the codec, or differ between channels. */
+    HOOK_PARAMETERS(8, "codec parameters"),
     /** A CRC32C check failed. */
     BAD_CRC(9, "crc"),
     /** Unknown feature bits were set. */

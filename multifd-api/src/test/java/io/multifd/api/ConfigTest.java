@@ -17,7 +17,7 @@ class ConfigTest {
     void defaultsAreSane() {
         MultiFdConfig c = MultiFdConfig.defaults();
         assertThat(c.channels()).isEqualTo(2);
-        assertThat(c.compression()).isEqualTo("none");
+        assertThat(c.codec()).isEqualTo("none");
         assertThat(c.maxPacketDataLength()).isEqualTo(4 << 20);
         assertThat(c.dataChecksum()).isEqualTo(DataChecksum.ENCODED);
         assertThat(c.sessionId()).isEmpty();
@@ -63,30 +63,30 @@ class ConfigTest {
 
     @Test
     void compressionNamesAreChecked() {
-        assertThat(MultiFdConfig.builder().compression("zstd", HookOptions.level(3)).build().compressionOptions())
+        assertThat(MultiFdConfig.builder().codec("zstd", CodecOptions.level(3)).build().codecOptions())
                 .hasToString("level=3");
-        assertThatThrownBy(() -> MultiFdConfig.builder().compression("ZSTD")).hasMessageContaining("not a valid hook name");
-        assertThat(MultiFdConfig.builder().allowedCompression(Set.of("zstd")).build().allowedCompression())
+        assertThatThrownBy(() -> MultiFdConfig.builder().codec("ZSTD")).hasMessageContaining("not a valid codec name");
+        assertThat(MultiFdConfig.builder().allowedCodecs(Set.of("zstd")).build().allowedCodecs())
                 .containsExactly("zstd");
     }
 
     @Test
-    void hookOptionsParseAndPrintInOneSortedForm() {
-        HookOptions o = HookOptions.parse("level=3,window=20");
+    void codecOptionsParseAndPrintInOneSortedForm() {
+        CodecOptions o = CodecOptions.parse("level=3,window=20");
         assertThat(o.intValue("level")).hasValue(3);
         assertThat(o.get("window")).isEqualTo("20");
-        assertThat(HookOptions.of(Map.of("window", "20", "level", "3"))).isEqualTo(o).hasToString("level=3,window=20");
-        assertThat(HookOptions.parse("")).isSameAs(HookOptions.NONE);
-        assertThatThrownBy(() -> HookOptions.parse("level")).hasMessageContaining("not key=value");
-        assertThatThrownBy(() -> HookOptions.parse("level=1,level=2")).hasMessageContaining("given twice");
-        assertThatThrownBy(() -> HookOptions.parse("Level=1")).hasMessageContaining("key 'Level'");
-        assertThatThrownBy(() -> HookOptions.parse("level=a b")).hasMessageContaining("malformed value");
-        assertThatThrownBy(() -> HookOptions.parse("level=x").intValue("level")).hasMessageContaining("integer");
+        assertThat(CodecOptions.of(Map.of("window", "20", "level", "3"))).isEqualTo(o).hasToString("level=3,window=20");
+        assertThat(CodecOptions.parse("")).isSameAs(CodecOptions.NONE);
+        assertThatThrownBy(() -> CodecOptions.parse("level")).hasMessageContaining("not key=value");
+        assertThatThrownBy(() -> CodecOptions.parse("level=1,level=2")).hasMessageContaining("given twice");
+        assertThatThrownBy(() -> CodecOptions.parse("Level=1")).hasMessageContaining("key 'Level'");
+        assertThatThrownBy(() -> CodecOptions.parse("level=a b")).hasMessageContaining("malformed value");
+        assertThatThrownBy(() -> CodecOptions.parse("level=x").intValue("level")).hasMessageContaining("integer");
         StringBuilder longText = new StringBuilder();
         for (int i = 0; i < 20; i++) {
             longText.append(i == 0 ? "" : ",").append("k").append(i).append("=").append("v".repeat(20));
         }
-        assertThatThrownBy(() -> HookOptions.parse(longText.toString())).hasMessageContaining("longer than 255");
+        assertThatThrownBy(() -> CodecOptions.parse(longText.toString())).hasMessageContaining("longer than 255");
     }
 
     @Test

@@ -1,11 +1,11 @@
 /**
- * The codecs of multifd-java as send-prepare hooks: {@link io.multifd.compress.ZstdHook}
- * ({@code zstd}, wire id 1), {@link io.multifd.compress.Lz4Hook} ({@code lz4}, wire id 2) and
- * {@link io.multifd.compress.ZlibHook} ({@code zlib}, wire id 3).
+ * The codecs of multifd-java as codecs: {@link io.multifd.compress.ZstdCodec}
+ * ({@code zstd}, wire id 1), {@link io.multifd.compress.Lz4Codec} ({@code lz4}, wire id 2) and
+ * {@link io.multifd.compress.ZlibCodec} ({@code zlib}, wire id 3).
  *
  * <p>Users do not call these classes: they put the module on the path and select a codec by
- * name, {@code MultiFdConfig.builder().compression("zstd", HookOptions.level(3))}; the core's
- * registry finds the hooks with {@link java.util.ServiceLoader}. The classes are public so
+ * name, {@code MultiFdConfig.builder().codec("zstd", CodecOptions.level(3))}; the core's
+ * registry finds the codecs with {@link java.util.ServiceLoader}. The classes are public so
  * that a product can also hand an instance to the registry directly, and for their constants
  * (ids, names, level ranges) and documentation.
  *
@@ -13,7 +13,7 @@
  * <ul>
  *   <li><b>One encoder and one decoder per channel</b>, made at setup and closed at teardown,
  *       each owning its native context and direct buffers sized from
- *       {@link io.multifd.api.spi.HookContext#maxDataLength()}; steady state allocates nothing
+ *       {@link io.multifd.api.spi.CodecContext#maxDataLength()}; steady state allocates nothing
  *       per packet.</li>
  *   <li><b>Independent packets</b>: each encoded packet is one self-contained unit (a zstd
  *       frame, an LZ4 block, a zlib stream). A packet whose encoding would not be shorter than
@@ -29,7 +29,7 @@
  *       reason starts with the codec's name.</li>
  *   <li><b>Native libraries</b> are probed when a codec is first selected; a failure is logged
  *       once and reported with its cause by
- *       {@link io.multifd.api.spi.SendPrepareHook#checkAvailable()}, and affects only that
+ *       {@link io.multifd.api.spi.Codec#checkAvailable()}, and affects only that
  *       codec.</li>
  * </ul>
  */

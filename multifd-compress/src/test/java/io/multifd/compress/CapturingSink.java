@@ -1,11 +1,11 @@
 package io.multifd.compress;
 
-import io.multifd.api.spi.HookEncoder;
+import io.multifd.api.spi.CodecEncoder;
 
 import java.nio.ByteBuffer;
 
 /** Records what an encoder hands over, without allocating. */
-final class CapturingSink implements HookEncoder.EncodeSink {
+final class CapturingSink implements CodecEncoder.EncodeSink {
 
     ByteBuffer encoded;
     int calls;

@@ -1,10 +1,10 @@
 package io.multifd.compress;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.SendData;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.MultiFdReceiver;
@@ -56,11 +56,11 @@ class MigrationIntegrationTest {
         return a.stream();
     }
 
-    static SendPrepareHook hook(String name) {
+    static Codec codec(String name) {
         return switch (name) {
-            case "zstd" -> new ZstdHook();
-            case "lz4" -> new Lz4Hook();
-            default -> new ZlibHook();
+            case "zstd" -> new ZstdCodec();
+            case "lz4" -> new Lz4Codec();
+            default -> new ZlibCodec();
         };
     }
 
@@ -85,7 +85,7 @@ class MigrationIntegrationTest {
         ByteBuffer source = blob(seed);
         MultiFdConfig config = MultiFdConfig.builder()
                 .channels(channels)
-                .compression(codec, codec.equals("zstd") ? HookOptions.level(3) : HookOptions.NONE)
+                .codec(codec, codec.equals("zstd") ? CodecOptions.level(3) : CodecOptions.NONE)
                 .maxPacketDataLength(1 << 20)
                 .ioTimeout(Duration.ofSeconds(20))
                 .build();
@@ -103,12 +103,12 @@ class MigrationIntegrationTest {
         BlobRangesPayload receiving = BlobRangesPayload.receiver();
         try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, listener)
                 .registry(PluginRegistry.builder().build())
-                .hook(hook(codec))
+                .codec(codec(codec))
                 .payload(receiving)
                 .build().start();
              MultiFdSender sender = MultiFdSender.builder(config, connector)
                      .registry(PluginRegistry.builder().build())
-                     .hook(hook(codec))
+                     .codec(codec(codec))
                      .payload(BlobRangesPayload.sender(source))
                      .build()) {
             BlobRangesPayload plugin = sender.payload(BlobRangesPayload.class).orElseThrow();
@@ -150,7 +150,7 @@ class MigrationIntegrationTest {
             }
             MigrationStats received = receiver.await(Duration.ofSeconds(60));
             assertThat(sha256(receiving.destination())).as("seed %d", seed).isEqualTo(sha256(source));
-            assertThat(sent.compression()).isEqualTo(codec);
+            assertThat(sent.codec()).isEqualTo(codec);
             assertThat(received.rawBytes()).isEqualTo(source.capacity());
             assertThat(sent.packets()).isEqualTo(packets);
             // a third of the pages are random and travel raw; the rest compresses well
@@ -168,9 +168,9 @@ class MigrationIntegrationTest {
     @Test
     void theCoreDiscoversTheThreeCodecs() {
         PluginRegistry registry = PluginRegistry.discover();
-        assertThat(registry.hook("zstd")).get().extracting(SendPrepareHook::id).isEqualTo(1);
-        assertThat(registry.hook("lz4")).get().extracting(SendPrepareHook::id).isEqualTo(2);
-        assertThat(registry.hook("zlib")).get().extracting(SendPrepareHook::id).isEqualTo(3);
-        assertThat(registry.hook(2)).get().isInstanceOf(Lz4Hook.class);
+        assertThat(registry.codec("zstd")).get().extracting(Codec::id).isEqualTo(1);
+        assertThat(registry.codec("lz4")).get().extracting(Codec::id).isEqualTo(2);
+        assertThat(registry.codec("zlib")).get().extracting(Codec::id).isEqualTo(3);
+        assertThat(registry.codec(2)).get().isInstanceOf(Lz4Codec.class);
     }
 }

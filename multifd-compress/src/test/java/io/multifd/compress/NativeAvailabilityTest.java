@@ -1,12 +1,12 @@
 package io.multifd.compress;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.ProtocolCode;
-import io.multifd.api.spi.HookDecoder;
-import io.multifd.api.spi.HookEncoder;
-import io.multifd.api.spi.SendPrepareHook;
-import io.multifd.compress.internal.Lz4Codec;
+import io.multifd.api.spi.CodecDecoder;
+import io.multifd.api.spi.CodecEncoder;
+import io.multifd.api.spi.Codec;
+import io.multifd.compress.internal.Lz4Lib;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A native library that fails to load: simulated through the hooks' package-private probe seam.
+ * A native library that fails to load: simulated through the codecs' package-private probe seam.
  * The failure is reported once in the log and by every {@code checkAvailable()}, with its cause
  * and the codec's name; the other codecs keep working.
  */
@@ -71,11 +71,11 @@ class NativeAvailabilityTest {
     @Test
     void zstdThatCannotLoadIsUnavailableAndSaysWhyOnce() {
         UnsatisfiedLinkError cause = new UnsatisfiedLinkError("simulated: no libzstd-jni for this platform");
-        ZstdHook hook = new ZstdHook(() -> {
+        ZstdCodec codec = new ZstdCodec(() -> {
             throw cause;
         });
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(hook::checkAvailable)
+            assertThatThrownBy(codec::checkAvailable)
                     .isInstanceOf(PluginUnavailableException.class)
                     .hasMessageContaining("zstd: codec unavailable")
                     .hasMessageContaining("the native library of zstd-jni")
@@ -84,12 +84,12 @@ class NativeAvailabilityTest {
                     .satisfies(e -> assertThat(((PluginUnavailableException) e).code())
                             .isEqualTo(ProtocolCode.UNKNOWN_HOOK));
         }
-        assertThatThrownBy(() -> hook.newEncoder(HookOptions.NONE, TestContext.of(1 << 16)))
+        assertThatThrownBy(() -> codec.newEncoder(CodecOptions.NONE, TestContext.of(1 << 16)))
                 .isInstanceOf(PluginUnavailableException.class).hasCause(cause);
-        assertThatThrownBy(() -> hook.newDecoder(HookOptions.NONE, TestContext.of(1 << 16)))
+        assertThatThrownBy(() -> codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 16)))
                 .isInstanceOf(PluginUnavailableException.class).hasCause(cause);
-        hook.validate(HookOptions.level(3)); // configuration checks need no native code
-        assertThat(hook.probe().runs()).as("the probe ran once").isEqualTo(1);
+        codec.validate(CodecOptions.level(3)); // configuration checks need no native code
+        assertThat(codec.probe().runs()).as("the probe ran once").isEqualTo(1);
         List<LogRecord> logged = warningsMentioning("simulated: no libzstd-jni");
         assertThat(logged).as("reported once in the log").hasSize(1);
         assertThat(logged.get(0).getMessage()).contains("zstd").contains("other codecs are not affected");
@@ -98,12 +98,12 @@ class NativeAvailabilityTest {
 
     @Test
     void otherCodecsKeepWorkingWhileZstdIsUnavailable() throws IOException {
-        ZstdHook broken = new ZstdHook(() -> {
+        ZstdCodec broken = new ZstdCodec(() -> {
             throw new UnsatisfiedLinkError("simulated");
         });
         assertThatThrownBy(broken::checkAvailable).isInstanceOf(PluginUnavailableException.class);
         byte[] raw = PageData.mixed(16, 5);
-        for (SendPrepareHook h : new SendPrepareHook[]{new Lz4Hook(), new ZlibHook(), new ZstdHook()}) {
+        for (Codec h : new Codec[]{new Lz4Codec(), new ZlibCodec(), new ZstdCodec()}) {
             h.checkAvailable();
             assertThat(roundTrip(h, raw)).as(h.name()).isEqualTo(raw);
         }
@@ -112,20 +112,20 @@ class NativeAvailabilityTest {
     @Test
     void lz4WithoutItsNativeLibraryFallsBackToPureJavaAndSaysSoOnce() throws IOException {
         UnsatisfiedLinkError cause = new UnsatisfiedLinkError("simulated: liblz4-java.so missing");
-        Lz4Hook hook = new Lz4Hook(() -> {
+        Lz4Codec codec = new Lz4Codec(() -> {
         }, () -> {
             throw cause;
         });
-        hook.checkAvailable();
-        hook.checkAvailable();
-        try (HookEncoder enc = hook.newEncoder(HookOptions.NONE, TestContext.of(1 << 20));
-             HookDecoder dec = hook.newDecoder(HookOptions.NONE, TestContext.of(1 << 20))) {
-            assertThat(((Lz4Codec.Encoder) enc).implementation()).contains("Java");
-            assertThat(((Lz4Codec.Decoder) dec).implementation()).contains("JavaSafe");
+        codec.checkAvailable();
+        codec.checkAvailable();
+        try (CodecEncoder enc = codec.newEncoder(CodecOptions.NONE, TestContext.of(1 << 20));
+             CodecDecoder dec = codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 20))) {
+            assertThat(((Lz4Lib.Encoder) enc).implementation()).contains("Java");
+            assertThat(((Lz4Lib.Decoder) dec).implementation()).contains("JavaSafe");
         }
         byte[] raw = PageData.mixed(16, 6);
-        assertThat(roundTrip(hook, raw)).isEqualTo(raw);
-        assertThat(hook.nativeProbe().runs()).isEqualTo(1);
+        assertThat(roundTrip(codec, raw)).isEqualTo(raw);
+        assertThat(codec.nativeProbe().runs()).isEqualTo(1);
         List<LogRecord> logged = warningsMentioning("simulated: liblz4-java.so missing");
         assertThat(logged).hasSize(1);
         assertThat(logged.get(0).getMessage()).contains("lz4").contains("pure-Java");
@@ -135,27 +135,27 @@ class NativeAvailabilityTest {
     @Test
     void lz4WithoutLz4JavaIsUnavailable() {
         NoClassDefFoundError cause = new NoClassDefFoundError("net/jpountz/lz4/LZ4Factory (simulated)");
-        Lz4Hook hook = new Lz4Hook(() -> {
+        Lz4Codec codec = new Lz4Codec(() -> {
             throw cause;
         }, () -> {
         });
-        assertThatThrownBy(hook::checkAvailable).isInstanceOf(PluginUnavailableException.class)
+        assertThatThrownBy(codec::checkAvailable).isInstanceOf(PluginUnavailableException.class)
                 .hasMessageContaining("lz4: codec unavailable: lz4-java 1.14.0").hasCause(cause);
-        assertThatThrownBy(() -> hook.newDecoder(HookOptions.NONE, TestContext.of(1 << 16)))
+        assertThatThrownBy(() -> codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 16)))
                 .isInstanceOf(PluginUnavailableException.class).hasCause(cause);
     }
 
     @Test
     void theRealLibrariesLoadHere() throws IOException {
-        new ZstdHook().checkAvailable();
-        assertThat(new ZstdHook().probe().isAvailable()).isTrue();
-        new Lz4Hook().checkAvailable();
-        assertThat(new Lz4Hook().nativeProbe().isAvailable()).isTrue();
+        new ZstdCodec().checkAvailable();
+        assertThat(new ZstdCodec().probe().isAvailable()).isTrue();
+        new Lz4Codec().checkAvailable();
+        assertThat(new Lz4Codec().nativeProbe().isAvailable()).isTrue();
     }
 
-    private static byte[] roundTrip(SendPrepareHook hook, byte[] raw) throws IOException {
-        try (HookEncoder enc = hook.newEncoder(HookOptions.NONE, TestContext.of(1 << 20));
-             HookDecoder dec = hook.newDecoder(HookOptions.NONE, TestContext.of(1 << 20))) {
+    private static byte[] roundTrip(Codec codec, byte[] raw) throws IOException {
+        try (CodecEncoder enc = codec.newEncoder(CodecOptions.NONE, TestContext.of(1 << 20));
+             CodecDecoder dec = codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 20))) {
             CapturingSink sink = new CapturingSink();
             assertThat(enc.encode(PageData.split(raw, PageData.PAGE, true), 0, raw.length / PageData.PAGE,
                     raw.length, sink)).isTrue();

@@ -1,6 +1,6 @@
 package io.multifd.compress;
 
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,22 +23,22 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The three hooks are found by {@link ServiceLoader} on the module path (through
+ * The three codecs are found by {@link ServiceLoader} on the module path (through
  * {@code provides}) and on the class path (through {@code META-INF/services}); both lists name
  * the same classes. Surefire runs this class both ways (see the module's pom).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ServiceRegistrationTest {
 
-    private static final Set<String> EXPECTED = Set.of(ZstdHook.class.getName(), Lz4Hook.class.getName(),
-            ZlibHook.class.getName());
+    private static final Set<String> EXPECTED = Set.of(ZstdCodec.class.getName(), Lz4Codec.class.getName(),
+            ZlibCodec.class.getName());
 
     @Test
     void serviceLoaderFindsTheThreeHooksWithTheirWireIds() {
         // the registry in core declares 'uses'; tests patched into this module declare it here
-        getClass().getModule().addUses(SendPrepareHook.class);
-        Map<String, SendPrepareHook> byName = new TreeMap<>();
-        for (SendPrepareHook h : ServiceLoader.load(SendPrepareHook.class, getClass().getClassLoader())) {
+        getClass().getModule().addUses(Codec.class);
+        Map<String, Codec> byName = new TreeMap<>();
+        for (Codec h : ServiceLoader.load(Codec.class, getClass().getClassLoader())) {
             if (h.getClass().getPackageName().equals("io.multifd.compress")) {
                 assertThat(byName.put(h.name(), h)).as("duplicate name %s", h.name()).isNull();
             }
@@ -47,9 +47,9 @@ class ServiceRegistrationTest {
         assertThat(byName.get("zstd").id()).isEqualTo(1);
         assertThat(byName.get("lz4").id()).isEqualTo(2);
         assertThat(byName.get("zlib").id()).isEqualTo(3);
-        for (SendPrepareHook h : byName.values()) {
+        for (Codec h : byName.values()) {
             assertThat(Modifier.isFinal(h.getClass().getModifiers())).as("%s is final", h).isTrue();
-            assertThat(h.id()).isBetween(1, 255); // ids below 256 are reserved for shipped hooks
+            assertThat(h.id()).isBetween(1, 255); // ids below 256 are reserved for shipped codecs
         }
     }
 
@@ -57,11 +57,11 @@ class ServiceRegistrationTest {
     void servicesFileAndModuleDescriptorListTheSameProviders() throws IOException {
         Set<String> fromFile = servicesFile();
         assertThat(fromFile).as("META-INF/services (written by @AutoService)").isEqualTo(EXPECTED);
-        Module module = ZstdHook.class.getModule();
+        Module module = ZstdCodec.class.getModule();
         if (module.isNamed()) {
             ModuleDescriptor d = module.getDescriptor();
             Set<String> provided = new TreeSet<>();
-            d.provides().stream().filter(p -> p.service().equals(SendPrepareHook.class.getName()))
+            d.provides().stream().filter(p -> p.service().equals(Codec.class.getName()))
                     .forEach(p -> provided.addAll(p.providers()));
             assertThat(provided).as("module-info provides").isEqualTo(EXPECTED);
             assertThat(d.exports()).extracting(ModuleDescriptor.Exports::source)
@@ -71,8 +71,8 @@ class ServiceRegistrationTest {
 
     private Set<String> servicesFile() throws IOException {
         Set<String> names = new TreeSet<>();
-        Enumeration<URL> urls = ZstdHook.class.getClassLoader()
-                .getResources("META-INF/services/" + SendPrepareHook.class.getName());
+        Enumeration<URL> urls = ZstdCodec.class.getClassLoader()
+                .getResources("META-INF/services/" + Codec.class.getName());
         while (urls.hasMoreElements()) {
             URL url = urls.nextElement();
             if (!url.toString().contains("multifd-compress")) {

@@ -2,7 +2,7 @@ package io.multifd.core;
 
 import io.multifd.api.ChannelStats;
 import io.multifd.api.ChannelTimeoutException;
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationListener;
@@ -16,28 +16,28 @@ import io.multifd.api.RemoteFailureException;
 import io.multifd.api.SessionId;
 import io.multifd.api.SetupRefusedException;
 import io.multifd.api.spi.DataTargets;
-import io.multifd.api.spi.HookContext;
-import io.multifd.api.spi.HookDecoder;
+import io.multifd.api.spi.CodecContext;
+import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.IncomingPacket;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportListener;
-import io.multifd.core.internal.ChannelIo;
-import io.multifd.core.internal.Crc;
-import io.multifd.core.internal.Durations;
-import io.multifd.core.internal.Hello;
-import io.multifd.core.internal.Manifest;
-import io.multifd.core.internal.PacketHeader;
-import io.multifd.core.internal.PayloadCounters;
-import io.multifd.core.internal.Reply;
-import io.multifd.core.internal.SafeListener;
-import io.multifd.core.internal.SyncBarrier;
-import io.multifd.core.internal.Watchdog;
-import io.multifd.core.internal.Wire;
+import io.multifd.core.channel.ChannelIo;
+import io.multifd.core.wire.Crc;
+import io.multifd.core.session.Durations;
+import io.multifd.core.wire.Hello;
+import io.multifd.core.wire.Manifest;
+import io.multifd.core.wire.PacketHeader;
+import io.multifd.core.session.PayloadCounters;
+import io.multifd.core.wire.Reply;
+import io.multifd.core.session.SafeListener;
+import io.multifd.core.session.SyncBarrier;
+import io.multifd.core.channel.Watchdog;
+import io.multifd.core.wire.Wire;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -71,7 +71,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The channel count, codec and memory layout come from the sender (its hellos and manifest);
  * the receiver's configuration bounds them ({@link MultiFdConfig#maxChannels()},
- * {@link MultiFdConfig#allowedCompression()}, {@link MultiFdConfig#maxPacketDataLength()} and the
+ * {@link MultiFdConfig#allowedCodecs()}, {@link MultiFdConfig#maxPacketDataLength()} and the
  * other caps). Every byte from the sender is treated as hostile: lengths are checked against the
  * caps before anything is read or allocated, and every refusal names the field and the value.
  *
@@ -126,8 +126,8 @@ public final class MultiFdReceiver implements AutoCloseable {
     // fixed by the first accepted hello
     private volatile SessionId sessionId;
     private volatile int channelCount;
-    private volatile SendPrepareHook hook;
-    private volatile HookOptions hookOptions;
+    private volatile Codec codec;
+    private volatile CodecOptions codecOptions;
     private volatile int maxDataLength;
     private volatile PayloadReceiver[] receivers;
     private volatile SyncBarrier barrier;
@@ -141,7 +141,7 @@ public final class MultiFdReceiver implements AutoCloseable {
     private MultiFdReceiver(Builder b) {
         this.config = b.config;
         this.transport = b.transport;
-        this.registry = PluginRegistry.compose(b.registry, b.payloads, b.hooks);
+        this.registry = PluginRegistry.compose(b.registry, b.payloads, b.codecs);
         this.listener = new SafeListener(b.listener);
         this.plugins = registry.payloads().toArray(new PayloadPlugin<?>[0]);
         this.counters = new PayloadCounters[plugins.length];
@@ -166,7 +166,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         return new Builder(config, listener);
     }
 
-    /** The plug-ins and hooks this receiver can use. */
+    /** The plug-ins and codecs this receiver can use. */
     public PluginRegistry registry() {
         return registry;
     }
@@ -307,7 +307,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         long start = startNanos;
         long end = endNanos != 0 ? endNanos : System.nanoTime();
         Duration elapsed = start == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, end - start));
-        SendPrepareHook h = hook;
+        Codec h = codec;
         return new MigrationStats(sessionId, channelCount, h == null ? "" : h.name(), elapsed, packets, raw, wire,
                 syncs, per, ps);
     }
@@ -323,7 +323,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         try {
             acceptAll();
             closeQuietly(transport);
-            listener.onConnected(sessionId, channelCount, hook.name());
+            listener.onConnected(sessionId, channelCount, codec.name());
             awaitCondition(() -> eosCount == channelCount, NO_TIMEOUT, null);
             long deadline = System.nanoTime() + config.finishTimeout().toNanos();
             for (PayloadReceiver r : receivers) {
@@ -471,28 +471,28 @@ public final class MultiFdReceiver implements AutoCloseable {
                     throw refuse(io, new MalformedPacketException(ProtocolCode.CHANNEL_COUNT, ch, offset,
                             "hello.channel count", h.channelCount(), "exceeds this receiver's limit " + config.maxChannels()));
                 }
-                SendPrepareHook hk = registry.hook(h.hookId()).orElse(null);
+                Codec hk = registry.codec(h.codecId()).orElse(null);
                 if (hk == null) {
-                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.hook id",
-                            h.hookId(), "no such compression here (present: " + registry.hookNames() + ")"));
+                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.codec id",
+                            h.codecId(), "no such codec here (present: " + registry.codecNames() + ")"));
                 }
-                if (!config.allowedCompression().isEmpty() && !config.allowedCompression().contains(hk.name())) {
-                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.hook id",
-                            hk.name(), "not allowed by this receiver (allowed: " + config.allowedCompression() + ")"));
+                if (!config.allowedCodecs().isEmpty() && !config.allowedCodecs().contains(hk.name())) {
+                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.codec id",
+                            hk.name(), "not allowed by this receiver (allowed: " + config.allowedCodecs() + ")"));
                 }
                 try {
                     hk.checkAvailable();
                 } catch (PluginUnavailableException e) {
-                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.hook id",
+                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.codec id",
                             hk.name(), e.getMessage(), e));
                 }
-                HookOptions opts;
+                CodecOptions opts;
                 try {
-                    opts = HookOptions.parse(h.hookParameters());
+                    opts = CodecOptions.parse(h.codecParameters());
                     hk.validate(opts);
                 } catch (IllegalArgumentException e) {
                     throw refuse(io, new MalformedPacketException(ProtocolCode.HOOK_PARAMETERS, ch, offset,
-                            "hello.hook parameters", h.hookParameters(), e.getMessage()));
+                            "hello.codec parameters", h.codecParameters(), e.getMessage()));
                 }
                 if (h.maxPacketDataLength() < MultiFdConfig.MIN_PACKET_DATA_LENGTH
                         || h.maxPacketDataLength() > config.maxPacketDataLength()) {
@@ -504,8 +504,8 @@ public final class MultiFdReceiver implements AutoCloseable {
                 sessionId = h.sessionId();
                 startNanos = System.nanoTime(); // elapsed counts from the first accepted channel
                 channelCount = h.channelCount();
-                hook = hk;
-                hookOptions = opts;
+                codec = hk;
+                codecOptions = opts;
                 maxDataLength = h.maxPacketDataLength();
                 channels = new RecvChannel[channelCount];
                 SyncBarrier b = new SyncBarrier(channelCount, this::firstErrorSnapshot, listener::onSync);
@@ -522,13 +522,13 @@ public final class MultiFdReceiver implements AutoCloseable {
                     throw refuse(io, new MalformedPacketException(ProtocolCode.CHANNEL_COUNT, ch, offset,
                             "hello.channel count", h.channelCount(), "earlier channels announced " + channelCount));
                 }
-                if (h.hookId() != hook.id()) {
-                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.hook id",
-                            h.hookId(), "earlier channels announced " + hook.id() + " (" + hook.name() + ")"));
+                if (h.codecId() != codec.id()) {
+                    throw refuse(io, new MalformedPacketException(ProtocolCode.UNKNOWN_HOOK, ch, offset, "hello.codec id",
+                            h.codecId(), "earlier channels announced " + codec.id() + " (" + codec.name() + ")"));
                 }
-                if (!h.hookParameters().equals(hookOptions.toString())) {
+                if (!h.codecParameters().equals(codecOptions.toString())) {
                     throw refuse(io, new MalformedPacketException(ProtocolCode.HOOK_PARAMETERS, ch, offset,
-                            "hello.hook parameters", h.hookParameters(), "earlier channels announced '" + hookOptions + "'"));
+                            "hello.codec parameters", h.codecParameters(), "earlier channels announced '" + codecOptions + "'"));
                 }
                 if (h.maxPacketDataLength() != maxDataLength) {
                     throw refuse(io, new MalformedPacketException(ProtocolCode.PACKET_LENGTH, ch, offset,
@@ -839,7 +839,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         private final TransportListener transport;
         private PluginRegistry registry;
         private final List<PayloadPlugin<?>> payloads = new ArrayList<>();
-        private final List<SendPrepareHook> hooks = new ArrayList<>();
+        private final List<Codec> codecs = new ArrayList<>();
         private MigrationListener listener = MigrationListener.NONE;
         private boolean barrierDisabled;
 
@@ -868,11 +868,11 @@ public final class MultiFdReceiver implements AutoCloseable {
         }
 
         /**
-         * @param hook a send-prepare hook instance; replaces a discovered one of the same class
+         * @param codec a codec instance; replaces a discovered one of the same class
          * @return this builder
          */
-        public Builder hook(SendPrepareHook hook) {
-            hooks.add(Objects.requireNonNull(hook, "hook"));
+        public Builder codec(Codec codec) {
+            codecs.add(Objects.requireNonNull(codec, "codec"));
             return this;
         }
 
@@ -907,7 +907,7 @@ public final class MultiFdReceiver implements AutoCloseable {
      * One accepted channel. Its thread reads and applies packets; replies to the sender are
      * written under {@link #writeLock} by whichever thread sends them.
      */
-    private final class RecvChannel implements IncomingPacket, DataTargets, HookContext {
+    private final class RecvChannel implements IncomingPacket, DataTargets, CodecContext {
         final int id;
         final ChannelIo io;
         final Thread thread;
@@ -929,7 +929,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         private int targetCount;
         private long targetTotal;
         private PayloadChannelReceiver[] channelReceivers;
-        private HookDecoder decoder;
+        private CodecDecoder decoder;
         private long expectedSequence;
         private long epoch;
         private long headerOffset;
@@ -970,7 +970,7 @@ public final class MultiFdReceiver implements AutoCloseable {
             }
         }
 
-        // ---- HookContext
+        // ---- CodecContext
 
         @Override
         public int channelId() {
@@ -1049,7 +1049,7 @@ public final class MultiFdReceiver implements AutoCloseable {
 
         private void run() {
             try {
-                decoder = hook.newDecoder(hookOptions, this);
+                decoder = codec.newDecoder(codecOptions, this);
                 if (id == 0) {
                     applyManifest(this);
                 } else {
@@ -1318,9 +1318,9 @@ public final class MultiFdReceiver implements AutoCloseable {
                     throw bad(ProtocolCode.MALFORMED, "packet.flags", Wire.flagNames(f), "RESET is not allowed on a RAW packet");
                 }
             } else {
-                if (hook.id() == SendPrepareHook.NONE_ID) {
+                if (codec.id() == Codec.NONE_ID) {
                     throw bad(ProtocolCode.MALFORMED, "packet.flags", Wire.flagNames(f),
-                            "encoded data, but this session's compression is 'none'");
+                            "encoded data, but this session's codec is 'none'");
                 }
                 if (enc <= 0 || enc >= raw) {
                     throw bad(ProtocolCode.MALFORMED, "packet.encoded length", enc,
@@ -1353,7 +1353,7 @@ public final class MultiFdReceiver implements AutoCloseable {
                 } else {
                     ByteBuffer in = decoder.inputBuffer((int) enc);
                     if (in == null || in.position() != 0 || in.limit() != enc) {
-                        throw new IllegalStateException("compression '" + hook.name()
+                        throw new IllegalStateException("codec '" + codec.name()
                                 + "': inputBuffer() must return a cleared buffer with limit " + enc);
                     }
                     io.readFully(in, "encoded packet data");
@@ -1364,7 +1364,7 @@ public final class MultiFdReceiver implements AutoCloseable {
                     decoder.decode(in, targets, 0, targetCount, (int) raw, reset, this);
                     for (int i = 0; i < targetCount; i++) {
                         if (targets[i].hasRemaining()) {
-                            throw malformed("data", enc + " encoded bytes", "compression '" + hook.name()
+                            throw malformed("data", enc + " encoded bytes", "codec '" + codec.name()
                                     + "' decoded fewer than the " + raw + " bytes announced");
                         }
                     }

@@ -4,7 +4,7 @@ import io.multifd.api.ChannelStats;
 import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.DataChecksum;
 import io.multifd.api.HandshakeRefusedException;
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationListener;
@@ -17,26 +17,26 @@ import io.multifd.api.RemoteFailureException;
 import io.multifd.api.SendData;
 import io.multifd.api.SendSession;
 import io.multifd.api.SessionId;
-import io.multifd.api.spi.HookContext;
-import io.multifd.api.spi.HookEncoder;
+import io.multifd.api.spi.CodecContext;
+import io.multifd.api.spi.CodecEncoder;
 import io.multifd.api.spi.OutgoingPacket;
 import io.multifd.api.spi.PayloadEncoder;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.SendChannelContext;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.TransportConnector;
-import io.multifd.core.internal.ChannelIo;
-import io.multifd.core.internal.Crc;
-import io.multifd.core.internal.Durations;
-import io.multifd.core.internal.Hello;
-import io.multifd.core.internal.Manifest;
-import io.multifd.core.internal.PacketHeader;
-import io.multifd.core.internal.PayloadCounters;
-import io.multifd.core.internal.RateLimiter;
-import io.multifd.core.internal.Reply;
-import io.multifd.core.internal.SafeListener;
-import io.multifd.core.internal.Watchdog;
-import io.multifd.core.internal.Wire;
+import io.multifd.core.channel.ChannelIo;
+import io.multifd.core.wire.Crc;
+import io.multifd.core.session.Durations;
+import io.multifd.core.wire.Hello;
+import io.multifd.core.wire.Manifest;
+import io.multifd.core.wire.PacketHeader;
+import io.multifd.core.session.PayloadCounters;
+import io.multifd.core.channel.RateLimiter;
+import io.multifd.core.wire.Reply;
+import io.multifd.core.session.SafeListener;
+import io.multifd.core.channel.Watchdog;
+import io.multifd.core.wire.Wire;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -61,7 +61,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The sending side of a migration: N channels, one thread each, moving {@link SendData} slots to
  * a {@link MultiFdReceiver}. It never looks inside a slot: the payload plug-in that tagged it
- * prepares the packet on the channel thread, and the session's send-prepare hook (codec) encodes
+ * prepares the packet on the channel thread, and the session's codec encodes
  * its data.
  *
  * <pre>{@code
@@ -132,8 +132,8 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     /** Made once: a capturing lambda per packet would allocate (16 bytes per packet, measured). */
     private final java.util.function.BooleanSupplier isFailed = () -> failed;
 
-    private SendPrepareHook hook;
-    private HookOptions hookOptions;
+    private Codec codec;
+    private CodecOptions codecOptions;
     private Watchdog watchdog;
     private RateLimiter limiter;
     private volatile long startNanos;
@@ -142,7 +142,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private MultiFdSender(Builder b) {
         this.config = b.config;
         this.connector = b.connector;
-        this.registry = PluginRegistry.compose(b.registry, b.payloads, b.hooks);
+        this.registry = PluginRegistry.compose(b.registry, b.payloads, b.codecs);
         this.listener = new SafeListener(b.listener);
         this.sessionId = config.sessionId().orElseGet(SessionId::random);
         this.plugins = registry.payloads().toArray(new PayloadPlugin<?>[0]);
@@ -177,7 +177,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         return sessionId;
     }
 
-    /** The plug-ins and hooks this sender can use. */
+    /** The plug-ins and codecs this sender can use. */
     public PluginRegistry registry() {
         return registry;
     }
@@ -241,8 +241,8 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
      * @throws IllegalStateException    if called twice
      */
     public void connect() throws IOException {
-        SendPrepareHook h = registry.requireHook(config.compression());
-        h.validate(config.compressionOptions());
+        Codec h = registry.requireCodec(config.codec());
+        h.validate(config.codecOptions());
         List<Manifest.Record> records = new ArrayList<>();
         lock.lock();
         try {
@@ -255,8 +255,8 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                 }
             }
             state = State.CONNECTING;
-            hook = h;
-            hookOptions = config.compressionOptions();
+            codec = h;
+            codecOptions = config.codecOptions();
             long tick = Math.min(config.ioTimeout().toNanos(),
                     Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos())) / 8;
             watchdog = new Watchdog("multifd-send-watchdog", Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
@@ -303,7 +303,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             teardown();
             throw new MigrationFailedException("connect failed", firstErrorSnapshot());
         }
-        listener.onConnected(sessionId, channels.length, hook.name());
+        listener.onConnected(sessionId, channels.length, codec.name());
     }
 
     private boolean allReady() {
@@ -841,12 +841,12 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         long end = endNanos != 0 ? endNanos : System.nanoTime();
         Duration elapsed = start == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, end - start));
         return new MigrationStats(sessionId, cs.length == 0 ? config.channels() : cs.length,
-                hook != null ? hook.name() : config.compression(), elapsed, packets, raw, wire, syncs, per, payloadStats);
+                codec != null ? codec.name() : config.codec(), elapsed, packets, raw, wire, syncs, per, payloadStats);
     }
 
     @Override
     public String toString() {
-        return "MultiFdSender[" + sessionId + ", " + config.channels() + " channels, " + config.compression()
+        return "MultiFdSender[" + sessionId + ", " + config.channels() + " channels, " + config.codec()
                 + ", " + connector.description() + "]";
     }
 
@@ -860,7 +860,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         private final TransportConnector connector;
         private PluginRegistry registry;
         private final List<PayloadPlugin<?>> payloads = new ArrayList<>();
-        private final List<SendPrepareHook> hooks = new ArrayList<>();
+        private final List<Codec> codecs = new ArrayList<>();
         private MigrationListener listener = MigrationListener.NONE;
 
         private Builder(MultiFdConfig config, TransportConnector connector) {
@@ -887,11 +887,11 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         }
 
         /**
-         * @param hook a send-prepare hook instance to add; replaces a discovered one of the same class
+         * @param codec a codec instance to add; replaces a discovered one of the same class
          * @return this builder
          */
-        public Builder hook(SendPrepareHook hook) {
-            hooks.add(Objects.requireNonNull(hook, "hook"));
+        public Builder codec(Codec codec) {
+            codecs.add(Objects.requireNonNull(codec, "codec"));
             return this;
         }
 
@@ -924,7 +924,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
      * replies. Fields marked "lock" are guarded by the sender's lock; the rest are confined to
      * the channel thread unless volatile.
      */
-    private final class SendChannel implements OutgoingPacket, SendChannelContext, HookContext, HookEncoder.EncodeSink {
+    private final class SendChannel implements OutgoingPacket, SendChannelContext, CodecContext, CodecEncoder.EncodeSink {
         final int id;
         final Thread thread;
         volatile Thread replyThread;
@@ -978,7 +978,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         private long items;
         private long elided;
         private final PayloadEncoder<?>[] encoders = new PayloadEncoder<?>[plugins.length];
-        private HookEncoder hookEncoder;
+        private CodecEncoder codecEncoder;
         private ByteBuffer encoded;
         private boolean encodedReset;
         private ByteBuffer staging;
@@ -1071,7 +1071,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                     writeAbortIfUseful(); // the handshake succeeded: tell the receiver why we stop
                     return;
                 }
-                hookEncoder = hook.newEncoder(hookOptions, this);
+                codecEncoder = codec.newEncoder(codecOptions, this);
                 Thread rt = new Thread(this::readReplies, "multifd-send-" + id + "-reply");
                 rt.setDaemon(true);
                 replyThread = rt;
@@ -1095,8 +1095,8 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             if (failed) {
                 c.forceCloseAfter(graceNanos);
             }
-            Hello hello = new Hello(Wire.MIN_VERSION, Wire.MAX_VERSION, sessionId, id, channels.length, hook.id(),
-                    hookOptions.toString(), 0, config.maxPacketDataLength());
+            Hello hello = new Hello(Wire.MIN_VERSION, Wire.MAX_VERSION, sessionId, id, channels.length, codec.id(),
+                    codecOptions.toString(), 0, config.maxPacketDataLength());
             ByteBuffer hb = hello.encode();
             c.writeFully(hb, "hello");
             Reply r = Reply.read(c);
@@ -1248,11 +1248,11 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
             long wireData = raw;
             header.dataCrc = 0;
             if (raw > 0) {
-                boolean enc = hookEncoder.encode(gather, 2, dataCount, raw, this);
+                boolean enc = codecEncoder.encode(gather, 2, dataCount, raw, this);
                 if (enc) {
                     ByteBuffer e = encoded;
                     if (e == null || e.remaining() <= 0 || e.remaining() >= raw) {
-                        throw new IOException("compression '" + hook.name() + "' returned "
+                        throw new IOException("codec '" + codec.name() + "' returned "
                                 + (e == null ? "nothing" : e.remaining() + " bytes") + " for " + raw
                                 + " raw bytes (must be 1 to raw length - 1)");
                     }
@@ -1385,11 +1385,11 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
                     encoders[i] = null;
                 }
             }
-            if (hookEncoder != null) {
+            if (codecEncoder != null) {
                 try {
-                    hookEncoder.close();
+                    codecEncoder.close();
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "hook encoder close failed", e);
+                    LOG.log(System.Logger.Level.DEBUG, "codec encoder close failed", e);
                 }
             }
             ChannelIo c = io;

@@ -2,8 +2,8 @@ package io.multifd.core;
 
 import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.spi.PayloadPlugin;
-import io.multifd.api.spi.SendPrepareHook;
-import io.multifd.core.internal.NoneHook;
+import io.multifd.api.spi.Codec;
+import io.multifd.core.codec.NoneCodec;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,7 +15,7 @@ import java.util.ServiceLoader;
 import java.util.regex.Pattern;
 
 /**
- * The payload plug-ins and send-prepare hooks (codecs) one sender or receiver can use: those
+ * The payload plug-ins and codecs one sender or receiver can use: those
  * {@link ServiceLoader} finds on the class path and module path, plus instances handed to it
  * directly. Immutable and thread-safe once built.
  *
@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * or name are refused with an error naming both classes. An instance handed to
  * {@link Builder#add(PayloadPlugin)} replaces a discovered provider <em>of the same class</em>
  * (this is how a product passes a configured plug-in, such as a RAM payload that knows its
- * destination blocks); any other clash is an error. The identity hook {@code none} is always
+ * destination blocks); any other clash is an error. The identity codec {@code none} is always
  * present.
  *
  * <p>Discovery goes through this class because {@code ServiceLoader} only serves modules that
@@ -35,11 +35,11 @@ public final class PluginRegistry {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
 
     private final List<PayloadPlugin<?>> payloads;
-    private final List<SendPrepareHook> hooks;
+    private final List<Codec> codecs;
 
-    private PluginRegistry(List<PayloadPlugin<?>> payloads, List<SendPrepareHook> hooks) {
+    private PluginRegistry(List<PayloadPlugin<?>> payloads, List<Codec> codecs) {
         this.payloads = List.copyOf(payloads);
-        this.hooks = List.copyOf(hooks);
+        this.codecs = List.copyOf(codecs);
     }
 
     /**
@@ -56,10 +56,10 @@ public final class PluginRegistry {
      * The registry a sender or receiver uses: {@code base} (or what discovery finds), with the
      * configured instances given to its builder on top (each replacing a base entry of its class).
      */
-    static PluginRegistry compose(PluginRegistry base, List<PayloadPlugin<?>> payloads, List<SendPrepareHook> hooks) {
+    static PluginRegistry compose(PluginRegistry base, List<PayloadPlugin<?>> payloads, List<Codec> codecs) {
         Builder b = builder().addAll(base != null ? base : discover());
         payloads.forEach(b::add);
-        hooks.forEach(b::add);
+        codecs.forEach(b::add);
         return b.build();
     }
 
@@ -73,9 +73,9 @@ public final class PluginRegistry {
         return payloads;
     }
 
-    /** Send-prepare hooks, ordered by wire id. */
-    public List<SendPrepareHook> hooks() {
-        return hooks;
+    /** Send-prepare codecs, ordered by wire id. */
+    public List<Codec> codecs() {
+        return codecs;
     }
 
     /**
@@ -104,40 +104,40 @@ public final class PluginRegistry {
     }
 
     /**
-     * @param id a hook wire id
-     * @return the hook with that id
+     * @param id a codec wire id
+     * @return the codec with that id
      */
-    public Optional<SendPrepareHook> hook(int id) {
-        return hooks.stream().filter(h -> h.id() == id).findFirst();
+    public Optional<Codec> codec(int id) {
+        return codecs.stream().filter(h -> h.id() == id).findFirst();
     }
 
     /**
-     * @param name a hook name
-     * @return the hook with that name
+     * @param name a codec name
+     * @return the codec with that name
      */
-    public Optional<SendPrepareHook> hook(String name) {
-        return hooks.stream().filter(h -> h.name().equals(name)).findFirst();
+    public Optional<Codec> codec(String name) {
+        return codecs.stream().filter(h -> h.name().equals(name)).findFirst();
     }
 
     /**
-     * Returns the hook with that name, checked to be available here.
+     * Returns the codec with that name, checked to be available here.
      *
-     * @param name the hook name
-     * @return the hook
+     * @param name the codec name
+     * @return the codec
      * @throws PluginUnavailableException if there is none (naming the ones present) or its native
      *                                    library failed to load (with the cause)
      */
-    public SendPrepareHook requireHook(String name) throws PluginUnavailableException {
-        SendPrepareHook h = hook(name).orElseThrow(() -> new PluginUnavailableException(
-                "compression '" + name + "' is not available: no send-prepare hook of that name on the class path"
-                        + " or module path (present: " + hookNames() + ")", null));
+    public Codec requireCodec(String name) throws PluginUnavailableException {
+        Codec h = codec(name).orElseThrow(() -> new PluginUnavailableException(
+                "codec '" + name + "' is not available: no codec of that name on the class path"
+                        + " or module path (present: " + codecNames() + ")", null));
         h.checkAvailable();
         return h;
     }
 
-    /** Names of the hooks present, comma-separated, for messages. */
-    public String hookNames() {
-        return String.join(", ", hooks.stream().map(SendPrepareHook::name).toList());
+    /** Names of the codecs present, comma-separated, for messages. */
+    public String codecNames() {
+        return String.join(", ", codecs.stream().map(Codec::name).toList());
     }
 
     /** Names of the payload plug-ins present, comma-separated, for messages. */
@@ -147,7 +147,7 @@ public final class PluginRegistry {
 
     @Override
     public String toString() {
-        return "PluginRegistry[payloads=" + payloadNames() + "; hooks=" + hookNames() + "]";
+        return "PluginRegistry[payloads=" + payloadNames() + "; codecs=" + codecNames() + "]";
     }
 
     /**
@@ -155,10 +155,10 @@ public final class PluginRegistry {
      */
     public static final class Builder {
         private final List<Entry<PayloadPlugin<?>>> payloads = new ArrayList<>();
-        private final List<Entry<SendPrepareHook>> hooks = new ArrayList<>();
+        private final List<Entry<Codec>> codecs = new ArrayList<>();
 
         private Builder() {
-            hooks.add(new Entry<>(new NoneHook(), false));
+            codecs.add(new Entry<>(new NoneCodec(), false));
         }
 
         /**
@@ -171,8 +171,8 @@ public final class PluginRegistry {
             for (PayloadPlugin<?> p : load(PayloadPlugin.class)) {
                 addEntry(payloads, new Entry<>(p, false), this::payloadId, PayloadPlugin::name, "payload plug-in");
             }
-            for (SendPrepareHook h : load(SendPrepareHook.class)) {
-                addEntry(hooks, new Entry<>(h, false), SendPrepareHook::id, SendPrepareHook::name, "send-prepare hook");
+            for (Codec h : load(Codec.class)) {
+                addEntry(codecs, new Entry<>(h, false), Codec::id, Codec::name, "codec");
             }
             return this;
         }
@@ -188,8 +188,8 @@ public final class PluginRegistry {
             for (PayloadPlugin<?> p : base.payloads()) {
                 addEntry(payloads, new Entry<>(p, false), this::payloadId, PayloadPlugin::name, "payload plug-in");
             }
-            for (SendPrepareHook h : base.hooks()) {
-                addEntry(hooks, new Entry<>(h, false), SendPrepareHook::id, SendPrepareHook::name, "send-prepare hook");
+            for (Codec h : base.codecs()) {
+                addEntry(codecs, new Entry<>(h, false), Codec::id, Codec::name, "codec");
             }
             return this;
         }
@@ -213,19 +213,19 @@ public final class PluginRegistry {
         }
 
         /**
-         * Adds a hook instance; it replaces a discovered provider of the same class.
+         * Adds a codec instance; it replaces a discovered provider of the same class.
          *
-         * @param hook the instance
+         * @param codec the instance
          * @return this builder
          * @throws IllegalArgumentException if its id or name is invalid or clashes with another class
          */
-        public Builder add(SendPrepareHook hook) {
-            Objects.requireNonNull(hook, "hook");
-            if (hook.id() < 0 || hook.id() > SendPrepareHook.MAX_ID) {
-                throw new IllegalArgumentException("send-prepare hook " + hook.getClass().getName() + " has wire id "
-                        + hook.id() + ", outside 0.." + SendPrepareHook.MAX_ID);
+        public Builder add(Codec codec) {
+            Objects.requireNonNull(codec, "codec");
+            if (codec.id() < 0 || codec.id() > Codec.MAX_ID) {
+                throw new IllegalArgumentException("codec " + codec.getClass().getName() + " has wire id "
+                        + codec.id() + ", outside 0.." + Codec.MAX_ID);
             }
-            addEntry(hooks, new Entry<>(hook, true), SendPrepareHook::id, SendPrepareHook::name, "send-prepare hook");
+            addEntry(codecs, new Entry<>(codec, true), Codec::id, Codec::name, "codec");
             return this;
         }
 
@@ -233,8 +233,8 @@ public final class PluginRegistry {
         public PluginRegistry build() {
             List<PayloadPlugin<?>> p = new ArrayList<>(payloads.stream().map(e -> e.value).toList());
             p.sort(Comparator.comparingInt(PayloadPlugin::id));
-            List<SendPrepareHook> h = new ArrayList<>(hooks.stream().map(e -> e.value).toList());
-            h.sort(Comparator.comparingInt(SendPrepareHook::id));
+            List<Codec> h = new ArrayList<>(codecs.stream().map(e -> e.value).toList());
+            h.sort(Comparator.comparingInt(Codec::id));
             return new PluginRegistry(p, h);
         }
 

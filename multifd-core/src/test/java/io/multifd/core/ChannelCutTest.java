@@ -39,7 +39,7 @@ class ChannelCutTest {
         AtomicBoolean stop = new AtomicBoolean();
         try (Harness h = Harness.connect(config, listener, connector)) {
             CountDownLatch flowing = new CountDownLatch(50);
-            h.sink.failHook((channel, ids, count) -> flowing.countDown());
+            h.sink.failTrigger((channel, ids, count) -> flowing.countDown());
             CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
                 BlobClient c = h.client();
                 try {

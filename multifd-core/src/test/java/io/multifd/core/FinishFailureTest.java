@@ -4,7 +4,7 @@ import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.RemoteFailureException;
-import io.multifd.core.internal.Wire;
+import io.multifd.core.wire.Wire;
 import io.multifd.core.testkit.BlobClient;
 import io.multifd.core.testkit.FaultyTransport;
 import io.multifd.core.testkit.Harness;
@@ -50,7 +50,7 @@ class FinishFailureTest {
     void aHandlerThatThrowsOnTheLastPacketFailsBothSides() throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
         try (Harness h = Harness.connect(config, t.listener(), t.connector())) {
-            h.sink.failHook((channel, ids, count) -> {
+            h.sink.failTrigger((channel, ids, count) -> {
                 for (int i = 0; i < count; i++) {
                     if (ids[i] == BLOBS - 1) {
                         throw new IOException("test handler refuses blob " + ids[i]);

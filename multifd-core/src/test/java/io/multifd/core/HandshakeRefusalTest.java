@@ -1,5 +1,7 @@
 package io.multifd.core;
 
+import io.multifd.core.wire.Hello;
+
 import io.multifd.api.HandshakeRefusedException;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MigrationFailedException;
@@ -9,10 +11,10 @@ import io.multifd.api.SessionId;
 import io.multifd.api.SetupRefusedException;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
-import io.multifd.core.internal.Manifest;
-import io.multifd.core.internal.PacketHeader;
-import io.multifd.core.internal.Reply;
-import io.multifd.core.internal.Wire;
+import io.multifd.core.wire.Manifest;
+import io.multifd.core.wire.PacketHeader;
+import io.multifd.core.wire.Reply;
+import io.multifd.core.wire.Wire;
 import io.multifd.core.testkit.BlobClient;
 import io.multifd.core.testkit.BlobPayload;
 import io.multifd.core.testkit.BlobSink;
@@ -141,25 +143,25 @@ class HandshakeRefusalTest {
         receiver();
         try (RawClient c = RawClient.connect(transport.connector(), 0)) {
             c.hello(A, 0, 1, 999, "");
-            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.UNKNOWN_HOOK, "hello.hook id");
+            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.UNKNOWN_HOOK, "hello.codec id");
         }
-        expectReceiverFailure(ProtocolCode.UNKNOWN_HOOK, "hello.hook id");
+        expectReceiverFailure(ProtocolCode.UNKNOWN_HOOK, "hello.codec id");
     }
 
     @Test
-    void hookParametersTheHookRefusesAreRefused() throws Exception {
+    void codecParametersTheHookRefusesAreRefused() throws Exception {
         receiver();
         try (RawClient c = RawClient.connect(transport.connector(), 0)) {
             c.hello(A, 0, 1, 0, "level=3");
-            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.HOOK_PARAMETERS, "hello.hook parameters");
+            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.HOOK_PARAMETERS, "hello.codec parameters");
         }
-        expectReceiverFailure(ProtocolCode.HOOK_PARAMETERS, "hello.hook parameters");
+        expectReceiverFailure(ProtocolCode.HOOK_PARAMETERS, "hello.codec parameters");
     }
 
     @Test
     void aHelloWithABadCrcIsRefused() throws Exception {
         receiver();
-        ByteBuffer hello = new io.multifd.core.internal.Hello(1, 1, A, 0, 1, 0, "", 0, 1 << 20).encode();
+        ByteBuffer hello = new io.multifd.core.wire.Hello(1, 1, A, 0, 1, 0, "", 0, 1 << 20).encode();
         hello.put(hello.limit() - 1, (byte) (hello.get(hello.limit() - 1) ^ 0x40));
         try (RawClient c = RawClient.connect(transport.connector(), 0)) {
             c.write(hello);

@@ -1,12 +1,12 @@
 package io.multifd.core;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.PluginUnavailableException;
-import io.multifd.api.spi.HookContext;
-import io.multifd.api.spi.HookDecoder;
-import io.multifd.api.spi.HookEncoder;
-import io.multifd.api.spi.SendPrepareHook;
-import io.multifd.core.internal.NoneHook;
+import io.multifd.api.spi.CodecContext;
+import io.multifd.api.spi.CodecDecoder;
+import io.multifd.api.spi.CodecEncoder;
+import io.multifd.api.spi.Codec;
+import io.multifd.core.codec.NoneCodec;
 import io.multifd.core.testkit.BlobPayload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,7 +43,7 @@ class PluginRegistryTest {
         }
     }
 
-    static final class FakeZstd implements SendPrepareHook {
+    static final class FakeZstd implements Codec {
         @Override
         public int id() {
             return 1;
@@ -56,21 +56,21 @@ class PluginRegistryTest {
 
         @Override
         public void checkAvailable() throws PluginUnavailableException {
-            throw new PluginUnavailableException("compression 'zstd' is not available: native library failed to load",
+            throw new PluginUnavailableException("codec 'zstd' is not available: native library failed to load",
                     new UnsatisfiedLinkError("no zstd-jni in java.library.path"));
         }
 
         @Override
-        public void validate(HookOptions options) {
+        public void validate(CodecOptions options) {
         }
 
         @Override
-        public HookEncoder newEncoder(HookOptions options, HookContext context) {
+        public CodecEncoder newEncoder(CodecOptions options, CodecContext context) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public HookDecoder newDecoder(HookOptions options, HookContext context) {
+        public CodecDecoder newDecoder(CodecOptions options, CodecContext context) {
             throw new UnsupportedOperationException();
         }
     }
@@ -78,9 +78,9 @@ class PluginRegistryTest {
     @Test
     void noneIsAlwaysPresent() {
         PluginRegistry r = PluginRegistry.builder().build();
-        assertThat(r.hook("none")).get().isInstanceOf(NoneHook.class);
-        assertThat(r.hook(0)).isPresent();
-        assertThat(PluginRegistry.discover().hooks()).filteredOn(h -> h.name().equals("none")).hasSize(1);
+        assertThat(r.codec("none")).get().isInstanceOf(NoneCodec.class);
+        assertThat(r.codec(0)).isPresent();
+        assertThat(PluginRegistry.discover().codecs()).filteredOn(h -> h.name().equals("none")).hasSize(1);
     }
 
     @Test
@@ -135,20 +135,20 @@ class PluginRegistryTest {
     @Test
     void aMissingCodecIsReportedWithTheOnesPresent() {
         PluginRegistry r = PluginRegistry.builder().build();
-        assertThatThrownBy(() -> r.requireHook("brotli"))
+        assertThatThrownBy(() -> r.requireCodec("brotli"))
                 .isInstanceOf(PluginUnavailableException.class)
-                .hasMessageContaining("compression 'brotli' is not available")
+                .hasMessageContaining("codec 'brotli' is not available")
                 .hasMessageContaining("present: none");
     }
 
     @Test
     void aCodecWhoseNativeLibraryFailedIsReportedWithItsCause() {
         PluginRegistry r = PluginRegistry.builder().add(new FakeZstd()).build();
-        assertThatThrownBy(() -> r.requireHook("zstd"))
+        assertThatThrownBy(() -> r.requireCodec("zstd"))
                 .isInstanceOf(PluginUnavailableException.class)
                 .hasMessageContaining("zstd")
                 .hasCauseInstanceOf(UnsatisfiedLinkError.class);
-        assertThat(r.hook("none")).isPresent();
+        assertThat(r.codec("none")).isPresent();
     }
 
     @Test

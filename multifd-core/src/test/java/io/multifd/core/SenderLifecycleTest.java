@@ -70,7 +70,7 @@ class SenderLifecycleTest {
 
     @Test
     void anUnknownCodecFailsConnectBeforeAnyConnection() {
-        try (MultiFdSender s = newSender(MultiFdConfig.builder().compression("brotli").build())) {
+        try (MultiFdSender s = newSender(MultiFdConfig.builder().codec("brotli").build())) {
             assertThatThrownBy(s::connect).isInstanceOf(PluginUnavailableException.class)
                     .hasMessageContaining("'brotli'");
         }
@@ -79,8 +79,8 @@ class SenderLifecycleTest {
 
     @Test
     void optionsTheCodecRefusesFailConnectBeforeAnyConnection() {
-        try (MultiFdSender s = newSender(MultiFdConfig.builder().compression("none",
-                io.multifd.api.HookOptions.level(3)).build())) {
+        try (MultiFdSender s = newSender(MultiFdConfig.builder().codec("none",
+                io.multifd.api.CodecOptions.level(3)).build())) {
             assertThatThrownBy(s::connect).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("takes no options");
         }

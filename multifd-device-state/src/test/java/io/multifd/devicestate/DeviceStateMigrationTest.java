@@ -344,7 +344,7 @@ class DeviceStateMigrationTest {
     @CsvSource({"none, ENCODED", "none, ALL", "zstd, ENCODED", "lz4, ENCODED", "zlib, ENCODED", "zstd, ALL"})
     void everyCodecCarriesDeviceState(String codec, DataChecksum checksum) throws Exception {
         long seed = codec.hashCode();
-        MultiFdConfig config = MultiFdConfig.builder().channels(4).compression(codec).dataChecksum(checksum).build();
+        MultiFdConfig config = MultiFdConfig.builder().channels(4).codec(codec).dataChecksum(checksum).build();
         InMemoryTransport t = InMemoryTransport.create();
         Loaders factory = new Loaders();
         Pair p = new Pair(config, t.listener(), t.connector(), DeviceStatePayload.builder().loaderFactory(factory).build());

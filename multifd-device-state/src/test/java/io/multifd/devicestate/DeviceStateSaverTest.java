@@ -241,18 +241,18 @@ class DeviceStateSaverTest {
     void aFailedSendClearsTheSlotAndPropagates() throws IOException {
         FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
         DeviceStateSaver saver = DeviceStateSaver.open(s, 1024);
-        s.hook = n -> {
+        s.interceptor = n -> {
             if (n == 1) {
                 throw new InterruptedIOException("interrupted");
             }
         };
         assertThatThrownBy(() -> saver.save("d", 0, new byte[3000])).isInstanceOf(InterruptedIOException.class);
-        s.hook = n -> {
+        s.interceptor = n -> {
             throw new MigrationFailedException("send failed", new IOException("channel 1 reset"));
         };
         assertThatThrownBy(() -> saver.save("e", 0, new byte[10])).isInstanceOf(MigrationFailedException.class)
                 .satisfies(e -> assertThat(((MigrationFailedException) e).code()).isEqualTo(ProtocolCode.FAILED));
-        s.hook = null;
+        s.interceptor = null;
         saver.save("f", 0, new byte[10]);
         assertThat(s.dataPackets()).extracting(c -> parse(c).id()).containsExactly("d", "f");
     }

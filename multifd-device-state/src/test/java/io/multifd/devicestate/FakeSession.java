@@ -35,7 +35,7 @@ class FakeSession implements SendSession {
     }
 
     /** Lets a test make {@code send} fail. */
-    interface SendHook {
+    interface SendInterceptor {
         void beforeSend(int packetNumber) throws IOException;
     }
 
@@ -50,7 +50,7 @@ class FakeSession implements SendSession {
     final List<String> violations = new CopyOnWriteArrayList<>();
     volatile ByteBuffer declared;
     volatile boolean connected = true;
-    volatile SendHook hook;
+    volatile SendInterceptor interceptor;
     private int sent;
 
     @SuppressWarnings("unchecked")
@@ -142,7 +142,7 @@ class FakeSession implements SendSession {
 
     private SendData swap(SendData filled) throws IOException {
         synchronized (this) {
-            SendHook h = hook;
+            SendInterceptor h = interceptor;
             if (h != null) {
                 h.beforeSend(sent);
             }

@@ -1,10 +1,10 @@
 package io.multifd.ram;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.PayloadStats;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
@@ -52,16 +52,16 @@ class RamCodecMigrationTest {
         RamBlock src = RamBlock.allocate("pc.ram", IMAGE + 1234);
         Images.fillMixed(src, seed);
         RamBlock dst = RamBlock.allocate("pc.ram", IMAGE + 1234);
-        // the hooks the core discovers (none, zstd, lz4, zlib), plus the RAM payload on each side
-        List<SendPrepareHook> hooks = PluginRegistry.discover().hooks();
-        assertThat(hooks).extracting(SendPrepareHook::name).contains(codec);
+        // the codecs the core discovers (none, zstd, lz4, zlib), plus the RAM payload on each side
+        List<Codec> codecs = PluginRegistry.discover().codecs();
+        assertThat(codecs).extracting(Codec::name).contains(codec);
         PluginRegistry.Builder tx = PluginRegistry.builder().add(RamPayload.sending());
         PluginRegistry.Builder rx = PluginRegistry.builder().add(RamPayload.receiving(RamDestination.of(dst)));
-        hooks.forEach(h -> {
+        codecs.forEach(h -> {
             tx.add(h);
             rx.add(h);
         });
-        MultiFdConfig config = MultiFdConfig.builder().channels(channels).compression(codec, HookOptions.level(1))
+        MultiFdConfig config = MultiFdConfig.builder().channels(channels).codec(codec, CodecOptions.level(1))
                 .ioTimeout(Duration.ofSeconds(20)).finishTimeout(Duration.ofSeconds(30)).build();
         TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
         DirtyBitmap dirty = new DirtyBitmap(src);
@@ -93,8 +93,8 @@ class RamCodecMigrationTest {
             writers.checkSweep(dst);
             assertThat(result.rounds()).hasSizeGreaterThanOrEqualTo(2);
         }
-        assertThat(sent.compression()).isEqualTo(codec);
-        assertThat(received.compression()).isEqualTo(codec);
+        assertThat(sent.codec()).isEqualTo(codec);
+        assertThat(received.codec()).isEqualTo(codec);
         PayloadStats ram = received.payload("ram").orElseThrow();
         assertThat(ram.rawBytes()).isEqualTo(sent.payload("ram").orElseThrow().rawBytes());
         assertThat(ram.wireBytes()).as("compressed RAM on the wire").isLessThan(ram.rawBytes());

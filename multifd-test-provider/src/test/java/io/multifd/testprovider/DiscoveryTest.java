@@ -4,7 +4,7 @@ import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.SendData;
 import io.multifd.api.spi.PayloadPlugin;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
@@ -51,12 +51,12 @@ class DiscoveryTest {
     }
 
     @Test
-    void theRegistryFindsThePayloadAndTheHook() {
+    void theRegistryFindsThePayloadAndTheCodec() {
         PluginRegistry r = PluginRegistry.discover();
         assertThat(r.payload("echo")).get().isInstanceOf(EchoPayload.class);
         assertThat(r.payload(900)).get().isInstanceOf(EchoPayload.class);
-        assertThat(r.hook("rle")).get().isInstanceOf(RunLengthHook.class);
-        assertThat(r.hook("none")).isPresent();
+        assertThat(r.codec("rle")).get().isInstanceOf(RunLengthCodec.class);
+        assertThat(r.codec("none")).isPresent();
     }
 
     @Test
@@ -72,7 +72,7 @@ class DiscoveryTest {
         assertThat(d.name()).isEqualTo("io.multifd.testprovider");
         Map<String, Set<String>> provides = d.provides().stream().collect(Collectors.toMap(
                 ModuleDescriptor.Provides::service, p -> new TreeSet<>(p.providers())));
-        for (Class<?> service : List.of(PayloadPlugin.class, SendPrepareHook.class)) {
+        for (Class<?> service : List.of(PayloadPlugin.class, Codec.class)) {
             Set<String> listed = new TreeSet<>();
             try (InputStream in = EchoPayload.class.getClassLoader().getResourceAsStream("META-INF/services/" + service.getName())) {
                 assertThat(in).as("META-INF/services for " + service.getName()).isNotNull();
@@ -86,7 +86,7 @@ class DiscoveryTest {
     @Test
     void aMigrationUsesTheDiscoveredPayloadAndCodec() throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
-        MultiFdConfig config = MultiFdConfig.builder().channels(1).compression("rle").build();
+        MultiFdConfig config = MultiFdConfig.builder().channels(1).codec("rle").build();
         MessageDigest sent = MessageDigest.getInstance("SHA-256");
         try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, t.listener()).build().start();
              MultiFdSender sender = MultiFdSender.builder(config, t.connector()).build()) {
@@ -105,7 +105,7 @@ class DiscoveryTest {
             MigrationStats s = sender.finish();
             receiver.await();
             assertThat(EchoPayload.lastDigest).isEqualTo(sent.digest());
-            assertThat(s.compression()).isEqualTo("rle");
+            assertThat(s.codec()).isEqualTo("rle");
             assertThat(s.wireBytes()).as("the codec shrank the runs").isLessThan(s.rawBytes());
         }
     }

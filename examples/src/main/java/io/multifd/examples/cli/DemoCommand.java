@@ -1,6 +1,6 @@
 package io.multifd.examples.cli;
 
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import io.multifd.core.PluginRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,9 +50,9 @@ public final class DemoCommand extends BaseCommand {
             description = "Parallel TCP channels (default: ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--compression", paramLabel = "CODEC", defaultValue = "none",
+    @Option(names = "--codec", paramLabel = "CODEC", defaultValue = "none",
             description = "none, zstd, lz4 or zlib (default: ${DEFAULT-VALUE}).")
-    String compression;
+    String codecName;
 
     @Option(names = "--level", paramLabel = "L", description = "The codec's level.")
     Integer level;
@@ -97,15 +97,15 @@ public final class DemoCommand extends BaseCommand {
             throw new UsageException("--timeout must be at least 1 second: " + timeout);
         }
         PluginRegistry registry = PluginRegistry.discover();
-        SendPrepareHook hook = SendCommand.hook(registry, compression);
+        Codec codec = SendCommand.codec(registry, codecName);
         if (level != null) {
             try {
-                hook.validate(io.multifd.api.HookOptions.level(level));
+                codec.validate(io.multifd.api.CodecOptions.level(level));
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--level " + level + " is not valid for " + compression + ": " + e.getMessage());
+                throw new UsageException("--level " + level + " is not valid for " + codecName + ": " + e.getMessage());
             }
         }
-        hook.checkAvailable();
+        codec.checkAvailable();
 
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("multifd-demo-");
@@ -128,7 +128,7 @@ public final class DemoCommand extends BaseCommand {
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
-                // the hook is running
+                // the codec is running
             }
         }
     }
@@ -141,8 +141,8 @@ public final class DemoCommand extends BaseCommand {
                 err().println("demo: " + line);
             }
         };
-        say.line(String.format(Locale.ROOT, "%s mixed image, %d channel%s, compression %s, %s, on 127.0.0.1",
-                Sizes.human(size), channels, channels == 1 ? "" : "s", compression,
+        say.line(String.format(Locale.ROOT, "%s mixed image, %d channel%s, codec %s, %s, on 127.0.0.1",
+                Sizes.human(size), channels, channels == 1 ? "" : "s", codecName,
                 dirtyRate > 0 ? "writers dirtying " + dirtyRate + " pages/s" : "static image"));
 
         // 1. the image
@@ -173,7 +173,7 @@ public final class DemoCommand extends BaseCommand {
 
         // 3. the sender, its progress on our stderr
         List<String> sendArgs = new ArrayList<>(List.of("send", "--connect", "127.0.0.1:" + port, "--image",
-                source.toString(), "--channels", Integer.toString(channels), "--compression", compression,
+                source.toString(), "--channels", Integer.toString(channels), "--codec", codecName,
                 "--dirty-rate", Long.toString(dirtyRate), "--json"));
         if (level != null) {
             sendArgs.addAll(List.of("--level", level.toString()));
@@ -209,7 +209,7 @@ public final class DemoCommand extends BaseCommand {
                     .put("seconds", s.getDouble("seconds")).put("demo_seconds", total).put("ram_bytes", size)
                     .put("wire_bytes", s.getLong("wire_bytes")).put("normal_pages", s.getLong("normal_pages"))
                     .put("zero_pages", s.getLong("zero_pages")).put("rounds", s.getLong("rounds"))
-                    .put("channels", channels).put("compression", compression).put("image_sha256", image.sha256())
+                    .put("channels", channels).put("codec", codecName).put("image_sha256", image.sha256())
                     .put("sha256", s.getString("sha256")).put("receiver_sha256", r.getString("sha256"))
                     .put("ram_gib_per_s", s.getDouble("ram_gib_per_s")));
         } else {

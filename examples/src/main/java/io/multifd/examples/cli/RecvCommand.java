@@ -117,7 +117,7 @@ public final class RecvCommand extends BaseCommand {
         Devices devices = new Devices();
         Json json = new Json().put("status", "failed").put("role", "recv").put("listen", where);
         MultiFdReceiver receiver = null;
-        Thread hook = null;
+        Thread codec = null;
         try {
             RamPayload ram = RamPayload.builder()
                     .maxTotalBytes(maxSize)
@@ -130,17 +130,17 @@ public final class RecvCommand extends BaseCommand {
             MultiFdReceiver r = MultiFdReceiver.builder(config, listener).registry(registry)
                     .listener(new MigrationListener() {
                         @Override
-                        public void onConnected(SessionId sessionId, int channels, String compression) {
+                        public void onConnected(SessionId sessionId, int channels, String codec) {
                             connectedNanos = System.nanoTime();
                         }
                     }).build();
             receiver = r;
             this.receiverRef = r;
-            hook = new Thread(() -> {
+            codec = new Thread(() -> {
                 r.close();
                 output.discard();
             }, "multifd-cli-interrupted");
-            Runtime.getRuntime().addShutdownHook(hook);
+            Runtime.getRuntime().addShutdownHook(codec);
             r.start();
             MigrationStats stats = r.await();
             long doneNanos = System.nanoTime();
@@ -183,11 +183,11 @@ public final class RecvCommand extends BaseCommand {
             }
             throw e;
         } finally {
-            if (hook != null) {
+            if (codec != null) {
                 try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
+                    Runtime.getRuntime().removeShutdownHook(codec);
                 } catch (IllegalStateException shuttingDown) {
-                    // the hook is running
+                    // the codec is running
                 }
             }
         }

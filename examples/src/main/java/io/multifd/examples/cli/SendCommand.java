@@ -1,12 +1,12 @@
 package io.multifd.examples.cli;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.PayloadStats;
 import io.multifd.api.RoundStats;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.spi.Codec;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.TcpTransport;
@@ -74,9 +74,9 @@ public final class SendCommand extends BaseCommand {
             description = "Parallel TCP channels, 1 to 255 (default: ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--compression", paramLabel = "CODEC", defaultValue = "none",
+    @Option(names = "--codec", paramLabel = "CODEC", defaultValue = "none",
             description = "none, zstd, lz4 or zlib (default: ${DEFAULT-VALUE}); the receiver learns it from the sender.")
-    String compression;
+    String codecName;
 
     @Option(names = "--level", paramLabel = "L",
             description = "The codec's level: zstd -131072..22 (default 1; negative = fast modes), lz4 0 (fast, "
@@ -137,21 +137,21 @@ public final class SendCommand extends BaseCommand {
         }
         long size = checkImage(image);
         PluginRegistry registry = PluginRegistry.discover();
-        SendPrepareHook hook = hook(registry, compression);
-        HookOptions options = level == null ? HookOptions.NONE : HookOptions.level(level);
+        Codec codec = codec(registry, codecName);
+        CodecOptions options = level == null ? CodecOptions.NONE : CodecOptions.level(level);
         try {
-            hook.validate(options);
+            codec.validate(options);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--level " + level + " is not valid for " + compression + ": " + e.getMessage());
+            throw new UsageException("--level " + level + " is not valid for " + codecName + ": " + e.getMessage());
         }
-        hook.checkAvailable();
+        codec.checkAvailable();
         InetSocketAddress address = connect.resolve();
 
         // ---- the memory
         RamBlock block = load(image, size, ps, dirtyRate > 0);
         MultiFdConfig config = MultiFdConfig.builder()
                 .channels(channels)
-                .compression(compression, options)
+                .codec(codecName, options)
                 .maxBandwidth(maxBandwidth)
                 .connectTimeout(Duration.ofMillis((long) (connectTimeout * 1000)))
                 .build();
@@ -172,7 +172,7 @@ public final class SendCommand extends BaseCommand {
             DeviceStateSaver deviceSaver = deviceState == null ? null : DeviceStateSaver.open(sender);
             sender.connect();
             progress.note("connected to " + connect + ": " + channels + " channel" + (channels == 1 ? "" : "s")
-                    + ", compression " + compression + ", " + Sizes.human(size) + " image");
+                    + ", codec " + codecName + ", " + Sizes.human(size) + " image");
             if (deviceSaver != null) {
                 device = new DeviceThread(deviceSaver, deviceState, seed);
                 device.start();
@@ -231,7 +231,7 @@ public final class SendCommand extends BaseCommand {
             try {
                 Runtime.getRuntime().removeShutdownHook(interrupted);
             } catch (IllegalStateException shuttingDown) {
-                // the hook is running
+                // the codec is running
             }
         }
     }
@@ -248,7 +248,7 @@ public final class SendCommand extends BaseCommand {
                 .put("zero_pages", ram == null ? 0 : ram.elidedItems())
                 .put("rounds", rounds)
                 .put("channels", stats.channels())
-                .put("compression", stats.compression())
+                .put("codec", stats.codec())
                 .put("page_size", pageSize)
                 .put("ram_gib_per_s", secs > 0 ? ramBytes / secs / (1L << 30) : 0.0)
                 .put("wire_gib_per_s", secs > 0 ? stats.wireBytes() / secs / (1L << 30) : 0.0)
@@ -269,9 +269,9 @@ public final class SendCommand extends BaseCommand {
         sb.append(String.format(Locale.ROOT, "%s completed in %.2f s: %s of RAM at %.2f GiB/s, %d round%s%n", role,
                 j.getDouble("seconds"), Sizes.human(j.getLong("ram_bytes")), j.getDouble("ram_gib_per_s"),
                 j.getLong("rounds"), j.getLong("rounds") == 1 ? "" : "s"));
-        sb.append(String.format(Locale.ROOT, "  %d pages (%d zero), %s on the wire over %d channels, compression %s%n",
+        sb.append(String.format(Locale.ROOT, "  %d pages (%d zero), %s on the wire over %d channels, codec %s%n",
                 j.getLong("normal_pages") + j.getLong("zero_pages"), j.getLong("zero_pages"),
-                Sizes.human(j.getLong("wire_bytes")), j.getLong("channels"), j.getString("compression")));
+                Sizes.human(j.getLong("wire_bytes")), j.getLong("channels"), j.getString("codec")));
         if (j.get("device_state_sha256") != null) {
             sb.append(String.format(Locale.ROOT, "  device state %s, sha256 %s%n", Sizes.human(j.getLong("device_state_bytes")),
                     j.getString("device_state_sha256")));
@@ -309,9 +309,9 @@ public final class SendCommand extends BaseCommand {
     }
 
     /** Finds a codec by name, or says which exist. */
-    static SendPrepareHook hook(PluginRegistry registry, String name) {
-        return registry.hook(name).orElseThrow(() -> new UsageException("unknown compression '" + name
-                + "' (available: " + registry.hookNames() + ")"));
+    static Codec codec(PluginRegistry registry, String name) {
+        return registry.codec(name).orElseThrow(() -> new UsageException("unknown codec '" + name
+                + "' (available: " + registry.codecNames() + ")"));
     }
 
     /**

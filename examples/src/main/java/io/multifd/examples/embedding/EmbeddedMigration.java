@@ -92,7 +92,7 @@ public final class EmbeddedMigration {
     public static void main(String[] args) throws IOException {
         Outcome o = run(64L << 20, 42);
         System.out.printf("sent %d bytes of memory in %d ms over %d channels (%s); wire %d bytes%n",
-                o.sent().rawBytes(), o.sent().elapsed().toMillis(), o.sent().channels(), o.sent().compression(),
+                o.sent().rawBytes(), o.sent().elapsed().toMillis(), o.sent().channels(), o.sent().codec(),
                 o.sent().wireBytes());
         System.out.println("memory matches: " + o.memoryMatches() + ", device state matches: " + o.deviceMatches());
         System.exit(o.memoryMatches() && o.deviceMatches() ? 0 : 1);

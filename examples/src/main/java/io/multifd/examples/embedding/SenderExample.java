@@ -36,7 +36,7 @@ public final class SenderExample {
             throws IOException {
         MultiFdConfig config = MultiFdConfig.builder()
                 .channels(4)                                    // 4 TCP connections
-                .compression("zstd")                            // or none, lz4, zlib
+                .codec("zstd")                            // or none, lz4, zlib
                 .build();
         try (MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(receiver)).build()) {
             RamSaver ram = RamSaver.open(sender, List.of(memory));      // clients declare before connect()

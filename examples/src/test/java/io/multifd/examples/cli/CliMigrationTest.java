@@ -39,7 +39,7 @@ class CliMigrationTest {
                 new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
         int port = rxErr.port();
         CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
-                image.toString(), "--dirty-rate", "20000", "--device-state", "3M", "--channels", "3", "--compression",
+                image.toString(), "--dirty-rate", "20000", "--device-state", "3M", "--channels", "3", "--codec",
                 "lz4", "--json");
         assertThat(tx.status()).as(tx.err()).isZero();
         assertThat(rx.get()).as(rxErr.toString()).isZero();
@@ -58,7 +58,7 @@ class CliMigrationTest {
             assertThat(r.get(field)).as(field).isEqualTo(s.get(field));
         }
         assertThat(s.getLong("rounds")).isGreaterThanOrEqualTo(2);
-        assertThat(s.getString("compression")).isEqualTo("lz4").isEqualTo(r.getString("compression"));
+        assertThat(s.getString("codec")).isEqualTo("lz4").isEqualTo(r.getString("codec"));
         assertThat(r.getString("device_state_sha256")).isEqualTo(s.getString("device_state_sha256")).hasSize(64);
         assertThat(s.getLong("device_state_bytes")).isEqualTo(3 << 20);
         assertThat(dir.resolve("dst.img.part")).doesNotExist();

@@ -90,13 +90,13 @@ class CommandLineTest {
 
     @Test
     void anUnknownCodec() throws Exception {
-        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--compression",
-                "brotli"), 2, "send", "unknown compression 'brotli' (available: none, zstd, lz4, zlib)");
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--codec",
+                "brotli"), 2, "send", "unknown codec 'brotli' (available: none, zstd, lz4, zlib)");
     }
 
     @Test
     void aLevelTheCodecRefuses() throws Exception {
-        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--compression",
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--codec",
                 "zlib", "--level", "12"), 2, "send", "--level 12 is not valid for zlib");
     }
 

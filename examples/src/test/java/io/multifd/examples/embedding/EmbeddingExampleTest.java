@@ -27,7 +27,7 @@ class EmbeddingExampleTest {
         assertThat(o.memoryMatches()).isTrue();
         assertThat(o.deviceMatches()).isTrue();
         assertThat(o.sent().channels()).isEqualTo(4);
-        assertThat(o.sent().compression()).isEqualTo("zstd");
+        assertThat(o.sent().codec()).isEqualTo("zstd");
         assertThat(o.received().stats().payload("device-state")).isPresent();
     }
 

@@ -75,8 +75,8 @@ class CliIT {
     @CsvSource({"none,0", "none,20000", "zstd,0", "zstd,20000", "lz4,0", "lz4,20000", "zlib,0", "zlib,20000"})
     void recvAndSendAgree(String codec, int dirtyRate) throws Exception {
         boolean live = dirtyRate > 0;
-        String[] extra = live ? new String[]{"--compression", codec, "--dirty-rate", Integer.toString(dirtyRate),
-                "--device-state", "2M"} : new String[]{"--compression", codec};
+        String[] extra = live ? new String[]{"--codec", codec, "--dirty-rate", Integer.toString(dirtyRate),
+                "--device-state", "2M"} : new String[]{"--codec", codec};
         Pair p = migrate(codec + "-" + dirtyRate, new String[0], extra);
         assertThat(p.send().status()).as("send: " + p.send().err() + "\nrecv: " + p.recvErr()).isZero();
         assertThat(p.recvErr()).endsWith("exit 0");
@@ -87,7 +87,7 @@ class CliIT {
         assertThat(r.getString("sha256")).as("destination = source").isEqualTo(s.getString("sha256"));
         assertThat(Hashing.sha256(p.out())).as("the file recv wrote").isEqualTo(r.getString("sha256"));
         assertThat(Files.size(p.out())).isEqualTo(SIZE);
-        assertThat(s.getString("compression")).isEqualTo(codec).isEqualTo(r.getString("compression"));
+        assertThat(s.getString("codec")).isEqualTo(codec).isEqualTo(r.getString("codec"));
         assertThat(r.getLong("channels")).isEqualTo(2);
         for (String f : new String[]{"ram_bytes", "raw_bytes", "wire_bytes", "normal_pages", "zero_pages", "rounds"}) {
             assertThat(r.get(f)).as(f).isEqualTo(s.get(f));
@@ -116,7 +116,7 @@ class CliIT {
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).contains("destination matches source: yes").contains("rounds").contains("zero pages")
                 .contains("bytes on the wire").contains("GiB/s");
-        assertThat(r.err()).contains("demo: 64.0 MiB mixed image, 2 channels, compression none");
+        assertThat(r.err()).contains("demo: 64.0 MiB mixed image, 2 channels, codec none");
         assertThat(demoDirs(tmp)).as("temporary files removed").isSubsetOf(before);
     }
 

@@ -52,7 +52,7 @@ class UserErrorsIT {
     @Test
     void unknownCodec() throws Exception {
         assertOneLine(Launcher.run("send", "--connect", "127.0.0.1:9", "--image", image().toString(),
-                "--compression", "lzma"), 2, "send", "unknown compression 'lzma' (available: none, zstd, lz4, zlib)");
+                "--codec", "lzma"), 2, "send", "unknown codec 'lzma' (available: none, zstd, lz4, zlib)");
     }
 
     @Test

@@ -1,5 +1,17 @@
 /**
- * The service provider interfaces: payload plug-ins, send-prepare hooks (codecs) and transports.
+ * The service provider interfaces: payload plug-ins, codecs and transports.
+ *
+ * <h2>Vocabulary: "codec"</h2>
+ * multifd-java uses one word, <em>codec</em>, for what the C design this library grows from calls
+ * the <em>send-prepare hook</em> ({@code MultiFDMethods.send_prepare}/{@code recv} in QEMU's
+ * multifd, the "multifd-compression" parameter): a per-session transformation that every channel
+ * applies to each packet's data after the payload plug-in prepared it, and reverses on the
+ * receiving channel before the payload plug-in sees it. {@link io.multifd.api.spi.Codec} is that
+ * SPI, {@link io.multifd.api.spi.CodecEncoder} and {@link io.multifd.api.spi.CodecDecoder} its
+ * per-channel halves, {@link io.multifd.api.CodecOptions} its parameters, and
+ * {@code MultiFdConfig.codec(...)}, {@code MigrationStats.codec()} and the command line's
+ * {@code --codec} select and report it. The identity codec {@code none} ships in the core; zstd,
+ * lz4 and zlib ship in {@code multifd-compress}.
  *
  * <h2>Deploying a provider</h2>
  * A provider is a public class with a public no-argument constructor, declared in both ways, so
@@ -22,7 +34,7 @@
  * plug-in that made it; the core only reads or fills the stated range during the stated time.
  *
  * <h2>Threads</h2>
- * Each interface says which thread calls each method. In short: plug-in and hook providers are
+ * Each interface says which thread calls each method. In short: plug-in and codec providers are
  * shared and must be thread-safe; encoders, decoders and channel receivers are confined to one
  * channel thread; session-level receivers are called from several channel threads at once.
  */

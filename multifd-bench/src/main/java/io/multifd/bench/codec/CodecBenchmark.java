@@ -1,16 +1,16 @@
 package io.multifd.bench.codec;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.ProtocolCode;
-import io.multifd.api.spi.HookContext;
-import io.multifd.api.spi.HookDecoder;
-import io.multifd.api.spi.HookEncoder;
+import io.multifd.api.spi.CodecContext;
+import io.multifd.api.spi.CodecDecoder;
+import io.multifd.api.spi.CodecEncoder;
 import io.multifd.api.spi.IncomingPacket;
-import io.multifd.api.spi.SendPrepareHook;
-import io.multifd.compress.Lz4Hook;
-import io.multifd.compress.ZlibHook;
-import io.multifd.compress.ZstdHook;
+import io.multifd.api.spi.Codec;
+import io.multifd.compress.Lz4Codec;
+import io.multifd.compress.ZlibCodec;
+import io.multifd.compress.ZstdCodec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,14 +30,14 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Compress and decompress speed of the {@code multifd-compress} hooks, through their public SPI
+ * Compress and decompress speed of the {@code multifd-compress} codecs, through their public SPI
  * exactly as the core drives them, on the non-zero pages of a {@link MixedImage} in 512 KiB
  * batches (128 pages). One operation is one batch: MB/s = ops/s &times; 0.524288.
  *
  * <ul>
- *   <li>{@code compress}: {@code HookEncoder.encode} of the next batch, given as 128 page views
+ *   <li>{@code compress}: {@code CodecEncoder.encode} of the next batch, given as 128 page views
  *       (as the RAM payload does); includes the encoder's staging copy.</li>
- *   <li>{@code decompress}: {@code HookDecoder.decode} of the next batch into one 512 KiB direct
+ *   <li>{@code decompress}: {@code CodecDecoder.decode} of the next batch into one 512 KiB direct
  *       target: the case the reference CLIs measure. One decoder per batch, each with its
  *       encoded bytes already in its input buffer (the core reads them from the network).</li>
  *   <li>{@code decompressPages}: the same into 128 page targets (as the RAM payload receives
@@ -64,8 +64,8 @@ public class CodecBenchmark {
     @Param({"96"})
     public int batches;
 
-    private HookEncoder encoder;
-    private HookDecoder[] decoders;
+    private CodecEncoder encoder;
+    private CodecDecoder[] decoders;
     private ByteBuffer[][] pageViews;
     private int[] encodedLength;
     private int[] decodable;
@@ -79,17 +79,17 @@ public class CodecBenchmark {
     /** Batches that do not shrink with this codec (they would travel raw). */
     public int rawBatches;
 
-    static SendPrepareHook hook(String name) {
+    static Codec codec(String name) {
         return switch (name) {
-            case "zstd" -> new ZstdHook();
-            case "lz4" -> new Lz4Hook();
-            case "zlib" -> new ZlibHook();
+            case "zstd" -> new ZstdCodec();
+            case "lz4" -> new Lz4Codec();
+            case "zlib" -> new ZlibCodec();
             default -> throw new IllegalArgumentException("unknown codec " + name);
         };
     }
 
     /** The channel as the encoders see it: packets of at most one batch. */
-    record Context(int maxDataLength) implements HookContext {
+    record Context(int maxDataLength) implements CodecContext {
         @Override
         public int channelId() {
             return 0;
@@ -102,7 +102,7 @@ public class CodecBenchmark {
     }
 
     /** Keeps the encoder's output; allocation-free. */
-    static final class Sink implements HookEncoder.EncodeSink {
+    static final class Sink implements CodecEncoder.EncodeSink {
         ByteBuffer encoded;
 
         @Override
@@ -158,10 +158,10 @@ public class CodecBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         String[] p = codec.split(":");
-        SendPrepareHook hook = hook(p[0]);
-        HookOptions options = HookOptions.level(Integer.parseInt(p[1]));
-        hook.checkAvailable();
-        hook.validate(options);
+        Codec codec = codec(p[0]);
+        CodecOptions options = CodecOptions.level(Integer.parseInt(p[1]));
+        codec.checkAvailable();
+        codec.validate(options);
         Context ctx = new Context(MixedImage.BATCH);
         MixedImage image = MixedImage.generate(batches, MixedImage.SEED);
         ByteBuffer pages = image.pages();
@@ -172,13 +172,13 @@ public class CodecBenchmark {
                 pageViews[b][i] = pages.slice((b * MixedImage.PAGES_PER_BATCH + i) * MixedImage.PAGE, MixedImage.PAGE);
             }
         }
-        encoder = hook.newEncoder(options, ctx);
-        decoders = new HookDecoder[n];
+        encoder = codec.newEncoder(options, ctx);
+        decoders = new CodecDecoder[n];
         encodedLength = new int[n];
         int[] ok = new int[n];
         int okCount = 0;
         for (int b = 0; b < n; b++) {
-            decoders[b] = hook.newDecoder(options, ctx);
+            decoders[b] = codec.newDecoder(options, ctx);
             if (encoder.encode(pageViews[b], 0, MixedImage.PAGES_PER_BATCH, MixedImage.BATCH, sink)) {
                 ByteBuffer e = sink.encoded;
                 encodedLength[b] = e.remaining();
@@ -227,7 +227,7 @@ public class CodecBenchmark {
     }
 
     private void decode(int b, ByteBuffer[] targets) throws IOException {
-        HookDecoder d = decoders[b];
+        CodecDecoder d = decoders[b];
         ByteBuffer in = d.inputBuffer(encodedLength[b]); // same buffer, bytes kept: only the limit is set
         in.position(in.limit());
         d.decode(in, targets, 0, targets.length, MixedImage.BATCH, false, packet);
@@ -236,7 +236,7 @@ public class CodecBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         encoder.close();
-        for (HookDecoder d : decoders) {
+        for (CodecDecoder d : decoders) {
             d.close();
         }
     }

@@ -1,8 +1,8 @@
 package io.multifd.bench.codec;
 
-import io.multifd.api.HookOptions;
-import io.multifd.api.spi.HookEncoder;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.CodecOptions;
+import io.multifd.api.spi.CodecEncoder;
+import io.multifd.api.spi.Codec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -47,10 +47,10 @@ public final class CodecRatios {
         for (String run : runs) {
             String[] p = run.split(":");
             int level = Integer.parseInt(p[1]);
-            SendPrepareHook hook = CodecBenchmark.hook(p[0]);
+            Codec codec = CodecBenchmark.codec(p[0]);
             long sent = 0;
             int rawBatches = 0;
-            try (HookEncoder enc = hook.newEncoder(HookOptions.level(level), new CodecBenchmark.Context(MixedImage.BATCH))) {
+            try (CodecEncoder enc = codec.newEncoder(CodecOptions.level(level), new CodecBenchmark.Context(MixedImage.BATCH))) {
                 for (ByteBuffer[] v : views) {
                     if (enc.encode(v, 0, v.length, MixedImage.BATCH, sink)) {
                         sent += sink.encoded.remaining();

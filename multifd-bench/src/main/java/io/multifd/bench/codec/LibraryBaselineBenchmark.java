@@ -24,9 +24,9 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The libraries called directly, without the hooks: the same batches compressed straight from
+ * The libraries called directly, without the codecs: the same batches compressed straight from
  * the image memory (no staging copy) and decompressed from one contiguous buffer of frames, as
- * the CLIs do. The difference to {@link CodecBenchmark} is what the hooks add (mainly the
+ * the CLIs do. The difference to {@link CodecBenchmark} is what the codecs add (mainly the
  * staging copy); the difference to the CLIs is the library build and version. One operation is
  * one 512 KiB batch.
  *

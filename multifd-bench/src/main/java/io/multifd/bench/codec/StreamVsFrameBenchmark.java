@@ -1,8 +1,8 @@
 package io.multifd.bench.codec;
 
-import io.multifd.api.HookOptions;
-import io.multifd.api.spi.HookEncoder;
-import io.multifd.api.spi.SendPrepareHook;
+import io.multifd.api.CodecOptions;
+import io.multifd.api.spi.CodecEncoder;
+import io.multifd.api.spi.Codec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,8 +22,8 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Why the hooks compress each packet independently: the same batches through QEMU's design (one
- * stream per channel, flushed per packet; {@link StreamingAlternative}) and through the hooks
+ * Why the codecs compress each packet independently: the same batches through QEMU's design (one
+ * stream per channel, flushed per packet; {@link StreamingAlternative}) and through the codecs
  * (one frame per packet), compress and decompress, on the same pages in the same run. Ratios
  * come from {@link CodecRatios}. One operation is one 512 KiB batch.
  *
@@ -37,12 +37,12 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
 public class StreamVsFrameBenchmark {
 
-    /** {@code codec:level:mode}, mode {@code frame} (the hooks) or {@code stream} (QEMU's design). */
+    /** {@code codec:level:mode}, mode {@code frame} (the codecs) or {@code stream} (QEMU's design). */
     @Param({"zstd:1:frame", "zstd:1:stream", "zlib:1:frame", "zlib:1:stream"})
     public String variant;
 
     private ByteBuffer[][] pageViews;
-    private HookEncoder frameEncoder;
+    private CodecEncoder frameEncoder;
     private StreamingAlternative stream;
     private StreamingAlternative decodeStream;
     private ByteBuffer[] streamPackets;
@@ -66,8 +66,8 @@ public class StreamVsFrameBenchmark {
         }
         target = ByteBuffer.allocateDirect(MixedImage.BATCH);
         if (p[2].equals("frame")) {
-            SendPrepareHook hook = CodecBenchmark.hook(p[0]);
-            frameEncoder = hook.newEncoder(HookOptions.level(level), new CodecBenchmark.Context(MixedImage.BATCH));
+            Codec codec = CodecBenchmark.codec(p[0]);
+            frameEncoder = codec.newEncoder(CodecOptions.level(level), new CodecBenchmark.Context(MixedImage.BATCH));
         } else {
             stream = new StreamingAlternative(p[0], level);
             // one encoded stream of all batches, decoded in order in decompress()

@@ -11,10 +11,10 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * The design the hooks did <em>not</em> take, for measurement only: QEMU's one compression
+ * The design the codecs did <em>not</em> take, for measurement only: QEMU's one compression
  * stream per channel, kept across packets and flushed at the end of each (zstd
  * {@code ZSTD_e_flush}, zlib {@code Z_SYNC_FLUSH}), so that a packet can refer to earlier ones.
- * Same staging copy as the hooks, so that only the framing differs. Not thread-safe; not for
+ * Same staging copy as the codecs, so that only the framing differs. Not thread-safe; not for
  * hostile input (bench data only).
  */
 final class StreamingAlternative implements AutoCloseable {

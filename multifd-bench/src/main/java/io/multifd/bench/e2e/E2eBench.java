@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   --size BYTES        bytes per measured migration (suffix k, m, g), default 4g
  *   --channels LIST     channel counts, default 1,2,4
  *   --runs N            measured migrations per configuration, default 2
- *   --compression NAME  codec (none, zstd, lz4, zlib), default none
+ *   --codec NAME  codec (none, zstd, lz4, zlib), default none
  *   --level N           codec level, default: the codec's
  *   --max-bandwidth B   sender cap in bytes/s (suffix k, m, g), default 0 (none)
  *   --fresh             also measure into fresh (not pre-faulted) destination memory
@@ -46,7 +46,7 @@ public final class E2eBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = Roles.options(args, Map.of("--size", "4g", "--channels", "1,2,4", "--runs", "2",
-                "--compression", "none", "--max-bandwidth", "0", "--content", "random"));
+                "--codec", "none", "--max-bandwidth", "0", "--content", "random"));
         long size = Roles.bytes(o.get("--size"));
         int runs = Integer.parseInt(o.get("--runs"));
         List<Map<String, String>> rows = new ArrayList<>();
@@ -84,7 +84,7 @@ public final class E2eBench {
                                           boolean fresh) throws Exception {
         List<String> common = new ArrayList<>(List.of("--mode", mode, "--channels", Integer.toString(channels),
                 "--size", Long.toString(size), "--runs", Integer.toString(runs),
-                "--compression", o.get("--compression"), "--max-bandwidth", o.get("--max-bandwidth"),
+                "--codec", o.get("--codec"), "--max-bandwidth", o.get("--max-bandwidth"),
                 "--content", o.get("--content")));
         if (o.containsKey("--level")) {
             common.add("--level");

@@ -1,6 +1,6 @@
 package io.multifd.bench.e2e;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.core.MultiFdReceiver;
@@ -202,7 +202,7 @@ public final class Roles {
             long t = System.nanoTime() - t0;
             long cpu = cpuNanos() - cpu0;
             System.out.printf(Locale.ROOT, "RUN %d senderSeconds=%.6f senderCpu=%.6f wireBytes=%d rawBytes=%d codec=%s%s%n",
-                    run, t / 1e9, cpu / 1e9, st.wireBytes(), st.rawBytes(), st.compression(), splitSince(split0, "sender"));
+                    run, t / 1e9, cpu / 1e9, st.wireBytes(), st.rawBytes(), st.codec(), splitSince(split0, "sender"));
             System.out.flush();
         }
     }
@@ -274,11 +274,11 @@ public final class Roles {
                 .maxBandwidth(bytes(o.getOrDefault("--max-bandwidth", "0")))
                 .ioTimeout(Duration.ofSeconds(60)).finishTimeout(Duration.ofSeconds(120))
                 .acceptTimeout(Duration.ofSeconds(120)).connectTimeout(Duration.ofSeconds(60));
-        String codec = o.getOrDefault("--compression", "none");
+        String codec = o.getOrDefault("--codec", "none");
         if (o.containsKey("--level")) {
-            b.compression(codec, HookOptions.level(Integer.parseInt(o.get("--level"))));
+            b.codec(codec, CodecOptions.level(Integer.parseInt(o.get("--level"))));
         } else {
-            b.compression(codec);
+            b.codec(codec);
         }
         return b.build();
     }

@@ -1,8 +1,8 @@
 package io.multifd.compress.internal;
 
 import io.multifd.api.MalformedPacketException;
-import io.multifd.api.spi.HookContext;
-import io.multifd.api.spi.HookDecoder;
+import io.multifd.api.spi.CodecContext;
+import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.IncomingPacket;
 
 import java.io.IOException;
@@ -14,7 +14,7 @@ import java.util.Objects;
  * output is exactly the announced raw length.
  *
  * <h2>Buffers</h2>
- * {@link #input} is a direct buffer of {@link HookContext#maxDataLength()} bytes made at setup;
+ * {@link #input} is a direct buffer of {@link CodecContext#maxDataLength()} bytes made at setup;
  * the core reads a packet's encoded bytes into it. A block codec that cannot write into the
  * targets directly decodes into {@link #scratch} (same size, made at setup, only by codecs that
  * need it) and copies out. No buffer is ever sized from a length found in received bytes: the
@@ -30,11 +30,11 @@ import java.util.Objects;
  * <p>Confined to one channel thread. {@link #close()} is idempotent; use after close throws
  * {@link IllegalStateException}.
  */
-public abstract class AbstractPacketDecoder implements HookDecoder {
+public abstract class AbstractPacketDecoder implements CodecDecoder {
 
     /** The codec's name, for messages. */
     protected final String codec;
-    /** The largest raw or encoded length, from {@link HookContext#maxDataLength()}. */
+    /** The largest raw or encoded length, from {@link CodecContext#maxDataLength()}. */
     protected final int maxDataLength;
     /** Where the core puts the encoded bytes, {@code [0, limit)}; owned by this decoder. */
     protected final ByteBuffer input;
@@ -50,7 +50,7 @@ public abstract class AbstractPacketDecoder implements HookDecoder {
      * @param context     the channel's limits
      * @param needScratch true to make {@link #scratch}
      */
-    protected AbstractPacketDecoder(String codec, HookContext context, boolean needScratch) {
+    protected AbstractPacketDecoder(String codec, CodecContext context, boolean needScratch) {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.maxDataLength = context.maxDataLength();
         if (maxDataLength <= 0) {
@@ -64,7 +64,7 @@ public abstract class AbstractPacketDecoder implements HookDecoder {
      * Returns {@link #input}, cleared, with limit {@code encodedLength}. Owned by this decoder;
      * the core fills {@code [0, encodedLength)} and then calls {@link #decode}.
      *
-     * @param encodedLength bytes the core will read, 0 to {@link HookContext#maxDataLength()}
+     * @param encodedLength bytes the core will read, 0 to {@link CodecContext#maxDataLength()}
      * @return the input buffer
      * @throws IllegalArgumentException if {@code encodedLength} is out of range (the core checks
      *                                  it against the same cap first)
@@ -81,7 +81,7 @@ public abstract class AbstractPacketDecoder implements HookDecoder {
     }
 
     /**
-     * Decodes {@code input[0, limit)} into the targets; see {@link HookDecoder#decode}. Every
+     * Decodes {@code input[0, limit)} into the targets; see {@link CodecDecoder#decode}. Every
      * packet is an independent unit, so {@code streamReset} needs no action.
      *
      * @throws MalformedPacketException naming the field {@code data}, for input that does not

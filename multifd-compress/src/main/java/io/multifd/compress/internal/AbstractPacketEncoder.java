@@ -1,7 +1,7 @@
 package io.multifd.compress.internal;
 
-import io.multifd.api.spi.HookContext;
-import io.multifd.api.spi.HookEncoder;
+import io.multifd.api.spi.CodecContext;
+import io.multifd.api.spi.CodecEncoder;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,7 +13,7 @@ import java.util.Objects;
  * <h2>Per packet</h2>
  * <ol>
  *   <li>The packet's data buffers are copied once into {@link #staging}, a direct buffer of
- *       {@link HookContext#maxDataLength()} bytes made at setup. The data may be live memory that
+ *       {@link CodecContext#maxDataLength()} bytes made at setup. The data may be live memory that
  *       another thread writes meanwhile; the codec then reads a copy that cannot change under it
  *       (the receiver gets some version of each page, as with raw data, and a page written
  *       meanwhile is dirty and sent again). The copy also joins many page buffers into one
@@ -29,14 +29,14 @@ import java.util.Objects;
  * </ol>
  * Nothing is allocated per packet.
  *
- * <p>Confined to one channel thread, like every {@link HookEncoder}. {@link #close()} is
+ * <p>Confined to one channel thread, like every {@link CodecEncoder}. {@link #close()} is
  * idempotent; {@code encode} after close throws {@link IllegalStateException}.
  */
-public abstract class AbstractPacketEncoder implements HookEncoder {
+public abstract class AbstractPacketEncoder implements CodecEncoder {
 
     /** The codec's name, for messages. */
     protected final String codec;
-    /** The largest raw length accepted, from {@link HookContext#maxDataLength()}. */
+    /** The largest raw length accepted, from {@link CodecContext#maxDataLength()}. */
     protected final int maxDataLength;
     /** The stable copy of the current packet's data, {@code [0, rawLength)}; owned by this encoder. */
     protected final ByteBuffer staging;
@@ -53,7 +53,7 @@ public abstract class AbstractPacketEncoder implements HookEncoder {
      * @param outputCapacity the capacity of {@link #output}: the codec's bound for
      *                       {@code context.maxDataLength()} input bytes
      */
-    protected AbstractPacketEncoder(String codec, HookContext context, int outputCapacity) {
+    protected AbstractPacketEncoder(String codec, CodecContext context, int outputCapacity) {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.maxDataLength = context.maxDataLength();
         if (maxDataLength <= 0) {
@@ -64,13 +64,13 @@ public abstract class AbstractPacketEncoder implements HookEncoder {
     }
 
     /**
-     * Encodes one packet, or declines so that it travels raw. See {@link HookEncoder#encode}.
+     * Encodes one packet, or declines so that it travels raw. See {@link CodecEncoder#encode}.
      *
      * @param data      the data buffers, owned by the payload encoder; read only between their
      *                  positions and limits, which are unchanged on return
      * @param offset    index of the first buffer
      * @param count     number of buffers
-     * @param rawLength total bytes in them, 1 to {@link HookContext#maxDataLength()}
+     * @param rawLength total bytes in them, 1 to {@link CodecContext#maxDataLength()}
      * @param sink      receives {@link #output} if the data shrank
      * @return true if encoded, false to send raw
      * @throws IOException              if the codec failed

@@ -1,6 +1,6 @@
 package io.multifd.compress.internal;
 
-import io.multifd.api.HookOptions;
+import io.multifd.api.CodecOptions;
 
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -29,7 +29,7 @@ public final class Options {
      * @return the level
      * @throws IllegalArgumentException naming the codec, the option and the accepted range
      */
-    public static int level(String codec, HookOptions options, int min, int max, int dflt) {
+    public static int level(String codec, CodecOptions options, int min, int max, int dflt) {
         Objects.requireNonNull(options, "options");
         for (String key : options.asMap().keySet()) {
             if (!LEVEL.equals(key)) {

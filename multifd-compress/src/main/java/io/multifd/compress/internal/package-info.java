@@ -1,5 +1,5 @@
 /**
- * The encoders and decoders behind the hooks of {@code io.multifd.compress}, and their shared
+ * The encoders and decoders behind the codecs of {@code io.multifd.compress}, and their shared
  * plumbing: per-channel buffers ({@link io.multifd.compress.internal.AbstractPacketEncoder},
  * {@link io.multifd.compress.internal.AbstractPacketDecoder}), allocation-free gather and scatter
  * copies ({@link io.multifd.compress.internal.Buffers}), option checks

@@ -1,5 +1,7 @@
 package io.multifd.core.testkit;
 
+import io.multifd.core.wire.Wire;
+
 import io.multifd.api.spi.DataTargets;
 import io.multifd.api.spi.IncomingPacket;
 import io.multifd.api.spi.OutgoingPacket;

@@ -25,10 +25,10 @@ public final class BlobSink {
     private final AtomicInteger packets = new AtomicInteger();
     private volatile Throwable aborted;
     private volatile int setupLength = -1;
-    private volatile FailHook failHook;
+    private volatile FailTrigger failTrigger;
 
-    /** Makes the receiving side throw when it is about to apply a packet matching the hook. */
-    public interface FailHook {
+    /** Makes the receiving side throw when it is about to apply a packet matching the codec. */
+    public interface FailTrigger {
         /**
          * @param channel the channel
          * @param ids     the blob ids of the packet
@@ -45,13 +45,13 @@ public final class BlobSink {
         return (byte) x;
     }
 
-    /** Installs a hook that can fail packets. */
-    public void failHook(FailHook hook) {
-        this.failHook = hook;
+    /** Installs a codec that can fail packets. */
+    public void failTrigger(FailTrigger trigger) {
+        this.failTrigger = trigger;
     }
 
     void beforeApply(int channel, long[] ids, int count) throws IOException {
-        FailHook h = failHook;
+        FailTrigger h = failTrigger;
         if (h != null) {
             h.check(channel, ids, count);
         }

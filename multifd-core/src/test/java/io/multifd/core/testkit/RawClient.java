@@ -3,13 +3,13 @@ package io.multifd.core.testkit;
 import io.multifd.api.SessionId;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
-import io.multifd.core.internal.ByteSource;
-import io.multifd.core.internal.Crc;
-import io.multifd.core.internal.Hello;
-import io.multifd.core.internal.Manifest;
-import io.multifd.core.internal.PacketHeader;
-import io.multifd.core.internal.Reply;
-import io.multifd.core.internal.Wire;
+import io.multifd.core.wire.ByteSource;
+import io.multifd.core.wire.Crc;
+import io.multifd.core.wire.Hello;
+import io.multifd.core.wire.Manifest;
+import io.multifd.core.wire.PacketHeader;
+import io.multifd.core.wire.Reply;
+import io.multifd.core.wire.Wire;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -36,8 +36,8 @@ public final class RawClient implements AutoCloseable {
     }
 
     /** Writes a hello with the given fields. */
-    public RawClient hello(SessionId session, int id, int count, int hookId, String params) throws IOException {
-        return write(new Hello(1, 1, session, id, count, hookId, params, 0, 1 << 20).encode());
+    public RawClient hello(SessionId session, int id, int count, int codecId, String params) throws IOException {
+        return write(new Hello(1, 1, session, id, count, codecId, params, 0, 1 << 20).encode());
     }
 
     /** Writes a manifest. */

@@ -1,0 +1,592 @@
+package io.multifd.compress;
+
+import io.multifd.api.CodecOptions;
+import io.multifd.api.MalformedPacketException;
+import io.multifd.api.spi.CodecDecoder;
+import io.multifd.api.spi.CodecEncoder;
+import io.multifd.api.spi.Codec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The contract every codec of this module keeps, run once per codec by a small
+ * subclass. Each test uses fixed seeds and names the seed in its assertion messages.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+abstract class AbstractCodecContractTest {
+
+    static final int MAX = 1 << 20;
+    static final int BATCH = 512 << 10;
+
+    /** The codec under test. */
+    abstract Codec codec();
+
+    abstract int expectedId();
+
+    abstract String expectedName();
+
+    /** Levels to round-trip at (every valid level, or a sample of them). */
+    abstract List<Integer> levels();
+
+    /** True for levels so fast that they may not shrink even half-zero data (zstd's lowest). */
+    boolean mayDeclineEverything(int level) {
+        return false;
+    }
+
+    /**
+     * Heap bytes a packet (encode and decode) may allocate in steady state: nothing, apart from
+     * library wrappers whose size does not depend on the data (see the zstd subclass).
+     */
+    long allowedBytesPerPacket() {
+        return 16;
+    }
+
+    /** Level values that validate() must refuse. */
+    abstract List<String> invalidLevels();
+
+    /**
+     * An encoding (of this codec's wire format) that decodes to far more than {@code rawLength}
+     * bytes, and is itself shorter than {@code rawLength}.
+     */
+    abstract byte[] bomb(int rawLength) throws IOException;
+
+    /** Encodes with the library directly, independently of our encoder: for cross-checks. */
+    abstract byte[] referenceEncode(byte[] raw) throws IOException;
+
+    /** Decodes with the library directly (another code path than our decoder): for cross-checks. */
+    abstract byte[] referenceDecode(byte[] encoded, int rawLength) throws IOException;
+
+    CodecEncoder encoder;
+    CodecDecoder decoder;
+    final CapturingSink sink = new CapturingSink();
+    final StubPacket packet = new StubPacket(3);
+
+    @BeforeEach
+    void open() throws IOException {
+        codec().checkAvailable();
+        encoder = codec().newEncoder(CodecOptions.NONE, TestContext.of(MAX));
+        decoder = codec().newDecoder(CodecOptions.NONE, TestContext.of(MAX));
+    }
+
+    @AfterEach
+    void closeCodecs() {
+        encoder.close();
+        decoder.close();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Encodes; returns the encoded bytes, or null if the encoder declined (RAW). */
+    byte[] encode(CodecEncoder enc, ByteBuffer[] data, int rawLength) throws IOException {
+        sink.clear();
+        int calls = sink.calls;
+        boolean encoded = enc.encode(data, 0, data.length, rawLength, sink);
+        assertThat(sink.resets).as("independent packets never ask for a stream reset").isZero();
+        if (!encoded) {
+            assertThat(sink.calls).as("a declined packet must not reach the sink").isEqualTo(calls);
+            return null;
+        }
+        assertThat(sink.calls).isEqualTo(calls + 1);
+        byte[] out = sink.bytes();
+        assertThat(out.length).as("encoded length").isBetween(1, rawLength - 1);
+        return out;
+    }
+
+    /** Puts {@code encoded} into the decoder's input buffer as the core does and decodes into {@code t}. */
+    void decode(CodecDecoder dec, byte[] encoded, GuardedTargets t, boolean reset) throws IOException {
+        ByteBuffer in = dec.inputBuffer(encoded.length);
+        assertThat(in.position()).isZero();
+        assertThat(in.limit()).isEqualTo(encoded.length);
+        in.put(encoded);
+        dec.decode(in, t.targets, 0, t.targets.length, t.length, reset, packet.rawLength(t.length));
+    }
+
+    MalformedPacketException refused(byte[] encoded, GuardedTargets t) {
+        MalformedPacketException e = catchThrowableOfType(MalformedPacketException.class,
+                () -> decode(decoder, encoded, t, false));
+        assertThat(e).as("decoding must be refused").isNotNull();
+        assertThat(e.field()).isEqualTo("data");
+        assertThat(e.channel()).isEqualTo(3);
+        assertThat(e.getMessage()).contains(expectedName() + ": ");
+        assertThat(t.guardsIntact()).as("guard bytes around the targets").isTrue();
+        return e;
+    }
+
+    byte[] roundTrip(byte[] raw, boolean inDirect, int inPiece, boolean outDirect, int outPiece) throws IOException {
+        ByteBuffer[] data = PageData.split(raw, inPiece, inDirect);
+        byte[] enc = encode(encoder, data, raw.length);
+        assertThat(enc).as("compressible data must be encoded").isNotNull();
+        GuardedTargets t = new GuardedTargets(raw.length, outDirect, outPiece);
+        decode(decoder, enc, t, false);
+        assertThat(t.guardsIntact()).isTrue();
+        assertThat(t.allTargetsFull()).as("target positions advanced to their limits").isTrue();
+        return t.contents();
+    }
+
+    static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
+    }
+
+    // ---------------------------------------------------------------- identity and options
+
+    @Test
+    void identity() {
+        assertThat(codec().id()).isEqualTo(expectedId());
+        assertThat(codec().name()).isEqualTo(expectedName()).matches("[a-z][a-z0-9_-]{0,31}");
+    }
+
+    @Test
+    void validatesLevelsAndRefusesUnknownKeys() {
+        codec().validate(CodecOptions.NONE);
+        for (int level : levels()) {
+            codec().validate(CodecOptions.level(level));
+        }
+        for (String bad : invalidLevels()) {
+            assertThatThrownBy(() -> codec().validate(CodecOptions.of("level", bad)))
+                    .as("level %s", bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(expectedName() + ": option 'level' must be");
+        }
+        assertThatThrownBy(() -> codec().validate(CodecOptions.of("levle", "1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown option 'levle'");
+        assertThatThrownBy(() -> codec().newEncoder(CodecOptions.of("window", "20"), TestContext.of(MAX)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown option 'window'");
+        assertThatThrownBy(() -> codec().newDecoder(CodecOptions.of("window", "20"), TestContext.of(MAX)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown option 'window'");
+    }
+
+    // ---------------------------------------------------------------- round trips
+
+    static Stream<Arguments> layouts() {
+        List<Arguments> a = new ArrayList<>();
+        for (boolean inDirect : new boolean[]{false, true}) {
+            for (boolean outDirect : new boolean[]{false, true}) {
+                for (int outPiece : new int[]{0, PageData.PAGE}) {
+                    a.add(Arguments.of(inDirect, outDirect, outPiece));
+                }
+            }
+        }
+        return a.stream();
+    }
+
+    @ParameterizedTest(name = "input direct={0}, targets direct={1}, target size={2}")
+    @MethodSource("layouts")
+    void roundTripsMixedPages(boolean inDirect, boolean outDirect, int outPiece) throws IOException {
+        for (long seed : new long[]{1, 2}) {
+            byte[] raw = PageData.mixed(BATCH / PageData.PAGE, seed);
+            assertThat(roundTrip(raw, inDirect, PageData.PAGE, outDirect, outPiece)).as("seed %d", seed)
+                    .isEqualTo(raw);
+            // the same data as one input buffer
+            assertThat(roundTrip(raw, inDirect, raw.length, outDirect, outPiece)).as("seed %d", seed)
+                    .isEqualTo(raw);
+        }
+    }
+
+    @Test
+    void roundTripsAtEveryLevel() throws IOException {
+        // 128 KiB of zero pages, then text: even zstd's fastest negative levels shrink this
+        byte[] raw = new byte[64 * PageData.PAGE];
+        System.arraycopy(PageData.text(32, 7), 0, raw, 32 * PageData.PAGE, 32 * PageData.PAGE);
+        for (int level : levels()) {
+            try (CodecEncoder enc = codec().newEncoder(CodecOptions.level(level), TestContext.of(MAX));
+                 CodecDecoder dec = codec().newDecoder(CodecOptions.level(level), TestContext.of(MAX))) {
+                byte[] e = encode(enc, PageData.split(raw, PageData.PAGE, true), raw.length);
+                if (e == null) {
+                    assertThat(mayDeclineEverything(level)).as("level %d declined half-zero data", level).isTrue();
+                    continue;
+                }
+                GuardedTargets t = new GuardedTargets(raw.length, true, PageData.PAGE);
+                decode(dec, e, t, false);
+                assertThat(t.contents()).as("level %d", level).isEqualTo(raw);
+                assertThat(referenceDecode(e, raw.length)).as("level %d, reference decoder", level).isEqualTo(raw);
+            }
+        }
+    }
+
+    @Test
+    void crossChecksWithTheLibraryDirectly() throws IOException {
+        byte[] raw = PageData.mixed(64, 11);
+        byte[] ours = encode(encoder, PageData.split(raw, PageData.PAGE, false), raw.length);
+        assertThat(referenceDecode(ours, raw.length)).as("our encoding, reference decoder").isEqualTo(raw);
+        byte[] theirs = referenceEncode(raw);
+        GuardedTargets t = new GuardedTargets(raw.length, false, PageData.PAGE);
+        decode(decoder, theirs, t, false);
+        assertThat(t.contents()).as("reference encoding, our decoder").isEqualTo(raw);
+    }
+
+    @Test
+    void smallAndOddSizedPacketsRoundTrip() throws IOException {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int len : new int[]{64, 100, 4095, 4097, 65_537, MAX}) {
+            // short packets: a repeated pattern (a few dozen bytes of text need not shrink)
+            byte[] raw = len < 1000 ? new byte[len] : PageData.text((len + PageData.PAGE - 1) / PageData.PAGE, r.nextLong());
+            raw = Arrays.copyOf(raw, len);
+            assertThat(roundTrip(raw, len % 2 == 0, 1000, len % 3 == 0, 777)).as("length %d", len).isEqualTo(raw);
+        }
+    }
+
+    @Test
+    void manyPacketsInSequenceOnOneEncoderDecoderPair() throws IOException {
+        long seed = 99;
+        SplittableRandom r = new SplittableRandom(seed);
+        int encoded = 0;
+        int raw = 0;
+        for (int i = 0; i < 40; i++) {
+            int pages = 1 + r.nextInt(64);
+            int kind = r.nextInt(4);
+            byte[] data = kind == 0 ? PageData.random(pages * PageData.PAGE, r.nextLong())
+                    : PageData.mixed(pages, r.nextLong());
+            byte[] e = encode(encoder, PageData.split(data, PageData.PAGE, r.nextBoolean()), data.length);
+            if (e == null) {
+                raw++;
+                continue;
+            }
+            encoded++;
+            GuardedTargets t = new GuardedTargets(data.length, r.nextBoolean(), r.nextBoolean() ? 0 : PageData.PAGE);
+            decode(decoder, e, t, r.nextInt(5) == 0);
+            assertThat(t.contents()).as("seed %d, packet %d", seed, i).isEqualTo(data);
+            assertThat(t.guardsIntact()).isTrue();
+        }
+        assertThat(encoded).as("encoded packets").isPositive();
+        assertThat(raw).as("raw packets interleaved").isPositive();
+    }
+
+    @Test
+    void streamResetNeedsNothingAndChangesNothing() throws IOException {
+        byte[] a = PageData.mixed(16, 21);
+        byte[] b = PageData.mixed(16, 22);
+        byte[] ea = encode(encoder, PageData.split(a, PageData.PAGE, true), a.length);
+        byte[] eb = encode(encoder, PageData.split(b, PageData.PAGE, true), b.length);
+        // decode out of order and with RESET set: each packet stands alone
+        GuardedTargets t = new GuardedTargets(b.length, true, 0);
+        decode(decoder, eb, t, true);
+        assertThat(t.contents()).isEqualTo(b);
+        t = new GuardedTargets(a.length, true, 0);
+        decode(decoder, ea, t, false);
+        assertThat(t.contents()).isEqualTo(a);
+        t = new GuardedTargets(a.length, false, PageData.PAGE);
+        decode(decoder, ea, t, true);
+        assertThat(t.contents()).isEqualTo(a);
+    }
+
+    // ---------------------------------------------------------------- RAW and input buffers
+
+    @Test
+    void incompressibleDataIsDeclinedAndTheNextPacketStillWorks() throws IOException {
+        for (long seed : new long[]{31, 32}) {
+            byte[] random = PageData.random(BATCH, seed);
+            assertThat(encode(encoder, PageData.split(random, PageData.PAGE, true), random.length))
+                    .as("seed %d: random data travels raw", seed).isNull();
+            byte[] one = PageData.random(1, seed);
+            assertThat(encode(encoder, PageData.split(one, 1, false), 1)).as("one byte cannot shrink").isNull();
+            byte[] text = PageData.text(8, seed);
+            assertThat(roundTrip(text, false, PageData.PAGE, true, 0)).as("seed %d", seed).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void encodeReadsOnlyPositionToLimitAndRestoresBoth() throws IOException {
+        byte[] raw = PageData.mixed(8, 41);
+        ByteBuffer[] data = new ByteBuffer[8 + 2];
+        data[0] = ByteBuffer.allocate(16); // outside [offset, offset+count): must not be read
+        data[9] = ByteBuffer.allocate(16);
+        for (int i = 0; i < 8; i++) {
+            ByteBuffer b = (i % 2 == 0) ? ByteBuffer.allocateDirect(PageData.PAGE + 300)
+                    : ByteBuffer.allocate(PageData.PAGE + 300);
+            for (int j = 0; j < b.capacity(); j++) {
+                b.put(j, (byte) 0x77);
+            }
+            b.put(100, raw, i * PageData.PAGE, PageData.PAGE);
+            b.limit(100 + PageData.PAGE).position(100);
+            data[i + 1] = b;
+        }
+        sink.clear();
+        assertThat(encoder.encode(data, 1, 8, raw.length, sink)).isTrue();
+        for (int i = 1; i <= 8; i++) {
+            assertThat(data[i].position()).as("position of buffer %d", i).isEqualTo(100);
+            assertThat(data[i].limit()).as("limit of buffer %d", i).isEqualTo(100 + PageData.PAGE);
+        }
+        GuardedTargets t = new GuardedTargets(raw.length, true, 0);
+        decode(decoder, sink.bytes(), t, false);
+        assertThat(t.contents()).isEqualTo(raw);
+        // a buffer array that does not hold rawLength bytes is a caller bug
+        assertThatThrownBy(() -> encoder.encode(data, 1, 8, raw.length + 1, sink))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> encoder.encode(data, 1, 8, raw.length - 1, sink))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void dataWrittenWhileBeingEncodedStillDecodes() throws Exception {
+        int pages = 64;
+        byte[] raw = PageData.mixed(pages, 51);
+        ByteBuffer[] data = PageData.split(raw, PageData.PAGE, true);
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            SplittableRandom r = new SplittableRandom(52);
+            while (!stop.get()) {
+                ByteBuffer b = data[r.nextInt(pages)];
+                b.put(r.nextInt(PageData.PAGE), (byte) r.nextInt(256));
+            }
+        }, "test-writer");
+        writer.setDaemon(true);
+        writer.start();
+        try {
+            GuardedTargets t = new GuardedTargets(raw.length, false, PageData.PAGE);
+            for (int i = 0; i < 30; i++) {
+                byte[] e = encode(encoder, data, raw.length);
+                if (e != null) {
+                    decode(decoder, e, t.rewind(), false);
+                    assertThat(t.guardsIntact()).isTrue();
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join(10_000);
+        }
+        assertThat(writer.isAlive()).as("writer thread ended").isFalse();
+    }
+
+    // ---------------------------------------------------------------- hostile input
+
+    @Test
+    void refusesEmptyAndTinyInputs() throws IOException {
+        GuardedTargets t = new GuardedTargets(PageData.PAGE, true, 0);
+        assertThat(refused(new byte[0], t).getMessage()).contains("no encoded bytes");
+        refused(new byte[]{0}, t.rewind());
+        refused(new byte[]{(byte) 0xFF, 0x00, 0x7F}, t.rewind());
+        // a valid encoding of a few bytes is not the encoding of a page
+        byte[] tiny = referenceEncode(new byte[]{1, 2, 3});
+        refused(tiny, t.rewind());
+    }
+
+    @Test
+    void refusesGarbage() {
+        for (long seed = 100; seed < 140; seed++) {
+            SplittableRandom r = new SplittableRandom(seed);
+            byte[] garbage = PageData.random(1 + r.nextInt(40_000), seed);
+            GuardedTargets t = new GuardedTargets(64 << 10, r.nextBoolean(), r.nextBoolean() ? 0 : PageData.PAGE);
+            MalformedPacketException e = catchThrowableOfType(MalformedPacketException.class,
+                    () -> decode(decoder, garbage, t, false));
+            assertThat(e).as("seed %d: garbage must be refused", seed).isNotNull();
+            assertThat(e.getMessage()).as("seed %d", seed).contains("field 'data'").contains(expectedName() + ": ");
+            assertThat(t.guardsIntact()).as("seed %d", seed).isTrue();
+        }
+    }
+
+    @Test
+    void refusesTruncatedInput() throws IOException {
+        byte[] raw = PageData.mixed(32, 61);
+        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        for (int cut : new int[]{1, 2, 5, e.length / 3, e.length / 2, e.length - 2, e.length - 1}) {
+            GuardedTargets t = new GuardedTargets(raw.length, cut % 2 == 0, cut % 3 == 0 ? 0 : PageData.PAGE);
+            refused(Arrays.copyOf(e, cut), t);
+        }
+    }
+
+    @Test
+    void refusesBytesAfterTheEnd() throws IOException {
+        byte[] raw = PageData.mixed(32, 62);
+        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        for (int extra : new int[]{1, 3, 100}) {
+            byte[] longer = Arrays.copyOf(e, e.length + extra);
+            Arrays.fill(longer, e.length, longer.length, (byte) 0x5C);
+            refused(longer, new GuardedTargets(raw.length, true, 0));
+        }
+    }
+
+    @Test
+    void refusesOutputLongerOrShorterThanTheRawLength() throws IOException {
+        byte[] raw = PageData.mixed(32, 71);
+        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        // the packet announces more than the data decodes to
+        MalformedPacketException longer = refused(e, new GuardedTargets(raw.length + PageData.PAGE, true,
+                PageData.PAGE));
+        assertThat(longer.getMessage()).contains(String.valueOf(raw.length)).contains(
+                String.valueOf(raw.length + PageData.PAGE));
+        // the packet announces less than the data decodes to
+        refused(e, new GuardedTargets(raw.length - PageData.PAGE, false, PageData.PAGE));
+        refused(e, new GuardedTargets(raw.length - 1, true, 0));
+    }
+
+    @Test
+    void refusesDecompressionBombsWithoutAllocating() throws IOException {
+        int rawLength = MAX;
+        byte[] bomb = bomb(rawLength);
+        assertThat(bomb.length).as("the bomb is a valid encoded length").isLessThan(rawLength);
+        for (int piece : new int[]{0, PageData.PAGE}) {
+            GuardedTargets t = new GuardedTargets(rawLength, true, piece);
+            refused(bomb, t); // warm up the error path
+            long before = allocatedBytes();
+            MalformedPacketException e = refused(bomb, t.rewind());
+            long allocated = allocatedBytes() - before;
+            assertThat(allocated).as("bytes allocated while refusing a bomb (%s)", e.getMessage())
+                    .isLessThan(256 << 10);
+            assertThat(e.getMessage()).contains(String.valueOf(rawLength));
+        }
+    }
+
+    @Test
+    void corruptedEncodingsNeverWriteOutsideTheTargets() throws IOException {
+        byte[] raw = PageData.mixed(32, 81);
+        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        SplittableRandom r = new SplittableRandom(82);
+        GuardedTargets t = new GuardedTargets(raw.length, true, 0);
+        int refusedCount = 0;
+        for (int i = 0; i < 200; i++) {
+            byte[] bad = e.clone();
+            int flips = 1 + r.nextInt(4);
+            for (int f = 0; f < flips; f++) {
+                bad[r.nextInt(bad.length)] ^= (byte) (1 << r.nextInt(8));
+            }
+            try {
+                decode(decoder, bad, t.rewind(), false);
+            } catch (MalformedPacketException ex) {
+                refusedCount++;
+                assertThat(ex.getMessage()).contains(expectedName() + ": ");
+            }
+            assertThat(t.guardsIntact()).as("seed 82, corruption %d", i).isTrue();
+        }
+        // codecs without a checksum may accept some flips (the protocol's data CRC catches those)
+        assertThat(refusedCount).as("corruptions refused").isPositive();
+    }
+
+    // ---------------------------------------------------------------- limits and life cycle
+
+    @Test
+    void everyBufferIsSizedFromTheContextNotFromReceivedBytes() throws IOException {
+        int max = 64 << 10;
+        try (CodecEncoder enc = codec().newEncoder(CodecOptions.NONE, TestContext.of(max));
+             CodecDecoder dec = codec().newDecoder(CodecOptions.NONE, TestContext.of(max))) {
+            assertThat(dec.inputBuffer(max).capacity()).isEqualTo(max);
+            assertThatThrownBy(() -> dec.inputBuffer(max + 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> enc.encode(new ByteBuffer[0], 0, 0, 0, sink))
+                    .as("raw length 0 never reaches a codec").isInstanceOf(IllegalArgumentException.class);
+            byte[] big = PageData.text(max / PageData.PAGE + 1, 1);
+            assertThatThrownBy(() -> enc.encode(PageData.split(big, PageData.PAGE, true), 0,
+                    big.length / PageData.PAGE, big.length, sink)).isInstanceOf(IllegalArgumentException.class);
+            byte[] ok = PageData.text(max / PageData.PAGE, 2);
+            byte[] e = encode(enc, PageData.split(ok, PageData.PAGE, true), ok.length);
+            GuardedTargets t = new GuardedTargets(ok.length, false, PageData.PAGE);
+            decode(dec, e, t, false);
+            assertThat(t.contents()).isEqualTo(ok);
+            // a raw length above the cap is refused before decoding
+            GuardedTargets huge = new GuardedTargets(max + PageData.PAGE, true, 0);
+            ByteBuffer in = dec.inputBuffer(e.length).put(e);
+            assertThatThrownBy(() -> dec.decode(in, huge.targets, 0, 1, huge.length, false,
+                    packet.rawLength(huge.length)))
+                    .isInstanceOf(MalformedPacketException.class)
+                    .hasMessageContaining("raw length");
+        }
+    }
+
+    @Test
+    void targetsThatDoNotHoldTheRawLengthAreACallerBug() throws IOException {
+        byte[] raw = PageData.text(4, 3);
+        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        GuardedTargets t = new GuardedTargets(raw.length, true, 0);
+        ByteBuffer in = decoder.inputBuffer(e.length).put(e);
+        assertThatThrownBy(() -> decoder.decode(in, t.targets, 0, 1, raw.length + 1, false,
+                packet.rawLength(raw.length + 1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> decoder.decode(ByteBuffer.allocateDirect(e.length), t.targets, 0, 1, raw.length,
+                false, packet.rawLength(raw.length))).isInstanceOf(IllegalArgumentException.class);
+        // a read-only target (say a view of a read-only mapping) is never written, not even natively
+        ByteBuffer[] readOnly = {t.targets[0].asReadOnlyBuffer()};
+        ByteBuffer in2 = decoder.inputBuffer(e.length).put(e);
+        assertThatThrownBy(() -> decoder.decode(in2, readOnly, 0, 1, raw.length, false,
+                packet.rawLength(raw.length))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("read-only");
+        assertThat(t.contents()).as("nothing written").containsOnly(GuardedTargets.GUARD_BYTE);
+        assertThat(t.guardsIntact()).isTrue();
+    }
+
+    @Test
+    void closeIsIdempotentAndUseAfterCloseFails() throws IOException {
+        CodecEncoder enc = codec().newEncoder(CodecOptions.NONE, TestContext.of(MAX));
+        CodecDecoder dec = codec().newDecoder(CodecOptions.NONE, TestContext.of(MAX));
+        enc.close();
+        enc.close();
+        dec.close();
+        dec.close();
+        byte[] raw = PageData.text(1, 1);
+        assertThatThrownBy(() -> enc.encode(PageData.split(raw, PageData.PAGE, true), 0, 1, raw.length, sink))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> dec.inputBuffer(10)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void steadyStateAllocatesNothingPerPacket() throws IOException {
+        int pages = 32;
+        byte[][] raws = {PageData.mixed(pages, 91), PageData.mixed(pages, 92), PageData.random(pages * PageData.PAGE, 93)};
+        ByteBuffer[][] inputs = new ByteBuffer[raws.length][];
+        for (int i = 0; i < raws.length; i++) {
+            inputs[i] = PageData.split(raws[i], PageData.PAGE, i != 1);
+        }
+        GuardedTargets[] outs = {new GuardedTargets(pages * PageData.PAGE, true, PageData.PAGE),
+                new GuardedTargets(pages * PageData.PAGE, false, 0)};
+        int rounds = 200;
+        runPackets(inputs, outs, rounds); // class loading, lazy JDK and library state
+        // On JDK 22+ zstd-jni calls zstd through FFM, whose MemorySegment wrappers are only
+        // scalar-replaced once C2 has compiled the call sites: warm up on one-page packets until
+        // a batch allocates nothing (JNI paths do so from the first batch).
+        ByteBuffer[][] small = {PageData.split(PageData.text(1, 94), PageData.PAGE, true)};
+        GuardedTargets[] smallOuts = {new GuardedTargets(PageData.PAGE, true, 0)};
+        int warmBatches = 0;
+        long warmAllocation = Long.MAX_VALUE;
+        while (warmBatches < 60 && warmAllocation > 16L * 1000) {
+            long b = allocatedBytes();
+            runPackets(small, smallOuts, 1000);
+            warmAllocation = allocatedBytes() - b;
+            warmBatches++;
+        }
+        long before = allocatedBytes();
+        runPackets(inputs, outs, rounds);
+        long perPacket = (allocatedBytes() - before) / rounds;
+        assertThat(perPacket).as("bytes allocated per packet in steady state (encode + decode), after %d"
+                        + " warm-up batches of 1000 packets, the last allocating %d bytes", warmBatches, warmAllocation)
+                .isLessThan(allowedBytesPerPacket());
+        // and the packets measured were really encoded and decoded
+        assertThat(roundTrip(raws[0], true, PageData.PAGE, true, PageData.PAGE)).isEqualTo(raws[0]);
+        assertThat(outs[0].contents()).as("last packet decoded into the first targets").isEqualTo(
+                raws[(rounds - 2) % raws.length]);
+    }
+
+    private void runPackets(ByteBuffer[][] inputs, GuardedTargets[] outs, int rounds) throws IOException {
+        for (int i = 0; i < rounds; i++) {
+            ByteBuffer[] data = inputs[i % inputs.length];
+            int rawLength = data.length * PageData.PAGE;
+            boolean encoded = encoder.encode(data, 0, data.length, rawLength, sink);
+            if (encoded) {
+                ByteBuffer e = sink.encoded;
+                ByteBuffer in = decoder.inputBuffer(e.remaining());
+                in.put(in.position(), e, e.position(), e.remaining()).position(e.remaining());
+                GuardedTargets t = outs[i % outs.length].rewind();
+                decoder.decode(in, t.targets, 0, t.targets.length, rawLength, false, packet);
+            }
+        }
+    }
+}

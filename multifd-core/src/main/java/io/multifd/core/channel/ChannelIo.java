@@ -1,0 +1,300 @@
+package io.multifd.core.channel;
+
+import io.multifd.core.wire.ByteSource;
+import io.multifd.core.session.Durations;
+
+import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.MultiFdException;
+import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.TransportChannel;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One channel's blocking reads and writes, each bounded by the watchdog, with the stream offsets
+ * that error messages need. Reads are confined to one thread and writes to one thread (which may
+ * differ); {@link #close()} may be called from any thread.
+ */
+public final class ChannelIo implements ByteSource, AutoCloseable {
+
+    private final TransportChannel channel;
+    private final Watchdog watchdog;
+    private final Watchdog.Guard readGuard;
+    private final Watchdog.Guard writeGuard;
+    private final String side;
+    private volatile int channelId;
+    private volatile long readTimeoutNanos;
+    private final long writeTimeoutNanos;
+    private volatile long inOffset;
+    private volatile long outOffset;
+    private volatile boolean closed;
+
+    /**
+     * @param channel      the transport, now owned by this object
+     * @param watchdog     the watchdog that bounds calls
+     * @param channelId    the channel id, or -1 until known
+     * @param side         "sender" or "receiver", for messages
+     * @param ioTimeout    the initial bound on each read and write
+     */
+    public ChannelIo(TransportChannel channel, Watchdog watchdog, int channelId, String side, Duration ioTimeout) {
+        this.channel = channel;
+        this.watchdog = watchdog;
+        this.readGuard = watchdog.guard(channel);
+        this.writeGuard = watchdog.guard(channel);
+        this.channelId = channelId;
+        this.side = side;
+        this.readTimeoutNanos = ioTimeout.toNanos();
+        this.writeTimeoutNanos = ioTimeout.toNanos();
+    }
+
+    /** Sets the channel id once it is known (receiver: after the hello). */
+    public void channelId(int id) {
+        this.channelId = id;
+    }
+
+    /** Sets the bound on reads from now on. */
+    public void readTimeout(Duration timeout) {
+        this.readTimeoutNanos = timeout.toNanos();
+    }
+
+    @Override
+    public int channel() {
+        return channelId;
+    }
+
+    @Override
+    public long offset() {
+        return inOffset;
+    }
+
+    /** Bytes written so far. */
+    public long outOffset() {
+        return outOffset;
+    }
+
+    /** The transport's description. */
+    public String description() {
+        return channel.description();
+    }
+
+    private String where() {
+        return channelId >= 0 ? "channel " + channelId : "connection " + channel.description();
+    }
+
+    @Override
+    public void readFully(ByteBuffer dst, String what) throws IOException {
+        while (dst.hasRemaining()) {
+            int n;
+            readGuard.arm(readTimeoutNanos, what);
+            try {
+                n = channel.read(dst);
+            } catch (IOException e) {
+                throw translate(e, readGuard, "reading " + what);
+            } finally {
+                readGuard.disarm();
+            }
+            if (n < 0) {
+                throw new EOFException(where() + ": the peer closed the connection at stream offset "
+                        + inOffset + " while the " + side + " was reading " + what);
+            }
+            inOffset += n;
+        }
+    }
+
+    /**
+     * Fills {@code dst[off .. off+count)}, each from position to limit, {@code total} bytes in all,
+     * with scattering reads.
+     *
+     * @param dst   the buffers
+     * @param off   first index
+     * @param count number of buffers
+     * @param total bytes they can take in all
+     * @param what  for messages
+     * @throws IOException on end of stream, timeout or transport failure
+     */
+    public void readFully(ByteBuffer[] dst, int off, int count, long total, String what) throws IOException {
+        long left = total;
+        int first = off;
+        int end = off + count;
+        while (left > 0) {
+            while (first < end && !dst[first].hasRemaining()) {
+                first++;
+            }
+            long n;
+            readGuard.arm(readTimeoutNanos, what);
+            try {
+                n = channel.read(dst, first, end - first);
+            } catch (IOException e) {
+                throw translate(e, readGuard, "reading " + what);
+            } finally {
+                readGuard.disarm();
+            }
+            if (n < 0) {
+                throw new EOFException(where() + ": the peer closed the connection at stream offset "
+                        + inOffset + " while the " + side + " was reading " + what);
+            }
+            inOffset += n;
+            left -= n;
+        }
+    }
+
+    /**
+     * Writes {@code src[off .. off+count)}, each from position to limit, with gathering writes.
+     * Positions advance. With a rate limiter, writes at most one chunk per grant.
+     *
+     * @param src     the buffers
+     * @param off     first index
+     * @param count   number of buffers
+     * @param total   bytes remaining in them
+     * @param limiter the bandwidth cap, or null
+     * @param aborted polled while waiting for bandwidth
+     * @param what    for messages
+     * @throws IOException on timeout or transport failure
+     */
+    public void writeFully(ByteBuffer[] src, int off, int count, long total, RateLimiter limiter,
+                           BooleanSupplier aborted, String what) throws IOException {
+        long left = total;
+        int first = off;
+        int end = off + count;
+        while (left > 0) {
+            while (first < end && !src[first].hasRemaining()) {
+                first++;
+            }
+            if (limiter == null) {
+                left -= writeOnce(src, first, end - first, what);
+                continue;
+            }
+            // Cap this write at one chunk: lower the limit of the buffer where the chunk ends.
+            int grant = (int) Math.min(left, limiter.chunk());
+            limiter.acquire(grant, aborted);
+            int last = first;
+            long acc = 0;
+            while (true) {
+                int r = src[last].remaining();
+                if (acc + r >= grant) {
+                    break;
+                }
+                acc += r;
+                last++;
+            }
+            ByteBuffer cut = src[last];
+            int savedLimit = cut.limit();
+            cut.limit(cut.position() + (int) (grant - acc));
+            try {
+                long done = 0;
+                while (done < grant) {
+                    while (!src[first].hasRemaining()) {
+                        first++;
+                    }
+                    done += writeOnce(src, first, last - first + 1, what);
+                }
+            } finally {
+                cut.limit(savedLimit);
+            }
+            left -= grant;
+        }
+    }
+
+    /**
+     * Writes one buffer fully.
+     *
+     * @param src  the buffer, from position to limit
+     * @param what for messages
+     * @throws IOException on timeout or transport failure
+     */
+    public void writeFully(ByteBuffer src, String what) throws IOException {
+        while (src.hasRemaining()) {
+            writeGuard.arm(writeTimeoutNanos, what);
+            int n;
+            try {
+                n = channel.write(src);
+            } catch (IOException e) {
+                throw translate(e, writeGuard, "writing " + what);
+            } finally {
+                writeGuard.disarm();
+            }
+            outOffset += n;
+        }
+    }
+
+    private long writeOnce(ByteBuffer[] src, int first, int count, String what) throws IOException {
+        writeGuard.arm(writeTimeoutNanos, what);
+        long n;
+        try {
+            n = channel.write(src, first, count);
+        } catch (IOException e) {
+            throw translate(e, writeGuard, "writing " + what);
+        } finally {
+            writeGuard.disarm();
+        }
+        outOffset += n;
+        return n;
+    }
+
+    private IOException translate(IOException e, Watchdog.Guard guard, String doing) {
+        if (guard.fired()) {
+            long nanos = guard == readGuard ? readTimeoutNanos : writeTimeoutNanos;
+            return new ChannelTimeoutException(where() + ": no progress for "
+                    + Durations.format(nanos) + " while the " + side + " was " + doing
+                    + " (" + channel.description() + ")", e);
+        }
+        if (e instanceof MultiFdException || e instanceof java.io.InterruptedIOException) {
+            return e;
+        }
+        // A transport failure (reset, broken pipe, closed): say where and while doing what.
+        String what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return new MultiFdException(ProtocolCode.TRANSPORT, where() + ": " + what + " while the " + side + " was "
+                + doing + " (" + channel.description() + ")", e);
+    }
+
+    private boolean closedByWatchdog() {
+        return readGuard.fired() || writeGuard.fired();
+    }
+
+    /** True if the watchdog closed this channel because of a forced close after a failure. */
+    public boolean forced() {
+        return readGuard.forced() || writeGuard.forced();
+    }
+
+    /**
+     * Makes the watchdog close this channel after a grace period, whatever happens.
+     *
+     * @param nanos grace period
+     */
+    public void forceCloseAfter(long nanos) {
+        readGuard.forceCloseAt(nanos);
+    }
+
+    /** Ends the outbound direction, ignoring failures. */
+    public void shutdownOutput() {
+        try {
+            channel.shutdownOutput();
+        } catch (IOException | RuntimeException e) {
+            // the channel is going away anyway
+        }
+    }
+
+    /** True once {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the transport; idempotent, any thread. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing more to do
+        }
+        watchdog.remove(readGuard);
+        watchdog.remove(writeGuard);
+    }
+}

@@ -1,0 +1,106 @@
+package io.multifd.core.session;
+
+import io.multifd.api.MigrationFailedException;
+
+import java.io.InterruptedIOException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+
+/**
+ * The receiver's barrier per sync epoch: a channel that read SYNC(e) waits here until every
+ * channel has read SYNC(e). A channel can only be in one epoch at a time and cannot pass epoch e
+ * before all did, so a generation counter suffices (a cyclic barrier). The first error aborts
+ * every wait. Thread-safe; called from the channel threads.
+ */
+public final class SyncBarrier {
+
+    private final int parties;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition passed = lock.newCondition();
+    private final Supplier<Throwable> failure;
+    private final LongConsumer onPassed;
+    private long generation;
+    private int arrived;
+    private boolean disabled;
+
+    /**
+     * @param parties  the channel count
+     * @param failure  returns the migration's first error, or null; polled on every wake-up
+     * @param onPassed called by the last arriving channel with the epoch that ended
+     */
+    public SyncBarrier(int parties, Supplier<Throwable> failure, LongConsumer onPassed) {
+        this.parties = parties;
+        this.failure = failure;
+        this.onPassed = onPassed;
+    }
+
+    /**
+     * Test only: makes {@link #arrive} return at once, so that tests can show what the barrier
+     * prevents. Never call this outside tests.
+     */
+    public void disableForTesting() {
+        disabled = true;
+    }
+
+    /** Epochs every channel has passed. */
+    public long passedEpochs() {
+        lock.lock();
+        try {
+            return generation;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until every channel has arrived at {@code epoch}.
+     *
+     * @param epoch the epoch the SYNC ended; must be the barrier's current generation
+     * @throws MigrationFailedException if the migration failed meanwhile
+     * @throws InterruptedIOException   if interrupted
+     * @throws IllegalStateException    if the epoch is not the current one (a caller bug: the
+     *                                  channel checks the epoch of every packet first)
+     */
+    public void arrive(long epoch) throws MigrationFailedException, InterruptedIOException {
+        if (disabled) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (epoch != generation) {
+                throw new IllegalStateException("SYNC of epoch " + epoch + " while the barrier is at " + generation);
+            }
+            if (++arrived == parties) {
+                arrived = 0;
+                generation++;
+                passed.signalAll();
+                onPassed.accept(epoch);
+                return;
+            }
+            while (generation == epoch) {
+                Throwable f = failure.get();
+                if (f != null) {
+                    throw new MigrationFailedException("sync barrier aborted", f);
+                }
+                passed.await();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted at the sync barrier");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes every waiter so that it sees the failure. */
+    public void abort() {
+        lock.lock();
+        try {
+            passed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.multifd.core.wire;
+
+import io.multifd.api.MalformedPacketException;
+import io.multifd.api.ProtocolCode;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A receiver's reply: accept or refuse a hello or the manifest, COMPLETED, or ERROR. Immutable.
+ *
+ * @param kind    one of {@code Wire.REPLY_*}
+ * @param code    the code (OK for accepts and COMPLETED)
+ * @param version the chosen version in HELLO_ACCEPT, otherwise 0
+ * @param valueA  COMPLETED: data packets received on the channel
+ * @param valueB  COMPLETED: raw data bytes received on the channel
+ * @param message explanation (refusals and errors), possibly empty
+ */
+public record Reply(int kind, ProtocolCode code, int version, long valueA, long valueB, String message) {
+
+    /** HELLO_ACCEPT with the chosen version. */
+    public static Reply helloAccept(int version) {
+        return new Reply(Wire.REPLY_HELLO_ACCEPT, ProtocolCode.OK, version, 0, 0, "");
+    }
+
+    /** A refusal or error with a code and an explanation. */
+    public static Reply failure(int kind, ProtocolCode code, String message) {
+        return new Reply(kind, code, 0, 0, 0, message == null ? "" : message);
+    }
+
+    /** MANIFEST_ACCEPT. */
+    public static Reply manifestAccept() {
+        return new Reply(Wire.REPLY_MANIFEST_ACCEPT, ProtocolCode.OK, 0, 0, 0, "");
+    }
+
+    /** COMPLETED with the channel's counts. */
+    public static Reply completed(long packets, long bytes) {
+        return new Reply(Wire.REPLY_COMPLETED, ProtocolCode.OK, 0, packets, bytes, "");
+    }
+
+    /**
+     * Encodes the reply, CRC included; a message longer than the cap is cut (at a character
+     * boundary) with an ellipsis.
+     *
+     * @return the bytes
+     */
+    public ByteBuffer encode() {
+        byte[] msg = truncate(message, Wire.MAX_REPLY_MESSAGE);
+        ByteBuffer b = ByteBuffer.allocate(Wire.REPLY_FIXED_LENGTH + msg.length + Wire.CRC_LENGTH);
+        b.putInt(Wire.REPLY_MAGIC)
+                .put((byte) kind)
+                .put((byte) 0)
+                .putShort((short) code.wire())
+                .putShort((short) version)
+                .putShort((short) msg.length)
+                .putLong(valueA)
+                .putLong(valueB)
+                .put(msg);
+        b.putInt(Crc.ofArray(b.array(), 0, b.position()));
+        return b.flip();
+    }
+
+    /**
+     * Reads and checks a reply.
+     *
+     * @param in the channel's inbound stream (replies travel from receiver to sender)
+     * @return the reply
+     * @throws MalformedPacketException naming the field
+     * @throws IOException              if the stream ends or fails
+     */
+    public static Reply read(ByteSource in) throws IOException {
+        long offset = in.offset();
+        int ch = in.channel();
+        ByteBuffer fixed = ByteBuffer.allocate(Wire.REPLY_FIXED_LENGTH);
+        in.readFully(fixed, "reply");
+        int magic = fixed.getInt(0);
+        if (magic != Wire.REPLY_MAGIC) {
+            throw new MalformedPacketException(ProtocolCode.BAD_MAGIC, ch, offset, "reply.magic",
+                    String.format("0x%08x", magic), String.format("expected 0x%08x (\"MFDR\"): not a multifd-java receiver", Wire.REPLY_MAGIC));
+        }
+        int msgLength = Short.toUnsignedInt(fixed.getShort(10));
+        if (msgLength > Wire.MAX_REPLY_MESSAGE) {
+            throw new MalformedPacketException(ProtocolCode.LENGTH, ch, offset, "reply.message length",
+                    msgLength, "exceeds the cap " + Wire.MAX_REPLY_MESSAGE);
+        }
+        ByteBuffer rest = ByteBuffer.allocate(msgLength + Wire.CRC_LENGTH);
+        in.readFully(rest, "reply message");
+        byte[] all = new byte[Wire.REPLY_FIXED_LENGTH + msgLength];
+        fixed.get(0, all, 0, Wire.REPLY_FIXED_LENGTH);
+        rest.get(0, all, Wire.REPLY_FIXED_LENGTH, msgLength);
+        int crc = rest.getInt(msgLength);
+        int expect = Crc.ofArray(all, 0, all.length);
+        if (crc != expect) {
+            throw new MalformedPacketException(ProtocolCode.BAD_CRC, ch, offset, "reply.crc",
+                    String.format("0x%08x", crc), String.format("computed 0x%08x", expect));
+        }
+        int kind = Byte.toUnsignedInt(fixed.get(4));
+        if (kind < Wire.REPLY_HELLO_ACCEPT || kind > Wire.REPLY_ERROR) {
+            throw new MalformedPacketException(ProtocolCode.MALFORMED, ch, offset, "reply.kind", kind, "unknown reply kind");
+        }
+        if (fixed.get(5) != 0) {
+            throw new MalformedPacketException(ProtocolCode.MALFORMED, ch, offset, "reply.reserved", fixed.get(5), "must be 0");
+        }
+        ProtocolCode code = ProtocolCode.ofWire(Short.toUnsignedInt(fixed.getShort(6)));
+        int version = Short.toUnsignedInt(fixed.getShort(8));
+        String msg = new String(all, Wire.REPLY_FIXED_LENGTH, msgLength, StandardCharsets.UTF_8);
+        return new Reply(kind, code, version, fixed.getLong(12), fixed.getLong(20), msg);
+    }
+
+    /** UTF-8 bytes of {@code s}, at most {@code max} bytes, cut at a character boundary. */
+    public static byte[] truncate(String s, int max) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length <= max) {
+            return b;
+        }
+        String cut = s;
+        while (cut.getBytes(StandardCharsets.UTF_8).length > max - 3) {
+            cut = cut.substring(0, Math.max(0, cut.length() - Math.max(1, (cut.length() / 8))));
+        }
+        return (cut + "...").getBytes(StandardCharsets.UTF_8);
+    }
+}
