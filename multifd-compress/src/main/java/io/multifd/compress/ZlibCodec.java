@@ -35,7 +35,7 @@ import java.io.IOException;
  * and let the receiver check each packet's Adler-32 on its own. The cost is a {@code reset()}
  * and a 6-byte header and trailer per packet. Measured at level 1 on the non-zero pages of a
  * mixed image in 512 KiB packets (JDK 17, one core; see
- * {@code docs/design/0002-frame-per-packet-codecs.md}): ratio 1.671 independent against 1.672 with one
+ * {@code docs/dev/multifd-compress-notes.md}): ratio 1.671 independent against 1.672 with one
  * stream; compression 104 against 102 MB/s; decompression 389 against 386 MB/s.
  *
  * <p>Thread-safe and stateless: one instance serves every channel. Found by
