@@ -22,7 +22,7 @@ public interface MigrationListener {
      *
      * @param sessionId   the session
      * @param channels    the channel count
-     * @param compression the codec name
+     * @param codec the codec name
      */
     default void onConnected(SessionId sessionId, int channels, String codec) {
     }
