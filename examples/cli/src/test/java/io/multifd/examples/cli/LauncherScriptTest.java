@@ -44,7 +44,7 @@ class LauncherScriptTest {
         Files.copy(script, root.resolve("multifd"));
         executable(root.resolve("multifd"));
         calls = root.resolve("mvnw.calls");
-        jar = root.resolve("examples/target/multifd.jar");
+        jar = root.resolve("examples/cli/target/multifd.jar");
         write(root.resolve("mvnw"), "#!/bin/bash\n"
                 + "echo \"$@\" >> '" + calls + "'\n"
                 + "if [ -f '" + root.resolve("fail") + "' ]; then echo 'ERROR: boom in module x'; exit 1; fi\n"
@@ -55,7 +55,8 @@ class LauncherScriptTest {
         write(javaHome.resolve("bin/java"), "#!/bin/bash\necho \"java $*\"\n");
         executable(javaHome.resolve("bin/java"));
         Instant old = Instant.now().minusSeconds(3600);
-        for (String f : List.of("pom.xml", "examples/pom.xml", "examples/src/main/java/A.java",
+        for (String f : List.of("pom.xml", "examples/pom.xml", "examples/cli/pom.xml",
+                "examples/cli/src/main/java/A.java",
                 "multifd-core/pom.xml", "multifd-core/src/main/java/B.java", "multifd-ram/src/main/java/C.java")) {
             Path p = root.resolve(f);
             Files.createDirectories(p.getParent());
@@ -105,7 +106,7 @@ class LauncherScriptTest {
         assertThat(first.status()).as(first.err()).isZero();
         assertThat(first.err()).contains("building...");
         assertThat(builds()).isEqualTo(1);
-        assertThat(Files.readString(calls)).contains("-pl examples -am package -DskipTests").contains("-q");
+        assertThat(Files.readString(calls)).contains("-pl examples/cli -am package -DskipTests").contains("-q");
         assertThat(first.out().strip()).isEqualTo("java --enable-native-access=ALL-UNNAMED -jar " + jar
                 + " send --image relative.img");
 
@@ -126,6 +127,21 @@ class LauncherScriptTest {
         assertThat(builds()).isEqualTo(2);
         assertThat(launch(tmp, Map.of(), "x").err()).isEmpty();
         assertThat(builds()).isEqualTo(2);
+    }
+
+    @Test
+    void theCommandLinesOwnSourcesAndItsParentPomRebuild() throws Exception {
+        assertThat(launch(tmp, Map.of(), "x").status()).isZero();
+        assertThat(builds()).isEqualTo(1);
+        int expected = 1;
+        for (String f : List.of("examples/cli/src/main/java/A.java", "examples/cli/pom.xml", "examples/pom.xml")) {
+            Files.setLastModifiedTime(root.resolve(f), FileTime.from(Instant.now())); // saved after the build
+            Result r = launch(tmp, Map.of(), "x");
+            assertThat(r.err()).as(f).contains("building...");
+            assertThat(builds()).as(f).isEqualTo(++expected);
+        }
+        assertThat(launch(tmp, Map.of(), "x").err()).isEmpty();
+        assertThat(builds()).isEqualTo(expected);
     }
 
     @Test

@@ -38,7 +38,7 @@ class CliIT {
 
     @BeforeAll
     void image() throws Exception {
-        assertThat(Launcher.REPO.resolve("examples/target/multifd.jar")).as("the packaged jar").isRegularFile();
+        assertThat(Launcher.REPO.resolve("examples/cli/target/multifd.jar")).as("the packaged jar").isRegularFile();
         image = dir.resolve("source.img");
         Launcher.Run r = Launcher.run("gen-image", image.toString(), "--size", Long.toString(SIZE), "--seed", "5",
                 "--json");

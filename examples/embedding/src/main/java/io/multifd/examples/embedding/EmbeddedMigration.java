@@ -19,7 +19,8 @@ import java.util.concurrent.ExecutionException;
  * {@link SenderExample} and {@link ReceiverExample} in one JVM over loopback TCP: 64 MiB of memory
  * and a 1 MiB device state, checked byte for byte.
  *
- * <pre>java -cp examples/target/multifd.jar io.multifd.examples.embedding.EmbeddedMigration</pre>
+ * <pre>./mvnw -q -pl examples/cli,examples/embedding -am package -DskipTests
+ * java -cp examples/cli/target/multifd.jar:examples/embedding/target/classes io.multifd.examples.embedding.EmbeddedMigration</pre>
  */
 public final class EmbeddedMigration {
 
