@@ -142,8 +142,8 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private MultiFdSender(Builder b) {
         this.config = b.config;
         this.connector = b.connector;
-        this.registry = PluginRegistry.compose(b.registry, b.payloads, b.codecs);
-        this.listener = new SafeListener(b.listener);
+        this.registry = b.composeRegistry();
+        this.listener = new SafeListener(b.listenerOrNone());
         this.sessionId = config.sessionId().orElseGet(SessionId::random);
         this.plugins = registry.payloads().toArray(new PayloadPlugin<?>[0]);
         this.counters = new PayloadCounters[plugins.length];
@@ -853,54 +853,19 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     // ------------------------------------------------------------------ builder
 
     /**
-     * Builds a {@link MultiFdSender}. Not thread-safe.
+     * Builds a {@link MultiFdSender}. Not thread-safe. The setters shared with the receiver's
+     * builder are in {@link SessionBuilder}.
      */
-    public static final class Builder {
-        private final MultiFdConfig config;
+    public static final class Builder extends SessionBuilder<Builder> {
         private final TransportConnector connector;
-        private PluginRegistry registry;
-        private final List<PayloadPlugin<?>> payloads = new ArrayList<>();
-        private final List<Codec> codecs = new ArrayList<>();
-        private MigrationListener listener = MigrationListener.NONE;
 
         private Builder(MultiFdConfig config, TransportConnector connector) {
-            this.config = Objects.requireNonNull(config, "config");
+            super(config);
             this.connector = Objects.requireNonNull(connector, "connector");
         }
 
-        /**
-         * @param registry the plug-ins to use instead of {@link PluginRegistry#discover()}
-         * @return this builder
-         */
-        public Builder registry(PluginRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "registry");
-            return this;
-        }
-
-        /**
-         * @param plugin a payload plug-in instance to add; replaces a discovered one of the same class
-         * @return this builder
-         */
-        public Builder payload(PayloadPlugin<?> plugin) {
-            payloads.add(Objects.requireNonNull(plugin, "plugin"));
-            return this;
-        }
-
-        /**
-         * @param codec a codec instance to add; replaces a discovered one of the same class
-         * @return this builder
-         */
-        public Builder codec(Codec codec) {
-            codecs.add(Objects.requireNonNull(codec, "codec"));
-            return this;
-        }
-
-        /**
-         * @param listener follows the migration; called from library threads
-         * @return this builder
-         */
-        public Builder listener(MigrationListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+        @Override
+        Builder self() {
             return this;
         }
 
