@@ -30,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ManifestApplication {
 
-    private static final System.Logger LOG = System.getLogger(ManifestApplication.class.getName());
+    private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdReceiver");
 
     /**
      * Why the manifest is refused.
