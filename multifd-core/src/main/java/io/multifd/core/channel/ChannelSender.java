@@ -52,12 +52,14 @@ public final class ChannelSender {
      * READY --connect() returned--> STREAMING      (packets, SYNC markers, keepalives)
      * STREAMING --EOS requested and written--> EOS_SENT
      * EOS_SENT --COMMIT requested and written, output shut--> COMMITTED
-     * CONNECTING .. EOS_SENT --the migration failed--> FAILED   (ABORT written if useful)
-     * COMMITTED, FAILED --encoders and connection closed--> CLOSED
+     * CONNECTING .. EOS_SENT --failure (here or on another channel)--> FAILED
+     * COMMITTED --connection closed--> CLOSED
+     * FAILED --ABORT written if useful, connection closed--> CLOSED
      * </pre>
      *
      * A refused hello or manifest, a transport error or a timeout in any phase fails the
-     * migration, and with it the channel. SYNC markers do not change the phase.
+     * migration, and with it the channel. SYNC markers and keepalives do not change the phase.
+     * docs/protocol.md, "Sender channel states", draws the same diagram.
      */
     public enum Phase {
         /** The thread connects the transport. */
