@@ -79,12 +79,12 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
         private Set<Phase> next;
 
         static {
-            ACCEPTED.next = EnumSet.of(SETUP, DRAINING, CLOSED);
-            SETUP.next = EnumSet.of(STREAMING, DRAINING, CLOSED);
-            STREAMING.next = EnumSet.of(AT_SYNC, ENDED, DRAINING, CLOSED);
-            AT_SYNC.next = EnumSet.of(STREAMING, DRAINING, CLOSED);
-            ENDED.next = EnumSet.of(COMMITTING, DRAINING, CLOSED);
-            COMMITTING.next = EnumSet.of(COMMITTED, DRAINING, CLOSED);
+            ACCEPTED.next = EnumSet.of(SETUP, DRAINING);
+            SETUP.next = EnumSet.of(STREAMING, DRAINING);
+            STREAMING.next = EnumSet.of(AT_SYNC, ENDED, DRAINING);
+            AT_SYNC.next = EnumSet.of(STREAMING, DRAINING);
+            ENDED.next = EnumSet.of(COMMITTING, DRAINING);
+            COMMITTING.next = EnumSet.of(COMMITTED, DRAINING);
             COMMITTED.next = EnumSet.of(DRAINING, CLOSED);
             DRAINING.next = EnumSet.of(CLOSED);
             CLOSED.next = EnumSet.noneOf(Phase.class);
@@ -333,6 +333,8 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
                         ? new MultiFdException(ProtocolCode.FAILED, "channel " + id + ": " + e, e) : t);
             }
         } finally {
+            // A thread ends only after COMMITTED, or after the migration failed (its own error
+            // failed it, or it was failed already): so these two moves are always drawn ones.
             if (parts.latch().failed()) {
                 phase = Phase.DRAINING;
                 drain();
