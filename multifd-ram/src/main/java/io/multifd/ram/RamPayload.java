@@ -8,6 +8,8 @@ import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
 import io.multifd.api.spi.SendChannelContext;
+import io.multifd.ram.internal.RamEncoder;
+import io.multifd.ram.internal.RamReceiver;
 
 import java.nio.ByteBuffer;
 import java.util.List;
