@@ -7,7 +7,8 @@
  * {@code @AutoService} writes (class path). Keep the two in sync.
  *
  * <p>Like every plug-in it depends on {@code io.multifd.api} only ({@code transitive}: its public
- * types name api types).
+ * types name api types), and exports only the package users call: the encoder and the channel
+ * receiver live in {@code io.multifd.examples.diskblock.internal}, which is not exported.
  */
 module io.multifd.examples.diskblock {
     requires transitive io.multifd.api;

@@ -1,11 +1,9 @@
 package io.multifd.examples.cli;
 
 import io.multifd.api.CodecOptions;
-import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.PayloadStats;
-import io.multifd.api.RoundStats;
 import io.multifd.api.spi.Codec;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
@@ -17,6 +15,8 @@ import io.multifd.ram.PreCopy;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
+import io.multifd.ram.RoundListener;
+import io.multifd.ram.RoundStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -163,12 +163,12 @@ public final class SendCommand extends BaseCommand {
         DirtyWriters writers = null;
         DeviceThread device = null;
         MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(address))
-                .registry(registry).listener(listener).build();
+                .registry(registry).build();
         listener.sender = sender;
         Thread interrupted = new Thread(sender::close, "multifd-cli-interrupted"); // Ctrl-C: tell the receiver
         Runtime.getRuntime().addShutdownHook(interrupted);
         try {
-            RamSaver saver = RamSaver.open(sender, List.of(block));
+            RamSaver saver = RamSaver.open(sender, List.of(block)).roundListener(listener);
             DeviceStateSaver deviceSaver = deviceState == null ? null : DeviceStateSaver.open(sender);
             sender.connect();
             progress.note("connected to " + connect + ": " + channels + " channel" + (channels == 1 ? "" : "s")
@@ -352,7 +352,7 @@ public final class SendCommand extends BaseCommand {
     // ------------------------------------------------------------------ helpers
 
     /** Shows the rounds on the progress display; polls the sender for bytes done. */
-    static final class SendListener implements MigrationListener {
+    static final class SendListener implements RoundListener {
         private final Progress progress;
         private final int pageSize;
         private final AtomicLong finishedBytes = new AtomicLong();

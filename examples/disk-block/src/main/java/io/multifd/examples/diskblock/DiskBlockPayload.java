@@ -2,17 +2,15 @@ package io.multifd.examples.diskblock;
 
 import com.google.auto.service.AutoService;
 import io.multifd.api.SetupRefusedException;
-import io.multifd.api.spi.DataTargets;
 import io.multifd.api.spi.IncomingPacket;
-import io.multifd.api.spi.OutgoingPacket;
-import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadEncoder;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
 import io.multifd.api.spi.SendChannelContext;
+import io.multifd.examples.diskblock.internal.DiskBlockChannelReceiver;
+import io.multifd.examples.diskblock.internal.DiskBlockEncoder;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -49,10 +47,14 @@ import java.nio.charset.StandardCharsets;
  *  2     2      count N: 1 to 64
  *  4     8 * N  LBAs
  * </pre>
- * followed by {@code N * blockSize} bytes of data, the blocks in header order.
+ * followed by {@code N * blockSize} bytes of data, the blocks in header order. The encoder that
+ * writes it, {@link io.multifd.examples.diskblock.internal.DiskBlockEncoder}, lives in the
+ * {@code internal} package, which the module does not export: users call the plug-in, the body
+ * and the saver, never the wire code.
  *
  * <h2>Step 4: the receiving side</h2>
- * The receiver treats every byte as hostile: it checks the header's version, flags, count, length
+ * The receiver ({@link io.multifd.examples.diskblock.internal.DiskBlockChannelReceiver}, also
+ * internal) treats every byte as hostile: it checks the header's version, flags, count, length
  * and every LBA against <em>its own</em> disk before it names a single destination buffer, and
  * refuses with {@link IncomingPacket#malformed(String, Object, String)} naming the field
  * ({@code disk-block.version}, {@code disk-block.flags}, {@code disk-block.count},
@@ -81,9 +83,12 @@ public final class DiskBlockPayload implements PayloadPlugin<DiskBlockPayload.Bo
     /** The most blocks one packet carries. */
     public static final int MAX_BLOCKS_PER_PACKET = 64;
 
-    static final int VERSION = 1;
-    static final int HEADER_FIXED = 4;
-    static final int RECORD_FIXED = 16;
+    /** The version of the setup record and of the payload header. */
+    public static final int VERSION = 1;
+    /** The fixed part of the payload header, in bytes; 8 bytes per block address follow. */
+    public static final int HEADER_FIXED = 4;
+    /** The fixed part of the setup record, in bytes; the disk name follows. */
+    public static final int RECORD_FIXED = 16;
 
     private final VirtualDisk destination;
 
@@ -133,7 +138,7 @@ public final class DiskBlockPayload implements PayloadPlugin<DiskBlockPayload.Bo
     /** Makes the encoder of one sending channel (on that channel's thread). */
     @Override
     public PayloadEncoder<Body> newEncoder(SendChannelContext context) {
-        return new Encoder();
+        return new DiskBlockEncoder();
     }
 
     /**
@@ -200,7 +205,7 @@ public final class DiskBlockPayload implements PayloadPlugin<DiskBlockPayload.Bo
         }
         VirtualDisk disk = destination;
         // the session's receiver: nothing to finish or abort, only per-channel receivers
-        return channelId -> new ChannelReceiver(disk);
+        return channelId -> new DiskBlockChannelReceiver(disk);
     }
 
     private static SetupRefusedException refuse(String field, Object value, String reason) {
@@ -226,97 +231,21 @@ public final class DiskBlockPayload implements PayloadPlugin<DiskBlockPayload.Bo
         public int count() {
             return count;
         }
-    }
 
-    /**
-     * Step 3 on the sending channel thread: writes the payload header and adds one view per
-     * block as data, without copying. The views are made once per channel (and disk) and only
-     * re-positioned per packet, so steady state allocates nothing.
-     */
-    static final class Encoder implements PayloadEncoder<Body> {
-        private final ByteBuffer[] views = new ByteBuffer[MAX_BLOCKS_PER_PACKET];
-        private VirtualDisk viewsOf;
-
-        @Override
-        public void prepare(Body body, OutgoingPacket packet) throws IOException {
-            VirtualDisk disk = body.disk;
-            if (disk != viewsOf) {
-                for (int i = 0; i < views.length; i++) {
-                    views[i] = disk.newView();
-                }
-                viewsOf = disk;
-            }
-            ByteBuffer h = packet.header();
-            h.put((byte) VERSION).put((byte) 0).putShort((short) body.count);
-            int bs = disk.blockSize();
-            for (int i = 0; i < body.count; i++) {
-                long lba = body.lbas[i];
-                h.putLong(lba);
-                int off = disk.offset(lba);
-                // the core reads [position, limit) until the packet is written; this channel
-                // changes the view again only in its next prepare()
-                packet.addData(views[i].limit(views[i].capacity()).position(off).limit(off + bs));
-            }
-            packet.countItems(body.count, 0);
-        }
-    }
-
-    /**
-     * Step 4 on a receiving channel thread: validates a packet's header against the destination
-     * disk, then names where its data goes. Views made once per channel.
-     */
-    static final class ChannelReceiver implements PayloadChannelReceiver {
-        private final VirtualDisk disk;
-        private final ByteBuffer[] views = new ByteBuffer[MAX_BLOCKS_PER_PACKET];
-
-        ChannelReceiver(VirtualDisk disk) {
-            this.disk = disk;
-            for (int i = 0; i < views.length; i++) {
-                views[i] = disk.newView();
-            }
+        /** The disk the blocks belong to, or {@code null} if the body is empty. */
+        public VirtualDisk disk() {
+            return disk;
         }
 
-        @Override
-        public void begin(IncomingPacket packet, DataTargets targets) throws IOException {
-            ByteBuffer h = packet.header();
-            int length = h.remaining();
-            if (length < HEADER_FIXED) {
-                throw packet.malformed(NAME + ".headerLength", length, "shorter than " + HEADER_FIXED + " bytes");
-            }
-            int version = h.get(0) & 0xFF;
-            if (version != VERSION) {
-                throw packet.malformed(NAME + ".version", version, "only version " + VERSION + " is known");
-            }
-            int flags = h.get(1) & 0xFF;
-            if (flags != 0) {
-                throw packet.malformed(NAME + ".flags", flags, "no flag is defined");
-            }
-            int n = h.getShort(2) & 0xFFFF;
-            if (n < 1 || n > MAX_BLOCKS_PER_PACKET) {
-                throw packet.malformed(NAME + ".count", n, "must be 1 to " + MAX_BLOCKS_PER_PACKET);
-            }
-            if (length != HEADER_FIXED + 8 * n) {
-                throw packet.malformed(NAME + ".headerLength", length, "must be " + (HEADER_FIXED + 8 * n)
-                        + " for " + n + " blocks");
-            }
-            int bs = disk.blockSize();
-            if (packet.rawLength() != n * bs) {
-                throw packet.malformed(NAME + ".rawLength", packet.rawLength(), "must be " + n + " blocks of " + bs
-                        + " bytes = " + (n * bs));
-            }
-            // check every address before naming any target: nothing is written for a bad packet
-            for (int i = 0; i < n; i++) {
-                long lba = h.getLong(HEADER_FIXED + 8 * i);
-                if (lba < 0 || lba >= disk.blockCount()) {
-                    throw packet.malformed(NAME + ".lba", lba, "beyond disk '" + disk.name() + "' of "
-                            + disk.blockCount() + " blocks");
-                }
-            }
-            for (int i = 0; i < n; i++) {
-                int off = disk.offset(h.getLong(HEADER_FIXED + 8 * i));
-                targets.add(views[i].limit(views[i].capacity()).position(off).limit(off + bs));
-            }
-            packet.countItems(n, 0);
+        /**
+         * The address of the {@code i}-th block.
+         *
+         * @param i index, below {@link #count()}
+         * @return the logical block address
+         */
+        public long lba(int i) {
+            java.util.Objects.checkIndex(i, count);
+            return lbas[i];
         }
     }
 }

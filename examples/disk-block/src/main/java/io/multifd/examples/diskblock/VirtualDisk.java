@@ -102,13 +102,23 @@ public final class VirtualDisk {
      * A new view of the whole disk, for a channel to re-position per block (made once per channel,
      * not per packet). The view shares the disk's memory; the caller owns the view object.
      *
+     * <p>For the plug-in's encoder and receivers: the sender reads through it, the receiver
+     * writes through it.
+     *
      * @return a duplicate of the disk's memory, position 0, limit its capacity
      */
-    ByteBuffer newView() {
+    public ByteBuffer newView() {
         return memory.duplicate().clear();
     }
 
-    int offset(long lba) {
+    /**
+     * Where a block starts in the disk's memory (and in every {@link #newView()}).
+     *
+     * @param lba the block's address
+     * @return its byte offset
+     * @throws IndexOutOfBoundsException if the address is outside the disk
+     */
+    public int offset(long lba) {
         if (lba < 0 || lba >= blockCount) {
             throw new IndexOutOfBoundsException("LBA " + lba + " outside disk '" + name + "' of " + blockCount + " blocks");
         }

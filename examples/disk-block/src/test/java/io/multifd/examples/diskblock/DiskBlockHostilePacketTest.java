@@ -3,6 +3,7 @@ package io.multifd.examples.diskblock;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.IncomingPacket;
+import io.multifd.examples.diskblock.internal.DiskBlockChannelReceiver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,7 +19,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class DiskBlockHostilePacketTest {
 
     private final VirtualDisk disk = new VirtualDisk("vda", 512, 100);
-    private final DiskBlockPayload.ChannelReceiver receiver = new DiskBlockPayload.ChannelReceiver(disk);
+    private final DiskBlockChannelReceiver receiver = new DiskBlockChannelReceiver(disk);
     private final List<ByteBuffer> targets = new ArrayList<>();
 
     @Test

@@ -1,9 +1,10 @@
-package io.multifd.ram;
+package io.multifd.ram.internal;
 
 import io.multifd.api.spi.OutgoingPacket;
 import io.multifd.api.spi.PayloadEncoder;
-import io.multifd.ram.internal.SegmentViews;
-import io.multifd.ram.internal.ZeroPages;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamBody;
+import io.multifd.ram.RamPayload;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +17,9 @@ import java.util.IdentityHashMap;
  * segment on this channel and re-positioned afterwards; steady state allocates nothing.
  * Confined to the channel thread.
  */
-final class RamEncoder implements PayloadEncoder<RamBody> {
+public final class RamEncoder implements PayloadEncoder<RamBody> {
+
+    private static final RamAccess ACCESS = RamAccess.get();
 
     private final boolean detectZero;
     private final ZeroPages.Scanner scanner = new ZeroPages.Scanner();
@@ -25,7 +28,12 @@ final class RamEncoder implements PayloadEncoder<RamBody> {
     private SegmentViews lastViews;
     private long[] zeroScratch = new long[0];
 
-    RamEncoder(boolean detectZero) {
+    /**
+     * Makes the encoder of one sending channel.
+     *
+     * @param detectZero true to find zero pages and send them as offsets only
+     */
+    public RamEncoder(boolean detectZero) {
         this.detectZero = detectZero;
     }
 
@@ -38,7 +46,7 @@ final class RamEncoder implements PayloadEncoder<RamBody> {
         }
         SegmentViews v = viewsFor(block);
         v.reset(); // the previous packet on this channel was written: its views are free
-        long[] offs = body.offsetArray();
+        long[] offs = ACCESS.offsets(body);
         int pageSize = block.pageSize();
         long length = block.length();
 
@@ -52,8 +60,8 @@ final class RamEncoder implements PayloadEncoder<RamBody> {
             for (int i = 0; i < count; i++) {
                 long off = offs[i];
                 int len = (int) Math.min(pageSize, length - off);
-                int seg = block.segmentIndex(off);
-                if (scanner.isZero(v.probe(seg), block.segmentOffset(off), len)) {
+                int seg = ACCESS.segmentIndex(block, off);
+                if (scanner.isZero(v.probe(seg), ACCESS.segmentOffset(block, off), len)) {
                     zeroScratch[zero++] = off;
                 } else {
                     offs[normal++] = off;
@@ -66,7 +74,7 @@ final class RamEncoder implements PayloadEncoder<RamBody> {
 
         // 2. header
         ByteBuffer h = packet.header();
-        byte[] name = block.nameBytes();
+        byte[] name = ACCESS.nameBytes(block);
         int headerLength = RamPayload.HEADER_FIXED_LENGTH + name.length + 8 * count;
         if (headerLength > h.remaining()) {
             throw new IOException("ram: a header of " + count + " pages of block '" + block.name() + "' needs "
@@ -82,10 +90,10 @@ final class RamEncoder implements PayloadEncoder<RamBody> {
         int i = 0;
         while (i < normal) {
             long start = offs[i];
-            int seg = block.segmentIndex(start);
+            int seg = ACCESS.segmentIndex(block, start);
             long end = start + Math.min(pageSize, length - start);
             int j = i + 1;
-            while (j < normal && offs[j] == end && end < length && block.segmentIndex(end) == seg) {
+            while (j < normal && offs[j] == end && end < length && ACCESS.segmentIndex(block, end) == seg) {
                 end += Math.min(pageSize, length - end);
                 j++;
             }
@@ -94,7 +102,7 @@ final class RamEncoder implements PayloadEncoder<RamBody> {
                 throw new IOException("ram: " + count + " pages of block '" + block.name()
                         + "' exceed maxPacketDataLength " + packet.maxDataLength() + "; lower batchBytes");
             }
-            packet.addData(v.take(seg, block.segmentOffset(start), len));
+            packet.addData(v.take(seg, ACCESS.segmentOffset(block, start), len));
             i = j;
         }
         packet.countItems(normal, zero);
@@ -106,7 +114,7 @@ final class RamEncoder implements PayloadEncoder<RamBody> {
         }
         SegmentViews v = views.get(block);
         if (v == null) {
-            v = new SegmentViews(block.segments(), true);
+            v = new SegmentViews(ACCESS.segments(block), true);
             views.put(block, v);
         }
         lastBlock = block;

@@ -1,9 +1,9 @@
-package io.multifd.ram;
+package io.multifd.ram.internal;
 
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadReceiver;
-import io.multifd.ram.internal.BlockTable;
-import io.multifd.ram.internal.PageBitmap;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamSetupRecord;
 
 import java.util.List;
 
@@ -12,7 +12,9 @@ import java.util.List;
  * caps and the name table. Immutable after construction, so every channel thread shares it; each
  * channel gets its own {@link RamChannelReceiver}.
  */
-final class RamReceiver implements PayloadReceiver {
+public final class RamReceiver implements PayloadReceiver {
+
+    private static final RamAccess ACCESS = RamAccess.get();
 
     final RamSetupRecord record;
     final RamBlock[] blocks;
@@ -22,7 +24,16 @@ final class RamReceiver implements PayloadReceiver {
     /** Per block, the pages this session wrote; null entries if the blocks did not start zeroed. */
     final PageBitmap[] written;
 
-    RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed) {
+    /**
+     * Sets up a session's receiving side; called on the receiver's manifest thread.
+     *
+     * @param record      the sender's setup record, validated
+     * @param blocks      the destination blocks, one per announced block in the announced order,
+     *                    checked against the record; written by the channel threads from now on
+     * @param startZeroed true if every block is all zero now (see
+     *                    {@link io.multifd.ram.RamDestination#blocksStartZeroed()})
+     */
+    public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed) {
         this.record = record;
         this.blocks = blocks.toArray(new RamBlock[0]);
         this.pagesPerPacket = new int[this.blocks.length];
@@ -31,7 +42,7 @@ final class RamReceiver implements PayloadReceiver {
         for (int i = 0; i < this.blocks.length; i++) {
             pagesPerPacket[i] = record.pagesPerPacket(this.blocks[i].pageSize());
             max = Math.max(max, pagesPerPacket[i]);
-            names[i] = this.blocks[i].nameBytes();
+            names[i] = ACCESS.nameBytes(this.blocks[i]);
         }
         this.maxPagesPerPacket = max;
         this.table = new BlockTable(names);

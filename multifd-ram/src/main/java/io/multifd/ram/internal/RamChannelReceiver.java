@@ -1,11 +1,10 @@
-package io.multifd.ram;
+package io.multifd.ram.internal;
 
 import io.multifd.api.spi.DataTargets;
 import io.multifd.api.spi.IncomingPacket;
 import io.multifd.api.spi.PayloadChannelReceiver;
-import io.multifd.ram.internal.PageBitmap;
-import io.multifd.ram.internal.SegmentViews;
-import io.multifd.ram.internal.ZeroPages;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamPayload;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +19,8 @@ import java.util.Arrays;
  * state allocates nothing. Confined to the channel thread.
  */
 final class RamChannelReceiver implements PayloadChannelReceiver {
+
+    private static final RamAccess ACCESS = RamAccess.get();
 
     private final RamReceiver session;
     private final SegmentViews[] views;
@@ -127,14 +128,14 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         int i = 0;
         while (i < nn) {
             long start = offsets[i];
-            int seg = b.segmentIndex(start);
+            int seg = ACCESS.segmentIndex(b, start);
             long end = start + Math.min(pageSize, length - start);
             int j = i + 1;
-            while (j < nn && offsets[j] == end && end < length && b.segmentIndex(end) == seg) {
+            while (j < nn && offsets[j] == end && end < length && ACCESS.segmentIndex(b, end) == seg) {
                 end += Math.min(pageSize, length - end);
                 j++;
             }
-            targets.add(v.take(seg, b.segmentOffset(start), (int) (end - start)));
+            targets.add(v.take(seg, ACCESS.segmentOffset(b, start), (int) (end - start)));
             i = j;
         }
         block = b;
@@ -151,7 +152,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         }
         block = null;
         PageBitmap written = session.written[blockIndex];
-        int shift = b.pageShift();
+        int shift = ACCESS.pageShift(b);
         if (written != null) {
             for (int i = 0; i < normal; i++) {
                 written.set(offsets[i] >>> shift);
@@ -166,8 +167,8 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
                 if (written != null && !written.get(off >>> shift)) {
                     continue; // never written in this session: still zero, not even read
                 }
-                int seg = b.segmentIndex(off);
-                int pos = b.segmentOffset(off);
+                int seg = ACCESS.segmentIndex(b, off);
+                int pos = ACCESS.segmentOffset(b, off);
                 int len = (int) Math.min(pageSize, length - off);
                 ByteBuffer probe = v.probe(seg);
                 // touch the page only if it holds data: fresh memory stays untouched (not faulted in)
@@ -182,7 +183,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
     private SegmentViews viewsFor(int idx, RamBlock b) {
         SegmentViews v = views[idx];
         if (v == null) {
-            v = views[idx] = new SegmentViews(b.segments(), false);
+            v = views[idx] = new SegmentViews(ACCESS.segments(b), false);
         }
         return v;
     }

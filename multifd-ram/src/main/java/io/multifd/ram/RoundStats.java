@@ -1,19 +1,19 @@
-package io.multifd.api;
+package io.multifd.ram;
 
 import java.time.Duration;
 
 /**
- * What one round of an iterative transfer moved, reported to {@link MigrationListener}. The RAM
- * pre-copy driver sends one per round: round 1 is everything, later rounds what was dirtied
- * meanwhile. Immutable.
+ * What one RAM round moved: returned by the {@link RamSaver} round methods and reported to its
+ * {@link RoundListener}, and collected by {@link PreCopy}. Round 1 is everything, later rounds
+ * what was dirtied meanwhile. Immutable.
  *
  * @param round       1-based round number
- * @param items       items sent in this round (RAM: pages, zero pages included)
- * @param elidedItems of these, items sent as metadata only (RAM: zero pages)
+ * @param items       pages sent in this round, zero pages included
+ * @param elidedItems of these, pages sent as metadata only (zero pages)
  * @param rawBytes    data bytes before encoding
  * @param wireBytes   bytes written on all channels during the round
  * @param elapsed     duration of the round, its sync included
- * @param remaining   items still to send after the round (RAM: dirty pages left)
+ * @param remaining   pages still to send after the round (dirty pages left)
  * @param last        true for the final round (the source was paused for it)
  */
 public record RoundStats(int round, long items, long elidedItems, long rawBytes, long wireBytes,
