@@ -239,15 +239,6 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         session.close();
     }
 
-    /**
-     * Fails the migration with {@code cause} unless it already failed. Any thread.
-     *
-     * @param cause the error
-     */
-    void fail(Throwable cause) {
-        session.fail(cause);
-    }
-
     private int indexOf(PayloadPlugin<?> p) {
         for (int i = 0; i < plugins.length; i++) {
             if (plugins[i] == p) {

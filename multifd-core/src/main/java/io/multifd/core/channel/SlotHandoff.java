@@ -264,8 +264,10 @@ public final class SlotHandoff {
          * only, after it cleared the slot.
          */
         public void done() {
-            // A volatile store, although busy's release below would publish it too: it is the
-            // channel thread's own flag, one store per packet next to a write system call.
+            // Cleared BEFORE busy is released: once busy is 0 a client may claim the mailbox and
+            // set jobPending again, and clearing it after that would lose the client's packet.
+            // A volatile store, although busy's release below would publish it too: one store
+            // per packet next to a write system call is not worth a weaker VarHandle access.
             jobPending = false;
             // Volatile store (release): the next client whose CAS claims the mailbox sees the
             // cleared slot and jobPending == false.
