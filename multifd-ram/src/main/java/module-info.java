@@ -3,9 +3,12 @@
  * {@link io.multifd.ram.RamSaver} client with its own slot, {@link io.multifd.ram.DirtyBitmap}s
  * and the {@link io.multifd.ram.PreCopy} driver, and the {@link io.multifd.ram.RamPayload}
  * plug-in (wire id 1, name {@code ram}).
+ *
+ * <p>Only {@code io.multifd.ram} is exported: the plug-in and what users call. The encoder, the
+ * receivers and the other wire code live in {@code io.multifd.ram.internal}, which is not.
  */
 module io.multifd.ram {
-    requires io.multifd.api;
+    requires transitive io.multifd.api;
     requires static com.google.auto.service;
 
     exports io.multifd.ram;

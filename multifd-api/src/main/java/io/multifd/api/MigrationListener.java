@@ -5,7 +5,7 @@ package io.multifd.api;
  * so a listener overrides only what it needs.
  *
  * <p>Methods are called from library threads (a channel thread, the thread that called
- * {@code sync()}, a round driver), sometimes several at once, so implementations must be
+ * {@code sync()}), sometimes several at once, so implementations must be
  * thread-safe, quick, and must not block or call back into the sender or receiver. An exception
  * thrown by a listener is logged and otherwise ignored. For counters, poll {@code stats()} instead
  * of counting events.
@@ -22,37 +22,9 @@ public interface MigrationListener {
      *
      * @param sessionId   the session
      * @param channels    the channel count
-     * @param compression the codec name
+     * @param codec the codec name
      */
     default void onConnected(SessionId sessionId, int channels, String codec) {
-    }
-
-    /**
-     * A round of an iterative transfer starts.
-     *
-     * @param round        1-based
-     * @param plannedItems items the round will send (RAM: dirty pages at the start of the round)
-     * @param plannedBytes their size in bytes
-     */
-    default void onRoundStarted(int round, long plannedItems, long plannedBytes) {
-    }
-
-    /**
-     * Progress inside a round: called from time to time, not per packet.
-     *
-     * @param round     1-based
-     * @param doneItems items queued so far in this round
-     * @param doneBytes their size in bytes
-     */
-    default void onRoundProgress(int round, long doneItems, long doneBytes) {
-    }
-
-    /**
-     * A round finished (its sync included).
-     *
-     * @param stats what it moved
-     */
-    default void onRoundFinished(RoundStats stats) {
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param sessionId   the session, or {@code null} before the first hello
  * @param channels    the channel count
- * @param compression the codec's name
+ * @param codec the codec's name
  * @param elapsed     time since the sender connected, or the receiver accepted its first channel
  * @param packets     data packets over all channels
  * @param rawBytes    payload data bytes before encoding, over all channels

@@ -23,9 +23,13 @@ import java.util.Objects;
  *       {@linkplain #clear() cleared}; the client gets the channel's previous, empty slot in
  *       exchange.</li>
  * </ul>
- * The hand-over happens under the sender's lock, which gives the release/acquire pair: whatever
- * the client wrote into the body before {@code send} is visible to the channel thread, and the
- * channel thread's {@link #clear()} is visible to the next client that receives the slot.
+ * The hand-over takes no lock. The client claims an idle channel with a compare-and-set on the
+ * channel's busy flag and publishes its slot with a volatile write that the channel thread reads
+ * before it touches the slot; the channel thread clears the slot and then releases the busy flag
+ * with a volatile write, which the next claiming compare-and-set reads. These release/acquire
+ * pairs make whatever the client wrote into the body before {@code send} visible to the channel
+ * thread, and the channel thread's {@link #clear()} visible to the next client that receives
+ * the slot.
  * A slot is not safe for use by several threads at once; each client thread keeps its own.
  *
  * <h2>Reuse</h2>

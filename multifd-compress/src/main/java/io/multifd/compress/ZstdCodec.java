@@ -40,12 +40,9 @@ import java.io.IOException;
  *       streaming decoder needs a window buffer whose size the (hostile) frame header claims,
  *       up to 128 MiB unless capped;</li>
  *   <li>the stream buys little at the packet sizes used (512 KiB packets are already as large
- *       as zstd's level-1 window) and costs speed. Measured at level 1 on the same pages (the
- *       non-zero pages of a mixed image in 512 KiB packets, JDK 17, one core; see
- *       {@code docs/dev/multifd-compress-notes.md}): ratio 1.727 with a frame per packet
- *       against 1.737 with one stream (+0.6 %); compression 544 MB/s against 356 MB/s (the
- *       stream, flushed per packet, goes through zstd's buffered streaming path);
- *       decompression 1853 MB/s against 1790 MB/s.</li>
+ *       as zstd's level-1 window) and costs speed: flushed per packet, it goes through zstd's
+ *       buffered streaming path. The measurements are in {@code docs/performance.md}
+ *       (section "Codecs").</li>
  * </ul>
  *
  * <h2>Native library</h2>

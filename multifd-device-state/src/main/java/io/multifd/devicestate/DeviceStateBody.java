@@ -1,5 +1,6 @@
 package io.multifd.devicestate;
 
+import io.multifd.devicestate.internal.BodyAccess;
 import io.multifd.devicestate.internal.DeviceStateWire;
 
 import java.nio.ByteBuffer;
@@ -16,6 +17,10 @@ import java.nio.ByteBuffer;
  * that was used once allocates nothing afterwards.
  */
 public final class DeviceStateBody {
+
+    static {
+        BodyAccess.install(new Access());
+    }
 
     /** Smallest capacity a data buffer is made with. */
     private static final int MIN_CAPACITY = 64 << 10;
@@ -120,6 +125,19 @@ public final class DeviceStateBody {
         sealed = false;
         if (data != null) {
             data.clear();
+        }
+    }
+
+    /** Hands the id bytes and the data buffer to the encoder in the internal package. */
+    private static final class Access extends BodyAccess {
+        @Override
+        public byte[] idBytes(DeviceStateBody body) {
+            return body.id;
+        }
+
+        @Override
+        public ByteBuffer data(DeviceStateBody body) {
+            return body.data;
         }
     }
 

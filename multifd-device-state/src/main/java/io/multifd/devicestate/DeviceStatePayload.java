@@ -8,6 +8,7 @@ import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
 import io.multifd.api.spi.SendChannelContext;
 import io.multifd.devicestate.internal.DeviceKey;
+import io.multifd.devicestate.internal.DeviceStateEncoder;
 import io.multifd.devicestate.internal.DeviceStateReceiver;
 import io.multifd.devicestate.internal.DeviceStateWire;
 import io.multifd.devicestate.internal.ReceiverOptions;

@@ -1,7 +1,5 @@
 package io.multifd.ram;
 
-import io.multifd.api.RoundStats;
-
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -33,7 +31,8 @@ import java.util.Objects;
  * {@link #run()} returns after the final round's sync. The driver knows only the
  * {@link io.multifd.api.SendSession}: <b>the owner then calls {@code sender.finish()}</b>, which
  * returns once the receiver confirmed, and resumes or retires the source as it sees fit. Each
- * round's {@link RoundStats} go to the session's listener as they finish, and into the result.
+ * round's {@link RoundStats} go to the saver's {@link RoundListener} as they finish
+ * ({@link RamSaver#roundListener(RoundListener)}), and into the result.
  *
  * <h2>Threads</h2>
  * {@link #run()} runs on the calling thread (the saver's); the pause callback is called on it too.

@@ -1,5 +1,6 @@
 package io.multifd.ram;
 
+import io.multifd.ram.internal.RamAccess;
 import io.multifd.ram.internal.ZeroPages;
 
 import java.io.IOException;
@@ -79,6 +80,10 @@ public final class RamBlock {
     public static final long MAX_SEGMENT_SIZE = 1L << 30;
     /** The longest block: 2^52 bytes (4 PiB), far beyond any memory, so that counts never overflow. */
     public static final long MAX_LENGTH = 1L << 52;
+
+    static {
+        RamAccess.install(new Access());
+    }
 
     private final String name;
     private final byte[] nameBytes;
@@ -467,7 +472,7 @@ public final class RamBlock {
                 + segments.length + (mapped ? ", mapped" : "") + (readOnly ? ", read-only" : "") + "]";
     }
 
-    // ---------------------------------------------------------------- package-private, for the payload
+    // ---------------------------------------------------------------- package-private, for the payload (see Access)
 
     /** The name as UTF-8; never modified. */
     byte[] nameBytes() {
@@ -493,6 +498,39 @@ public final class RamBlock {
 
     int segmentOffset(long offset) {
         return (int) (offset & segmentMask);
+    }
+
+    /** Hands the package-private parts above to the encoder and receivers in the internal package. */
+    private static final class Access extends RamAccess {
+        @Override
+        public byte[] nameBytes(RamBlock block) {
+            return block.nameBytes;
+        }
+
+        @Override
+        public ByteBuffer[] segments(RamBlock block) {
+            return block.segments;
+        }
+
+        @Override
+        public int pageShift(RamBlock block) {
+            return block.pageShift;
+        }
+
+        @Override
+        public int segmentIndex(RamBlock block, long offset) {
+            return block.segmentIndex(offset);
+        }
+
+        @Override
+        public int segmentOffset(RamBlock block, long offset) {
+            return block.segmentOffset(offset);
+        }
+
+        @Override
+        public long[] offsets(RamBody body) {
+            return body.offsetArray();
+        }
     }
 
     // ---------------------------------------------------------------- checks

@@ -8,6 +8,8 @@ import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
 import io.multifd.api.spi.SendChannelContext;
+import io.multifd.ram.internal.RamEncoder;
+import io.multifd.ram.internal.RamReceiver;
 
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -59,6 +61,7 @@ import java.util.Optional;
  * Immutable and thread-safe; shared by every session and channel. Encoders and channel receivers
  * it makes are confined to their channel threads.
  */
+@SuppressWarnings({"rawtypes", "exports"}) // AutoService names the generic SPI raw; its annotation is compile-only
 @AutoService(PayloadPlugin.class)
 public final class RamPayload implements PayloadPlugin<RamBody> {
 

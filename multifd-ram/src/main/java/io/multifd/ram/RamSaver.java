@@ -1,9 +1,7 @@
 package io.multifd.ram;
 
-import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.PayloadStats;
-import io.multifd.api.RoundStats;
 import io.multifd.api.SendData;
 import io.multifd.api.SendSession;
 import io.multifd.api.SetupRefusedException;
@@ -36,9 +34,9 @@ import java.util.Set;
  * pages marked in dirty bitmaps and clears their bits. Each round ends with {@link #sync()}: the
  * slot is flushed and {@link SendSession#sync()} returns once every channel wrote everything and
  * a SYNC marker, so a page sent again in the next round (maybe on another channel) is applied
- * after this round's copy. Each round reports {@link RoundStats} to the session's listener
+ * after this round's copy. Each round reports to the saver's {@link RoundListener}
  * ({@code onRoundStarted}, {@code onRoundProgress} every 64 MiB, {@code onRoundFinished}) and
- * returns them. {@link PreCopy} drives rounds until they converge.
+ * returns its {@link RoundStats}. {@link PreCopy} drives rounds until they converge.
  *
  * <h2>Life cycle and threads</h2>
  * {@link #open(SendSession, List)} declares the RAM setup record, so it must be called
@@ -50,6 +48,7 @@ import java.util.Set;
 public final class RamSaver {
 
     private static final long PROGRESS_BYTES = 64L << 20;
+    private static final System.Logger LOG = System.getLogger(RamSaver.class.getName());
 
     private final SendSession session;
     private final RamPayload payload;
@@ -57,6 +56,7 @@ public final class RamSaver {
     private final Set<RamBlock> blockSet;
     private SendData slot;
     private int round;
+    private RoundListener listener = RoundListener.NONE;
 
     // counters of the round in progress
     private long queuedPages;
@@ -136,6 +136,23 @@ public final class RamSaver {
         return session;
     }
 
+    /**
+     * Sets the listener that follows this saver's rounds (by default {@link RoundListener#NONE}).
+     * Call it on the saver's thread, between rounds.
+     *
+     * @param listener the listener; its exceptions are logged and ignored
+     * @return this saver
+     */
+    public RamSaver roundListener(RoundListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /** The listener that follows this saver's rounds. */
+    public RoundListener roundListener() {
+        return listener;
+    }
+
     /** The number of rounds run so far. */
     public int rounds() {
         return round;
@@ -177,7 +194,11 @@ public final class RamSaver {
         }
         if (queuedBytes >= nextProgress && roundNo > 0) {
             nextProgress = queuedBytes + PROGRESS_BYTES;
-            session.listener().onRoundProgress(roundNo, queuedPages, queuedBytes);
+            try {
+                listener.onRoundProgress(roundNo, queuedPages, queuedBytes);
+            } catch (RuntimeException e) {
+                listenerFailed("onRoundProgress", e);
+            }
         }
     }
 
@@ -329,7 +350,11 @@ public final class RamSaver {
         Optional<PayloadStats> p = s.payload(RamPayload.NAME);
         Round r = new Round(roundNo, System.nanoTime(), p.map(PayloadStats::elidedItems).orElse(0L),
                 p.map(PayloadStats::rawBytes).orElse(0L), s.wireBytes());
-        session.listener().onRoundStarted(roundNo, plannedPages, plannedBytes);
+        try {
+            listener.onRoundStarted(roundNo, plannedPages, plannedBytes);
+        } catch (RuntimeException e) {
+            listenerFailed("onRoundStarted", e);
+        }
         return r;
     }
 
@@ -350,8 +375,15 @@ public final class RamSaver {
         }
         RoundStats stats = new RoundStats(r.number(), queuedPages, elided, raw, s.wireBytes() - r.wire0(),
                 Duration.ofNanos(elapsed), remaining, last);
-        MigrationListener l = session.listener();
-        l.onRoundFinished(stats);
+        try {
+            listener.onRoundFinished(stats);
+        } catch (RuntimeException e) {
+            listenerFailed("onRoundFinished", e);
+        }
         return stats;
+    }
+
+    private static void listenerFailed(String event, RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "round listener threw from " + event + "; ignored", e);
     }
 }

@@ -1,7 +1,6 @@
 package io.multifd.ram;
 
 import io.multifd.api.MigrationListener;
-import io.multifd.api.RoundStats;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -34,7 +33,7 @@ class RamLiveMigrationTest {
         DirtyBitmap dirty = new DirtyBitmap(src);
         LiveWriters writers = new LiveWriters(src, dirty, 0, SWEEP, seed);
         List<RoundStats> rounds = Collections.synchronizedList(new ArrayList<>());
-        MigrationListener listener = new MigrationListener() {
+        RoundListener listener = new RoundListener() {
             @Override
             public void onRoundFinished(RoundStats stats) {
                 rounds.add(stats);
@@ -54,7 +53,8 @@ class RamLiveMigrationTest {
         RecordingRamPayload rx = new RecordingRamPayload(RamPayload.receiving(destination));
         PreCopy.Result[] result = new PreCopy.Result[1];
         try {
-            Migrations.migrate(Migrations.Kind.DELAYED_MEMORY, seed, 4, List.of(src), rx, listener, saver -> {
+            Migrations.migrate(Migrations.Kind.DELAYED_MEMORY, seed, 4, List.of(src), rx, MigrationListener.NONE, saver -> {
+                saver.roundListener(listener);
                 writers.start();
                 result[0] = PreCopy.builder(saver, List.of(dirty)).maxRounds(4).downtimeTarget(Duration.ZERO)
                         .pause((converged, pages, estimate) -> writers.stop()).build().run();

@@ -4,7 +4,6 @@ import io.multifd.api.HandshakeRefusedException;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.PayloadStats;
 import io.multifd.api.ProtocolCode;
-import io.multifd.api.RoundStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,14 +44,15 @@ class RamMigrationTest {
         Images.fillMixed(src, seed);
         RamBlock dst = RamBlock.allocate("pc.ram", IMAGE);
         List<RoundStats> rounds = Collections.synchronizedList(new ArrayList<>());
-        MigrationListener l = new MigrationListener() {
+        RoundListener l = new RoundListener() {
             @Override
             public void onRoundFinished(RoundStats stats) {
                 rounds.add(stats);
             }
         };
         Migrations.Result r = Migrations.migrate(kind, seed, channels, List.of(src),
-                RamPayload.receiving(RamDestination.of(dst)), l, RamSaver::saveAll);
+                RamPayload.receiving(RamDestination.of(dst)), MigrationListener.NONE,
+                saver -> saver.roundListener(l).saveAll());
         assertThat(Images.sha256(dst)).as("seed %d, first mismatches %s", seed, Images.firstMismatches(src, dst))
                 .isEqualTo(Images.sha256(src));
         PayloadStats sent = r.sender().payload("ram").orElseThrow();

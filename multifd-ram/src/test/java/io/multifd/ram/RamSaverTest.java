@@ -2,7 +2,6 @@ package io.multifd.ram;
 
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MultiFdConfig;
-import io.multifd.api.RoundStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(60)
 class RamSaverTest {
 
-    static class Events implements MigrationListener {
+    static class Events implements MigrationListener, RoundListener {
         final List<String> log = Collections.synchronizedList(new ArrayList<>());
         final List<RoundStats> rounds = Collections.synchronizedList(new ArrayList<>());
 
@@ -62,7 +61,7 @@ class RamSaverTest {
         RamBlock db = RamBlock.allocate("b", 1 << 20, 512);
         Events ev = new Events();
         LoopbackSession s = session(3, List.of(da, db), ev);
-        RamSaver saver = RamSaver.open(s, a, b);
+        RamSaver saver = RamSaver.open(s, a, b).roundListener(ev);
         assertThatThrownBy(() -> RamSaver.open(s, a)).isInstanceOf(IllegalStateException.class);
         s.connect();
         RoundStats r = saver.saveAll();
@@ -78,6 +77,40 @@ class RamSaverTest {
                 .endsWith("sync 0", "finish 1");
         // one packet per 128 pages of a (block change flushes), per 1024 pages of b
         assertThat(s.packets).isEqualTo((a.pageCount() + 127) / 128 + (b.pageCount() + 1023) / 1024);
+        s.close();
+    }
+
+    @Test
+    void aThrowingRoundListenerDoesNotStopTheRound() throws IOException {
+        RamBlock a = RamBlock.allocate("a", 80L << 20);
+        Images.fillMixed(a, 21);
+        RamBlock da = RamBlock.allocate("a", a.length());
+        LoopbackSession s = session(2, List.of(da), MigrationListener.NONE);
+        List<String> called = Collections.synchronizedList(new ArrayList<>());
+        RamSaver saver = RamSaver.open(s, a).roundListener(new RoundListener() {
+            @Override
+            public void onRoundStarted(int round, long plannedPages, long plannedBytes) {
+                called.add("start");
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void onRoundProgress(int round, long donePages, long doneBytes) {
+                called.add("progress");
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void onRoundFinished(RoundStats stats) {
+                called.add("finish");
+                throw new IllegalStateException("listener bug");
+            }
+        });
+        s.connect();
+        RoundStats r = saver.saveAll();
+        assertThat(Images.sha256(da)).isEqualTo(Images.sha256(a));
+        assertThat(r.items()).isEqualTo(a.pageCount());
+        assertThat(called).startsWith("start", "progress").endsWith("finish");
         s.close();
     }
 
@@ -154,7 +187,7 @@ class RamSaverTest {
                 resent[0]++; // (which channel carries a copy is the core's business: see RamLiveMigrationTest)
             }
         };
-        RamSaver saver = RamSaver.open(s, src);
+        RamSaver saver = RamSaver.open(s, src).roundListener(ev);
         s.connect();
         DirtyBitmap dirty = new DirtyBitmap(src);
         LiveWriters writers = new LiveWriters(src, dirty, 0, 2 << 20, seed);

@@ -2,7 +2,6 @@ package io.multifd.core.session;
 
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
-import io.multifd.api.RoundStats;
 import io.multifd.api.SessionId;
 
 /**
@@ -32,33 +31,6 @@ public final class SafeListener implements MigrationListener {
             delegate.onConnected(sessionId, channels, codec);
         } catch (RuntimeException e) {
             failed("onConnected", e);
-        }
-    }
-
-    @Override
-    public void onRoundStarted(int round, long plannedItems, long plannedBytes) {
-        try {
-            delegate.onRoundStarted(round, plannedItems, plannedBytes);
-        } catch (RuntimeException e) {
-            failed("onRoundStarted", e);
-        }
-    }
-
-    @Override
-    public void onRoundProgress(int round, long doneItems, long doneBytes) {
-        try {
-            delegate.onRoundProgress(round, doneItems, doneBytes);
-        } catch (RuntimeException e) {
-            failed("onRoundProgress", e);
-        }
-    }
-
-    @Override
-    public void onRoundFinished(RoundStats stats) {
-        try {
-            delegate.onRoundFinished(stats);
-        } catch (RuntimeException e) {
-            failed("onRoundFinished", e);
         }
     }
 

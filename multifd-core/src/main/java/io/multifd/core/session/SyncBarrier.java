@@ -23,7 +23,6 @@ public final class SyncBarrier {
     private final LongConsumer onPassed;
     private long generation;
     private int arrived;
-    private boolean disabled;
 
     /**
      * @param parties  the channel count
@@ -34,14 +33,6 @@ public final class SyncBarrier {
         this.parties = parties;
         this.failure = failure;
         this.onPassed = onPassed;
-    }
-
-    /**
-     * Test only: makes {@link #arrive} return at once, so that tests can show what the barrier
-     * prevents. Never call this outside tests.
-     */
-    public void disableForTesting() {
-        disabled = true;
     }
 
     /** Epochs every channel has passed. */
@@ -64,9 +55,6 @@ public final class SyncBarrier {
      *                                  channel checks the epoch of every packet first)
      */
     public void arrive(long epoch) throws MigrationFailedException, InterruptedIOException {
-        if (disabled) {
-            return;
-        }
         lock.lock();
         try {
             if (epoch != generation) {

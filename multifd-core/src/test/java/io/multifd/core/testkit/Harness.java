@@ -38,7 +38,7 @@ public final class Harness implements AutoCloseable {
      * @param config            both sides' configuration
      * @param listener          receiver's transport
      * @param connector         sender's transport
-     * @param receiverCustomizer adjusts the receiver builder (e.g. to switch the barrier off)
+     * @param receiverCustomizer adjusts the receiver builder (e.g. to add a listener)
      * @param senderListener    the sender's event listener
      */
     public static Harness connect(MultiFdConfig config, TransportListener listener, TransportConnector connector,

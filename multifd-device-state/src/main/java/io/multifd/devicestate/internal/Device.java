@@ -10,109 +10,58 @@ import io.multifd.devicestate.DeviceStateLoader;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.ByteBuffer;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * One device's reassembly queue and load thread in one receiving session.
- *
- * <h2>Bookkeeping</h2>
- * Every buffer index at or above {@code loaderNext} that a channel has begun (its header was
- * accepted) has an {@link Entry}. {@code contiguous} is the smallest index not yet begun: all
- * indexes below it have begun. A buffer whose index is below {@code contiguous} when it begins
- * (or becomes so later) is <em>in order</em>: the loader can reach it without any further channel
- * data. Other buffers are <em>out of order</em>.
- * <ul>
- *   <li>Out-of-order buffers never block a channel: they are queued, and their bytes (plus
- *       {@link #ENTRY_OVERHEAD} each) count against {@code maxOutOfOrderBytes}; more fails the
- *       migration.</li>
- *   <li>An in-order buffer waits in {@link #accept} while the in-order backlog is over
- *       {@code maxBacklogBytes}, unless it is the very buffer the loader needs next. This wait
- *       depends only on the loader consuming buffers that are already here or being read by a
- *       channel that does not wait (induction on the smallest waiting index), so it cannot
- *       deadlock the sync barrier or another device; it fails when the loader makes no progress
- *       for the I/O timeout.</li>
- * </ul>
+ * One device in one receiving session: joins its {@link ReorderWindow} (which buffers may enter,
+ * in what order they leave), its {@link Backpressure} (channels waiting for backlog room) and its
+ * {@link LoadLoop} (the load thread), and carries the device's end: completion, failure, abort.
  *
  * <h2>Threads and locking</h2>
- * {@link #accept} and {@link #received} run on channel threads, {@link #run()} on the device's
- * load thread, {@link #checkComplete} and {@link #awaitDone} on the receiver's coordinating thread,
- * {@link #abort} on any thread. One lock guards all fields; the loader runs outside it. An
- * entry's data array is written by the channel thread between {@code accept} and
- * {@code received}, and read by the load thread only after {@code received} (published by the
- * lock).
+ * {@link #accept} and {@link #received} run on channel threads, the load loop on the device's
+ * load thread, {@link #checkComplete} and {@link #awaitDone} on the receiver's coordinating
+ * thread, {@link #abort} on any thread. One lock guards the window, the back-pressure and the
+ * fields here; the loader runs outside it. An entry's data array is written by the channel
+ * thread between {@code accept} and {@code received}, and read by the load thread only after
+ * {@code received} (published by the lock).
  */
-final class Device implements Runnable {
-
-    /** Bookkeeping bytes charged per queued out-of-order buffer, so that tiny buffers are bounded too. */
-    static final int ENTRY_OVERHEAD = 128;
+final class Device {
 
     private static final System.Logger LOG = System.getLogger(Device.class.getName());
-
-    /** One begun buffer. Fields guarded by the device lock, except {@code data} (see class doc). */
-    static final class Entry {
-        final int index;
-        final int length;
-        final boolean last;
-        byte[] data;
-        boolean inOrder;
-        boolean received;
-
-        Entry(int index, int length, boolean last) {
-            this.index = index;
-            this.length = length;
-            this.last = last;
-        }
-
-        ByteBuffer target() {
-            return ByteBuffer.wrap(data);
-        }
-    }
 
     final DeviceKey key;
     final DeviceStateLoader loader;
     final boolean registered;
-    private final long maxOutOfOrderBytes;
-    private final long maxBacklogBytes;
-    private final long stallNanos;
     private final Consumer<Throwable> failer;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition dataReady = lock.newCondition();
-    private final Condition spaceFreed = lock.newCondition();
     private final Condition stateChanged = lock.newCondition();
+    private final ReorderWindow window;
+    private final Backpressure backpressure;
 
-    private final TreeMap<Integer, Entry> entries = new TreeMap<>();
-    private int loaderNext;
-    private int contiguous;
-    private int maxIndexSeen = -1;
-    private int lastIndex = -1;
-    private long outOfOrderBytes;
-    private long inOrderBytes;
-    private long progress;
-    private int waiting;
-    private long receivedBuffers;
-    private long receivedBytes;
-    private long loadedBytes;
     private boolean completed;
     private Throwable failure;
     private Throwable abortCause;
     private boolean loaderAborted;
     private Thread thread;
 
-    Device(DeviceKey key, DeviceStateLoader loader, boolean registered, long maxOutOfOrderBytes,
+    Device(DeviceKey key, DeviceStateLoader loader, boolean registered, int maxBuffers, long maxOutOfOrderBytes,
            long maxBacklogBytes, long stallNanos, Consumer<Throwable> failer) {
         this.key = key;
         this.loader = loader;
         this.registered = registered;
-        this.maxOutOfOrderBytes = maxOutOfOrderBytes;
-        this.maxBacklogBytes = maxBacklogBytes;
-        this.stallNanos = stallNanos;
         this.failer = failer;
+        this.window = new ReorderWindow(key.toString(), maxBuffers, maxOutOfOrderBytes, maxBacklogBytes);
+        this.backpressure = new Backpressure(key.toString(), lock.newCondition(), stallNanos);
+    }
+
+    /** The body of this device's load thread, for the thread factory. */
+    Runnable loadLoop() {
+        return new LoadLoop(loader, new Feed());
     }
 
     /** Starts the load thread. Called once, by the thread that created the device. */
@@ -127,9 +76,8 @@ final class Device implements Runnable {
     }
 
     /**
-     * Accepts the header of buffer {@code index}: checks it against what this device already
-     * received, accounts for its bytes (waiting for backlog space if it is in order) and returns
-     * the entry whose array receives the data. Channel thread.
+     * Accepts the header of buffer {@code index}: enters it into the window (waiting for backlog
+     * room if it is in order) and returns the entry whose array receives the data. Channel thread.
      *
      * @throws MalformedPacketException naming {@code device-state.index}, {@code device-state.flags}
      *                                  or {@code device-state.queued-bytes}
@@ -137,47 +85,22 @@ final class Device implements Runnable {
      *                                  this in-order buffer waited for backlog space
      * @throws IOException              if the migration was aborted meanwhile
      */
-    Entry accept(IncomingPacket packet, int index, boolean last, int length) throws IOException {
-        Entry e = new Entry(index, length, last);
+    ReorderWindow.Entry accept(IncomingPacket packet, long index, boolean last, int length) throws IOException {
+        ReorderWindow.Entry e;
         lock.lock();
         try {
             checkAborted();
-            if (index < loaderNext || entries.containsKey(index)) {
-                throw packet.malformed("device-state.index", index, "duplicate buffer of device " + key);
+            try {
+                e = window.begin(index, last, length);
+            } catch (ReorderWindow.Refusal r) {
+                throw packet.malformed(r.field(), r.value(), r.getMessage());
             }
-            if (lastIndex >= 0 && index > lastIndex) {
-                throw packet.malformed("device-state.index", index, "buffer after the last one (index "
-                        + lastIndex + ") of device " + key);
-            }
-            if (last) {
-                if (lastIndex >= 0) {
-                    throw packet.malformed("device-state.flags", "LAST", "device " + key
-                            + " already had its last buffer at index " + lastIndex + ", this one is index " + index);
+            if (e.pending) {
+                if (!window.backlogAllows(e)) {
+                    backpressure.await(window, e, packet.channelId(), this::checkUsable);
+                    checkAborted();
                 }
-                if (maxIndexSeen > index) {
-                    throw packet.malformed("device-state.index", index, "marked last, but buffer "
-                            + maxIndexSeen + " of device " + key + " already arrived");
-                }
-                lastIndex = index;
-            }
-            if (index == contiguous) {
-                e.inOrder = true;
-                entries.put(index, e);
-                maxIndexSeen = Math.max(maxIndexSeen, index);
-                advanceContiguous();
-                awaitBacklogSpace(packet, e);
-                inOrderBytes += length;
-            } else {
-                long charge = (long) length + ENTRY_OVERHEAD;
-                if (outOfOrderBytes + charge > maxOutOfOrderBytes) {
-                    throw packet.malformed("device-state.queued-bytes", outOfOrderBytes + charge,
-                            "device " + key + ": buffers waiting for an earlier buffer exceed the cap of "
-                                    + maxOutOfOrderBytes + " bytes (buffer " + index + " arrived, buffer "
-                                    + contiguous + " is still missing)");
-                }
-                outOfOrderBytes += charge;
-                entries.put(index, e);
-                maxIndexSeen = Math.max(maxIndexSeen, index);
+                window.admit(e);
             }
         } finally {
             lock.unlock();
@@ -187,74 +110,11 @@ final class Device implements Runnable {
         return e;
     }
 
-    /** Under the lock: moves {@code contiguous} past every begun index, promoting queued buffers. */
-    private void advanceContiguous() {
-        while (true) {
-            contiguous++;
-            Entry n = entries.get(contiguous);
-            if (n == null) {
-                return;
-            }
-            if (!n.inOrder) {
-                n.inOrder = true;
-                outOfOrderBytes -= (long) n.length + ENTRY_OVERHEAD;
-                inOrderBytes += n.length;
-            }
-        }
-    }
-
-    /** Under the lock: back-pressure for an in-order buffer. */
-    private void awaitBacklogSpace(IncomingPacket packet, Entry e) throws IOException {
-        if (e.index == loaderNext || inOrderBytes == 0 || inOrderBytes + e.length <= maxBacklogBytes) {
-            return;
-        }
-        waiting++;
-        try {
-            awaitBacklogSpaceSlow(packet, e);
-        } finally {
-            waiting--;
-        }
-    }
-
-    private void awaitBacklogSpaceSlow(IncomingPacket packet, Entry e) throws IOException {
-        long seen = progress;
-        long deadline = System.nanoTime() + stallNanos;
-        while (!(e.index == loaderNext || inOrderBytes == 0 || inOrderBytes + e.length <= maxBacklogBytes)) {
-            checkAborted();
-            if (failure != null) {
-                throw new MigrationFailedException("device-state: device " + key + " failed", failure);
-            }
-            long now = System.nanoTime();
-            if (progress != seen) {
-                seen = progress;
-                deadline = now + stallNanos;
-            }
-            long remaining = deadline - now;
-            if (remaining <= 0) {
-                throw new ChannelTimeoutException("channel " + packet.channelId() + ": device-state: the loader of device "
-                        + key + " made no progress for " + TimeUnit.NANOSECONDS.toMillis(stallNanos)
-                        + " ms while buffer " + e.index + " waited (" + inOrderBytes
-                        + " bytes wait for the loader, backlog cap " + maxBacklogBytes + ")");
-            }
-            try {
-                spaceFreed.awaitNanos(remaining);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("device-state: interrupted while buffer " + e.index
-                        + " of device " + key + " waited for its loader");
-            }
-        }
-        checkAborted();
-    }
-
     /** The entry's data was filled. Channel thread. */
-    void received(Entry e) {
+    void received(ReorderWindow.Entry e) {
         lock.lock();
         try {
-            e.received = true;
-            receivedBuffers++;
-            receivedBytes += e.length;
-            if (e.index == loaderNext) {
+            if (window.received(e)) {
                 dataReady.signal();
             }
         } finally {
@@ -262,50 +122,40 @@ final class Device implements Runnable {
         }
     }
 
-    /** The load thread: feeds the loader in index order until the last buffer, then completes it. */
-    @Override
-    public void run() {
-        int index = -1;
-        try {
-            while (true) {
-                Entry e;
-                lock.lock();
-                try {
-                    while (true) {
-                        if (abortCause != null) {
-                            return;
-                        }
-                        e = entries.get(loaderNext);
-                        if (e != null && e.received) {
-                            break;
-                        }
-                        dataReady.await();
+    /** What the load loop sees of the device; every method takes the lock. */
+    private final class Feed implements LoadLoop.Source {
+        @Override
+        public ReorderWindow.Entry take() throws InterruptedException {
+            lock.lock();
+            try {
+                while (true) {
+                    if (abortCause != null) {
+                        return null;
                     }
-                } finally {
-                    lock.unlock();
+                    ReorderWindow.Entry e = window.next();
+                    if (e != null) {
+                        return e;
+                    }
+                    dataReady.await();
                 }
-                index = e.index;
-                if (e.length > 0) {
-                    loader.load(ByteBuffer.wrap(e.data));
-                }
-                lock.lock();
-                try {
-                    entries.remove(e.index);
-                    e.data = null;
-                    inOrderBytes -= e.length;
-                    loadedBytes += e.length;
-                    loaderNext++;
-                    progress++;
-                    spaceFreed.signalAll();
-                } finally {
-                    lock.unlock();
-                }
-                if (e.last) {
-                    break;
-                }
+            } finally {
+                lock.unlock();
             }
-            index = -1;
-            loader.complete();
+        }
+
+        @Override
+        public void loaded(ReorderWindow.Entry e) {
+            lock.lock();
+            try {
+                window.release(e);
+                backpressure.progressed();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void completed() {
             lock.lock();
             try {
                 completed = true;
@@ -313,7 +163,10 @@ final class Device implements Runnable {
             } finally {
                 lock.unlock();
             }
-        } catch (Throwable t) {
+        }
+
+        @Override
+        public void failed(Throwable t, int index) {
             boolean wasAborted;
             MultiFdException f = new MultiFdException(ProtocolCode.PLUGIN_FAILED, "device-state: the loader of device "
                     + key + (index >= 0 ? " failed at buffer " + index : " failed to complete") + ": " + t, t);
@@ -324,7 +177,7 @@ final class Device implements Runnable {
                     failure = f;
                 }
                 stateChanged.signalAll();
-                spaceFreed.signalAll();
+                backpressure.wakeAll();
             } finally {
                 lock.unlock();
             }
@@ -345,16 +198,10 @@ final class Device implements Runnable {
     void checkComplete() throws MalformedPacketException {
         lock.lock();
         try {
-            if (lastIndex < 0) {
-                throw new MalformedPacketException(ProtocolCode.MALFORMED, MalformedPacketException.NO_CHANNEL, -1,
-                        "device-state.last", key, "the last buffer of device " + key + " never arrived ("
-                        + receivedBuffers + " buffers, " + receivedBytes + " bytes received)");
-            }
-            if (contiguous <= lastIndex) {
-                throw new MalformedPacketException(ProtocolCode.MALFORMED, MalformedPacketException.NO_CHANNEL, -1,
-                        "device-state.index", contiguous, "buffer " + contiguous + " of device " + key
-                        + " never arrived (its last buffer is " + lastIndex + ")");
-            }
+            window.checkComplete();
+        } catch (ReorderWindow.Refusal r) {
+            throw new MalformedPacketException(ProtocolCode.MALFORMED, MalformedPacketException.NO_CHANNEL, -1,
+                    r.field(), r.value(), r.getMessage());
         } finally {
             lock.unlock();
         }
@@ -381,8 +228,8 @@ final class Device implements Runnable {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     throw new ChannelTimeoutException("device-state: the loader of device " + key
-                            + " did not finish within " + timeoutText + " (" + loadedBytes + " of "
-                            + receivedBytes + " received bytes loaded)");
+                            + " did not finish within " + timeoutText + " (" + window.releasedBytes() + " of "
+                            + window.receivedBytes() + " received bytes loaded)");
                 }
                 stateChanged.awaitNanos(remaining);
             }
@@ -426,14 +273,9 @@ final class Device implements Runnable {
             loaderAborted = true;
             t = thread;
             dataReady.signalAll();
-            spaceFreed.signalAll();
+            backpressure.wakeAll();
             stateChanged.signalAll();
-            // Drop queued data: nothing will load it.
-            for (Entry e : entries.values()) {
-                if (e.received) {
-                    e.data = null;
-                }
-            }
+            window.dropData(); // nothing will load it
         } finally {
             lock.unlock();
         }
@@ -485,9 +327,18 @@ final class Device implements Runnable {
         }
     }
 
+    /** Under the lock: throws if the migration was aborted. */
     private void checkAborted() throws IOException {
         if (abortCause != null) {
             throw new MigrationFailedException("device-state: migration aborted (device " + key + ")", abortCause);
+        }
+    }
+
+    /** Under the lock: throws if the migration was aborted or the loader failed (ends a back-pressure wait). */
+    private void checkUsable() throws IOException {
+        checkAborted();
+        if (failure != null) {
+            throw new MigrationFailedException("device-state: device " + key + " failed", failure);
         }
     }
 
@@ -495,7 +346,7 @@ final class Device implements Runnable {
     long[] queuedBytes() {
         lock.lock();
         try {
-            return new long[] {outOfOrderBytes, inOrderBytes, waiting};
+            return new long[] {window.outOfOrderBytes(), window.inOrderBytes(), backpressure.waiting()};
         } finally {
             lock.unlock();
         }

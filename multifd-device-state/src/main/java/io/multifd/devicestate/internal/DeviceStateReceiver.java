@@ -102,9 +102,9 @@ public final class DeviceStateReceiver implements PayloadReceiver {
                 throw packet.malformed("device-state.id", DeviceStateWire.printable(id), "no loader is registered for device "
                         + key + (options.factory() == null ? " and there is no loader factory" : " and the loader factory declined it"));
             }
-            d = new Device(key, loader, registered, options.maxOutOfOrderBytes(), options.maxBacklogBytes(),
-                    stallNanos, context::fail);
-            Thread t = threads.newThread(d);
+            d = new Device(key, loader, registered, options.maxBuffers(), options.maxOutOfOrderBytes(),
+                    options.maxBacklogBytes(), stallNanos, context::fail);
+            Thread t = threads.newThread(d.loadLoop());
             t.setName(t.getName() + "-" + threadSuffix(key));
             devices.put(key, d);
             d.start(t);
@@ -224,7 +224,7 @@ public final class DeviceStateReceiver implements PayloadReceiver {
     private final class ChannelReceiver implements PayloadChannelReceiver {
         private final CharsetDecoder decoder = DeviceStateWire.strictDecoder();
         private Device device;
-        private Device.Entry entry;
+        private ReorderWindow.Entry entry;
 
         @Override
         public void begin(IncomingPacket packet, DataTargets targets) throws IOException {
@@ -271,18 +271,18 @@ public final class DeviceStateReceiver implements PayloadReceiver {
                         + index + " of device " + new DeviceKey(id, instance) + ")");
             }
             Device d = device(packet, id, instance);
-            Device.Entry e = d.accept(packet, (int) index, last, length);
+            ReorderWindow.Entry e = d.accept(packet, index, last, length);
             device = d;
             entry = e;
             if (length > 0) {
-                targets.add(e.target());
+                targets.add(ByteBuffer.wrap(e.data));
             }
         }
 
         @Override
         public void end(IncomingPacket packet) throws IOException {
             Device d = device;
-            Device.Entry e = entry;
+            ReorderWindow.Entry e = entry;
             device = null;
             entry = null;
             if (d == null) {

@@ -1,0 +1,453 @@
+package io.multifd.examples.cli;
+
+import io.multifd.api.CodecOptions;
+import io.multifd.api.MigrationStats;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.PayloadStats;
+import io.multifd.api.spi.Codec;
+import io.multifd.core.MultiFdSender;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.devicestate.DeviceStatePayload;
+import io.multifd.devicestate.DeviceStateSaver;
+import io.multifd.ram.DirtyBitmap;
+import io.multifd.ram.PreCopy;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamPayload;
+import io.multifd.ram.RamSaver;
+import io.multifd.ram.RoundListener;
+import io.multifd.ram.RoundStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code multifd send --connect HOST:PORT --image FILE}: migrates an image file as one RAM block,
+ * optionally while writer threads dirty it, with a device state alongside.
+ */
+@Command(name = "send", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Migrates an image file, as one RAM block, to a receiver (multifd recv).",
+                "",
+                "Without --dirty-rate the image is mapped read-only and sent once (1 round). With --dirty-rate, "
+                        + "writer threads keep dirtying random pages while pre-copy rounds resend them until they "
+                        + "converge; then the writers are paused and the final round runs. The writers change a "
+                        + "private copy-on-write mapping of FILE (FileChannel.MapMode.PRIVATE), never the file "
+                        + "itself (pages are copied only when first written); files this user may not open for "
+                        + "writing are copied into memory instead.",
+                "A size that is not a multiple of the page size works: the last partial page travels with "
+                        + "exactly its bytes. sha256 in the result covers exactly the memory as it stood at the "
+                        + "end, which the receiver's sha256 must equal.", ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:the receiver confirmed the migration", "1:the migration failed (unreachable receiver, "
+                + "refused, interrupted...)", "2:the command line is wrong"})
+public final class SendCommand extends BaseCommand {
+
+    /** Name of the RAM block the image becomes. */
+    static final String BLOCK_NAME = "image";
+    /** Device id of the device state {@code --device-state} sends. */
+    static final String DEVICE_ID = "cli-device";
+
+    @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", converter = Converters.Address.class,
+            description = "The receiver's address. A receiver not listening yet is retried until --connect-timeout.")
+    HostPort connect;
+
+    @Option(names = "--image", required = true, paramLabel = "FILE", description = "The image to migrate (any size).")
+    Path image;
+
+    @Option(names = "--channels", paramLabel = "N", defaultValue = "2",
+            description = "Parallel TCP channels, 1 to 255 (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--codec", paramLabel = "CODEC", defaultValue = "none",
+            description = "none, zstd, lz4 or zlib (default: ${DEFAULT-VALUE}); the receiver learns it from the sender.")
+    String codecName;
+
+    @Option(names = "--level", paramLabel = "L",
+            description = "The codec's level: zstd -131072..22 (default 1; negative = fast modes), lz4 0 (fast, "
+                    + "the default) or 1..17 (HC), zlib 0..9 (default 1).")
+    Integer level;
+
+    @Option(names = "--page-size", paramLabel = "SIZE", defaultValue = "4K", converter = Converters.Size.class,
+            description = "The RAM page size, a power of two from 512 to 2M (default: ${DEFAULT-VALUE}).")
+    long pageSize;
+
+    @Option(names = "--dirty-rate", paramLabel = "PAGES_PER_S", defaultValue = "0",
+            description = "Pages per second that writer threads dirty while the migration runs (default 0: static image).")
+    long dirtyRate;
+
+    @Option(names = "--max-bandwidth", paramLabel = "BYTES_PER_S", defaultValue = "0", converter = Converters.Size.class,
+            description = "Cap on the bytes per second written on all channels together, e.g. 100M (default 0: none).")
+    long maxBandwidth;
+
+    @Option(names = "--device-state", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "Also migrate a device state of SIZE deterministic bytes, on the same channels, "
+                    + "at the same time as the RAM.")
+    Long deviceState;
+
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long to keep trying to reach the receiver (default: ${DEFAULT-VALUE}).")
+    double connectTimeout;
+
+    @Option(names = "--max-rounds", paramLabel = "N", defaultValue = "30",
+            description = "With --dirty-rate: the most pre-copy rounds, the final one included (default: ${DEFAULT-VALUE}).")
+    int maxRounds;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "Seed of the writers' page choice and of the device state's bytes (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    /** Made by picocli. */
+    public SendCommand() {
+    }
+
+    @Override
+    protected int run() throws Exception {
+        // ---- everything a user can get wrong is checked before any connection
+        if (channels < 1 || channels > MultiFdConfig.MAX_CHANNELS) {
+            throw new UsageException("--channels must be 1 to " + MultiFdConfig.MAX_CHANNELS + ": " + channels);
+        }
+        int ps = checkPageSize(pageSize);
+        if (dirtyRate < 0 || dirtyRate > 100_000_000) {
+            throw new UsageException("--dirty-rate must be 0 to 100000000 pages per second: " + dirtyRate);
+        }
+        if (maxBandwidth != 0 && maxBandwidth < 4096) {
+            throw new UsageException("--max-bandwidth must be 0 (none) or at least 4K bytes per second: " + maxBandwidth);
+        }
+        if (!(connectTimeout > 0) || connectTimeout > 86_400) {
+            throw new UsageException("--connect-timeout must be more than 0 and at most 86400 seconds: " + connectTimeout);
+        }
+        if (maxRounds < 2) {
+            throw new UsageException("--max-rounds must be at least 2: " + maxRounds);
+        }
+        long size = checkImage(image);
+        PluginRegistry registry = PluginRegistry.discover();
+        Codec codec = codec(registry, codecName);
+        CodecOptions options = level == null ? CodecOptions.NONE : CodecOptions.level(level);
+        try {
+            codec.validate(options);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--level " + level + " is not valid for " + codecName + ": " + e.getMessage());
+        }
+        codec.checkAvailable();
+        InetSocketAddress address = connect.resolve();
+
+        // ---- the memory
+        RamBlock block = load(image, size, ps, dirtyRate > 0);
+        MultiFdConfig config = MultiFdConfig.builder()
+                .channels(channels)
+                .codec(codecName, options)
+                .maxBandwidth(maxBandwidth)
+                .connectTimeout(Duration.ofMillis((long) (connectTimeout * 1000)))
+                .build();
+
+        Json json = new Json().put("status", "failed").put("role", "send");
+        long t0 = System.nanoTime();
+        Progress progress = new Progress(Progress.detect(common.quiet()), "send", err(), 2);
+        SendListener listener = new SendListener(progress, ps);
+        DirtyWriters writers = null;
+        DeviceThread device = null;
+        MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(address))
+                .registry(registry).build();
+        listener.sender = sender;
+        Thread interrupted = new Thread(sender::close, "multifd-cli-interrupted"); // Ctrl-C: tell the receiver
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        try {
+            RamSaver saver = RamSaver.open(sender, List.of(block)).roundListener(listener);
+            DeviceStateSaver deviceSaver = deviceState == null ? null : DeviceStateSaver.open(sender);
+            sender.connect();
+            progress.note("connected to " + connect + ": " + channels + " channel" + (channels == 1 ? "" : "s")
+                    + ", codec " + codecName + ", " + Sizes.human(size) + " image");
+            if (deviceSaver != null) {
+                device = new DeviceThread(deviceSaver, deviceState, seed);
+                device.start();
+            }
+            int rounds;
+            PreCopy.Result preCopy = null;
+            if (dirtyRate > 0) {
+                DirtyBitmap dirty = new DirtyBitmap(block);
+                DirtyWriters w = new DirtyWriters(block, dirty, dirtyRate, seed);
+                writers = w;
+                w.start();
+                preCopy = PreCopy.builder(saver, List.of(dirty)).maxRounds(maxRounds)
+                        .pause((converged, pages, estimate) -> w.stop())
+                        .build().run();
+                rounds = preCopy.rounds().size();
+            } else {
+                saver.saveAll();
+                rounds = 1;
+            }
+            if (device != null) {
+                device.await();
+            }
+            MigrationStats stats = sender.finish();
+            progress.close();
+            String sha = Hashing.sha256(block);
+            fill(json, stats, size, ps, rounds, sha);
+            if (preCopy != null) {
+                json.put("converged", preCopy.converged())
+                        .put("downtime_ms", preCopy.downtime().toNanos() / 1e6)
+                        .put("dirtied_pages", writers.pagesWritten());
+            }
+            if (device != null) {
+                json.put("device_state_bytes", deviceState).put("device_state_sha256", device.sha256);
+            }
+            json.put("status", "completed");
+            report(json, stats);
+            return MultifdCommand.EXIT_OK;
+        } catch (Exception | Error e) {
+            sender.close(); // aborts: the receiver is told
+            if (writers != null) {
+                writers.stop();
+            }
+            if (device != null) {
+                device.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            progress.close();
+            if (common.json()) {
+                fill(json, sender.stats(), size, ps, listener.rounds(), null);
+                json.put("seconds", (System.nanoTime() - t0) / 1e9);
+                json.put("error", MultifdCommand.describe(e));
+                out().println(json);
+            }
+            throw e;
+        } finally {
+            sender.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // the codec is running
+            }
+        }
+    }
+
+    /** The counters every result carries, sender or receiver. */
+    static void fill(Json json, MigrationStats stats, long ramBytes, int pageSize, int rounds, String sha) {
+        PayloadStats ram = stats.payload(RamPayload.NAME).orElse(null);
+        double secs = stats.elapsed().toNanos() / 1e9;
+        json.put("seconds", secs)
+                .put("ram_bytes", ramBytes)
+                .put("raw_bytes", stats.rawBytes())
+                .put("wire_bytes", stats.wireBytes())
+                .put("normal_pages", ram == null ? 0 : ram.items())
+                .put("zero_pages", ram == null ? 0 : ram.elidedItems())
+                .put("rounds", rounds)
+                .put("channels", stats.channels())
+                .put("codec", stats.codec())
+                .put("page_size", pageSize)
+                .put("ram_gib_per_s", secs > 0 ? ramBytes / secs / (1L << 30) : 0.0)
+                .put("wire_gib_per_s", secs > 0 ? stats.wireBytes() / secs / (1L << 30) : 0.0)
+                .put("sha256", sha);
+    }
+
+    private void report(Json json, MigrationStats stats) {
+        if (common.json()) {
+            out().println(json);
+        } else if (!common.quiet()) {
+            out().println(summary("send", json));
+        }
+    }
+
+    /** The human summary of a result: three lines. */
+    static String summary(String role, Json j) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s completed in %.2f s: %s of RAM at %.2f GiB/s, %d round%s%n", role,
+                j.getDouble("seconds"), Sizes.human(j.getLong("ram_bytes")), j.getDouble("ram_gib_per_s"),
+                j.getLong("rounds"), j.getLong("rounds") == 1 ? "" : "s"));
+        sb.append(String.format(Locale.ROOT, "  %d pages (%d zero), %s on the wire over %d channels, codec %s%n",
+                j.getLong("normal_pages") + j.getLong("zero_pages"), j.getLong("zero_pages"),
+                Sizes.human(j.getLong("wire_bytes")), j.getLong("channels"), j.getString("codec")));
+        if (j.get("device_state_sha256") != null) {
+            sb.append(String.format(Locale.ROOT, "  device state %s, sha256 %s%n", Sizes.human(j.getLong("device_state_bytes")),
+                    j.getString("device_state_sha256")));
+        }
+        sb.append("  sha256 ").append(j.getString("sha256"));
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ checks shared with other commands
+
+    /** Checks a page size: a power of two from 512 bytes to 2 MiB. */
+    static int checkPageSize(long pageSize) {
+        if (pageSize < RamBlock.MIN_PAGE_SIZE || pageSize > RamBlock.MAX_PAGE_SIZE || Long.bitCount(pageSize) != 1) {
+            throw new UsageException("--page-size must be a power of two from 512 to 2M: " + pageSize);
+        }
+        return (int) pageSize;
+    }
+
+    /** Checks the image file and returns its size. */
+    static long checkImage(Path image) throws IOException {
+        if (!Files.exists(image)) {
+            throw new UsageException("image '" + image + "' does not exist");
+        }
+        if (!Files.isRegularFile(image)) {
+            throw new UsageException("image '" + image + "' is not a regular file");
+        }
+        if (!Files.isReadable(image)) {
+            throw new UsageException("image '" + image + "' is not readable");
+        }
+        long size = Files.size(image);
+        if (size == 0) {
+            throw new UsageException("image '" + image + "' is empty");
+        }
+        return size;
+    }
+
+    /** Finds a codec by name, or says which exist. */
+    static Codec codec(PluginRegistry registry, String name) {
+        return registry.codec(name).orElseThrow(() -> new UsageException("unknown codec '" + name
+                + "' (available: " + registry.codecNames() + ")"));
+    }
+
+    /**
+     * Loads the image as one block: read-only mapped if nothing writes it; otherwise a private
+     * copy-on-write mapping, or a copy in memory.
+     */
+    static RamBlock load(Path image, long size, int pageSize, boolean writable) throws IOException {
+        if (!writable) {
+            return RamBlock.map(BLOCK_NAME, image, size, pageSize, false);
+        }
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // PRIVATE needs a channel opened for writing, but never writes the file; any size
+            return RamBlock.map(BLOCK_NAME, ch, 0, size, pageSize, FileChannel.MapMode.PRIVATE);
+        } catch (AccessDeniedException | NonWritableChannelException e) {
+            // fall through: a copy in memory
+        }
+        RamBlock copy;
+        try {
+            copy = RamBlock.allocate(BLOCK_NAME, size, pageSize);
+        } catch (OutOfMemoryError e) {
+            throw new IOException("not enough direct memory for a private copy of the " + Sizes.human(size)
+                    + " image (raise it with java -XX:MaxDirectMemorySize=...)");
+        }
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            for (long off = 0; off < size; ) {
+                var view = copy.slice(off, (int) Math.min(1 << 20, size - off));
+                while (view.hasRemaining()) {
+                    if (ch.read(view, off + view.position()) < 0) {
+                        throw new IOException("image '" + image + "' became shorter while it was read");
+                    }
+                }
+                off += view.capacity();
+            }
+        }
+        return copy;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Shows the rounds on the progress display; polls the sender for bytes done. */
+    static final class SendListener implements RoundListener {
+        private final Progress progress;
+        private final int pageSize;
+        private final AtomicLong finishedBytes = new AtomicLong();
+        private volatile int rounds;
+        volatile MultiFdSender sender;
+
+        SendListener(Progress progress, int pageSize) {
+            this.progress = progress;
+            this.pageSize = pageSize;
+        }
+
+        int rounds() {
+            return rounds;
+        }
+
+        /** RAM bytes handled so far, zero pages counted at their size; called on the progress thread. */
+        private long ramBytes() {
+            MultiFdSender s = sender;
+            if (s == null) {
+                return 0;
+            }
+            return s.stats().payload(RamPayload.NAME).map(p -> p.rawBytes() + p.elidedItems() * pageSize).orElse(0L);
+        }
+
+        @Override
+        public void onRoundStarted(int round, long plannedItems, long plannedBytes) {
+            rounds = round;
+            long base = finishedBytes.get();
+            progress.begin("round " + round, plannedBytes, () -> ramBytes() - base);
+        }
+
+        @Override
+        public void onRoundFinished(RoundStats s) {
+            finishedBytes.addAndGet(s.rawBytes() + s.elidedItems() * pageSize);
+            double secs = s.elapsed().toNanos() / 1e9;
+            progress.end(String.format(Locale.ROOT, "%d pages (%d zero) in %.2f s, %.1f MiB/s%s", s.items(),
+                    s.elidedItems(), secs, secs > 0 ? (s.items() * (double) pageSize) / secs / (1 << 20) : 0.0,
+                    s.last() ? ", final round" : ", " + s.remaining() + " dirty"));
+        }
+    }
+
+    /** Saves the device state on a thread of its own, while RAM rounds run, hashing what it sends. */
+    static final class DeviceThread extends Thread {
+        private final DeviceStateSaver saver;
+        private final long size;
+        private final long seed;
+        private volatile Throwable failure;
+        volatile String sha256;
+
+        DeviceThread(DeviceStateSaver saver, long size, long seed) {
+            super("multifd-cli-device-state");
+            setDaemon(true);
+            this.saver = saver;
+            this.size = size;
+            this.seed = seed;
+        }
+
+        @Override
+        public void run() {
+            try {
+                MessageDigest md = Hashing.sha256();
+                saver.save(DEVICE_ID, 0, out -> {
+                    if (size > 0) {
+                        deviceGenerator(size, seed).generate((bytes, length, offset, allZero) -> {
+                            md.update(bytes, 0, length);
+                            out.write(bytes, 0, length);
+                        });
+                    }
+                });
+                sha256 = HexFormat.of().formatHex(md.digest());
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        /** Waits for the device state to be handed to the channels; rethrows its failure. */
+        void await() throws IOException {
+            try {
+                join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while saving the device state");
+            }
+            if (failure instanceof IOException io) {
+                throw io;
+            }
+            if (failure != null) {
+                throw new IOException("saving the device state failed: " + failure, failure);
+            }
+        }
+    }
+
+    /** The deterministic bytes of a device state: mostly text-like, some random, a few zero pages. */
+    static ImageGenerator deviceGenerator(long size, long seed) {
+        return new ImageGenerator(size, 4096, seed ^ 0xDE71CE5L, 10, 60, 30);
+    }
+
+}

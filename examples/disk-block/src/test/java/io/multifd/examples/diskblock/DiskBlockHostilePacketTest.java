@@ -1,0 +1,133 @@
+package io.multifd.examples.diskblock;
+
+import io.multifd.api.MalformedPacketException;
+import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.IncomingPacket;
+import io.multifd.examples.diskblock.internal.DiskBlockChannelReceiver;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** Every field of a hostile packet header is refused by name, before any target is named. */
+@Timeout(10)
+class DiskBlockHostilePacketTest {
+
+    private final VirtualDisk disk = new VirtualDisk("vda", 512, 100);
+    private final DiskBlockChannelReceiver receiver = new DiskBlockChannelReceiver(disk);
+    private final List<ByteBuffer> targets = new ArrayList<>();
+
+    @Test
+    void aGoodPacketNamesOneTargetPerBlock() throws Exception {
+        receiver.begin(packet(header(1, 0, 2, 5, 99), 1024), targets::add);
+        assertThat(targets).hasSize(2);
+        assertThat(targets.get(1).position()).isEqualTo(99 * 512);
+        assertThat(targets.get(1).remaining()).isEqualTo(512);
+    }
+
+    @Test
+    void anLbaBeyondTheDisk() {
+        assertRefused(packet(header(1, 0, 2, 5, 100), 1024), "disk-block.lba", "100");
+    }
+
+    @Test
+    void aNegativeLba() {
+        assertRefused(packet(header(1, 0, 1, -1), 512), "disk-block.lba", "-1");
+    }
+
+    @Test
+    void anUnknownVersion() {
+        assertRefused(packet(header(2, 0, 1, 0), 512), "disk-block.version", "2");
+    }
+
+    @Test
+    void aFlag() {
+        assertRefused(packet(header(1, 4, 1, 0), 512), "disk-block.flags", "4");
+    }
+
+    @Test
+    void aCountOverTheCap() {
+        long[] lbas = new long[65];
+        assertRefused(packet(header(1, 0, 65, lbas), 65 * 512), "disk-block.count", "65");
+    }
+
+    @Test
+    void aCountThatDisagreesWithTheHeaderLength() {
+        assertRefused(packet(header(1, 0, 3, 1, 2), 3 * 512), "disk-block.headerLength", "20");
+    }
+
+    @Test
+    void aRawLengthThatDisagreesWithTheCount() {
+        assertRefused(packet(header(1, 0, 1, 1), 1024), "disk-block.rawLength", "1024");
+    }
+
+    @Test
+    void aTruncatedHeader() {
+        assertRefused(packet(ByteBuffer.allocate(3), 512), "disk-block.headerLength", "3");
+    }
+
+    private void assertRefused(IncomingPacket p, String field, String value) {
+        MalformedPacketException e = catchThrowableOfType(MalformedPacketException.class,
+                () -> receiver.begin(p, targets::add));
+        assertThat(e.field()).isEqualTo(field);
+        assertThat(e.value()).isEqualTo(value);
+        assertThat(targets).as("no target may be named for a refused packet").isEmpty();
+    }
+
+    private static ByteBuffer header(int version, int flags, int count, long... lbas) {
+        ByteBuffer b = ByteBuffer.allocate(4 + 8 * lbas.length);
+        b.put((byte) version).put((byte) flags).putShort((short) count);
+        for (long l : lbas) {
+            b.putLong(l);
+        }
+        return b.flip();
+    }
+
+    private static IncomingPacket packet(ByteBuffer header, int rawLength) {
+        return new IncomingPacket() {
+            @Override
+            public int channelId() {
+                return 0;
+            }
+
+            @Override
+            public long sequence() {
+                return 0;
+            }
+
+            @Override
+            public long epoch() {
+                return 0;
+            }
+
+            @Override
+            public long streamOffset() {
+                return 0;
+            }
+
+            @Override
+            public ByteBuffer header() {
+                return header.asReadOnlyBuffer();
+            }
+
+            @Override
+            public int rawLength() {
+                return rawLength;
+            }
+
+            @Override
+            public MalformedPacketException malformed(String field, Object value, String reason) {
+                return new MalformedPacketException(ProtocolCode.MALFORMED, 0, 0, field, value, reason);
+            }
+
+            @Override
+            public void countItems(long items, long elidedItems) {
+            }
+        };
+    }
+}

@@ -1,0 +1,67 @@
+package io.multifd.core.channel;
+
+import io.multifd.api.MalformedPacketException;
+import io.multifd.api.MultiFdException;
+import io.multifd.api.ProtocolCode;
+import io.multifd.api.RemoteFailureException;
+import io.multifd.core.wire.Reply;
+import io.multifd.core.wire.Wire;
+
+import java.io.EOFException;
+import java.io.IOException;
+
+/**
+ * The body of a channel's reply thread ({@code multifd-send-<id>-reply}): reads the receiver's
+ * replies during the transfer until the receiver closes. COMPLETED (only after EOS was
+ * requested) is handed to the channel; ERROR fails the migration with a
+ * {@link RemoteFailureException}; anything else is malformed. The end of the stream is expected
+ * after COMPLETED or after a failure; otherwise it fails the migration (after the grace period,
+ * so that an ERROR arriving on another channel names the real cause).
+ */
+final class ReplyReader implements Runnable {
+
+    private final ChannelSender channel;
+    private final ChannelIo io;
+    private final ChannelSender.Host host;
+
+    ReplyReader(ChannelSender channel, ChannelIo io, ChannelSender.Host host) {
+        this.channel = channel;
+        this.io = io;
+        this.host = host;
+    }
+
+    @Override
+    public void run() {
+        int id = channel.id();
+        try {
+            while (true) {
+                Reply r = Reply.read(io);
+                switch (r.kind()) {
+                    case Wire.REPLY_COMPLETED -> {
+                        if (!channel.endRequested()) {
+                            throw new MalformedPacketException(ProtocolCode.MALFORMED, id, -1, "reply.kind",
+                                    "COMPLETED", "the receiver reported completion before end of stream");
+                        }
+                        channel.completed(r);
+                    }
+                    case Wire.REPLY_ERROR -> {
+                        host.fail(new RemoteFailureException(r.code(), "the receiver failed: " + r.message()));
+                        return;
+                    }
+                    default -> throw new MalformedPacketException(ProtocolCode.MALFORMED, id, -1, "reply.kind",
+                            Wire.replyKindName(r.kind()), "unexpected during the transfer");
+                }
+            }
+        } catch (EOFException e) {
+            // After COMPLETED the receiver closes once it has read our COMMIT.
+            if (channel.completedReply() == null && !host.failed()) {
+                host.failAfterGrace(new MultiFdException(ProtocolCode.TRANSPORT, "channel " + id
+                        + ": the receiver closed the connection without a reply", e));
+            }
+        } catch (IOException | RuntimeException e) {
+            if (channel.completedReply() == null && !host.failed() && !io.isClosed()) {
+                host.failAfterGrace(e);
+            }
+        }
+    }
+}

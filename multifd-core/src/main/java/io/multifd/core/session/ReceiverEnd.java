@@ -1,0 +1,145 @@
+package io.multifd.core.session;
+
+import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.MigrationFailedException;
+import io.multifd.core.wire.EndExchange;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The receiver's half of the end of a migration ({@link EndExchange}), across its channels:
+ * every channel thread reports its EOS ({@link #eosRead}) and waits until COMPLETED was written
+ * on every channel ({@link #awaitCompleted}); the coordinating thread waits for every EOS
+ * ({@link #awaitEveryEos}), lets the plug-ins finish, writes COMPLETED, says so
+ * ({@link #completedWritten}) and waits for every COMMIT ({@link #awaitEveryCommit}).
+ *
+ * <p>Thread-safe. Every wait ends with a {@link MigrationFailedException} once the migration's
+ * {@link FailureLatch} tripped; whoever trips it calls {@link #wake()} afterwards.
+ */
+public final class ReceiverEnd {
+
+    private final FailureLatch latch;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    // guarded by lock
+    private int eosCount;
+    private boolean completed;
+    private int commitCount;
+
+    /**
+     * @param latch the migration's first error
+     */
+    public ReceiverEnd(FailureLatch latch) {
+        this.latch = latch;
+    }
+
+    /** A channel thread read a valid EOS. */
+    public void eosRead() {
+        count(() -> eosCount++);
+    }
+
+    /** A channel thread read COMMIT. */
+    public void commitRead() {
+        count(() -> commitCount++);
+    }
+
+    /** The coordinating thread wrote COMPLETED on every channel. */
+    public void completedWritten() {
+        count(() -> completed = true);
+    }
+
+    private void count(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes every waiter, so that it sees the failure. Any thread. */
+    public void wake() {
+        count(() -> { });
+    }
+
+    /**
+     * Coordinating thread: waits until every channel read EOS. Not bounded in time by itself: each
+     * channel's reads are, and a failed read fails the migration, which ends this wait.
+     *
+     * @param channels the channel count
+     * @throws MigrationFailedException if the migration failed
+     * @throws InterruptedIOException   if interrupted
+     */
+    public void awaitEveryEos(int channels) throws IOException {
+        await(() -> eosCount == channels, Long.MAX_VALUE, null);
+    }
+
+    /**
+     * Channel thread, after its EOS: waits until COMPLETED was written on every channel.
+     *
+     * @throws MigrationFailedException if the migration failed
+     * @throws InterruptedIOException   if interrupted
+     */
+    public void awaitCompleted() throws IOException {
+        await(() -> completed, Long.MAX_VALUE, null);
+    }
+
+    /**
+     * Coordinating thread: waits until every channel read COMMIT.
+     *
+     * @param channels      the channel count
+     * @param finishTimeout the configured finish timeout
+     * @param graceNanos    the extra time the channels get
+     * @throws ChannelTimeoutException  if the sender did not commit in time (its outcome is unknown)
+     * @throws MigrationFailedException if the migration failed
+     * @throws InterruptedIOException   if interrupted
+     */
+    public void awaitEveryCommit(int channels, Duration finishTimeout, long graceNanos) throws IOException {
+        await(() -> commitCount == channels, EndExchange.commitWait(finishTimeout).toNanos() + graceNanos,
+                () -> new ChannelTimeoutException("the sender did not commit within "
+                        + Durations.format(finishTimeout) + " after COMPLETED; its outcome is unknown"));
+    }
+
+    private interface Check {
+        boolean ok();
+    }
+
+    private interface TimeoutError {
+        IOException make();
+    }
+
+    private void await(Check check, long timeoutNanos, TimeoutError onTimeout) throws IOException {
+        long deadline = timeoutNanos == Long.MAX_VALUE ? 0 : System.nanoTime() + timeoutNanos;
+        lock.lock();
+        try {
+            while (true) {
+                Throwable f = latch.cause();
+                if (f != null) {
+                    throw new MigrationFailedException("aborted", f);
+                }
+                if (check.ok()) {
+                    return;
+                }
+                if (onTimeout == null) {
+                    changed.await();
+                    continue;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw onTimeout.make();
+                }
+                changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted at the end of the migration");
+        } finally {
+            lock.unlock();
+        }
+    }
+}

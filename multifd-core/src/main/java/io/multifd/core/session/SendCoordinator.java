@@ -1,0 +1,592 @@
+package io.multifd.core.session;
+
+import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.CodecOptions;
+import io.multifd.api.MigrationFailedException;
+import io.multifd.api.MigrationStats;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.MultiFdException;
+import io.multifd.api.ProtocolCode;
+import io.multifd.api.SendData;
+import io.multifd.api.SessionId;
+import io.multifd.api.spi.Codec;
+import io.multifd.api.spi.PayloadPlugin;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.core.channel.ChannelSender;
+import io.multifd.core.channel.RateLimiter;
+import io.multifd.core.channel.SlotHandoff;
+import io.multifd.core.channel.Watchdog;
+import io.multifd.core.wire.EndExchange;
+import io.multifd.core.wire.Manifest;
+import io.multifd.core.wire.Reply;
+import io.multifd.core.wire.Wire;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+/**
+ * The session-wide state of a sender behind {@code MultiFdSender}: its life-cycle state, the
+ * declared setup records, the channels, the first error, and every wait on the channels
+ * (connect, sync, the end exchange, teardown).
+ *
+ * <p>Threads: one {@link ReentrantLock} guards the state, the records, the sync count and the
+ * waits; its condition {@code progress} is signalled whenever a channel moves on
+ * ({@link #progressed()}) or the migration fails. The failure flag, the state and the channel
+ * array are also readable without the lock (volatile / {@link FailureLatch}) for the hot paths.
+ * Public methods: any thread unless stated.
+ */
+public final class SendCoordinator implements ChannelSender.Host {
+
+    private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdSender");
+    private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
+
+    private enum State { NEW, CONNECTING, CONNECTED, FINISHING, COMMITTING, FINISHED, FAILED, CLOSED }
+
+    private final MultiFdConfig config;
+    private final SessionId sessionId;
+    private final SafeListener listener;
+    private final PayloadPlugin<?>[] plugins;
+    private final PayloadCounters[] counters;
+    private final long graceNanos;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition progress = lock.newCondition();
+    private final ReentrantLock syncMutex = new ReentrantLock();
+    private final FailureLatch latch = new FailureLatch();
+    /** Made once: the packet writers poll it while waiting for bandwidth. */
+    private final BooleanSupplier isFailed = latch::failed;
+    private final SlotHandoff handoff = new SlotHandoff();
+    private final SlotHandoff.Gate gate = new SendGate();
+
+    // written under the lock; volatile so that send() can read it without the lock
+    private volatile State state = State.NEW;
+    private volatile ChannelSender[] channels = new ChannelSender[0];
+    private final byte[][] declared; // lock; read without it after connect() published it
+    private long syncsDone; // lock
+    private volatile Codec codec;
+    private Watchdog watchdog;
+    private RateLimiter limiter;
+    private volatile long startNanos;
+    private volatile long endNanos;
+
+    /**
+     * @param config    the configuration
+     * @param sessionId the session
+     * @param listener  the user's listener, wrapped
+     * @param plugins   the payload plug-ins, in registry order
+     * @param counters  their counters, same order
+     */
+    public SendCoordinator(MultiFdConfig config, SessionId sessionId, SafeListener listener,
+                           PayloadPlugin<?>[] plugins, PayloadCounters[] counters) {
+        this.config = config;
+        this.sessionId = sessionId;
+        this.listener = listener;
+        this.plugins = plugins;
+        this.counters = counters;
+        this.declared = new byte[plugins.length][];
+        this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
+    }
+
+    /**
+     * Keeps a payload's setup record for the manifest.
+     *
+     * @param idx    the payload's index in the registry order
+     * @param record the record, owned by this object from now on
+     * @param name   the payload's name, for messages
+     * @throws IllegalStateException after connect(), or if the payload was already declared
+     */
+    public void declare(int idx, byte[] record, String name) {
+        lock.lock();
+        try {
+            if (state != State.NEW) {
+                throw new IllegalStateException("declare() must be called before connect(); the sender is " + describeState());
+            }
+            if (declared[idx] != null) {
+                throw new IllegalStateException("payload '" + name + "' was already declared");
+            }
+            declared[idx] = record;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return whether the payload at {@code idx} was declared */
+    public boolean isDeclared(int idx) {
+        return declared[idx] != null;
+    }
+
+    // ------------------------------------------------------------------ connect
+
+    /**
+     * Starts every channel and waits until all completed their handshake; on failure tears
+     * everything down. Called once, by the owner.
+     *
+     * @param h         the session's codec, its options already validated
+     * @param connector how to reach the receiver
+     * @throws MigrationFailedException carrying the first cause if anything failed
+     * @throws IllegalStateException    if called twice
+     */
+    public void connect(Codec h, TransportConnector connector) throws IOException {
+        lock.lock();
+        try {
+            if (state != State.NEW) {
+                throw new IllegalStateException("connect() was already called; the sender is " + describeState());
+            }
+            List<Manifest.Record> records = new ArrayList<>();
+            for (int i = 0; i < plugins.length; i++) {
+                if (declared[i] != null) {
+                    records.add(new Manifest.Record(plugins[i].id(), declared[i]));
+                }
+            }
+            state = State.CONNECTING;
+            codec = h;
+            CodecOptions codecOptions = config.codecOptions();
+            long tick = Math.min(config.ioTimeout().toNanos(),
+                    Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos())) / 8;
+            watchdog = new Watchdog("multifd-send-watchdog", Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
+            limiter = config.maxBandwidth() > 0 ? new RateLimiter(config.maxBandwidth()) : null;
+            Manifest manifest = new Manifest(records);
+            if (manifest.encode().remaining() > config.maxManifestLength() + Wire.MANIFEST_FIXED_LENGTH + Wire.CRC_LENGTH) {
+                throw new IllegalStateException("the declared setup records exceed maxManifestLength " + config.maxManifestLength());
+            }
+            ChannelSender.Setup setup = new ChannelSender.Setup(config, connector, sessionId, config.channels(), h,
+                    codecOptions, manifest, plugins, counters, watchdog, limiter, graceNanos);
+            ChannelSender[] cs = new ChannelSender[config.channels()];
+            SlotHandoff.Mailbox[] boxes = new SlotHandoff.Mailbox[cs.length];
+            for (int i = 0; i < cs.length; i++) {
+                cs[i] = new ChannelSender(i, setup, this, handoff, isFailed);
+                boxes[i] = cs[i].mailbox();
+            }
+            handoff.install(boxes);
+            channels = cs;
+            startNanos = System.nanoTime();
+            for (ChannelSender c : cs) {
+                c.start();
+            }
+            long deadline = System.nanoTime() + config.connectTimeout().toNanos()
+                    + 3 * config.handshakeTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5);
+            while (!latch.failed() && !all(ChannelSender::ready)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    failLocked(new ChannelTimeoutException("channels did not connect within "
+                            + Durations.format(config.connectTimeout()) + " plus the handshake timeout"));
+                    break;
+                }
+                progress.awaitNanos(left);
+            }
+            if (!latch.failed()) {
+                state = State.CONNECTED;
+                startNanos = System.nanoTime();
+                progress.signalAll(); // the channel threads in awaitStreaming()
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failLocked(new InterruptedIOException("interrupted while connecting"));
+        } finally {
+            lock.unlock();
+        }
+        if (latch.failed()) {
+            teardown();
+            latch.throwIfFailed("connect");
+        }
+    }
+
+    /** True if every channel passes {@code test}. Lock held or not: reads volatiles only. */
+    private boolean all(Predicate<ChannelSender> test) {
+        for (ChannelSender c : channels) {
+            if (!test.test(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ send / sync
+
+    /**
+     * Hands a filled slot to an idle channel; see {@link SlotHandoff#send}. Allocates nothing.
+     *
+     * @param filled the validated, filled slot
+     * @return an empty slot for the caller
+     * @throws IOException if the migration failed or the wait was interrupted or timed out
+     */
+    public SendData send(SendData filled) throws IOException {
+        return handoff.send(filled, gate, config.ioTimeout().toNanos());
+    }
+
+    /** The hand-off's checks: one instance per session, so a send allocates nothing. */
+    private final class SendGate implements SlotHandoff.Gate {
+        @Override
+        public void check() throws IOException {
+            checkUsableFast("send");
+        }
+
+        @Override
+        public void timedOut() {
+            fail(new ChannelTimeoutException("no channel became idle within "
+                    + Durations.format(config.ioTimeout()) + " (the receiver is not reading)"));
+        }
+    }
+
+    /**
+     * Ends the current sync epoch: a SYNC marker on every channel after everything handed to it,
+     * and waits until all are written. One sync at a time.
+     *
+     * @param finishing true when called by finish() (allowed while FINISHING)
+     * @return the epoch that ended
+     * @throws IOException if the migration failed or the wait was interrupted
+     */
+    public long sync(boolean finishing) throws IOException {
+        try {
+            syncMutex.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to sync");
+        }
+        long epoch;
+        try {
+            lock.lockInterruptibly();
+            try {
+                checkUsable("sync", finishing);
+                epoch = syncsDone;
+                for (ChannelSender c : channels) {
+                    c.requestSync();
+                }
+                while (true) {
+                    checkUsable("sync", true);
+                    if (all(c -> c.syncs() >= c.syncsRequested())) {
+                        break;
+                    }
+                    progress.await();
+                }
+                syncsDone++;
+            } finally {
+                lock.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the sync markers to be written");
+        } finally {
+            syncMutex.unlock();
+        }
+        listener.onSync(epoch);
+        return epoch;
+    }
+
+    // ------------------------------------------------------------------ the end exchange
+
+    /**
+     * The end of the migration: the last sync, EOS on every channel, every channel's COMPLETED
+     * (with counts matching what was sent) within the finish timeout, then the commit point and
+     * COMMIT on every channel; then teardown. Called once, by the owner.
+     *
+     * @throws MigrationFailedException carrying the first cause if anything failed
+     * @throws IllegalStateException    if not connected
+     */
+    public void finish() throws IOException {
+        lock.lock();
+        try {
+            if (!latch.failed()) {
+                checkUsable("finish", false);
+                state = State.FINISHING;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!latch.failed()) {
+            try {
+                sync(true);
+                endExchange();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail(new InterruptedIOException("interrupted while finishing"));
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+            }
+        }
+        teardown();
+        latch.throwIfFailed("finish");
+    }
+
+    private void endExchange() throws IOException, InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            for (ChannelSender c : channels) {
+                c.requestEos();
+            }
+            awaitAll(ChannelSender::eosWritten, NO_TIMEOUT, null);
+            awaitAll(c -> c.completedReply() != null, config.finishTimeout().toNanos(),
+                    c -> new ChannelTimeoutException("channel " + c.id() + ": the receiver did not confirm completion"
+                            + " (COMPLETED) within " + Durations.format(config.finishTimeout()) + " after end of stream"));
+            for (ChannelSender c : channels) {
+                Reply r = c.completedReply();
+                try {
+                    EndExchange.checkCompleted(r, c.id(), c.packets(), c.rawBytes());
+                } catch (IOException e) {
+                    failLocked(e);
+                    checkUsable("finish", true);
+                }
+            }
+            // The commit point: the receiver confirmed that it applied everything we sent.
+            // From here on, a failure to deliver COMMIT fails only the receiver (which then
+            // reports that the sender did not confirm); it cannot undo what was applied.
+            state = State.COMMITTING;
+            latch.seal();
+            for (ChannelSender c : channels) {
+                c.requestCommit();
+            }
+            long deadline = System.nanoTime() + graceNanos + config.ioTimeout().toNanos();
+            long left = deadline - System.nanoTime();
+            while (!all(ChannelSender::committedOrClosed) && left > 0) {
+                progress.awaitNanos(left);
+                left = deadline - System.nanoTime();
+            }
+            state = State.FINISHED;
+            endNanos = System.nanoTime();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private interface TimeoutError {
+        IOException make(ChannelSender c);
+    }
+
+    /** Waits, holding the lock, until every channel passes {@code test}; fails on timeout. */
+    private void awaitAll(Predicate<ChannelSender> test, long timeoutNanos, TimeoutError onTimeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (true) {
+            checkUsable("finish", true);
+            ChannelSender waiting = null;
+            for (ChannelSender c : channels) {
+                if (!test.test(c)) {
+                    waiting = c;
+                    break;
+                }
+            }
+            if (waiting == null) {
+                return;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                failLocked(onTimeout.make(waiting));
+                continue;
+            }
+            progress.awaitNanos(left);
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Aborts the migration if it is under way (the receiver is told), then tears down.
+     * Idempotent; never throws.
+     */
+    public void close() {
+        boolean abort;
+        lock.lock();
+        try {
+            abort = state == State.CONNECTING || state == State.CONNECTED || state == State.FINISHING;
+            if (state == State.NEW) {
+                state = State.CLOSED;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (abort) {
+            fail(new MultiFdException(ProtocolCode.ABORTED, "the sender was closed before finish() completed"));
+        }
+        teardown();
+    }
+
+    /** Closes channels (after their grace), joins every thread, stops the watchdog. */
+    private void teardown() {
+        ChannelSender[] cs = channels;
+        long deadline = ThreadJoins.shutdownDeadline(graceNanos);
+        for (ChannelSender c : cs) {
+            c.joinChannelThread(deadline);
+        }
+        for (ChannelSender c : cs) {
+            if (!c.closeAndJoinReplyThread(deadline)) {
+                LOG.log(System.Logger.Level.WARNING, "channel " + c.id() + " threads did not end in time");
+            }
+        }
+        Watchdog w;
+        RateLimiter l;
+        lock.lock();
+        try {
+            w = watchdog;
+            l = limiter;
+        } finally {
+            lock.unlock();
+        }
+        if (w != null) {
+            w.close();
+        }
+        if (l != null) {
+            l.wakeAll();
+        }
+    }
+
+    // ------------------------------------------------------------------ state and failure
+
+    /**
+     * The lock-free check of the hot path: failure and state, read from volatiles.
+     *
+     * @param op the operation, for messages
+     * @throws MigrationFailedException if the migration failed
+     * @throws IllegalStateException    if not connected, or finishing
+     */
+    public void checkUsableFast(String op) throws MigrationFailedException {
+        latch.throwIfFailed(op);
+        State st = state;
+        if (st != State.CONNECTED) {
+            if (st == State.FINISHING || st == State.COMMITTING) {
+                throw new IllegalStateException(op + "() is not allowed: finish() was called");
+            }
+            throw new IllegalStateException(op + "() is not allowed: the sender is " + describeState());
+        }
+    }
+
+    private void checkUsable(String op, boolean finishing) throws MigrationFailedException {
+        latch.throwIfFailed(op);
+        switch (state) {
+            case CONNECTED -> {
+            }
+            case FINISHING -> {
+                if (!finishing) {
+                    throw new IllegalStateException(op + "() is not allowed: finish() was called");
+                }
+            }
+            default -> throw new IllegalStateException(op + "() is not allowed: the sender is " + describeState());
+        }
+    }
+
+    private String describeState() {
+        return switch (state) {
+            case NEW -> "not connected yet (call connect())";
+            case CONNECTING -> "connecting";
+            case CONNECTED -> "connected";
+            case FINISHING, COMMITTING -> "finishing";
+            case FINISHED -> "finished";
+            case FAILED -> "failed";
+            case CLOSED -> "closed";
+        };
+    }
+
+    @Override
+    public boolean failed() {
+        return latch.failed();
+    }
+
+    @Override
+    public Throwable firstError() {
+        return latch.cause();
+    }
+
+    @Override
+    public void fail(Throwable cause) {
+        lock.lock();
+        try {
+            failLocked(cause);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void failLocked(Throwable cause) {
+        if (!latch.trip(cause)) {
+            return; // a later error, or past the commit point: logged by the latch
+        }
+        if (state != State.NEW) {
+            state = State.FAILED;
+        }
+        endNanos = System.nanoTime();
+        LOG.log(System.Logger.Level.WARNING, "migration " + sessionId + " failed: " + cause.getMessage());
+        progress.signalAll();
+        handoff.wakeWaiters();
+        for (ChannelSender c : channels) {
+            c.onSessionFailed();
+        }
+        if (limiter != null) {
+            limiter.wakeAll();
+        }
+        listener.onFailed(cause);
+    }
+
+    @Override
+    public void failAfterGrace(Throwable local) {
+        lock.lock();
+        try {
+            long left = graceNanos;
+            while (!latch.failed() && left > 0 && state != State.COMMITTING && state != State.FINISHED) {
+                left = progress.awaitNanos(left);
+            }
+            failLocked(local);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failLocked(local);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean awaitStreaming() throws InterruptedException {
+        lock.lock();
+        try {
+            while (state == State.CONNECTING && !latch.failed()) {
+                progress.await();
+            }
+            return !latch.failed();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void progressed() {
+        lock.lock();
+        try {
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ stats
+
+    /**
+     * A snapshot of the counters; any time.
+     *
+     * @return the statistics
+     */
+    public MigrationStats stats() {
+        ChannelSender[] cs = channels;
+        long syncs;
+        lock.lock();
+        try {
+            syncs = syncsDone;
+        } finally {
+            lock.unlock();
+        }
+        StatsAssembly a = new StatsAssembly(cs.length);
+        for (ChannelSender c : cs) {
+            a.channel(c.id(), c.packets(), c.rawBytes(), c.wireBytes(), c.syncs());
+        }
+        for (int i = 0; i < counters.length; i++) {
+            a.payload(counters[i], declared[i] != null);
+        }
+        Codec h = codec;
+        return a.build(sessionId, cs.length == 0 ? config.channels() : cs.length,
+                h != null ? h.name() : config.codec(), startNanos, endNanos, syncs);
+    }
+}

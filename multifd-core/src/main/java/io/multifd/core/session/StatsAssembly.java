@@ -1,0 +1,97 @@
+package io.multifd.core.session;
+
+import io.multifd.api.ChannelStats;
+import io.multifd.api.MigrationStats;
+import io.multifd.api.PayloadStats;
+import io.multifd.api.SessionId;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Puts one {@link MigrationStats} snapshot together, the same way on both sides: add every
+ * channel's counters and every payload's counters, then {@link #build}. The totals are the sums
+ * of the channels'. One use, by one thread; not on the per-packet path.
+ */
+public final class StatsAssembly {
+
+    private final List<ChannelStats> channels;
+    private final List<PayloadStats> payloads = new ArrayList<>();
+    private long packets;
+    private long rawBytes;
+    private long wireBytes;
+
+    /**
+     * @param channelCount how many channels will be added (a sizing hint)
+     */
+    public StatsAssembly(int channelCount) {
+        this.channels = new ArrayList<>(Math.max(0, channelCount));
+    }
+
+    /**
+     * Adds one channel's counters.
+     *
+     * @param id        the channel id
+     * @param packets   data packets
+     * @param rawBytes  raw data bytes
+     * @param wireBytes bytes on the wire, handshake included
+     * @param syncs     SYNC markers
+     * @return this
+     */
+    public StatsAssembly channel(int id, long packets, long rawBytes, long wireBytes, long syncs) {
+        ChannelStats s = new ChannelStats(id, packets, rawBytes, wireBytes, syncs);
+        channels.add(s);
+        this.packets += s.packets();
+        this.rawBytes += s.rawBytes();
+        this.wireBytes += s.wireBytes();
+        return this;
+    }
+
+    /**
+     * Adds a payload's counters if the payload took part (declared on the sender, opened on the
+     * receiver) or counted anything.
+     *
+     * @param counters the payload's counters
+     * @param inUse    whether the payload took part in this migration
+     * @return this
+     */
+    public StatsAssembly payload(PayloadCounters counters, boolean inUse) {
+        if (inUse || !counters.isEmpty()) {
+            payloads.add(counters.snapshot());
+        }
+        return this;
+    }
+
+    /**
+     * Makes the snapshot.
+     *
+     * @param sessionId    the session, or null before it is known (receiver before the first hello)
+     * @param channelCount the channel count to report
+     * @param codec        the codec's name
+     * @param startNanos   {@link System#nanoTime()} when the transfer started, 0 if it did not
+     * @param endNanos     when it ended, 0 if it is still running (then: now)
+     * @param syncs        completed sync rounds
+     * @return the statistics
+     */
+    public MigrationStats build(SessionId sessionId, int channelCount, String codec, long startNanos, long endNanos,
+                                long syncs) {
+        return new MigrationStats(sessionId, channelCount, codec, elapsed(startNanos, endNanos), packets, rawBytes,
+                wireBytes, syncs, channels, payloads);
+    }
+
+    /**
+     * The time between two {@link System#nanoTime()} stamps.
+     *
+     * @param startNanos the start, 0 if it did not start (then: zero)
+     * @param endNanos   the end, 0 if still running (then: now)
+     * @return the elapsed time, never negative
+     */
+    public static Duration elapsed(long startNanos, long endNanos) {
+        if (startNanos == 0) {
+            return Duration.ZERO;
+        }
+        long end = endNanos != 0 ? endNanos : System.nanoTime();
+        return Duration.ofNanos(Math.max(0, end - startNanos));
+    }
+}

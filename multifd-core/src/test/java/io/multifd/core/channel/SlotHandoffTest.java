@@ -1,0 +1,172 @@
+package io.multifd.core.channel;
+
+import io.multifd.api.SendData;
+import io.multifd.core.testkit.BlobPayload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The hand-off on its own: the test thread plays the channel thread (it owns the mailboxes and
+ * takes the jobs), other threads play clients.
+ */
+@Timeout(60)
+class SlotHandoffTest {
+
+    private static final long LONG = TimeUnit.SECONDS.toNanos(30);
+
+    private final BlobPayload plugin = new BlobPayload();
+
+    /**
+     * A gate that lets everything through and records time-outs (the next check then throws).
+     * {@code waiting} opens at the second check: send() checks once on entry and once more after
+     * the client registered as a waiter, just before its last scan and its park.
+     */
+    private static final class RecordingGate implements SlotHandoff.Gate {
+        final AtomicInteger timeouts = new AtomicInteger();
+        final CountDownLatch waiting = new CountDownLatch(2);
+
+        @Override
+        public void check() throws IOException {
+            waiting.countDown();
+            if (timeouts.get() > 0) {
+                throw new IOException("timed out");
+            }
+        }
+
+        @Override
+        public void timedOut() {
+            timeouts.incrementAndGet();
+        }
+    }
+
+    private SendData filled() {
+        SendData s = new SendData();
+        s.fill(plugin);
+        return s;
+    }
+
+    @Test
+    void theFilledSlotGoesToTheChannelAndTheChannelsEmptySlotComesBack() throws IOException {
+        SlotHandoff h = new SlotHandoff();
+        SlotHandoff.Mailbox box = h.mailbox(0, Thread.currentThread());
+        h.install(new SlotHandoff.Mailbox[] {box});
+        assertThat(box.job()).isNull();
+
+        SendData first = filled();
+        SendData empty = h.send(first, new RecordingGate(), LONG);
+
+        assertThat(empty).isNotSameAs(first);
+        assertThat(empty.isEmpty()).isTrue();
+        assertThat(box.job()).isSameAs(first);
+        first.clear();
+        box.done();
+        assertThat(box.job()).isNull();
+
+        SendData second = filled();
+        assertThat(h.send(second, new RecordingGate(), LONG)).isSameAs(first);
+        assertThat(box.job()).isSameAs(second);
+    }
+
+    @Test
+    void aSlotStillHeldByAChannelIsRefused() throws IOException {
+        SlotHandoff h = new SlotHandoff();
+        SlotHandoff.Mailbox box = h.mailbox(3, Thread.currentThread());
+        h.install(new SlotHandoff.Mailbox[] {box});
+        SendData s = filled();
+        h.send(s, new RecordingGate(), LONG);
+
+        assertThatThrownBy(() -> h.send(s, new RecordingGate(), LONG))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already handed to channel 3");
+    }
+
+    @Test
+    void noIdleChannelWithinTheTimeoutIsReportedToTheGate() throws IOException {
+        SlotHandoff h = new SlotHandoff();
+        SlotHandoff.Mailbox box = h.mailbox(0, Thread.currentThread());
+        h.install(new SlotHandoff.Mailbox[] {box});
+        h.send(filled(), new RecordingGate(), LONG); // the only channel is busy from now on
+
+        RecordingGate gate = new RecordingGate();
+        assertThatThrownBy(() -> h.send(filled(), gate, 1)).isInstanceOf(IOException.class).hasMessage("timed out");
+        assertThat(gate.timeouts.get()).isEqualTo(1);
+    }
+
+    @Test
+    void anExitedChannelIsNotOfferedSlots() {
+        SlotHandoff h = new SlotHandoff();
+        SlotHandoff.Mailbox box = h.mailbox(0, Thread.currentThread());
+        h.install(new SlotHandoff.Mailbox[] {box});
+        box.exit();
+
+        RecordingGate gate = new RecordingGate();
+        assertThatThrownBy(() -> h.send(filled(), gate, 1)).isInstanceOf(IOException.class);
+        assertThat(box.job()).isNull();
+    }
+
+    @Test
+    void aParkedClientGetsTheChannelOnceItTurnsIdle() throws Exception {
+        SlotHandoff h = new SlotHandoff();
+        SlotHandoff.Mailbox box = h.mailbox(0, Thread.currentThread());
+        h.install(new SlotHandoff.Mailbox[] {box});
+        SendData first = filled();
+        h.send(first, new RecordingGate(), LONG);
+
+        SendData second = filled();
+        RecordingGate gate = new RecordingGate();
+        CompletableFuture<SendData> result = CompletableFuture.supplyAsync(() -> {
+            try {
+                return h.send(second, gate, LONG);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // The client registered as a waiter; whether it is parked yet or not, done() must reach it.
+        assertThat(gate.waiting.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(result).isNotDone();
+        assertThat(box.job()).isSameAs(first);
+        first.clear();
+        box.done(); // unparks the waiter
+
+        assertThat(result.get(30, TimeUnit.SECONDS)).isSameAs(first);
+        assertThat(box.job()).isSameAs(second);
+    }
+
+    @Test
+    void anInterruptedWaitingClientGivesUpWithoutSending() throws Exception {
+        SlotHandoff h = new SlotHandoff();
+        SlotHandoff.Mailbox box = h.mailbox(0, Thread.currentThread());
+        h.install(new SlotHandoff.Mailbox[] {box});
+        SendData first = filled();
+        h.send(first, new RecordingGate(), LONG);
+
+        SendData second = filled();
+        RecordingGate gate = new RecordingGate();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread client = new Thread(() -> {
+            try {
+                h.send(second, gate, LONG);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        client.start();
+        assertThat(gate.waiting.await(30, TimeUnit.SECONDS)).isTrue(); // registered, parked or about to
+        client.interrupt();
+        client.join();
+
+        assertThat(thrown.get()).isInstanceOf(InterruptedIOException.class);
+        assertThat(box.job()).isSameAs(first);
+    }
+}

@@ -1,0 +1,49 @@
+package io.multifd.ram;
+
+/**
+ * Follows the rounds of a {@link RamSaver} (and so of a {@link PreCopy}), for a progress bar or a
+ * log. Set it with {@link RamSaver#roundListener(RoundListener)}. Every method has an empty
+ * default, so a listener overrides only what it needs.
+ *
+ * <p>Methods are called on the saver's thread (the one that runs the rounds), one at a time, in
+ * order: {@code onRoundStarted}, any number of {@code onRoundProgress}, {@code onRoundFinished}.
+ * Time spent in them delays the rounds, so they should be quick; they must not call back into the
+ * saver. An exception thrown by a listener is logged and otherwise ignored.
+ * Per-session events (connection, sync, completion) go to the session's
+ * {@link io.multifd.api.MigrationListener}.
+ */
+public interface RoundListener {
+
+    /** A listener that does nothing. */
+    RoundListener NONE = new RoundListener() {
+    };
+
+    /**
+     * A round starts.
+     *
+     * @param round        1-based
+     * @param plannedPages pages the round will send (all pages in round 1, then the dirty pages at
+     *                     the start of the round)
+     * @param plannedBytes their size in bytes
+     */
+    default void onRoundStarted(int round, long plannedPages, long plannedBytes) {
+    }
+
+    /**
+     * Progress inside a round: called every 64 MiB of queued pages, not per packet.
+     *
+     * @param round     1-based
+     * @param donePages pages queued so far in this round
+     * @param doneBytes their size in bytes
+     */
+    default void onRoundProgress(int round, long donePages, long doneBytes) {
+    }
+
+    /**
+     * A round finished, its sync included.
+     *
+     * @param stats what it moved
+     */
+    default void onRoundFinished(RoundStats stats) {
+    }
+}

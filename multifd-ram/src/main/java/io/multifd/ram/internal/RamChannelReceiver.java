@@ -1,0 +1,237 @@
+package io.multifd.ram.internal;
+
+import io.multifd.api.spi.DataTargets;
+import io.multifd.api.spi.IncomingPacket;
+import io.multifd.api.spi.PayloadChannelReceiver;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamPayload;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Applies RAM packets arriving on one channel: validates the whole payload header before naming
+ * any target, then names views of the destination pages as targets (the core reads the data
+ * straight into them), and after the data arrived zeroes the zero pages that are not zero already.
+ * Views are made once per block and segment on this channel and re-positioned afterwards; steady
+ * state allocates nothing. Confined to the channel thread.
+ */
+final class RamChannelReceiver implements PayloadChannelReceiver {
+
+    private static final RamAccess ACCESS = RamAccess.get();
+
+    private final RamReceiver session;
+    private final SegmentViews[] views;
+    private final ZeroPages.Scanner scanner = new ZeroPages.Scanner();
+    private final long[] offsets;
+    private final long[] sortScratch;
+
+    // the packet between begin and end
+    private RamBlock block;
+    private int blockIndex;
+    private int normal;
+    private int zero;
+
+    RamChannelReceiver(RamReceiver session) {
+        this.session = session;
+        this.views = new SegmentViews[session.blocks.length];
+        this.offsets = new long[session.maxPagesPerPacket];
+        this.sortScratch = new long[session.maxPagesPerPacket];
+    }
+
+    @Override
+    public void begin(IncomingPacket packet, DataTargets targets) throws IOException {
+        block = null;
+        ByteBuffer h = packet.header();
+        int hl = h.limit();
+        if (hl < RamPayload.HEADER_FIXED_LENGTH) {
+            throw packet.malformed("ram.headerLength", hl, "shorter than the " + RamPayload.HEADER_FIXED_LENGTH
+                    + "-byte fixed part");
+        }
+        int version = h.get(0) & 0xFF;
+        if (version != RamPayload.HEADER_VERSION) {
+            throw packet.malformed("ram.version", version, "this receiver reads version " + RamPayload.HEADER_VERSION);
+        }
+        int flags = h.get(1) & 0xFF;
+        if (flags != 0) {
+            throw packet.malformed("ram.flags", flags, "reserved, must be 0");
+        }
+        int n = h.getShort(2) & 0xFFFF;
+        if (n < 1 || n > RamBlock.MAX_NAME_LENGTH) {
+            throw packet.malformed("ram.nameLength", n, "a block name has 1 to " + RamBlock.MAX_NAME_LENGTH + " bytes");
+        }
+        long nNormal = Integer.toUnsignedLong(h.getInt(4));
+        long nZero = Integer.toUnsignedLong(h.getInt(8));
+        long pages = nNormal + nZero;
+        if (pages == 0) {
+            throw packet.malformed("ram.pages", 0, "a packet carries at least one page");
+        }
+        if (pages > session.maxPagesPerPacket) {
+            throw packet.malformed("ram.pages", pages, "over the cap of " + session.maxPagesPerPacket
+                    + " pages per packet (batch " + session.record.batchBytes() + " bytes)");
+        }
+        long expectedHeader = RamPayload.HEADER_FIXED_LENGTH + n + 8 * pages;
+        if (hl != expectedHeader) {
+            throw packet.malformed("ram.headerLength", hl, "a header with a " + n + "-byte name and " + pages
+                    + " offsets is " + expectedHeader + " bytes");
+        }
+        int idx = session.table.find(h, RamPayload.HEADER_FIXED_LENGTH, n);
+        if (idx < 0) {
+            throw packet.malformed("ram.block", printable(h, n), "no block of this session has this name");
+        }
+        RamBlock b = session.blocks[idx];
+        int cap = session.pagesPerPacket[idx];
+        if (nNormal > cap) {
+            throw packet.malformed("ram.normalPages", nNormal, "over the cap of " + cap + " pages per packet for block '"
+                    + b.name() + "' (page size " + b.pageSize() + ")");
+        }
+        if (nZero > cap - nNormal) {
+            throw packet.malformed("ram.zeroPages", nZero, "with " + nNormal + " normal pages, over the cap of " + cap
+                    + " pages per packet for block '" + b.name() + "'");
+        }
+        int nn = (int) nNormal;
+        int total = (int) pages;
+        long length = b.length();
+        long alignMask = b.pageSize() - 1;
+        int pageSize = b.pageSize();
+        int base = RamPayload.HEADER_FIXED_LENGTH + n;
+        long raw = 0;
+        for (int i = 0; i < total; i++) {
+            long off = h.getLong(base + 8 * i);
+            if (off < 0 || off >= length) {
+                throw packet.malformed("ram.offset", Long.toUnsignedString(off), "beyond block '" + b.name()
+                        + "' (length " + length + ")");
+            }
+            if ((off & alignMask) != 0) {
+                throw packet.malformed("ram.offset", off, "not a multiple of the page size " + pageSize + " of block '"
+                        + b.name() + "'");
+            }
+            offsets[i] = off;
+            if (i < nn) {
+                raw += Math.min(pageSize, length - off);
+            }
+        }
+        if (raw != packet.rawLength()) {
+            throw packet.malformed("ram.rawLength", packet.rawLength(), nn + " normal pages of block '" + b.name()
+                    + "' carry " + raw + " bytes");
+        }
+        long dup = findDuplicate(nn, total);
+        if (dup >= 0) {
+            throw packet.malformed("ram.offset", dup, "appears twice in one packet");
+        }
+
+        // everything checked: name the targets, adjacent pages coalesced
+        SegmentViews v = viewsFor(idx, b);
+        v.reset(); // the previous packet's targets are filled and applied
+        int i = 0;
+        while (i < nn) {
+            long start = offsets[i];
+            int seg = ACCESS.segmentIndex(b, start);
+            long end = start + Math.min(pageSize, length - start);
+            int j = i + 1;
+            while (j < nn && offsets[j] == end && end < length && ACCESS.segmentIndex(b, end) == seg) {
+                end += Math.min(pageSize, length - end);
+                j++;
+            }
+            targets.add(v.take(seg, ACCESS.segmentOffset(b, start), (int) (end - start)));
+            i = j;
+        }
+        block = b;
+        blockIndex = idx;
+        normal = nn;
+        zero = total - nn;
+    }
+
+    @Override
+    public void end(IncomingPacket packet) throws IOException {
+        RamBlock b = block;
+        if (b == null) {
+            return;
+        }
+        block = null;
+        PageBitmap written = session.written[blockIndex];
+        int shift = ACCESS.pageShift(b);
+        if (written != null) {
+            for (int i = 0; i < normal; i++) {
+                written.set(offsets[i] >>> shift);
+            }
+        }
+        if (zero > 0) {
+            SegmentViews v = views[blockIndex];
+            long length = b.length();
+            int pageSize = b.pageSize();
+            for (int i = normal, e = normal + zero; i < e; i++) {
+                long off = offsets[i];
+                if (written != null && !written.get(off >>> shift)) {
+                    continue; // never written in this session: still zero, not even read
+                }
+                int seg = ACCESS.segmentIndex(b, off);
+                int pos = ACCESS.segmentOffset(b, off);
+                int len = (int) Math.min(pageSize, length - off);
+                ByteBuffer probe = v.probe(seg);
+                // touch the page only if it holds data: fresh memory stays untouched (not faulted in)
+                if (!scanner.isZero(probe, pos, len)) {
+                    scanner.zero(probe, pos, len);
+                }
+            }
+        }
+        packet.countItems(normal, zero);
+    }
+
+    private SegmentViews viewsFor(int idx, RamBlock b) {
+        SegmentViews v = views[idx];
+        if (v == null) {
+            v = views[idx] = new SegmentViews(ACCESS.segments(b), false);
+        }
+        return v;
+    }
+
+    /**
+     * Finds an offset listed twice. Each group (normal, zero) is normally in increasing order: then
+     * a linear check of each group and a merge of the two suffice. Otherwise sort a copy.
+     *
+     * @return the duplicate offset, or -1
+     */
+    private long findDuplicate(int nn, int total) {
+        long[] o = offsets;
+        boolean sorted = true;
+        for (int i = 1; i < nn && sorted; i++) {
+            sorted = o[i] > o[i - 1];
+        }
+        for (int i = nn + 1; i < total && sorted; i++) {
+            sorted = o[i] > o[i - 1];
+        }
+        if (sorted) {
+            int a = 0;
+            int z = nn;
+            while (a < nn && z < total) {
+                if (o[a] == o[z]) {
+                    return o[a];
+                }
+                if (o[a] < o[z]) {
+                    a++;
+                } else {
+                    z++;
+                }
+            }
+            return -1;
+        }
+        System.arraycopy(o, 0, sortScratch, 0, total);
+        Arrays.sort(sortScratch, 0, total);
+        for (int i = 1; i < total; i++) {
+            if (sortScratch[i] == sortScratch[i - 1]) {
+                return sortScratch[i];
+            }
+        }
+        return -1;
+    }
+
+    /** The name bytes as text, for an error message only (allocates; never on the success path). */
+    private static String printable(ByteBuffer h, int n) {
+        byte[] b = new byte[n];
+        h.get(RamPayload.HEADER_FIXED_LENGTH, b, 0, n);
+        return "'" + new String(b, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?") + "'";
+    }
+}

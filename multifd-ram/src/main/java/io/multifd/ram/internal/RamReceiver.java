@@ -1,0 +1,66 @@
+package io.multifd.ram.internal;
+
+import io.multifd.api.spi.PayloadChannelReceiver;
+import io.multifd.api.spi.PayloadReceiver;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamSetupRecord;
+
+import java.util.List;
+
+/**
+ * The RAM payload's receiving side for one session: the destination blocks, their per-packet page
+ * caps and the name table. Immutable after construction, so every channel thread shares it; each
+ * channel gets its own {@link RamChannelReceiver}.
+ */
+public final class RamReceiver implements PayloadReceiver {
+
+    private static final RamAccess ACCESS = RamAccess.get();
+
+    final RamSetupRecord record;
+    final RamBlock[] blocks;
+    final int[] pagesPerPacket;
+    final int maxPagesPerPacket;
+    final BlockTable table;
+    /** Per block, the pages this session wrote; null entries if the blocks did not start zeroed. */
+    final PageBitmap[] written;
+
+    /**
+     * Sets up a session's receiving side; called on the receiver's manifest thread.
+     *
+     * @param record      the sender's setup record, validated
+     * @param blocks      the destination blocks, one per announced block in the announced order,
+     *                    checked against the record; written by the channel threads from now on
+     * @param startZeroed true if every block is all zero now (see
+     *                    {@link io.multifd.ram.RamDestination#blocksStartZeroed()})
+     */
+    public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed) {
+        this.record = record;
+        this.blocks = blocks.toArray(new RamBlock[0]);
+        this.pagesPerPacket = new int[this.blocks.length];
+        byte[][] names = new byte[this.blocks.length][];
+        int max = 1;
+        for (int i = 0; i < this.blocks.length; i++) {
+            pagesPerPacket[i] = record.pagesPerPacket(this.blocks[i].pageSize());
+            max = Math.max(max, pagesPerPacket[i]);
+            names[i] = ACCESS.nameBytes(this.blocks[i]);
+        }
+        this.maxPagesPerPacket = max;
+        this.table = new BlockTable(names);
+        this.written = new PageBitmap[this.blocks.length];
+        if (startZeroed) {
+            for (int i = 0; i < this.blocks.length; i++) {
+                written[i] = new PageBitmap(this.blocks[i].pageCount());
+            }
+        }
+    }
+
+    @Override
+    public PayloadChannelReceiver openChannel(int channelId) {
+        return new RamChannelReceiver(this);
+    }
+
+    @Override
+    public String toString() {
+        return "RamReceiver[" + blocks.length + " blocks, batch " + record.batchBytes() + "]";
+    }
+}
