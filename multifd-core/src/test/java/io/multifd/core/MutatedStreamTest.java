@@ -12,7 +12,7 @@ import io.multifd.core.testkit.BlobSink;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
-import io.multifd.core.transport.ForwardingTransportChannel;
+import io.multifd.testing.transport.ForwardingTransportChannel;
 import io.multifd.core.transport.InMemoryTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
