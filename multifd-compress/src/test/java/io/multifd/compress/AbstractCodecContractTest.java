@@ -2,9 +2,10 @@ package io.multifd.compress;
 
 import io.multifd.api.CodecOptions;
 import io.multifd.api.MalformedPacketException;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.CodecEncoder;
-import io.multifd.api.spi.Codec;
+import io.multifd.testing.FakeIncomingPacket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,7 +80,7 @@ abstract class AbstractCodecContractTest {
     CodecEncoder encoder;
     CodecDecoder decoder;
     final CapturingSink sink = new CapturingSink();
-    final StubPacket packet = new StubPacket(3);
+    final FakeIncomingPacket packet = new FakeIncomingPacket(3);
 
     @BeforeEach
     void open() throws IOException {

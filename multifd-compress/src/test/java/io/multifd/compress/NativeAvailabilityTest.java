@@ -3,10 +3,11 @@ package io.multifd.compress;
 import io.multifd.api.CodecOptions;
 import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.CodecEncoder;
-import io.multifd.api.spi.Codec;
 import io.multifd.compress.internal.Lz4Lib;
+import io.multifd.testing.FakeIncomingPacket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,7 +164,7 @@ class NativeAvailabilityTest {
             GuardedTargets t = new GuardedTargets(raw.length, false, PageData.PAGE);
             java.nio.ByteBuffer in = dec.inputBuffer(e.length).put(e);
             dec.decode(in, t.targets, 0, t.targets.length, raw.length,
-                    false, new StubPacket(0).rawLength(raw.length));
+                    false, new FakeIncomingPacket(0).rawLength(raw.length));
             assertThat(t.guardsIntact()).isTrue();
             return t.contents();
         }
