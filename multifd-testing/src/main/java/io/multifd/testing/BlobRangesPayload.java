@@ -75,6 +75,7 @@ public final class BlobRangesPayload implements PayloadPlugin<BlobRangesPayload.
     }
 
     private final ByteBuffer source;
+    private final ByteBuffer fixedDestination;
     private volatile ByteBuffer destination;
 
     /**
@@ -84,7 +85,7 @@ public final class BlobRangesPayload implements PayloadPlugin<BlobRangesPayload.
      * @return the plug-in
      */
     public static BlobRangesPayload sender(ByteBuffer source) {
-        return new BlobRangesPayload(source);
+        return new BlobRangesPayload(source, null);
     }
 
     /**
@@ -93,7 +94,18 @@ public final class BlobRangesPayload implements PayloadPlugin<BlobRangesPayload.
      * @return the plug-in
      */
     public static BlobRangesPayload receiver() {
-        return new BlobRangesPayload(null);
+        return new BlobRangesPayload(null, null);
+    }
+
+    /**
+     * The receiving side, into an existing destination: the setup record must announce a blob
+     * of exactly its capacity.
+     *
+     * @param destination position 0 to capacity; written by the channel threads
+     * @return the plug-in
+     */
+    public static BlobRangesPayload receiverInto(ByteBuffer destination) {
+        return new BlobRangesPayload(null, java.util.Objects.requireNonNull(destination, "destination"));
     }
 
     /**
@@ -106,12 +118,15 @@ public final class BlobRangesPayload implements PayloadPlugin<BlobRangesPayload.
         return ByteBuffer.allocate(8).putLong(0, length);
     }
 
-    private BlobRangesPayload(ByteBuffer source) {
+    private BlobRangesPayload(ByteBuffer source, ByteBuffer destination) {
         this.source = source;
+        this.fixedDestination = destination;
+        this.destination = destination;
     }
 
     /**
-     * The destination the last {@code openReceiver} made.
+     * The destination: the one given to {@link #receiverInto(ByteBuffer)}, or the one the last
+     * {@code openReceiver} made.
      *
      * @return the blob being received, or {@code null} before a session opened
      */
@@ -168,7 +183,11 @@ public final class BlobRangesPayload implements PayloadPlugin<BlobRangesPayload.
             throw new SetupRefusedException(NAME + ": field '" + NAME + ".setup.blobLength' = " + length
                     + ": over " + MAX_BLOB);
         }
-        ByteBuffer dst = ByteBuffer.allocateDirect((int) length);
+        if (fixedDestination != null && length != fixedDestination.capacity()) {
+            throw new SetupRefusedException(NAME + ": field '" + NAME + ".setup.blobLength' = " + length
+                    + ": the destination has " + fixedDestination.capacity() + " bytes");
+        }
+        ByteBuffer dst = fixedDestination != null ? fixedDestination : ByteBuffer.allocateDirect((int) length);
         destination = dst;
         return channelId -> new PayloadChannelReceiver() {
             @Override
