@@ -145,17 +145,6 @@ public final class BlobRangesPayload implements PayloadPlugin<BlobRangesPayload.
     }
 
     @Override
-    public Range newBody() {
-        return new Range();
-    }
-
-    @Override
-    public void resetBody(Range body) {
-        body.offset = 0;
-        body.length = 0;
-    }
-
-    @Override
     public PayloadEncoder<Range> newEncoder(SendChannelContext context) {
         return this::prepare;
     }
@@ -170,6 +159,18 @@ public final class BlobRangesPayload implements PayloadPlugin<BlobRangesPayload.
             at += n;
         }
         packet.countItems(1, 0);
+    }
+
+    /** An empty range; a slot keeps it for reuse. */
+    @Override
+    public Range newBody() {
+        return new Range();
+    }
+
+    /** Sets the range back to nothing ({@code 0, 0}). */
+    @Override
+    public void resetBody(Range body) {
+        body.set(0, 0);
     }
 
     @Override

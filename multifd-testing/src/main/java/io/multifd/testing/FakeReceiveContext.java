@@ -67,19 +67,10 @@ public class FakeReceiveContext implements ReceiveContext {
         return this;
     }
 
+    /** Always {@code (1, 2)}. */
     @Override
     public SessionId sessionId() {
         return sessionId;
-    }
-
-    @Override
-    public int channelCount() {
-        return channels;
-    }
-
-    @Override
-    public MultiFdConfig config() {
-        return config;
     }
 
     @Override
@@ -102,6 +93,18 @@ public class FakeReceiveContext implements ReceiveContext {
             // the core goes on writing its ERROR replies on this thread: it must not be left interrupted
             failingThreadInterrupted = Thread.currentThread().isInterrupted();
         }
+    }
+
+    /** The count given to the constructor, whatever the configuration says. */
+    @Override
+    public int channelCount() {
+        return channels;
+    }
+
+    /** The configuration given to the constructor. */
+    @Override
+    public MultiFdConfig config() {
+        return config;
     }
 
     /** The first cause given to {@link #fail(Throwable)}, or {@code null}. */
