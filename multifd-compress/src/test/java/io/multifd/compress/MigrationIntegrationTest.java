@@ -13,6 +13,7 @@ import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.core.transport.TcpTransport;
 import io.multifd.testing.BlobRangesPayload;
+import io.multifd.testing.PageData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
