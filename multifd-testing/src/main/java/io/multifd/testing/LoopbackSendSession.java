@@ -51,7 +51,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * was sent and received, and shows each applied packet to an {@link #observer}.
  *
  * <h2>Threads</h2>
- * Thread-safe: several clients may call {@code send} at once, as with the core. Each packet is
+ * Register every plug-in before the session is shared with other threads. Then thread-safe:
+ * several clients may call {@code send} at once, as with the core. Each packet is
  * prepared and applied on the calling client's thread, under this session's lock, so one channel's
  * encoder and receiver are never called by two threads at once (the lock orders the calls). A
  * plug-in's own threads (device-state loaders) run as they would under the core; a failure they
