@@ -123,7 +123,7 @@ public class BlobPayload implements PayloadPlugin<BlobPayload.Body> {
         }
 
         /**
-         * Adds a blob whose bytes are {@link BlobSink#content(long, int, int)}.
+         * Adds a blob whose bytes are {@link BlobSink#contentByte(long, int, int)}.
          *
          * @param id      blob id
          * @param version its version
