@@ -2,11 +2,11 @@ package io.multifd.core;
 
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
-import io.multifd.core.testkit.BlobClient;
 import io.multifd.core.testkit.FaultyTransport;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.testkit.Transports;
+import io.multifd.testing.BlobClient;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -6,14 +6,14 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.api.MultiFdException;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
-import io.multifd.core.testkit.BlobClient;
-import io.multifd.core.testkit.BlobPayload;
-import io.multifd.core.testkit.BlobSink;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
-import io.multifd.core.transport.ForwardingTransportChannel;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobPayload;
+import io.multifd.testing.BlobSink;
+import io.multifd.testing.transport.ForwardingTransportChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

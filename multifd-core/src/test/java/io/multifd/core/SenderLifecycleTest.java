@@ -1,5 +1,6 @@
 package io.multifd.core;
 
+import io.multifd.api.DataChecksum;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
@@ -7,12 +8,11 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.RemoteFailureException;
 import io.multifd.api.SendData;
-import io.multifd.api.DataChecksum;
-import io.multifd.core.testkit.BlobClient;
-import io.multifd.core.testkit.BlobPayload;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobPayload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -7,7 +7,7 @@ import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
-import io.multifd.core.transport.ForwardingTransportChannel;
+import io.multifd.testing.transport.ForwardingTransportChannel;
 import io.multifd.core.transport.TcpTransport;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;

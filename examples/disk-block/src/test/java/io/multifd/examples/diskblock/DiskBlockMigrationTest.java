@@ -11,13 +11,12 @@ import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
+import io.multifd.testing.Hashes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -103,25 +102,12 @@ class DiskBlockMigrationTest {
         assertThat(received.payload(RamPayload.NAME)).isPresent();
     }
 
-    static String sha256(VirtualDisk disk) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] b = new byte[disk.blockSize()];
-        for (long lba = 0; lba < disk.blockCount(); lba++) {
-            disk.read(lba, b);
-            md.update(b);
-        }
-        return HexFormat.of().formatHex(md.digest());
+    static String sha256(VirtualDisk disk) {
+        return DiskBlockContractTest.hash(disk);
     }
 
-    static String sha256(RamBlock block) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] b = new byte[1 << 16];
-        for (long off = 0; off < block.length(); off += b.length) {
-            int n = (int) Math.min(b.length, block.length() - off);
-            block.get(off, b, 0, n);
-            md.update(b, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
+    static String sha256(RamBlock block) {
+        return Hashes.sha256(block.length(), block::get);
     }
 
     @Test
