@@ -12,6 +12,7 @@ import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
 import io.multifd.testing.Hashes;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -111,7 +112,7 @@ class DiskBlockMigrationTest {
     }
 
     @Test
-    void aReceiverWithAnotherDiskRefusesTheManifestNamingTheField() throws Exception {
+    void aReceiverWithAnotherDiskRefusesTheManifestNamingTheField(CapturedLogs logs) throws Exception {
         VirtualDisk source = new VirtualDisk("vda", 4096, 16);
         VirtualDisk smaller = new VirtualDisk("vda", 4096, 8);
         MultiFdConfig config = MultiFdConfig.builder().channels(1).build();
@@ -126,5 +127,7 @@ class DiskBlockMigrationTest {
             Throwable rx = org.assertj.core.api.Assertions.catchThrowable(() -> receiver.await(Duration.ofSeconds(10)));
             assertThat(rx).hasMessageContaining("disk-block.setup.blockCount");
         }
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the receiver refused the manifest: disk-block: setup record: "
+                + "field 'disk-block.setup.blockCount' = 16: the destination disk has 8 blocks", Duration.ofSeconds(10));
     }
 }
