@@ -1,10 +1,14 @@
 package io.multifd.compress;
 
 import io.multifd.api.CodecOptions;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.CodecEncoder;
-import io.multifd.api.spi.Codec;
 import io.multifd.compress.internal.Lz4Lib;
+import io.multifd.testing.FakeCodecContext;
+import io.multifd.testing.GuardedTargets;
+import io.multifd.testing.PageData;
+import io.multifd.testing.contract.AbstractCodecContractTest;
 import net.jpountz.lz4.LZ4Factory;
 import org.junit.jupiter.api.Test;
 
@@ -15,48 +19,48 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class Lz4CodecTest extends AbstractCodecContractTest {
 
-    private static final Lz4Codec HOOK = new Lz4Codec();
+    private static final Lz4Codec CODEC = new Lz4Codec();
 
     @Override
-    Codec codec() {
-        return HOOK;
+    protected Codec codec() {
+        return CODEC;
     }
 
     @Override
-    int expectedId() {
+    protected int expectedId() {
         return 2;
     }
 
     @Override
-    String expectedName() {
+    protected String expectedName() {
         return "lz4";
     }
 
     @Override
-    List<Integer> levels() {
+    protected List<Integer> levels() {
         return List.of(0, 1, 3, 9, 12, 17);
     }
 
     @Override
-    List<String> invalidLevels() {
+    protected List<String> invalidLevels() {
         return List.of("-1", "18", "hc", "9x");
     }
 
     @Override
-    byte[] bomb(int rawLength) {
+    protected byte[] bomb(int rawLength) {
         // LZ4's ratio is at most about 255: 16 MiB of zeros is a block of about 64 KiB
         return LZ4Factory.safeInstance().fastCompressor().compress(new byte[16 << 20]);
     }
 
     /** The pure-Java compressor: another implementation than the JNI one the codec uses. */
     @Override
-    byte[] referenceEncode(byte[] raw) {
+    protected byte[] referenceEncode(byte[] raw) {
         return LZ4Factory.safeInstance().highCompressor(4).compress(raw);
     }
 
     /** The pure-Java safe decompressor. */
     @Override
-    byte[] referenceDecode(byte[] encoded, int rawLength) {
+    protected byte[] referenceDecode(byte[] encoded, int rawLength) {
         byte[] out = new byte[rawLength];
         int n = LZ4Factory.safeInstance().safeDecompressor().decompress(encoded, 0, encoded.length, out, 0, rawLength);
         assertThat(n).isEqualTo(rawLength);
@@ -65,17 +69,17 @@ class Lz4CodecTest extends AbstractCodecContractTest {
 
     @Test
     void usesTheNativeLibraryHere() {
-        assertThat(HOOK.nativeProbe().isAvailable()).as("lz4-java JNI loads on this machine").isTrue();
+        assertThat(CODEC.nativeProbe().isAvailable()).as("lz4-java JNI loads on this machine").isTrue();
     }
 
     @Test
     void nativeAndJavaImplementationsShareTheWireFormat() throws IOException {
         byte[] raw = PageData.mixed(64, 17);
         for (int level : new int[]{0, 9}) {
-            try (CodecEncoder nat = new Lz4Lib.Encoder(TestContext.of(MAX), level, true);
-                 CodecEncoder java = new Lz4Lib.Encoder(TestContext.of(MAX), level, false);
-                 CodecDecoder natDec = new Lz4Lib.Decoder(TestContext.of(MAX), true);
-                 CodecDecoder javaDec = new Lz4Lib.Decoder(TestContext.of(MAX), false)) {
+            try (CodecEncoder nat = new Lz4Lib.Encoder(FakeCodecContext.of(MAX), level, true);
+                 CodecEncoder java = new Lz4Lib.Encoder(FakeCodecContext.of(MAX), level, false);
+                 CodecDecoder natDec = new Lz4Lib.Decoder(FakeCodecContext.of(MAX), true);
+                 CodecDecoder javaDec = new Lz4Lib.Decoder(FakeCodecContext.of(MAX), false)) {
                 assertThat(((Lz4Lib.Encoder) nat).implementation()).contains("JNI");
                 assertThat(((Lz4Lib.Encoder) java).implementation()).contains("Java");
                 assertThat(((Lz4Lib.Decoder) natDec).implementation()).contains("JNISafe");
@@ -108,8 +112,8 @@ class Lz4CodecTest extends AbstractCodecContractTest {
     @Test
     void highCompressionShrinksTextMoreThanFast() throws IOException {
         byte[] raw = PageData.text(64, 19);
-        try (CodecEncoder fast = HOOK.newEncoder(CodecOptions.NONE, TestContext.of(MAX));
-             CodecEncoder hc = HOOK.newEncoder(CodecOptions.level(9), TestContext.of(MAX))) {
+        try (CodecEncoder fast = CODEC.newEncoder(CodecOptions.NONE, FakeCodecContext.of(MAX));
+             CodecEncoder hc = CODEC.newEncoder(CodecOptions.level(9), FakeCodecContext.of(MAX))) {
             int f = encode(fast, PageData.split(raw, PageData.PAGE, true), raw.length).length;
             int h = encode(hc, PageData.split(raw, PageData.PAGE, true), raw.length).length;
             assertThat(h).as("HC level 9 vs fast").isLessThan(f);

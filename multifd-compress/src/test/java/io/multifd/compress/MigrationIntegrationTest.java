@@ -12,6 +12,8 @@ import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.testing.BlobRangesPayload;
+import io.multifd.testing.PageData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -112,7 +114,7 @@ class MigrationIntegrationTest {
                      .payload(BlobRangesPayload.sender(source))
                      .build()) {
             BlobRangesPayload plugin = sender.payload(BlobRangesPayload.class).orElseThrow();
-            sender.declare(plugin, ByteBuffer.allocate(8).putLong(0, source.capacity()));
+            sender.declare(plugin, BlobRangesPayload.setupRecord(source.capacity()));
             sender.connect();
             SplittableRandom r = new SplittableRandom(seed);
             SendData slot = sender.newSlot();
@@ -127,9 +129,7 @@ class MigrationIntegrationTest {
                     default -> 1 + r.nextInt(1 << 20);
                 };
                 len = Math.min(len, source.capacity() - at);
-                BlobRangesPayload.Range range = slot.fill(plugin);
-                range.offset = at;
-                range.length = len;
+                slot.fill(plugin).set(at, len);
                 slot = sender.send(slot);
                 at += len;
                 packets++;

@@ -3,10 +3,15 @@ package io.multifd.compress;
 import io.multifd.api.CodecOptions;
 import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.CodecEncoder;
-import io.multifd.api.spi.Codec;
 import io.multifd.compress.internal.Lz4Lib;
+import io.multifd.testing.CapturingSink;
+import io.multifd.testing.FakeCodecContext;
+import io.multifd.testing.FakeIncomingPacket;
+import io.multifd.testing.GuardedTargets;
+import io.multifd.testing.PageData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,9 +89,9 @@ class NativeAvailabilityTest {
                     .satisfies(e -> assertThat(((PluginUnavailableException) e).code())
                             .isEqualTo(ProtocolCode.UNKNOWN_HOOK));
         }
-        assertThatThrownBy(() -> codec.newEncoder(CodecOptions.NONE, TestContext.of(1 << 16)))
+        assertThatThrownBy(() -> codec.newEncoder(CodecOptions.NONE, FakeCodecContext.of(1 << 16)))
                 .isInstanceOf(PluginUnavailableException.class).hasCause(cause);
-        assertThatThrownBy(() -> codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 16)))
+        assertThatThrownBy(() -> codec.newDecoder(CodecOptions.NONE, FakeCodecContext.of(1 << 16)))
                 .isInstanceOf(PluginUnavailableException.class).hasCause(cause);
         codec.validate(CodecOptions.level(3)); // configuration checks need no native code
         assertThat(codec.probe().runs()).as("the probe ran once").isEqualTo(1);
@@ -118,8 +123,8 @@ class NativeAvailabilityTest {
         });
         codec.checkAvailable();
         codec.checkAvailable();
-        try (CodecEncoder enc = codec.newEncoder(CodecOptions.NONE, TestContext.of(1 << 20));
-             CodecDecoder dec = codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 20))) {
+        try (CodecEncoder enc = codec.newEncoder(CodecOptions.NONE, FakeCodecContext.of(1 << 20));
+             CodecDecoder dec = codec.newDecoder(CodecOptions.NONE, FakeCodecContext.of(1 << 20))) {
             assertThat(((Lz4Lib.Encoder) enc).implementation()).contains("Java");
             assertThat(((Lz4Lib.Decoder) dec).implementation()).contains("JavaSafe");
         }
@@ -141,7 +146,7 @@ class NativeAvailabilityTest {
         });
         assertThatThrownBy(codec::checkAvailable).isInstanceOf(PluginUnavailableException.class)
                 .hasMessageContaining("lz4: codec unavailable: lz4-java 1.14.0").hasCause(cause);
-        assertThatThrownBy(() -> codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 16)))
+        assertThatThrownBy(() -> codec.newDecoder(CodecOptions.NONE, FakeCodecContext.of(1 << 16)))
                 .isInstanceOf(PluginUnavailableException.class).hasCause(cause);
     }
 
@@ -154,8 +159,8 @@ class NativeAvailabilityTest {
     }
 
     private static byte[] roundTrip(Codec codec, byte[] raw) throws IOException {
-        try (CodecEncoder enc = codec.newEncoder(CodecOptions.NONE, TestContext.of(1 << 20));
-             CodecDecoder dec = codec.newDecoder(CodecOptions.NONE, TestContext.of(1 << 20))) {
+        try (CodecEncoder enc = codec.newEncoder(CodecOptions.NONE, FakeCodecContext.of(1 << 20));
+             CodecDecoder dec = codec.newDecoder(CodecOptions.NONE, FakeCodecContext.of(1 << 20))) {
             CapturingSink sink = new CapturingSink();
             assertThat(enc.encode(PageData.split(raw, PageData.PAGE, true), 0, raw.length / PageData.PAGE,
                     raw.length, sink)).isTrue();
@@ -163,7 +168,7 @@ class NativeAvailabilityTest {
             GuardedTargets t = new GuardedTargets(raw.length, false, PageData.PAGE);
             java.nio.ByteBuffer in = dec.inputBuffer(e.length).put(e);
             dec.decode(in, t.targets, 0, t.targets.length, raw.length,
-                    false, new StubPacket(0).rawLength(raw.length));
+                    false, new FakeIncomingPacket(0).rawLength(raw.length));
             assertThat(t.guardsIntact()).isTrue();
             return t.contents();
         }

@@ -1,8 +1,12 @@
 package io.multifd.compress;
 
 import io.multifd.api.CodecOptions;
-import io.multifd.api.spi.CodecEncoder;
 import io.multifd.api.spi.Codec;
+import io.multifd.api.spi.CodecEncoder;
+import io.multifd.testing.FakeCodecContext;
+import io.multifd.testing.GuardedTargets;
+import io.multifd.testing.PageData;
+import io.multifd.testing.contract.AbstractCodecContractTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -17,38 +21,38 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ZlibCodecTest extends AbstractCodecContractTest {
 
-    private static final ZlibCodec HOOK = new ZlibCodec();
+    private static final ZlibCodec CODEC = new ZlibCodec();
     private static byte[] bomb;
 
     @Override
-    Codec codec() {
-        return HOOK;
+    protected Codec codec() {
+        return CODEC;
     }
 
     @Override
-    int expectedId() {
+    protected int expectedId() {
         return 3;
     }
 
     @Override
-    String expectedName() {
+    protected String expectedName() {
         return "zlib";
     }
 
     /** Level 0 stores: it never shrinks anything, so it is tested on its own. */
     @Override
-    List<Integer> levels() {
+    protected List<Integer> levels() {
         return List.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
     }
 
     @Override
-    List<String> invalidLevels() {
+    protected List<String> invalidLevels() {
         return List.of("-1", "10", "best");
     }
 
     /** 256 MiB of zeros deflated: about 256 KiB. */
     @Override
-    synchronized byte[] bomb(int rawLength) throws IOException {
+    protected synchronized byte[] bomb(int rawLength) throws IOException {
         if (bomb == null) {
             Deflater d = new Deflater(9);
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -66,7 +70,7 @@ class ZlibCodecTest extends AbstractCodecContractTest {
     }
 
     @Override
-    byte[] referenceEncode(byte[] raw) throws IOException {
+    protected byte[] referenceEncode(byte[] raw) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DeflaterOutputStream out = new DeflaterOutputStream(bytes)) {
             out.write(raw);
@@ -75,7 +79,7 @@ class ZlibCodecTest extends AbstractCodecContractTest {
     }
 
     @Override
-    byte[] referenceDecode(byte[] encoded, int rawLength) throws IOException {
+    protected byte[] referenceDecode(byte[] encoded, int rawLength) throws IOException {
         try (InflaterInputStream in = new InflaterInputStream(new ByteArrayInputStream(encoded))) {
             byte[] all = in.readAllBytes();
             assertThat(all).hasSize(rawLength);
@@ -85,8 +89,8 @@ class ZlibCodecTest extends AbstractCodecContractTest {
 
     @Test
     void levelZeroValidatesAndSendsEverythingRaw() throws IOException {
-        HOOK.validate(CodecOptions.level(0));
-        try (CodecEncoder enc = HOOK.newEncoder(CodecOptions.level(0), TestContext.of(MAX))) {
+        CODEC.validate(CodecOptions.level(0));
+        try (CodecEncoder enc = CODEC.newEncoder(CodecOptions.level(0), FakeCodecContext.of(MAX))) {
             byte[] raw = PageData.text(16, 1);
             assertThat(encode(enc, PageData.split(raw, PageData.PAGE, true), raw.length)).isNull();
         }

@@ -6,6 +6,9 @@ import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.spi.Codec;
+import io.multifd.testing.GuardedTargets;
+import io.multifd.testing.PageData;
+import io.multifd.testing.contract.AbstractCodecContractTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -17,31 +20,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ZstdCodecTest extends AbstractCodecContractTest {
 
-    private static final ZstdCodec HOOK = new ZstdCodec();
+    private static final ZstdCodec CODEC = new ZstdCodec();
 
     @Override
-    Codec codec() {
-        return HOOK;
+    protected Codec codec() {
+        return CODEC;
     }
 
     @Override
-    int expectedId() {
+    protected int expectedId() {
         return 1;
     }
 
     @Override
-    String expectedName() {
+    protected String expectedName() {
         return "zstd";
     }
 
     @Override
-    List<Integer> levels() {
+    protected List<Integer> levels() {
         return List.of(ZstdCodec.MIN_LEVEL, -5, -1, 0, 1, 2, 3, 6, 9, 15, 19, ZstdCodec.MAX_LEVEL);
     }
 
     /** At -131072 zstd stores even zero blocks (measured: 256 KiB, half zero, gave 262159 bytes). */
     @Override
-    boolean mayDeclineEverything(int level) {
+    protected boolean mayDeclineEverything(int level) {
         return level < -65536;
     }
 
@@ -52,7 +55,7 @@ class ZstdCodecTest extends AbstractCodecContractTest {
      * independent of the packet size). The JNI path on JDK 17 to 21 allocates nothing.
      */
     @Override
-    long allowedBytesPerPacket() {
+    protected long allowedBytesPerPacket() {
         return zstdJniUsesFfm() ? 1024 : 16;
     }
 
@@ -109,7 +112,7 @@ class ZstdCodecTest extends AbstractCodecContractTest {
     }
 
     @Override
-    List<String> invalidLevels() {
+    protected List<String> invalidLevels() {
         return List.of("23", "-131073", "2147483647", "fast", "1.5");
     }
 
@@ -137,17 +140,17 @@ class ZstdCodecTest extends AbstractCodecContractTest {
     }
 
     @Override
-    byte[] bomb(int rawLength) {
+    protected byte[] bomb(int rawLength) {
         return zeroFrame(256L << 20, true);
     }
 
     @Override
-    byte[] referenceEncode(byte[] raw) {
+    protected byte[] referenceEncode(byte[] raw) {
         return Zstd.compress(raw, 3);
     }
 
     @Override
-    byte[] referenceDecode(byte[] encoded, int rawLength) throws IOException {
+    protected byte[] referenceDecode(byte[] encoded, int rawLength) throws IOException {
         try (ZstdInputStreamNoFinalizer in = new ZstdInputStreamNoFinalizer(new ByteArrayInputStream(encoded))) {
             byte[] all = in.readAllBytes();
             assertThat(all).hasSize(rawLength);

@@ -2,11 +2,12 @@ package io.multifd.core;
 
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
-import io.multifd.core.testkit.BlobClient;
 import io.multifd.core.testkit.FaultyTransport;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.testkit.Transports;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,7 +32,7 @@ class ChannelCutTest {
 
     @ParameterizedTest(name = "{0}, cut on the {1} side")
     @CsvSource({"MEMORY, sender", "MEMORY, receiver", "TCP, sender", "TCP, receiver", "UNIX, sender", "UNIX, receiver"})
-    void aCutChannelFailsBothSidesQuickly(Transports.Kind kind, String side) throws Exception {
+    void aCutChannelFailsBothSidesQuickly(Transports.Kind kind, String side, CapturedLogs logs) throws Exception {
         Transports.Pair pair = Transports.open(kind);
         FaultyTransport.Connector connector = new FaultyTransport.Connector(pair.connector(), p -> false);
         FaultyTransport.Listener listener = new FaultyTransport.Listener(pair.listener(), (c, k) -> false);
@@ -78,6 +79,8 @@ class ChannelCutTest {
             assertThat(receiverError).as("the receiver must fail").isNotNull();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt)).as("ms until both sides failed")
                     .isLessThan(5000);
+            // the receiver's failure is also logged, as await() reported it
+            logs.awaitLogged(System.Logger.Level.WARNING, "failed: " + receiverError.getCause().getMessage(), Duration.ofSeconds(10));
         } finally {
             stop.set(true);
         }

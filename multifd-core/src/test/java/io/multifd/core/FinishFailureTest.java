@@ -4,13 +4,14 @@ import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.RemoteFailureException;
-import io.multifd.core.wire.Wire;
-import io.multifd.core.testkit.BlobClient;
 import io.multifd.core.testkit.FaultyTransport;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.core.wire.Wire;
+import io.multifd.testing.BlobClient;
 import org.junit.jupiter.api.AfterEach;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,7 +48,7 @@ class FinishFailureTest {
     }
 
     @Test
-    void aHandlerThatThrowsOnTheLastPacketFailsBothSides() throws Exception {
+    void aHandlerThatThrowsOnTheLastPacketFailsBothSides(CapturedLogs logs) throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
         try (Harness h = Harness.connect(config, t.listener(), t.connector())) {
             h.sink.failTrigger((channel, ids, count) -> {
@@ -68,10 +69,11 @@ class FinishFailureTest {
                     .cause().isInstanceOf(IOException.class);
             assertThat(h.sink.abortedWith()).hasMessageContaining("test handler refuses blob 199");
         }
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the receiver failed: test handler refuses blob 199", Duration.ofSeconds(10));
     }
 
     @Test
-    void aDroppedEosFailsBothSides() throws Exception {
+    void aDroppedEosFailsBothSides(CapturedLogs logs) throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
         FaultyTransport.Connector connector = new FaultyTransport.Connector(t.connector(),
                 p -> p.channel() == 1 && p.typeId() == 0 && p.flags() == Wire.FLAG_EOS);
@@ -86,10 +88,11 @@ class FinishFailureTest {
                     .cause().isInstanceOf(ChannelTimeoutException.class)
                     .hasMessageContaining("channel 1").hasMessageContaining("reading packet header");
         }
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: channel 1: no progress", Duration.ofSeconds(10));
     }
 
     @Test
-    void aLostCompletedFailsBothSides() throws Exception {
+    void aLostCompletedFailsBothSides(CapturedLogs logs) throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
         FaultyTransport.Listener listener = new FaultyTransport.Listener(t.listener(),
                 (connection, kind) -> connection == 2 && kind == Wire.REPLY_COMPLETED);
@@ -105,10 +108,12 @@ class FinishFailureTest {
                     .hasMessageContaining("did not confirm completion")
                     .cause().isInstanceOf(RemoteFailureException.class);
         }
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the sender aborted: ", Duration.ofSeconds(10));
+        logs.awaitLogged(System.Logger.Level.WARNING, "did not confirm completion", Duration.ofSeconds(10));
     }
 
     @Test
-    void aLostCommitFailsTheReceiverWhichNeverReportsSuccess() throws Exception {
+    void aLostCommitFailsTheReceiverWhichNeverReportsSuccess(CapturedLogs logs) throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
         FaultyTransport.Connector connector = new FaultyTransport.Connector(t.connector(),
                 p -> p.channel() == 0 && p.typeId() == 0 && p.flags() == Wire.FLAG_COMMIT);
@@ -119,5 +124,6 @@ class FinishFailureTest {
                     .isInstanceOf(MigrationFailedException.class)
                     .hasMessageContaining("channel 0");
         }
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: channel 0: ", Duration.ofSeconds(10));
     }
 }

@@ -15,13 +15,15 @@ import io.multifd.core.wire.Manifest;
 import io.multifd.core.wire.PacketHeader;
 import io.multifd.core.wire.Reply;
 import io.multifd.core.wire.Wire;
-import io.multifd.core.testkit.BlobClient;
-import io.multifd.core.testkit.BlobPayload;
-import io.multifd.core.testkit.BlobSink;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobPayload;
+import io.multifd.testing.BlobSink;
 import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,6 +51,12 @@ class HandshakeRefusalTest {
     private final MultiFdConfig config = MultiFdConfig.builder().maxChannels(4).handshakeTimeout(Duration.ofSeconds(2))
             .ioTimeout(Duration.ofSeconds(2)).maxPacketDataLength(1 << 20).build();
     private MultiFdReceiver receiver;
+    private CapturedLogs logs;
+
+    @BeforeEach
+    void captureLogs(CapturedLogs logs) {
+        this.logs = logs;
+    }
 
     private MultiFdReceiver receiver() {
         receiver = MultiFdReceiver.builder(config, transport.listener())
@@ -66,13 +74,16 @@ class HandshakeRefusalTest {
         assertThat(sink.packets()).as("packets that reached the payload plug-in").isZero();
     }
 
-    private void expectReceiverFailure(ProtocolCode code, String field) {
+    private void expectReceiverFailure(ProtocolCode code, String field) throws InterruptedException {
         assertThatThrownBy(() -> receiver.await(Duration.ofSeconds(10)))
                 .isInstanceOf(MigrationFailedException.class)
                 .cause().isInstanceOfSatisfying(MalformedPacketException.class, e -> {
                     assertThat(e.code()).isEqualTo(code);
                     assertThat(e.field()).isEqualTo(field);
                 });
+        // the operator's view: the failure is logged once, naming the field
+        assertThat(logs.awaitLogged(System.Logger.Level.WARNING, "field '" + field + "'", Duration.ofSeconds(10)).message())
+                .contains(" failed: ");
     }
 
     private static void expectRefusal(Reply r, int kind, ProtocolCode code, String field) {
@@ -317,5 +328,7 @@ class HandshakeRefusalTest {
         assertThatThrownBy(() -> receiver.await(Duration.ofSeconds(10)))
                 .isInstanceOf(MigrationFailedException.class)
                 .cause().isInstanceOf(SetupRefusedException.class);
+        logs.awaitLogged(System.Logger.Level.WARNING,
+                "failed: the receiver refused the manifest: blob: blob.version: 1 is not supported", Duration.ofSeconds(10));
     }
 }

@@ -6,14 +6,15 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.api.MultiFdException;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
-import io.multifd.core.testkit.BlobClient;
-import io.multifd.core.testkit.BlobPayload;
-import io.multifd.core.testkit.BlobSink;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
-import io.multifd.core.transport.ForwardingTransportChannel;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobPayload;
+import io.multifd.testing.BlobSink;
+import io.multifd.testing.transport.ForwardingTransportChannel;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -166,7 +167,7 @@ class MutatedStreamTest {
     }
 
     @Test
-    void everyMutatedStreamFailsCleanlyAndTheOriginalCompletes() throws Exception {
+    void everyMutatedStreamFailsCleanlyAndTheOriginalCompletes(CapturedLogs logs) throws Exception {
         byte[] stream = record();
         assertThat(stream.length).isGreaterThan(5000);
 
@@ -198,5 +199,9 @@ class MutatedStreamTest {
         assertThat(completed).as("mutated streams that completed").isZero();
         assertThat(failed).as("mutated streams replayed").isGreaterThan(MUTATIONS * 9 / 10);
         assertThat(Threads.awaitNone(5)).isEmpty();
+        // every failed replay was reported once in the log (all threads have ended: nothing is still to come)
+        assertThat(logs.records(System.Logger.Level.WARNING).stream().filter(e -> e.message().contains(" failed: ")))
+                .as("failures logged").hasSize(failed);
+        logs.assertLogged(System.Logger.Level.WARNING, "failed: channel 0, stream offset 71, field 'packet.data crc'");
     }
 }

@@ -2,12 +2,12 @@ package io.multifd.core;
 
 import io.multifd.api.CodecOptions;
 import io.multifd.api.PluginUnavailableException;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.CodecContext;
 import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.CodecEncoder;
-import io.multifd.api.spi.Codec;
 import io.multifd.core.codec.NoneCodec;
-import io.multifd.core.testkit.BlobPayload;
+import io.multifd.testing.BlobPayload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,5 +1,6 @@
 package io.multifd.core;
 
+import io.multifd.api.DataChecksum;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
@@ -7,12 +8,12 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.RemoteFailureException;
 import io.multifd.api.SendData;
-import io.multifd.api.DataChecksum;
-import io.multifd.core.testkit.BlobClient;
-import io.multifd.core.testkit.BlobPayload;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobPayload;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -144,7 +145,7 @@ class SenderLifecycleTest {
     }
 
     @Test
-    void closingBeforeFinishAbortsAndTellsTheReceiverWhy() throws Exception {
+    void closingBeforeFinishAbortsAndTellsTheReceiverWhy(CapturedLogs logs) throws Exception {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
         Harness h = Harness.connect(config, transport.listener(), transport.connector(), b -> b,
@@ -168,6 +169,8 @@ class SenderLifecycleTest {
         assertThatThrownBy(() -> h.sender.send(s)).isInstanceOf(MigrationFailedException.class)
                 .hasMessageContaining("send failed");
         h.close();
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the sender aborted: the sender was closed before finish() completed",
+                Duration.ofSeconds(10));
     }
 
     @Test
@@ -188,7 +191,7 @@ class SenderLifecycleTest {
     }
 
     @Test
-    void aNewMigrationAfterAFailedOneStartsFromCleanCounters() throws Exception {
+    void aNewMigrationAfterAFailedOneStartsFromCleanCounters(CapturedLogs logs) throws Exception {
         MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
         Harness first = Harness.connect(config, transport.listener(), transport.connector());
         BlobClient c = first.client();
@@ -196,6 +199,7 @@ class SenderLifecycleTest {
         c.flush();
         first.sender.close();
         first.close();
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the sender was closed before finish() completed", Duration.ofSeconds(10));
         InMemoryTransport t2 = InMemoryTransport.create();
         try (Harness second = Harness.connect(config, t2.listener(), t2.connector())) {
             BlobClient c2 = second.client();

@@ -1,10 +1,11 @@
 package io.multifd.core;
 
 import io.multifd.api.MultiFdConfig;
-import io.multifd.core.testkit.BlobClient;
-import io.multifd.core.testkit.BlobSink;
+import io.multifd.api.MigrationListener;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobSink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

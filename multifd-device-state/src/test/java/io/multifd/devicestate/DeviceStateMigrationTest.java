@@ -16,6 +16,7 @@ import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -378,7 +379,7 @@ class DeviceStateMigrationTest {
     }
 
     @Test
-    void aLoaderExceptionFailsBothSidesNamingTheDevice() throws Exception {
+    void aLoaderExceptionFailsBothSidesNamingTheDevice(CapturedLogs logs) throws Exception {
         MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
         HashingLoader failing = new HashingLoader() {
             @Override
@@ -408,10 +409,12 @@ class DeviceStateMigrationTest {
                 .hasMessageContaining("'nic' instance 0").hasMessageContaining("vfio: bad state blob");
         assertThat(failing.completed).isFalse();
         assertThat(failing.aborted.get()).isNotNull();
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: device-state: the loader of device 'nic' instance 0 failed at buffer 3: "
+                + "java.lang.IllegalStateException: vfio: bad state blob", Duration.ofSeconds(10));
     }
 
     @Test
-    void anIncompleteDeviceFailsTheMigrationAtTheEnd() throws Exception {
+    void anIncompleteDeviceFailsTheMigrationAtTheEnd(CapturedLogs logs) throws Exception {
         MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
         Loaders factory = new Loaders();
         Pair p = tcp(config, DeviceStatePayload.builder().loaderFactory(factory).build());
@@ -428,6 +431,8 @@ class DeviceStateMigrationTest {
         assertThatThrownBy(() -> p.receiver.await(Duration.ofSeconds(30))).isInstanceOf(MigrationFailedException.class)
                 .hasMessageContaining("device-state.last");
         assertThat(factory.made.get("half#0").aborted.get()).isNotNull();
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: field 'device-state.last' = 'half' instance 0: "
+                + "the last buffer of device 'half' instance 0 never arrived", Duration.ofSeconds(10));
     }
 
     static String rootMessages(Throwable t) {

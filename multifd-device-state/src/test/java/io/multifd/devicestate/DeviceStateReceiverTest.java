@@ -8,6 +8,8 @@ import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.SetupRefusedException;
 import io.multifd.api.spi.PayloadChannelReceiver;
+import io.multifd.testing.LoopbackSendSession.CapturedPacket;
+import io.multifd.testing.LoopbackSendSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -93,9 +95,10 @@ class DeviceStateReceiverTest {
     }
 
     /** Saves the states through the real saver into a fake session; returns it. */
-    static FakeSession save(int maxBuffer, Map<String, byte[]> states) throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+    static LoopbackSendSession save(int maxBuffer, Map<String, byte[]> states) throws IOException {
+        LoopbackSendSession s = DeviceStateSaverTest.session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, maxBuffer);
+        s.connect();
         for (Map.Entry<String, byte[]> e : states.entrySet()) {
             saver.save(e.getKey(), 7, e.getValue());
         }
@@ -123,7 +126,7 @@ class DeviceStateReceiverTest {
             states.put("small", random(seed, 5000));
             states.put("large", random(seed + 1, 300_000));
             states.put("exact", random(seed + 2, 8 * 4096));
-            List<FakeSession.Captured> packets = new ArrayList<>(save(4096, states).dataPackets());
+            List<CapturedPacket> packets = new ArrayList<>(save(4096, states).dataPackets());
             Collections.shuffle(packets, new Random(seed));
 
             Loaders loaders = new Loaders();
@@ -133,11 +136,11 @@ class DeviceStateReceiverTest {
                 ch[i] = h.receiver.openChannel(i);
             }
             long offset = 0;
-            for (FakeSession.Captured c : packets) {
+            for (CapturedPacket c : packets) {
                 deliver(ch[c.channel()], c.channel(), offset++, c.header(), c.data());
             }
             h.receiver.finish(FINISH);
-            assertThat(h.failed.get()).isNull();
+            assertThat(h.failed()).isNull();
             for (Map.Entry<String, byte[]> e : states.entrySet()) {
                 HashingLoader l = loaders.made.get(e.getKey() + "#7");
                 assertThat(l.completed).as(e.getKey()).isTrue();
@@ -161,7 +164,7 @@ class DeviceStateReceiverTest {
             for (int i = 0; i < 6; i++) {
                 states.put("d" + i, random(seed + i, 20_000 * i + 1));
             }
-            List<FakeSession.Captured> packets = save(2048, states).dataPackets();
+            List<CapturedPacket> packets = save(2048, states).dataPackets();
             Loaders loaders = new Loaders();
             ReceiverHarness h = harness(DeviceStatePayload.builder().loaderFactory(loaders)
                     .maxBacklogBytesPerDevice(8192).build(), 2048);
@@ -172,7 +175,7 @@ class DeviceStateReceiverTest {
                 PayloadChannelReceiver ch = h.receiver.openChannel(c);
                 futures.add(pool.submit(() -> {
                     long offset = 0;
-                    for (FakeSession.Captured p : packets) {
+                    for (CapturedPacket p : packets) {
                         if (p.channel() == channel) {
                             deliver(ch, channel, offset++, p.header(), p.data());
                         }
@@ -600,8 +603,8 @@ class DeviceStateReceiverTest {
         for (int i = 0; i < 4; i++) {
             deliver(ch, 0, i, header(i == 3 ? 1 : 0, DEV, 0, 0, i), new byte[] {(byte) i});
         }
-        awaitTrue("the failure is reported", () -> h.failed.get() != null);
-        assertThat(h.failed.get()).isInstanceOfSatisfying(MultiFdException.class, e -> {
+        awaitTrue("the failure is reported", () -> h.failed() != null);
+        assertThat(h.failed()).isInstanceOfSatisfying(MultiFdException.class, e -> {
             assertThat(e.code()).isEqualTo(ProtocolCode.PLUGIN_FAILED);
             assertThat(e.getMessage()).contains("'dev' instance 0").contains("failed at buffer 2")
                     .contains("device rejected its state");
@@ -609,8 +612,8 @@ class DeviceStateReceiverTest {
         assertThatThrownBy(() -> h.receiver.finish(FINISH)).isInstanceOf(MigrationFailedException.class)
                 .hasRootCauseMessage("device rejected its state");
         assertThat(failing.completed).isFalse();
-        awaitTrue("fail() returned", () -> h.failThreadInterrupted.get() != null);
-        assertThat(h.failThreadInterrupted.get()).as("the load thread that reported the failure is not interrupted by the abort it caused").isFalse();
+        awaitTrue("fail() returned", () -> h.context.failingThreadInterrupted().isPresent());
+        assertThat(h.context.failingThreadInterrupted()).as("the load thread that reported the failure is not interrupted by the abort it caused").contains(false);
     }
 
     @Test
@@ -625,7 +628,8 @@ class DeviceStateReceiverTest {
         deliver(h.receiver.openChannel(0), 0, 0, header(1, DEV, 0, 0, 0), new byte[] {1});
         assertThatThrownBy(() -> h.receiver.finish(FINISH)).isInstanceOf(MigrationFailedException.class)
                 .hasMessageContaining("failed to complete").hasRootCauseMessage("config space refused");
-        assertThat(h.failed.get()).isNotNull();
+        // the load thread records the failure before it reports it: finish() may see it first
+        awaitTrue("the failure is reported", () -> h.failed() != null);
     }
 
     @Test

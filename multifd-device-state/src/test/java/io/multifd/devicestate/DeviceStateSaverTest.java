@@ -3,6 +3,8 @@ package io.multifd.devicestate;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.ProtocolCode;
+import io.multifd.testing.LoopbackSendSession.CapturedPacket;
+import io.multifd.testing.LoopbackSendSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,7 +38,12 @@ class DeviceStateSaverTest {
         }
     }
 
-    static Parsed parse(FakeSession.Captured c) {
+    /** A session that captures what the device-state plug-in sends (no receiving side). */
+    static LoopbackSendSession session(MultiFdConfig config) {
+        return new LoopbackSendSession(config).register(new DeviceStatePayload());
+    }
+
+    static Parsed parse(CapturedPacket c) {
         ByteBuffer h = ByteBuffer.wrap(c.header());
         int flags = h.get() & 0xFF;
         int idLength = h.get() & 0xFF;
@@ -57,11 +64,12 @@ class DeviceStateSaverTest {
 
     @Test
     void openDeclaresTheSetupRecord() {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 4096);
         assertThat(saver.maxBufferLength()).isEqualTo(4096);
-        byte[] record = new byte[s.declared.remaining()];
-        s.declared.duplicate().get(record);
+        ByteBuffer declared = s.declared(s.payload(DeviceStatePayload.class).orElseThrow()).orElseThrow();
+        byte[] record = new byte[declared.remaining()];
+        declared.get(record);
         assertThat(record).containsExactly(0, 1, 0, 0, 0, 0, 0x10, 0);
         assertThatThrownBy(() -> DeviceStateSaver.open(s)).isInstanceOf(IllegalStateException.class);
     }
@@ -69,31 +77,27 @@ class DeviceStateSaverTest {
     @Test
     void maxBufferLengthIsCappedByThePacketLength() {
         MultiFdConfig small = MultiFdConfig.builder().maxPacketDataLength(8192).build();
-        DeviceStateSaver saver = DeviceStateSaver.open(new FakeSession(small, new DeviceStatePayload()));
+        DeviceStateSaver saver = DeviceStateSaver.open(session(small));
         assertThat(saver.maxBufferLength()).isEqualTo(8192);
-        assertThatThrownBy(() -> DeviceStateSaver.open(new FakeSession(small, new DeviceStatePayload()), 0))
+        assertThatThrownBy(() -> DeviceStateSaver.open(session(small), 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBufferLength");
     }
 
     @Test
     void openRefusesASessionWithoutThePlugin() {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload()) {
-            @Override
-            public <P extends io.multifd.api.spi.PayloadPlugin<?>> java.util.Optional<P> payload(Class<P> type) {
-                return java.util.Optional.empty();
-            }
-        };
+        LoopbackSendSession s = new LoopbackSendSession(CONFIG);   // the plug-in is not registered
         assertThatThrownBy(() -> DeviceStateSaver.open(s)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("device-state");
     }
 
     @Test
     void headerLayoutIsBigEndianAsDocumented() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 4096);
+        s.connect();
         saver.save("net0", 0x01020304, new byte[] {9, 8, 7});
         assertThat(s.dataPackets()).hasSize(1);
-        FakeSession.Captured c = s.dataPackets().get(0);
+        CapturedPacket c = s.dataPackets().get(0);
         assertThat(c.header()).containsExactly(
                 0x01, 4, 0, 0,          // flags LAST, id length, reserved
                 1, 2, 3, 4,             // instance
@@ -104,8 +108,9 @@ class DeviceStateSaverTest {
 
     @Test
     void cutsIntoBuffersNoLargerThanTheCapWithIndexesAndOneLastFlag() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 1000);
+        s.connect();
         byte[] state = random(1, 2500);
         saver.save("dev", 3, state);
         List<Parsed> p = s.dataPackets().stream().map(DeviceStateSaverTest::parse).toList();
@@ -120,14 +125,15 @@ class DeviceStateSaverTest {
         assertThat(saver.buffersSent()).isEqualTo(3);
         assertThat(saver.bytesSent()).isEqualTo(2500);
         assertThat(saver.devicesSaved()).isEqualTo(1);
-        assertThat(s.violations).isEmpty();
+        assertThat(s.violations()).isEmpty();
     }
 
     @Test
     void anExactMultipleOfTheCapSendsNoEmptyTrailingBuffer() throws IOException {
         for (String variant : List.of("array", "stream", "writer")) {
-            FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+            LoopbackSendSession s = session(CONFIG);
             DeviceStateSaver saver = DeviceStateSaver.open(s, 1024);
+            s.connect();
             byte[] state = random(2, 3 * 1024);
             switch (variant) {
                 case "array" -> saver.save("d", 0, state);
@@ -147,8 +153,9 @@ class DeviceStateSaverTest {
 
     @Test
     void byteByByteWritesFillBuffersToTheCap() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 100);
+        s.connect();
         byte[] state = random(9, 250);
         assertThat(saver.save("d", 0, out -> {
             for (byte b : state) {
@@ -162,8 +169,9 @@ class DeviceStateSaverTest {
 
     @Test
     void anEmptyStateIsOneEmptyLastBuffer() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s);
+        s.connect();
         saver.save("empty-a", 0, new byte[0]);
         saver.save("empty-b", 0, new ByteArrayInputStream(new byte[0]));
         saver.save("empty-c", 0, out -> { });
@@ -177,8 +185,9 @@ class DeviceStateSaverTest {
 
     @Test
     void copiesTheCallersBytesAndLeavesItsBufferAlone() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 4096);
+        s.connect();
         byte[] state = random(3, 10_000);
         byte[] copy = state.clone();
         ByteBuffer src = ByteBuffer.wrap(state, 100, 9000);
@@ -191,8 +200,9 @@ class DeviceStateSaverTest {
 
     @Test
     void directSourceBuffersWork() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 4096);
+        s.connect();
         byte[] state = random(4, 9999);
         ByteBuffer direct = ByteBuffer.allocateDirect(state.length);
         direct.put(state).flip();
@@ -202,8 +212,9 @@ class DeviceStateSaverTest {
 
     @Test
     void refusesASecondSaveOfTheSameDeviceAndBadIds() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s);
+        s.connect();
         saver.save("d", 1, new byte[1]);
         saver.save("d", 2, new byte[1]);
         assertThatThrownBy(() -> saver.save("d", 1, new byte[1])).isInstanceOf(IllegalStateException.class)
@@ -221,8 +232,9 @@ class DeviceStateSaverTest {
 
     @Test
     void aFailingProducerSendsNoLastBufferAndReturnsACleanSlot() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 1024);
+        s.connect();
         IOException boom = new IOException("producer broke");
         assertThatThrownBy(() -> saver.save("d", 0, out -> {
             out.write(new byte[2500]);
@@ -234,33 +246,35 @@ class DeviceStateSaverTest {
         // the pooled slot is empty and reusable for another device
         saver.save("e", 0, new byte[10]);
         assertThat(parse(s.dataPackets().get(2)).id()).isEqualTo("e");
-        assertThat(s.violations).isEmpty();
+        assertThat(s.violations()).isEmpty();
     }
 
     @Test
     void aFailedSendClearsTheSlotAndPropagates() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 1024);
-        s.interceptor = n -> {
+        s.connect();
+        s.interceptor(n -> {
             if (n == 1) {
                 throw new InterruptedIOException("interrupted");
             }
-        };
+        });
         assertThatThrownBy(() -> saver.save("d", 0, new byte[3000])).isInstanceOf(InterruptedIOException.class);
-        s.interceptor = n -> {
+        s.interceptor(n -> {
             throw new MigrationFailedException("send failed", new IOException("channel 1 reset"));
-        };
+        });
         assertThatThrownBy(() -> saver.save("e", 0, new byte[10])).isInstanceOf(MigrationFailedException.class)
                 .satisfies(e -> assertThat(((MigrationFailedException) e).code()).isEqualTo(ProtocolCode.FAILED));
-        s.interceptor = null;
+        s.interceptor(null);
         saver.save("f", 0, new byte[10]);
         assertThat(s.dataPackets()).extracting(c -> parse(c).id()).containsExactly("d", "f");
     }
 
     @Test
     void streamWritesAfterTheSaveEndedAreRefused() throws IOException {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 1024);
+        s.connect();
         java.io.OutputStream[] leaked = new java.io.OutputStream[1];
         saver.save("d", 0, out -> {
             leaked[0] = out;
@@ -274,8 +288,9 @@ class DeviceStateSaverTest {
 
     @Test
     void manyThreadsSaveAtOnceEachWithItsOwnSlot() throws Exception {
-        FakeSession s = new FakeSession(CONFIG, new DeviceStatePayload());
+        LoopbackSendSession s = session(CONFIG);
         DeviceStateSaver saver = DeviceStateSaver.open(s, 4096);
+        s.connect();
         int threads = 8;
         byte[][] states = new byte[threads][];
         for (int i = 0; i < threads; i++) {
@@ -304,19 +319,19 @@ class DeviceStateSaverTest {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(s.violations).isEmpty();
+        assertThat(s.violations()).isEmpty();
         for (int i = 0; i < threads; i++) {
             String id = "dev" + i;
-            List<FakeSession.Captured> mine = s.dataPackets().stream().filter(c -> parse(c).id().equals(id)).toList();
+            List<CapturedPacket> mine = s.dataPackets().stream().filter(c -> parse(c).id().equals(id)).toList();
             assertThat(mine).extracting(c -> parse(c).index()).isSorted();
             assertThat(concat(mine)).as(id).isEqualTo(states[i]);
             assertThat(mine).filteredOn(c -> parse(c).last()).hasSize(1);
         }
     }
 
-    static byte[] concat(List<FakeSession.Captured> packets) {
+    static byte[] concat(List<CapturedPacket> packets) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (FakeSession.Captured c : packets) {
+        for (CapturedPacket c : packets) {
             out.writeBytes(c.data());
         }
         return out.toByteArray();

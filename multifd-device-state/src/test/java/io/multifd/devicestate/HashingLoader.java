@@ -1,8 +1,9 @@
 package io.multifd.devicestate;
 
+import io.multifd.testing.Hashes;
+
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,11 +21,7 @@ class HashingLoader implements DeviceStateLoader {
     volatile String loadThread;
 
     HashingLoader() {
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        digest = Hashes.newDigest();
     }
 
     @Override
@@ -53,10 +50,6 @@ class HashingLoader implements DeviceStateLoader {
     }
 
     static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        return Hashes.sha256(data);
     }
 }

@@ -1,9 +1,8 @@
 package io.multifd.ram;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.multifd.testing.Hashes;
+
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -48,18 +47,7 @@ final class Images {
     }
 
     static String sha256(RamBlock block) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (long off = 0; off < block.length(); off += buf.length) {
-                int n = (int) Math.min(buf.length, block.length() - off);
-                block.get(off, buf, 0, n);
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
+        return Hashes.sha256(block.length(), block::get);
     }
 
     /** The first (at most 10) page offsets where two blocks differ. */

@@ -7,8 +7,9 @@ import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
-import io.multifd.core.transport.ForwardingTransportChannel;
+import io.multifd.testing.transport.ForwardingTransportChannel;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * A connection reset in the middle of a RAM migration, on a seeded channel after a seeded number
@@ -97,7 +99,7 @@ class RamFaultInjectionTest {
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
-    void aResetMidTransferFailsBothSidesAndLeavesTheSourceUntouched(long seed) throws Exception {
+    void aResetMidTransferFailsBothSidesAndLeavesTheSourceUntouched(long seed, CapturedLogs logs) throws Exception {
         SplittableRandom r = new SplittableRandom(seed);
         int channels = new int[] {1, 4, 16}[(int) (seed % 3)];
         RamBlock src = RamBlock.allocate("pc.ram", IMAGE);
@@ -109,6 +111,7 @@ class RamFaultInjectionTest {
         int victim = r.nextInt(channels);
         long cutAfter = (victim == 0 ? 3 : 2) + r.nextInt(2); // channel 0 also writes the manifest
         RamBlock dst = RamBlock.allocate("pc.ram", IMAGE);
+        Throwable receiverFailure;
         TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
         Cutting connector = new Cutting(TcpTransport.connector(listener.localAddress()), victim, cutAfter);
         try (MultiFdReceiver receiver = MultiFdReceiver.builder(config(channels), listener)
@@ -124,6 +127,7 @@ class RamFaultInjectionTest {
             }).as("seed %d: the sender must fail", seed).isInstanceOf(MigrationFailedException.class);
             assertThatThrownBy(() -> receiver.await(Duration.ofSeconds(10)))
                     .as("seed %d: the receiver must fail", seed).isInstanceOf(MigrationFailedException.class);
+            receiverFailure = catchThrowable(() -> receiver.await(Duration.ofSeconds(10))).getCause();
             long cut = connector.cutAt.get();
             assertThat(cut).as("seed %d: the cut happened", seed).isNotZero();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cut))
@@ -131,6 +135,8 @@ class RamFaultInjectionTest {
         }
         assertThat(Images.sha256(src)).as("seed %d: source memory after a failed migration", seed).isEqualTo(before);
         assertThat(awaitNoThreads()).as("seed %d: multifd threads alive", seed).isEmpty();
+        // the receiver's failure, as its await() reports it, is in the log
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: " + receiverFailure.getMessage(), Duration.ofSeconds(10));
 
         // the same source migrates again, now without faults
         RamBlock dst2 = RamBlock.allocate("pc.ram", IMAGE);

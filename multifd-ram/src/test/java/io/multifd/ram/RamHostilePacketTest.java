@@ -2,6 +2,9 @@ package io.multifd.ram;
 
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.spi.PayloadChannelReceiver;
+import io.multifd.testing.FakeDataTargets;
+import io.multifd.testing.FakeIncomingPacket;
+import io.multifd.testing.FakeReceiveContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,7 +40,7 @@ class RamHostilePacketTest {
         RamBlock srcB = RamBlock.allocate("huge", 4 << 20, 2 << 20);
         ByteBuffer record = RamSetupRecord.of(RamPayload.DEFAULT_BATCH_BYTES, List.of(srcA, srcB)).encode();
         rx = RamPayload.receiving(RamDestination.of(dst, huge))
-                .openReceiver(Stubs.receiveContext(1, RamPayloadTest.CONFIG), record).openChannel(0);
+                .openReceiver(new FakeReceiveContext(1, RamPayloadTest.CONFIG), record).openChannel(0);
         before = Images.sha256(dst);
     }
 
@@ -57,10 +60,8 @@ class RamHostilePacketTest {
     }
 
     void refused(ByteBuffer header, int rawLength, String field, String valueOrNull, String reasonPart) {
-        Stubs.In in = new Stubs.In(3);
-        in.header = header.asReadOnlyBuffer();
-        in.rawLength = rawLength;
-        Stubs.Targets t = new Stubs.Targets();
+        FakeIncomingPacket in = new FakeIncomingPacket(3).header(header).rawLength(rawLength);
+        FakeDataTargets t = new FakeDataTargets();
         assertThatThrownBy(() -> rx.begin(in, t))
                 .isInstanceOfSatisfying(MalformedPacketException.class, e -> {
                     assertThat(e.field()).isEqualTo(field);
@@ -70,7 +71,7 @@ class RamHostilePacketTest {
                     assertThat(e.channel()).isEqualTo(3);
                 })
                 .hasMessageContaining(reasonPart);
-        assertThat(t.list).as("no target named").isEmpty();
+        assertThat(t.targets()).as("no target named").isEmpty();
         assertThat(Images.sha256(dst)).as("nothing written").isEqualTo(before);
     }
 
@@ -78,9 +79,10 @@ class RamHostilePacketTest {
     void aValidPacketIsAccepted() throws IOException {
         byte[] data = new byte[PS + 100];
         data[0] = 1;
-        Stubs.In in = Stubs.deliver(header("pc.ram", 2, 1, 0, 64L * PS, PS), data, rx, 0, 0);
-        assertThat(in.items).isEqualTo(2);
-        assertThat(in.elided).isEqualTo(1);
+        FakeIncomingPacket in = new FakeIncomingPacket(0).header(header("pc.ram", 2, 1, 0, 64L * PS, PS));
+        FakeDataTargets.deliver(rx, in, data);
+        assertThat(in.items()).isEqualTo(2);
+        assertThat(in.elidedItems()).isEqualTo(1);
         assertThat(dst.get(0)).isEqualTo((byte) 1);
         assertThat(dst.isZeroPage(PS)).isTrue();
     }
@@ -159,7 +161,7 @@ class RamHostilePacketTest {
         data[0] = 5;
         data[PS] = 6;
         data[2 * PS] = 7;
-        Stubs.deliver(header("pc.ram", 3, 1, 9 * PS, 2 * PS, 0, 4 * PS), data, rx, 0, 0);
+        FakeDataTargets.deliver(rx, new FakeIncomingPacket(0).header(header("pc.ram", 3, 1, 9 * PS, 2 * PS, 0, 4 * PS)), data);
         assertThat(dst.get(9 * PS)).isEqualTo((byte) 5);
         assertThat(dst.get(2 * PS)).isEqualTo((byte) 6);
         assertThat(dst.get(0)).isEqualTo((byte) 7);

@@ -4,6 +4,7 @@ import io.multifd.api.HandshakeRefusedException;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.PayloadStats;
 import io.multifd.api.ProtocolCode;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -131,7 +133,7 @@ class RamMigrationTest {
     }
 
     @Test
-    void aManifestOverTheReceiversLimitIsRefusedBeforeAnyPage() throws Exception {
+    void aManifestOverTheReceiversLimitIsRefusedBeforeAnyPage(CapturedLogs logs) throws Exception {
         RamBlock src = RamBlock.allocate("pc.ram", 8L << 20);
         RamPayload rx = RamPayload.builder().maxTotalBytes(4L << 20)
                 .destination(RamDestination.allocating(new ArrayList<>())).build();
@@ -139,16 +141,20 @@ class RamMigrationTest {
                 MigrationListener.NONE, RamSaver::saveAll))
                 .satisfies(e -> assertThat(refusal(e).code()).isEqualTo(ProtocolCode.SETUP_REFUSED))
                 .hasMessageContaining("ram.setup.blockLength").hasMessageContaining("maxTotalBytes");
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the receiver refused the manifest: ram: ram setup record: field 'ram.setup.blockLength'",
+                Duration.ofSeconds(10));
     }
 
     @Test
-    void anUnknownBlockIsRefusedBeforeAnyPage() throws Exception {
+    void anUnknownBlockIsRefusedBeforeAnyPage(CapturedLogs logs) throws Exception {
         RamBlock src = RamBlock.allocate("pc.ram", 1L << 20);
         RamBlock other = RamBlock.allocate("other", 1L << 20);
         assertThatThrownBy(() -> Migrations.migrate(Migrations.Kind.TCP, 1, 2, List.of(src),
                 RamPayload.receiving(RamDestination.of(other)), MigrationListener.NONE, RamSaver::saveAll))
                 .satisfies(e -> assertThat(refusal(e).code()).isEqualTo(ProtocolCode.SETUP_REFUSED))
                 .hasMessageContaining("'ram.setup.name' = pc.ram");
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the receiver refused the manifest: ram: ram setup record: field 'ram.setup.name' = pc.ram",
+                Duration.ofSeconds(10));
     }
 
     /** connect() reports the refusal itself or wrapped in a MigrationFailedException. */

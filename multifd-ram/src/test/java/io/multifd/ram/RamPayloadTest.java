@@ -4,6 +4,11 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadEncoder;
 import io.multifd.api.spi.PayloadReceiver;
+import io.multifd.testing.FakeDataTargets;
+import io.multifd.testing.FakeIncomingPacket;
+import io.multifd.testing.FakeOutgoingPacket;
+import io.multifd.testing.FakeReceiveContext;
+import io.multifd.testing.FakeSendChannelContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +35,7 @@ class RamPayloadTest {
         final PayloadEncoder<RamBody> encoder;
         final PayloadReceiver receiver;
         final PayloadChannelReceiver channel;
-        final Stubs.Out out = new Stubs.Out(0, CONFIG);
+        final FakeOutgoingPacket out = new FakeOutgoingPacket(0, CONFIG);
         long items;
         long elided;
         long rxItems;
@@ -43,9 +48,9 @@ class RamPayloadTest {
 
         Pipe(RamPayload send, List<RamBlock> src, RamDestination dst) throws IOException {
             this.send = send;
-            this.encoder = send.newEncoder(Stubs.sendContext(0, 1, CONFIG));
+            this.encoder = send.newEncoder(new FakeSendChannelContext(0, 1, CONFIG));
             ByteBuffer record = RamSetupRecord.of(send.batchBytes(), src).encode();
-            this.receiver = RamPayload.receiving(dst).openReceiver(Stubs.receiveContext(1, CONFIG), record);
+            this.receiver = RamPayload.receiving(dst).openReceiver(new FakeReceiveContext(1, CONFIG), record);
             this.channel = receiver.openChannel(0);
         }
 
@@ -53,12 +58,13 @@ class RamPayloadTest {
         List<ByteBuffer> send(RamBody body) throws IOException {
             out.reset();
             encoder.prepare(body, out);
-            List<ByteBuffer> used = new ArrayList<>(out.data);
-            Stubs.In in = Stubs.deliver(out.headerBytes(), out.dataBytes(), channel, 0, 0);
-            items += out.items;
-            elided += out.elided;
-            rxItems += in.items;
-            rxElided += in.elided;
+            List<ByteBuffer> used = new ArrayList<>(out.data());
+            FakeIncomingPacket in = new FakeIncomingPacket(0).header(out.headerBytes());
+            FakeDataTargets.deliver(channel, in, out.dataBytes());
+            items += out.items();
+            elided += out.elidedItems();
+            rxItems += in.items();
+            rxElided += in.elidedItems();
             packets++;
             send.resetBody(body);
             return used;

@@ -9,6 +9,7 @@ import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -84,7 +85,7 @@ class DiscoveryTest {
     }
 
     @Test
-    void aMigrationUsesTheDiscoveredPayloadAndCodec() throws Exception {
+    void aMigrationUsesTheDiscoveredPayloadAndCodec(CapturedLogs logs) throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
         MultiFdConfig config = MultiFdConfig.builder().channels(1).codec("rle").build();
         MessageDigest sent = MessageDigest.getInstance("SHA-256");
@@ -108,5 +109,7 @@ class DiscoveryTest {
             assertThat(s.codec()).isEqualTo("rle");
             assertThat(s.wireBytes()).as("the codec shrank the runs").isLessThan(s.rawBytes());
         }
+        // the log capture is found on the module path and on the class path alike; a clean run warns of nothing
+        logs.assertNoneAtOrAbove(System.Logger.Level.WARNING);
     }
 }

@@ -6,6 +6,7 @@ import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -127,8 +128,7 @@ public final class InMemoryTransport {
                     }
                     return backlog.poll();
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while accepting");
+                    throw interrupted("accepting");
                 } finally {
                     lock.unlock();
                 }
@@ -139,9 +139,7 @@ public final class InMemoryTransport {
                 lock.lock();
                 try {
                     listenerClosed = true;
-                    for (End e : backlog) {
-                        e.close();
-                    }
+                    backlog.forEach(End::close);
                     backlog.clear();
                     arrived.signalAll();
                 } finally {
@@ -205,41 +203,77 @@ public final class InMemoryTransport {
         }
     }
 
-    /** One direction of a connection: one writing thread, one reading thread at a time. */
-    private interface Pipe {
-        int write(ByteBuffer src) throws IOException;
+    /**
+     * One direction of a connection: one writing thread, one reading thread at a time. Holds the
+     * ring and the positions and flags both kinds of pipe share; subclasses move the bytes.
+     */
+    private abstract static class Pipe {
+        final byte[] ring;
+        volatile long readPos;
+        volatile long writePos;
+        volatile boolean writerDone;   // shutdownOutput or close by the writing end
+        volatile boolean writerClosed; // close by the writing end (its blocked writes must end)
+        volatile boolean readerClosed; // close by the reading end
+        private final ByteBuffer[] oneOut = new ByteBuffer[1]; // confined to the writing thread
+        private final ByteBuffer[] oneIn = new ByteBuffer[1];  // confined to the reading thread
 
-        int read(ByteBuffer dst) throws IOException;
+        Pipe(int capacity) {
+            this.ring = new byte[capacity];
+        }
 
         /** Writes from several buffers at once (one wake-up of the reader); at least one byte. */
-        default long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            long total = 0;
-            for (int i = offset; i < offset + length; i++) {
-                ByteBuffer b = srcs[i];
-                if (!b.hasRemaining()) {
-                    continue;
-                }
-                total += write(b);
-                if (b.hasRemaining()) {
-                    break;
-                }
-            }
-            return total;
-        }
+        abstract long write(ByteBuffer[] srcs, int offset, int length) throws IOException;
 
         /** Reads into several buffers at once; at least one byte, or -1 at end of stream. */
-        default long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            for (int i = offset; i < offset + length; i++) {
-                if (dsts[i].hasRemaining()) {
-                    return read(dsts[i]);
-                }
+        abstract long read(ByteBuffer[] dsts, int offset, int length) throws IOException;
+
+        /** Wakes any thread blocked in this pipe, after a flag changed. */
+        abstract void wakeBoth();
+
+        /** Ends the stream for the reader; {@code closing} also ends the writer's blocked and later writes. */
+        final void shutdownWriter(boolean closing) {
+            writerDone = true;
+            if (closing) {
+                writerClosed = true;
             }
-            return 0;
+            wakeBoth();
         }
 
-        void shutdownWriter(boolean closing);
+        final void closeReader() {
+            readerClosed = true;
+            wakeBoth();
+        }
 
-        void closeReader();
+        final int write(ByteBuffer src) throws IOException {
+            oneOut[0] = src;
+            try {
+                return (int) write(oneOut, 0, 1);
+            } finally {
+                oneOut[0] = null;
+            }
+        }
+
+        final int read(ByteBuffer dst) throws IOException {
+            oneIn[0] = dst;
+            try {
+                return (int) read(oneIn, 0, 1);
+            } finally {
+                oneIn[0] = null;
+            }
+        }
+
+        /** Throws what a write to this pipe would meet now, if anything. */
+        final void checkWritable() throws IOException {
+            if (writerClosed) {
+                throw new AsynchronousCloseException();
+            }
+            if (readerClosed) {
+                throw new IOException("Broken pipe (the in-memory peer closed the connection)");
+            }
+            if (writerDone) {
+                throw new ClosedChannelException();
+            }
+        }
     }
 
     /**
@@ -248,104 +282,43 @@ public final class InMemoryTransport {
      * unparks it after moving its position (a Dekker-style handshake on volatiles, so no wake-up
      * is lost). Allocates nothing per call, so benchmarks over it measure the engine.
      */
-    private static final class FastPipe implements Pipe {
-        private final byte[] ring;
-        private volatile long readPos;
-        private volatile long writePos;
-        private volatile boolean writerDone;
-        private volatile boolean writerClosed;
-        private volatile boolean readerClosed;
+    private static final class FastPipe extends Pipe {
         private volatile Thread readerWaiting;
         private volatile Thread writerWaiting;
 
         FastPipe(int capacity) {
-            this.ring = new byte[capacity];
-        }
-
-        private final ByteBuffer[] one = new ByteBuffer[1];
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            one[0] = src; // single writer thread: the holder is confined to it
-            try {
-                return (int) write(one, 0, 1);
-            } finally {
-                one[0] = null;
-            }
+            super(capacity);
         }
 
         @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            long want = 0;
-            for (int i = offset; i < offset + length; i++) {
-                want += srcs[i].remaining();
-            }
-            if (want == 0) {
+        long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            if (!hasRemaining(srcs, offset, length)) {
                 return 0;
             }
             while (true) {
-                if (writerClosed) {
-                    throw new AsynchronousCloseException();
-                }
-                if (readerClosed) {
-                    throw new IOException("Broken pipe (the in-memory peer closed the connection)");
-                }
-                if (writerDone) {
-                    throw new ClosedChannelException();
-                }
+                checkWritable();
                 long w = writePos;
                 long free = ring.length - (w - readPos);
                 if (free > 0) {
-                    long n = 0;
-                    for (int i = offset; i < offset + length && n < free; i++) {
-                        ByteBuffer src = srcs[i];
-                        while (src.hasRemaining() && n < free) {
-                            int at = (int) ((w + n) % ring.length);
-                            int k = (int) Math.min(Math.min(free - n, src.remaining()), ring.length - at);
-                            src.get(ring, at, k);
-                            n += k;
-                        }
-                    }
+                    long n = transfer(ring, w, free, srcs, offset, length, true);
                     writePos = w + n; // publish once: one wake-up for the whole gather
-                    Thread r = readerWaiting;
-                    if (r != null) {
-                        LockSupport.unpark(r);
-                    }
+                    unpark(readerWaiting);
                     return n;
                 }
                 writerWaiting = Thread.currentThread();
-                if (ring.length - (writePos - readPos) > 0 || readerClosed || writerClosed) {
+                try {
+                    if (ring.length - (writePos - readPos) <= 0 && !readerClosed && !writerClosed) {
+                        park("writing");
+                    }
+                } finally {
                     writerWaiting = null;
-                    continue;
-                }
-                LockSupport.park(this);
-                writerWaiting = null;
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while writing");
                 }
             }
         }
 
-        private final ByteBuffer[] oneIn = new ByteBuffer[1];
-
         @Override
-        public int read(ByteBuffer dst) throws IOException {
-            oneIn[0] = dst; // single reader thread
-            try {
-                return (int) read(oneIn, 0, 1);
-            } finally {
-                oneIn[0] = null;
-            }
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            long room = 0;
-            for (int i = offset; i < offset + length; i++) {
-                room += dsts[i].remaining();
-            }
-            if (room == 0) {
+        long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            if (!hasRemaining(dsts, offset, length)) {
                 return 0;
             }
             while (true) {
@@ -355,148 +328,95 @@ public final class InMemoryTransport {
                 long r = readPos;
                 long available = writePos - r;
                 if (available > 0) {
-                    long n = 0;
-                    for (int i = offset; i < offset + length && n < available; i++) {
-                        ByteBuffer dst = dsts[i];
-                        while (dst.hasRemaining() && n < available) {
-                            int at = (int) ((r + n) % ring.length);
-                            int k = (int) Math.min(Math.min(available - n, dst.remaining()), ring.length - at);
-                            dst.put(ring, at, k);
-                            n += k;
-                        }
-                    }
+                    long n = transfer(ring, r, available, dsts, offset, length, false);
                     readPos = r + n;
-                    Thread w = writerWaiting;
-                    if (w != null) {
-                        LockSupport.unpark(w);
-                    }
+                    unpark(writerWaiting);
                     return n;
                 }
                 if (writerDone && readPos == writePos) {
                     return -1;
                 }
                 readerWaiting = Thread.currentThread();
-                if (writePos - readPos > 0 || writerDone || readerClosed) {
+                try {
+                    if (writePos - readPos <= 0 && !writerDone && !readerClosed) {
+                        park("reading");
+                    }
+                } finally {
                     readerWaiting = null;
-                    continue;
-                }
-                LockSupport.park(this);
-                readerWaiting = null;
-                if (Thread.interrupted()) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while reading");
                 }
             }
         }
 
         @Override
-        public void shutdownWriter(boolean closing) {
-            writerDone = true;
-            if (closing) {
-                writerClosed = true;
-            }
-            wakeBoth();
+        void wakeBoth() {
+            unpark(readerWaiting);
+            unpark(writerWaiting);
         }
 
-        @Override
-        public void closeReader() {
-            readerClosed = true;
-            wakeBoth();
-        }
-
-        private void wakeBoth() {
-            Thread r = readerWaiting;
-            if (r != null) {
-                LockSupport.unpark(r);
-            }
-            Thread w = writerWaiting;
-            if (w != null) {
-                LockSupport.unpark(w);
+        /** Parks the calling thread, whose waiting slot is set; throws if it was interrupted. */
+        private void park(String doing) throws InterruptedIOException {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                throw interrupted(doing);
             }
         }
     }
 
     /**
-     * One direction with delivery delays: a ring buffer of bytes plus a ring of marks recording,
-     * for each write, where it ends and when it may be read. Lock-based (tests only).
+     * One direction with delivery delays (made only for a positive delay): the ring plus a ring of
+     * marks recording, for each write, where it ends and when it may be read. Lock-based (tests only).
      */
-    private static final class DelayPipe implements Pipe {
-        private final byte[] ring;
+    private static final class DelayPipe extends Pipe {
         private final long delayNanos;
         private final SplittableRandom random;
-        private final long[] markEnd;
-        private final long[] markTime;
+        private final long[] markEnd = new long[4096];
+        private final long[] markTime = new long[4096];
         private int markHead;
         private int markCount;
         private long lastTime;
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition readable = lock.newCondition();
         private final Condition writable = lock.newCondition();
-        private long readPos;
-        private long writePos;
-        private boolean writerDone;   // shutdownOutput or close by the writing end
-        private boolean readerClosed; // close by the reading end
-        private boolean writerClosed; // close by the writing end (its blocked writes must end)
 
         DelayPipe(int capacity, long delayNanos, long seed) {
-            this.ring = new byte[capacity];
+            super(capacity);
             this.delayNanos = delayNanos;
-            this.random = delayNanos > 0 ? new SplittableRandom(seed) : null;
-            this.markEnd = delayNanos > 0 ? new long[4096] : null;
-            this.markTime = delayNanos > 0 ? new long[4096] : null;
+            this.random = new SplittableRandom(seed);
         }
 
         @Override
-        public int write(ByteBuffer src) throws IOException {
-            if (!src.hasRemaining()) {
+        long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            if (!hasRemaining(srcs, offset, length)) {
                 return 0;
             }
             lock.lock();
             try {
                 while (true) {
-                    if (writerClosed) {
-                        throw new AsynchronousCloseException();
-                    }
-                    if (readerClosed) {
-                        throw new IOException("Broken pipe (the in-memory peer closed the connection)");
-                    }
-                    if (writerDone) {
-                        throw new ClosedChannelException();
-                    }
+                    checkWritable();
                     long free = ring.length - (writePos - readPos);
-                    if (free > 0 && (markEnd == null || markCount < markEnd.length)) {
-                        int n = (int) Math.min(free, src.remaining());
-                        int at = (int) (writePos % ring.length);
-                        int first = Math.min(n, ring.length - at);
-                        src.get(ring, at, first);
-                        if (n > first) {
-                            src.get(ring, 0, n - first);
-                        }
+                    if (free > 0 && markCount < markEnd.length) {
+                        long n = transfer(ring, writePos, free, srcs, offset, length, true);
                         writePos += n;
-                        if (markEnd != null) {
-                            long t = Math.max(lastTime, System.nanoTime() + (long) (random.nextDouble() * delayNanos));
-                            lastTime = t;
-                            int slot = (markHead + markCount) % markEnd.length;
-                            markEnd[slot] = writePos;
-                            markTime[slot] = t;
-                            markCount++;
-                        }
+                        lastTime = Math.max(lastTime, System.nanoTime() + (long) (random.nextDouble() * delayNanos));
+                        int slot = (markHead + markCount) % markEnd.length;
+                        markEnd[slot] = writePos;
+                        markTime[slot] = lastTime;
+                        markCount++;
                         readable.signalAll();
                         return n;
                     }
                     writable.await();
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while writing");
+                throw interrupted("writing");
             } finally {
                 lock.unlock();
             }
         }
 
         @Override
-        public int read(ByteBuffer dst) throws IOException {
-            if (!dst.hasRemaining()) {
+        long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            if (!hasRemaining(dsts, offset, length)) {
                 return 0;
             }
             lock.lock();
@@ -505,39 +425,24 @@ public final class InMemoryTransport {
                     if (readerClosed) {
                         throw new AsynchronousCloseException();
                     }
-                    long visible = writePos;
-                    long waitNanos = -1;
-                    if (markEnd != null) {
-                        long now = System.nanoTime();
-                        while (markCount > 0 && markTime[markHead] - now <= 0 && markEnd[markHead] <= readPos) {
+                    // every queued mark ends after readPos: a read drops the marks it passes
+                    long visible = readPos;
+                    long waitNanos = Long.MAX_VALUE; // until signalled, or until the next mark is due
+                    long now = System.nanoTime();
+                    for (int i = 0; i < markCount; i++) {
+                        int slot = (markHead + i) % markEnd.length;
+                        if (markTime[slot] - now > 0) {
+                            waitNanos = markTime[slot] - now;
+                            break;
+                        }
+                        visible = markEnd[slot];
+                    }
+                    if (visible > readPos) {
+                        long n = transfer(ring, readPos, visible - readPos, dsts, offset, length, false);
+                        readPos += n;
+                        while (markCount > 0 && markEnd[markHead] <= readPos) {
                             markHead = (markHead + 1) % markEnd.length;
                             markCount--;
-                        }
-                        visible = readPos;
-                        for (int i = 0; i < markCount; i++) {
-                            int slot = (markHead + i) % markEnd.length;
-                            if (markTime[slot] - now > 0) {
-                                waitNanos = markTime[slot] - now;
-                                break;
-                            }
-                            visible = markEnd[slot];
-                        }
-                    }
-                    long available = visible - readPos;
-                    if (available > 0) {
-                        int n = (int) Math.min(available, dst.remaining());
-                        int at = (int) (readPos % ring.length);
-                        int first = Math.min(n, ring.length - at);
-                        dst.put(ring, at, first);
-                        if (n > first) {
-                            dst.put(ring, 0, n - first);
-                        }
-                        readPos += n;
-                        if (markEnd != null) {
-                            while (markCount > 0 && markEnd[markHead] <= readPos) {
-                                markHead = (markHead + 1) % markEnd.length;
-                                markCount--;
-                            }
                         }
                         writable.signalAll();
                         return n;
@@ -545,46 +450,69 @@ public final class InMemoryTransport {
                     if (writerDone && readPos == writePos) {
                         return -1;
                     }
-                    if (waitNanos > 0) {
-                        readable.awaitNanos(waitNanos);
-                    } else {
-                        readable.await();
-                    }
+                    readable.awaitNanos(waitNanos);
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while reading");
+                throw interrupted("reading");
             } finally {
                 lock.unlock();
             }
         }
 
         @Override
-        public void shutdownWriter(boolean closing) {
-            lock.lock();
+        void wakeBoth() {
+            lock.lock(); // a waiter checks the flags under the lock, so it is checking or awaiting now
             try {
-                writerDone = true;
-                if (closing) {
-                    writerClosed = true;
-                }
                 readable.signalAll();
                 writable.signalAll();
             } finally {
                 lock.unlock();
             }
         }
+    }
 
-        @Override
-        public void closeReader() {
-            lock.lock();
-            try {
-                readerClosed = true;
-                readable.signalAll();
-                writable.signalAll();
-            } finally {
-                lock.unlock();
+    /** True if any of the buffers has bytes remaining. */
+    private static boolean hasRemaining(ByteBuffer[] buffers, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (buffers[i].hasRemaining()) {
+                return true;
             }
         }
+        return false;
+    }
+
+    /**
+     * Copies up to {@code max} bytes between the buffers, in order, and the ring from ring position
+     * {@code pos} on (into the ring if {@code intoRing}, else out of it); returns how many.
+     */
+    private static long transfer(byte[] ring, long pos, long max, ByteBuffer[] buffers, int offset, int length,
+                                 boolean intoRing) {
+        long n = 0;
+        for (int i = offset; i < offset + length && n < max; i++) {
+            ByteBuffer buffer = buffers[i];
+            int k = (int) Math.min(max - n, buffer.remaining());
+            int at = (int) ((pos + n) % ring.length);
+            int first = Math.min(k, ring.length - at); // the rest wraps to the ring's start
+            if (intoRing) {
+                buffer.get(ring, at, first).get(ring, 0, k - first);
+            } else {
+                buffer.put(ring, at, first).put(ring, 0, k - first);
+            }
+            n += k;
+        }
+        return n;
+    }
+
+    private static void unpark(Thread waiting) {
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
+    }
+
+    /** The exception for an interrupted wait; keeps the thread's interrupt status set. */
+    private static InterruptedIOException interrupted(String doing) {
+        Thread.currentThread().interrupt();
+        return new InterruptedIOException("interrupted while " + doing);
     }
 
     /** One end of a connection. */

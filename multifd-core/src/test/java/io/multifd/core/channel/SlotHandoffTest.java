@@ -1,7 +1,7 @@
 package io.multifd.core.channel;
 
 import io.multifd.api.SendData;
-import io.multifd.core.testkit.BlobPayload;
+import io.multifd.testing.BlobPayload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

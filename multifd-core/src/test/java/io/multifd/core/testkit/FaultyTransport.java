@@ -1,21 +1,15 @@
 package io.multifd.core.testkit;
 
-import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
-import io.multifd.core.transport.ForwardingTransportChannel;
+import io.multifd.testing.transport.FaultInjectingTransport;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Wraps a transport to inject faults at message boundaries: it parses the byte stream each side
- * writes (hello, manifest and packets from the sender; replies from the receiver), and can drop
- * chosen messages or cut a connection. Test code only.
+ * The multifd wire's message boundaries for {@link FaultInjectingTransport}: parses the byte
+ * stream each side writes (hello, manifest and packets from the sender; replies from the
+ * receiver), so that chosen messages can be dropped, and connections cut. Test code only.
  */
 public final class FaultyTransport {
 
@@ -37,86 +31,28 @@ public final class FaultyTransport {
     }
 
     /** A connector whose channels can drop packets and be cut. */
-    public static final class Connector implements TransportConnector {
-        private final TransportConnector inner;
-        private final PacketRule rule;
-        private final Map<Integer, TransportChannel> open = new ConcurrentHashMap<>();
-
+    public static final class Connector extends FaultInjectingTransport.Connector {
+        /**
+         * @param inner the transport to wrap
+         * @param rule  which sender packets to drop
+         */
         public Connector(TransportConnector inner, PacketRule rule) {
-            this.inner = inner;
-            this.rule = rule;
-        }
-
-        @Override
-        public TransportChannel connect(int channelId, Duration timeout) throws IOException {
-            TransportChannel c = inner.connect(channelId, timeout);
-            open.put(channelId, c);
-            return new Filtering(c, new SenderParser(channelId, rule));
-        }
-
-        /** Closes channel {@code id}'s connection underneath the sender, as a network failure would. */
-        public void cut(int id) throws IOException {
-            TransportChannel c = open.get(id);
-            if (c != null) {
-                c.close();
-            }
-        }
-
-        @Override
-        public String description() {
-            return "faulty " + inner.description();
+            super(inner, channelId -> new SenderParser(channelId, rule));
         }
     }
 
     /** A listener whose accepted channels can drop replies and be cut. */
-    public static final class Listener implements TransportListener {
-        private final TransportListener inner;
-        private final ReplyRule rule;
-        private final AtomicInteger accepted = new AtomicInteger();
-        private final Map<Integer, TransportChannel> open = new ConcurrentHashMap<>();
-
+    public static final class Listener extends FaultInjectingTransport.Listener {
+        /**
+         * @param inner the transport to wrap
+         * @param rule  which receiver replies to drop
+         */
         public Listener(TransportListener inner, ReplyRule rule) {
-            this.inner = inner;
-            this.rule = rule;
-        }
-
-        @Override
-        public TransportChannel accept(Duration timeout) throws IOException {
-            TransportChannel c = inner.accept(timeout);
-            int n = accepted.getAndIncrement();
-            open.put(n, c);
-            return new Filtering(c, new ReplyParser(n, rule));
-        }
-
-        /** Closes the {@code n}-th accepted connection underneath the receiver. */
-        public void cut(int n) throws IOException {
-            TransportChannel c = open.get(n);
-            if (c != null) {
-                c.close();
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            inner.close();
-        }
-
-        @Override
-        public String description() {
-            return "faulty " + inner.description();
+            super(inner, connection -> new ReplyParser(connection, rule));
         }
     }
 
-    /** Splits a written byte stream into messages and says which to keep. */
-    private interface Parser {
-        /** Length of the complete message at the start of {@code buf}, or -1 if more bytes are needed. */
-        int next(ByteBuffer buf);
-
-        /** Whether to drop the message just measured. */
-        boolean drop(ByteBuffer buf);
-    }
-
-    private static final class SenderParser implements Parser {
+    private static final class SenderParser implements FaultInjectingTransport.MessageFilter {
         private final int channel;
         private final PacketRule rule;
         private int stage; // 0 hello, 1 manifest (channel 0), 2 packets
@@ -127,7 +63,7 @@ public final class FaultyTransport {
         }
 
         @Override
-        public int next(ByteBuffer b) {
+        public int messageLength(ByteBuffer b) {
             int n = b.remaining();
             int p = b.position();
             switch (stage) {
@@ -171,7 +107,7 @@ public final class FaultyTransport {
         }
     }
 
-    private static final class ReplyParser implements Parser {
+    private static final class ReplyParser implements FaultInjectingTransport.MessageFilter {
         private final int connection;
         private final ReplyRule rule;
 
@@ -181,7 +117,7 @@ public final class FaultyTransport {
         }
 
         @Override
-        public int next(ByteBuffer b) {
+        public int messageLength(ByteBuffer b) {
             if (b.remaining() < 28) {
                 return -1;
             }
@@ -192,64 +128,6 @@ public final class FaultyTransport {
         @Override
         public boolean drop(ByteBuffer b) {
             return rule.drop(connection, Byte.toUnsignedInt(b.get(b.position() + 4)));
-        }
-    }
-
-    /** Buffers what the wrapped side writes and forwards whole messages, minus dropped ones. */
-    private static final class Filtering extends ForwardingTransportChannel {
-        private final Parser parser;
-        private ByteBuffer pending = ByteBuffer.allocate(1 << 16).flip();
-
-        Filtering(TransportChannel inner, Parser parser) {
-            super(inner);
-            this.parser = parser;
-        }
-
-        private synchronized long accept(ByteBuffer[] srcs, int off, int len) throws IOException {
-            long total = 0;
-            for (int i = off; i < off + len; i++) {
-                total += srcs[i].remaining();
-            }
-            if (pending.capacity() - pending.remaining() < total) {
-                ByteBuffer bigger = ByteBuffer.allocate((int) Math.max(pending.capacity() * 2L, pending.remaining() + total));
-                bigger.put(pending).flip();
-                pending = bigger;
-            }
-            pending.compact();
-            for (int i = off; i < off + len; i++) {
-                pending.put(srcs[i]);
-            }
-            pending.flip();
-            while (true) {
-                int m = parser.next(pending);
-                if (m < 0) {
-                    break;
-                }
-                boolean drop = parser.drop(pending);
-                ByteBuffer msg = pending.slice(pending.position(), m);
-                pending.position(pending.position() + m);
-                if (!drop) {
-                    while (msg.hasRemaining()) {
-                        delegate.write(msg);
-                    }
-                }
-            }
-            return total;
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return (int) accept(new ByteBuffer[] {src}, 0, 1);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return accept(srcs, offset, length);
-        }
-
-        @Override
-        public String description() {
-            return "faulty " + delegate.description();
         }
     }
 }

@@ -7,6 +7,9 @@ import io.multifd.api.spi.TransportListener;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobPayload;
+import io.multifd.testing.BlobSink;
 
 import java.io.IOException;
 import java.util.function.UnaryOperator;

@@ -10,6 +10,7 @@ import io.multifd.core.wire.Manifest;
 import io.multifd.core.wire.PacketHeader;
 import io.multifd.core.wire.Reply;
 import io.multifd.core.wire.Wire;
+import io.multifd.testing.BlobPayload;
 
 import java.io.EOFException;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package io.multifd.examples.diskblock;
 
 import io.multifd.api.MalformedPacketException;
-import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.IncomingPacket;
 import io.multifd.examples.diskblock.internal.DiskBlockChannelReceiver;
+import io.multifd.testing.FakeIncomingPacket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -80,54 +80,10 @@ class DiskBlockHostilePacketTest {
     }
 
     private static ByteBuffer header(int version, int flags, int count, long... lbas) {
-        ByteBuffer b = ByteBuffer.allocate(4 + 8 * lbas.length);
-        b.put((byte) version).put((byte) flags).putShort((short) count);
-        for (long l : lbas) {
-            b.putLong(l);
-        }
-        return b.flip();
+        return DiskBlockContractTest.header(version, flags, count, lbas);
     }
 
     private static IncomingPacket packet(ByteBuffer header, int rawLength) {
-        return new IncomingPacket() {
-            @Override
-            public int channelId() {
-                return 0;
-            }
-
-            @Override
-            public long sequence() {
-                return 0;
-            }
-
-            @Override
-            public long epoch() {
-                return 0;
-            }
-
-            @Override
-            public long streamOffset() {
-                return 0;
-            }
-
-            @Override
-            public ByteBuffer header() {
-                return header.asReadOnlyBuffer();
-            }
-
-            @Override
-            public int rawLength() {
-                return rawLength;
-            }
-
-            @Override
-            public MalformedPacketException malformed(String field, Object value, String reason) {
-                return new MalformedPacketException(ProtocolCode.MALFORMED, 0, 0, field, value, reason);
-            }
-
-            @Override
-            public void countItems(long items, long elidedItems) {
-            }
-        };
+        return new FakeIncomingPacket(0).header(header).rawLength(rawLength);
     }
 }

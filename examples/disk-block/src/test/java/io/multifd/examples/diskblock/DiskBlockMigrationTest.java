@@ -11,13 +11,13 @@ import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
+import io.multifd.testing.Hashes;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -103,29 +103,16 @@ class DiskBlockMigrationTest {
         assertThat(received.payload(RamPayload.NAME)).isPresent();
     }
 
-    static String sha256(VirtualDisk disk) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] b = new byte[disk.blockSize()];
-        for (long lba = 0; lba < disk.blockCount(); lba++) {
-            disk.read(lba, b);
-            md.update(b);
-        }
-        return HexFormat.of().formatHex(md.digest());
+    static String sha256(VirtualDisk disk) {
+        return DiskBlockContractTest.hash(disk);
     }
 
-    static String sha256(RamBlock block) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] b = new byte[1 << 16];
-        for (long off = 0; off < block.length(); off += b.length) {
-            int n = (int) Math.min(b.length, block.length() - off);
-            block.get(off, b, 0, n);
-            md.update(b, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
+    static String sha256(RamBlock block) {
+        return Hashes.sha256(block.length(), block::get);
     }
 
     @Test
-    void aReceiverWithAnotherDiskRefusesTheManifestNamingTheField() throws Exception {
+    void aReceiverWithAnotherDiskRefusesTheManifestNamingTheField(CapturedLogs logs) throws Exception {
         VirtualDisk source = new VirtualDisk("vda", 4096, 16);
         VirtualDisk smaller = new VirtualDisk("vda", 4096, 8);
         MultiFdConfig config = MultiFdConfig.builder().channels(1).build();
@@ -140,5 +127,7 @@ class DiskBlockMigrationTest {
             Throwable rx = org.assertj.core.api.Assertions.catchThrowable(() -> receiver.await(Duration.ofSeconds(10)));
             assertThat(rx).hasMessageContaining("disk-block.setup.blockCount");
         }
+        logs.awaitLogged(System.Logger.Level.WARNING, "failed: the receiver refused the manifest: disk-block: setup record: "
+                + "field 'disk-block.setup.blockCount' = 16: the destination disk has 8 blocks", Duration.ofSeconds(10));
     }
 }

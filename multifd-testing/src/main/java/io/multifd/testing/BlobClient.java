@@ -1,4 +1,4 @@
-package io.multifd.core.testkit;
+package io.multifd.testing;
 
 import io.multifd.api.SendData;
 import io.multifd.api.SendSession;

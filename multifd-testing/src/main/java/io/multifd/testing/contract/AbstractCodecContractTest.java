@@ -1,10 +1,15 @@
-package io.multifd.compress;
+package io.multifd.testing.contract;
 
 import io.multifd.api.CodecOptions;
 import io.multifd.api.MalformedPacketException;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.CodecEncoder;
-import io.multifd.api.spi.Codec;
+import io.multifd.testing.CapturingSink;
+import io.multifd.testing.FakeCodecContext;
+import io.multifd.testing.FakeIncomingPacket;
+import io.multifd.testing.GuardedTargets;
+import io.multifd.testing.PageData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,27 +34,48 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The contract every codec of this module keeps, run once per codec by a small
- * subclass. Each test uses fixed seeds and names the seed in its assertion messages.
+ * The contract every {@link Codec} keeps, run once per codec by a small subclass: identity and
+ * option validation, byte-exact round trips over every layout of buffers and levels, cross-checks
+ * with the codec's library, refusal of hostile input (garbage, truncation, trailing bytes, length
+ * mismatches, bombs) naming the field {@code data} without writing outside the targets or
+ * allocating from received sizes, and no allocation per packet in steady state. Each test uses
+ * fixed seeds and names the seed in its assertion messages.
+ *
+ * <p>Messages are expected in the form the shipped codecs use: a refusal's message starts with
+ * {@code "<name>: "}, and option errors read {@code "<name>: option 'level' must be ..."} and
+ * {@code "unknown option '<key>'"}.
+ *
+ * <h2>Threads</h2>
+ * Each test runs on the JUnit thread, which plays the channel thread: the encoder and decoder of
+ * {@link #open()} are confined to it (one test also runs a writer thread that changes the input
+ * while it is encoded).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-abstract class AbstractCodecContractTest {
+public abstract class AbstractCodecContractTest {
 
-    static final int MAX = 1 << 20;
-    static final int BATCH = 512 << 10;
+    /** The maximum packet data length the codecs are made for: 1 MiB. */
+    protected static final int MAX = 1 << 20;
+    /** The size of a typical packet (a RAM batch): 512 KiB. */
+    protected static final int BATCH = 512 << 10;
+
+    /** Makes the test; subclasses only name the codec and its library. */
+    protected AbstractCodecContractTest() {
+    }
 
     /** The codec under test. */
-    abstract Codec codec();
+    protected abstract Codec codec();
 
-    abstract int expectedId();
+    /** The wire id the codec must have. */
+    protected abstract int expectedId();
 
-    abstract String expectedName();
+    /** The name the codec must have. */
+    protected abstract String expectedName();
 
     /** Levels to round-trip at (every valid level, or a sample of them). */
-    abstract List<Integer> levels();
+    protected abstract List<Integer> levels();
 
     /** True for levels so fast that they may not shrink even half-zero data (zstd's lowest). */
-    boolean mayDeclineEverything(int level) {
+    protected boolean mayDeclineEverything(int level) {
         return false;
     }
 
@@ -57,39 +83,49 @@ abstract class AbstractCodecContractTest {
      * Heap bytes a packet (encode and decode) may allocate in steady state: nothing, apart from
      * library wrappers whose size does not depend on the data (see the zstd subclass).
      */
-    long allowedBytesPerPacket() {
+    protected long allowedBytesPerPacket() {
         return 16;
     }
 
-    /** Level values that validate() must refuse. */
-    abstract List<String> invalidLevels();
+    /** Level values that {@code validate()} must refuse. */
+    protected abstract List<String> invalidLevels();
 
     /**
      * An encoding (of this codec's wire format) that decodes to far more than {@code rawLength}
      * bytes, and is itself shorter than {@code rawLength}.
      */
-    abstract byte[] bomb(int rawLength) throws IOException;
+    protected abstract byte[] bomb(int rawLength) throws IOException;
 
     /** Encodes with the library directly, independently of our encoder: for cross-checks. */
-    abstract byte[] referenceEncode(byte[] raw) throws IOException;
+    protected abstract byte[] referenceEncode(byte[] raw) throws IOException;
 
     /** Decodes with the library directly (another code path than our decoder): for cross-checks. */
-    abstract byte[] referenceDecode(byte[] encoded, int rawLength) throws IOException;
+    protected abstract byte[] referenceDecode(byte[] encoded, int rawLength) throws IOException;
 
-    CodecEncoder encoder;
-    CodecDecoder decoder;
-    final CapturingSink sink = new CapturingSink();
-    final StubPacket packet = new StubPacket(3);
+    /** The encoder {@link #open()} made with default options; closed after each test. */
+    protected CodecEncoder encoder;
+    /** The decoder {@link #open()} made with default options; closed after each test. */
+    protected CodecDecoder decoder;
+    /** Captures what {@link #encode} hands over. */
+    protected final CapturingSink sink = new CapturingSink();
+    /** The packet decodes run for: channel 3. */
+    protected final FakeIncomingPacket packet = new FakeIncomingPacket(3);
 
+    /**
+     * Checks the codec is available and makes {@link #encoder} and {@link #decoder}.
+     *
+     * @throws IOException if the codec cannot make them
+     */
     @BeforeEach
-    void open() throws IOException {
+    protected void open() throws IOException {
         codec().checkAvailable();
-        encoder = codec().newEncoder(CodecOptions.NONE, TestContext.of(MAX));
-        decoder = codec().newDecoder(CodecOptions.NONE, TestContext.of(MAX));
+        encoder = codec().newEncoder(CodecOptions.NONE, FakeCodecContext.of(MAX));
+        decoder = codec().newDecoder(CodecOptions.NONE, FakeCodecContext.of(MAX));
     }
 
+    /** Closes {@link #encoder} and {@link #decoder}. */
     @AfterEach
-    void closeCodecs() {
+    protected void closeCodecs() {
         encoder.close();
         decoder.close();
     }
@@ -97,7 +133,7 @@ abstract class AbstractCodecContractTest {
     // ---------------------------------------------------------------- helpers
 
     /** Encodes; returns the encoded bytes, or null if the encoder declined (RAW). */
-    byte[] encode(CodecEncoder enc, ByteBuffer[] data, int rawLength) throws IOException {
+    protected byte[] encode(CodecEncoder enc, ByteBuffer[] data, int rawLength) throws IOException {
         sink.clear();
         int calls = sink.calls;
         boolean encoded = enc.encode(data, 0, data.length, rawLength, sink);
@@ -113,7 +149,7 @@ abstract class AbstractCodecContractTest {
     }
 
     /** Puts {@code encoded} into the decoder's input buffer as the core does and decodes into {@code t}. */
-    void decode(CodecDecoder dec, byte[] encoded, GuardedTargets t, boolean reset) throws IOException {
+    protected void decode(CodecDecoder dec, byte[] encoded, GuardedTargets t, boolean reset) throws IOException {
         ByteBuffer in = dec.inputBuffer(encoded.length);
         assertThat(in.position()).isZero();
         assertThat(in.limit()).isEqualTo(encoded.length);
@@ -121,7 +157,15 @@ abstract class AbstractCodecContractTest {
         dec.decode(in, t.targets, 0, t.targets.length, t.length, reset, packet.rawLength(t.length));
     }
 
-    MalformedPacketException refused(byte[] encoded, GuardedTargets t) {
+    /**
+     * Decodes {@code encoded} into {@code t}, expecting a refusal naming the field {@code data}, on
+     * channel 3, with the guard bytes intact.
+     *
+     * @param encoded the hostile input
+     * @param t       the targets
+     * @return the refusal
+     */
+    protected MalformedPacketException refused(byte[] encoded, GuardedTargets t) {
         MalformedPacketException e = catchThrowableOfType(MalformedPacketException.class,
                 () -> decode(decoder, encoded, t, false));
         assertThat(e).as("decoding must be refused").isNotNull();
@@ -132,7 +176,18 @@ abstract class AbstractCodecContractTest {
         return e;
     }
 
-    byte[] roundTrip(byte[] raw, boolean inDirect, int inPiece, boolean outDirect, int outPiece) throws IOException {
+    /**
+     * Encodes {@code raw} (split into input buffers) and decodes it into fresh guarded targets.
+     *
+     * @param raw       the data; must be compressible
+     * @param inDirect  direct or heap input buffers
+     * @param inPiece   bytes per input buffer
+     * @param outDirect direct or heap targets
+     * @param outPiece  bytes per target, 0 for one target
+     * @return the decoded bytes
+     * @throws IOException if the codec fails
+     */
+    protected byte[] roundTrip(byte[] raw, boolean inDirect, int inPiece, boolean outDirect, int outPiece) throws IOException {
         ByteBuffer[] data = PageData.split(raw, inPiece, inDirect);
         byte[] enc = encode(encoder, data, raw.length);
         assertThat(enc).as("compressible data must be encoded").isNotNull();
@@ -143,21 +198,24 @@ abstract class AbstractCodecContractTest {
         return t.contents();
     }
 
-    static long allocatedBytes() {
+    /** Heap bytes the current thread allocated so far (HotSpot's thread allocation counter). */
+    protected static long allocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
                 .getCurrentThreadAllocatedBytes();
     }
 
     // ---------------------------------------------------------------- identity and options
 
+    /** The codec has the expected wire id and a valid name. */
     @Test
-    void identity() {
+    public void identity() {
         assertThat(codec().id()).isEqualTo(expectedId());
         assertThat(codec().name()).isEqualTo(expectedName()).matches("[a-z][a-z0-9_-]{0,31}");
     }
 
+    /** Every valid level validates; invalid levels and unknown keys are refused by name. */
     @Test
-    void validatesLevelsAndRefusesUnknownKeys() {
+    public void validatesLevelsAndRefusesUnknownKeys() {
         codec().validate(CodecOptions.NONE);
         for (int level : levels()) {
             codec().validate(CodecOptions.level(level));
@@ -171,17 +229,22 @@ abstract class AbstractCodecContractTest {
         assertThatThrownBy(() -> codec().validate(CodecOptions.of("levle", "1")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown option 'levle'");
-        assertThatThrownBy(() -> codec().newEncoder(CodecOptions.of("window", "20"), TestContext.of(MAX)))
+        assertThatThrownBy(() -> codec().newEncoder(CodecOptions.of("window", "20"), FakeCodecContext.of(MAX)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown option 'window'");
-        assertThatThrownBy(() -> codec().newDecoder(CodecOptions.of("window", "20"), TestContext.of(MAX)))
+        assertThatThrownBy(() -> codec().newDecoder(CodecOptions.of("window", "20"), FakeCodecContext.of(MAX)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown option 'window'");
     }
 
     // ---------------------------------------------------------------- round trips
 
-    static Stream<Arguments> layouts() {
+    /**
+     * Layouts of input and target buffers: heap or direct, one target or one per page.
+     *
+     * @return the arguments of {@link #roundTripsMixedPages}
+     */
+    public static Stream<Arguments> layouts() {
         List<Arguments> a = new ArrayList<>();
         for (boolean inDirect : new boolean[]{false, true}) {
             for (boolean outDirect : new boolean[]{false, true}) {
@@ -193,9 +256,10 @@ abstract class AbstractCodecContractTest {
         return a.stream();
     }
 
+    /** Mixed pages round-trip byte-exact for every layout of input and target buffers. */
     @ParameterizedTest(name = "input direct={0}, targets direct={1}, target size={2}")
     @MethodSource("layouts")
-    void roundTripsMixedPages(boolean inDirect, boolean outDirect, int outPiece) throws IOException {
+    public void roundTripsMixedPages(boolean inDirect, boolean outDirect, int outPiece) throws IOException {
         for (long seed : new long[]{1, 2}) {
             byte[] raw = PageData.mixed(BATCH / PageData.PAGE, seed);
             assertThat(roundTrip(raw, inDirect, PageData.PAGE, outDirect, outPiece)).as("seed %d", seed)
@@ -206,14 +270,15 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** Compressible data round-trips at every level of {@link #levels()}. */
     @Test
-    void roundTripsAtEveryLevel() throws IOException {
+    public void roundTripsAtEveryLevel() throws IOException {
         // 128 KiB of zero pages, then text: even zstd's fastest negative levels shrink this
         byte[] raw = new byte[64 * PageData.PAGE];
         System.arraycopy(PageData.text(32, 7), 0, raw, 32 * PageData.PAGE, 32 * PageData.PAGE);
         for (int level : levels()) {
-            try (CodecEncoder enc = codec().newEncoder(CodecOptions.level(level), TestContext.of(MAX));
-                 CodecDecoder dec = codec().newDecoder(CodecOptions.level(level), TestContext.of(MAX))) {
+            try (CodecEncoder enc = codec().newEncoder(CodecOptions.level(level), FakeCodecContext.of(MAX));
+                 CodecDecoder dec = codec().newDecoder(CodecOptions.level(level), FakeCodecContext.of(MAX))) {
                 byte[] e = encode(enc, PageData.split(raw, PageData.PAGE, true), raw.length);
                 if (e == null) {
                     assertThat(mayDeclineEverything(level)).as("level %d declined half-zero data", level).isTrue();
@@ -227,8 +292,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** The encoder's output decodes with the library directly, and the library's output decodes with the decoder. */
     @Test
-    void crossChecksWithTheLibraryDirectly() throws IOException {
+    public void crossChecksWithTheLibraryDirectly() throws IOException {
         byte[] raw = PageData.mixed(64, 11);
         byte[] ours = encode(encoder, PageData.split(raw, PageData.PAGE, false), raw.length);
         assertThat(referenceDecode(ours, raw.length)).as("our encoding, reference decoder").isEqualTo(raw);
@@ -238,8 +304,9 @@ abstract class AbstractCodecContractTest {
         assertThat(t.contents()).as("reference encoding, our decoder").isEqualTo(raw);
     }
 
+    /** Packets of a few bytes and of odd sizes round-trip. */
     @Test
-    void smallAndOddSizedPacketsRoundTrip() throws IOException {
+    public void smallAndOddSizedPacketsRoundTrip() throws IOException {
         SplittableRandom r = new SplittableRandom(5);
         for (int len : new int[]{64, 100, 4095, 4097, 65_537, MAX}) {
             // short packets: a repeated pattern (a few dozen bytes of text need not shrink)
@@ -249,8 +316,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** Many packets in a row on one encoder and decoder pair round-trip. */
     @Test
-    void manyPacketsInSequenceOnOneEncoderDecoderPair() throws IOException {
+    public void manyPacketsInSequenceOnOneEncoderDecoderPair() throws IOException {
         long seed = 99;
         SplittableRandom r = new SplittableRandom(seed);
         int encoded = 0;
@@ -275,8 +343,9 @@ abstract class AbstractCodecContractTest {
         assertThat(raw).as("raw packets interleaved").isPositive();
     }
 
+    /** A stream reset before a packet needs nothing and changes nothing. */
     @Test
-    void streamResetNeedsNothingAndChangesNothing() throws IOException {
+    public void streamResetNeedsNothingAndChangesNothing() throws IOException {
         byte[] a = PageData.mixed(16, 21);
         byte[] b = PageData.mixed(16, 22);
         byte[] ea = encode(encoder, PageData.split(a, PageData.PAGE, true), a.length);
@@ -295,8 +364,9 @@ abstract class AbstractCodecContractTest {
 
     // ---------------------------------------------------------------- RAW and input buffers
 
+    /** Incompressible data is declined (sent raw) and the next packet still encodes. */
     @Test
-    void incompressibleDataIsDeclinedAndTheNextPacketStillWorks() throws IOException {
+    public void incompressibleDataIsDeclinedAndTheNextPacketStillWorks() throws IOException {
         for (long seed : new long[]{31, 32}) {
             byte[] random = PageData.random(BATCH, seed);
             assertThat(encode(encoder, PageData.split(random, PageData.PAGE, true), random.length))
@@ -308,8 +378,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** The encoder reads only position to limit of each buffer and leaves both as they were. */
     @Test
-    void encodeReadsOnlyPositionToLimitAndRestoresBoth() throws IOException {
+    public void encodeReadsOnlyPositionToLimitAndRestoresBoth() throws IOException {
         byte[] raw = PageData.mixed(8, 41);
         ByteBuffer[] data = new ByteBuffer[8 + 2];
         data[0] = ByteBuffer.allocate(16); // outside [offset, offset+count): must not be read
@@ -340,8 +411,9 @@ abstract class AbstractCodecContractTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** Data that a writer changes while it is encoded still decodes to some version of it, within bounds. */
     @Test
-    void dataWrittenWhileBeingEncodedStillDecodes() throws Exception {
+    public void dataWrittenWhileBeingEncodedStillDecodes() throws Exception {
         int pages = 64;
         byte[] raw = PageData.mixed(pages, 51);
         ByteBuffer[] data = PageData.split(raw, PageData.PAGE, true);
@@ -373,8 +445,9 @@ abstract class AbstractCodecContractTest {
 
     // ---------------------------------------------------------------- hostile input
 
+    /** Empty and tiny inputs are refused naming the field {@code data}. */
     @Test
-    void refusesEmptyAndTinyInputs() throws IOException {
+    public void refusesEmptyAndTinyInputs() throws IOException {
         GuardedTargets t = new GuardedTargets(PageData.PAGE, true, 0);
         assertThat(refused(new byte[0], t).getMessage()).contains("no encoded bytes");
         refused(new byte[]{0}, t.rewind());
@@ -384,8 +457,9 @@ abstract class AbstractCodecContractTest {
         refused(tiny, t.rewind());
     }
 
+    /** Garbage input is refused naming the field {@code data}, nothing written outside the targets. */
     @Test
-    void refusesGarbage() {
+    public void refusesGarbage() {
         for (long seed = 100; seed < 140; seed++) {
             SplittableRandom r = new SplittableRandom(seed);
             byte[] garbage = PageData.random(1 + r.nextInt(40_000), seed);
@@ -398,8 +472,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** A truncated encoding is refused. */
     @Test
-    void refusesTruncatedInput() throws IOException {
+    public void refusesTruncatedInput() throws IOException {
         byte[] raw = PageData.mixed(32, 61);
         byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         for (int cut : new int[]{1, 2, 5, e.length / 3, e.length / 2, e.length - 2, e.length - 1}) {
@@ -408,8 +483,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** Bytes after the end of an encoding are refused. */
     @Test
-    void refusesBytesAfterTheEnd() throws IOException {
+    public void refusesBytesAfterTheEnd() throws IOException {
         byte[] raw = PageData.mixed(32, 62);
         byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         for (int extra : new int[]{1, 3, 100}) {
@@ -419,8 +495,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** An encoding that decodes to more or fewer bytes than the raw length is refused. */
     @Test
-    void refusesOutputLongerOrShorterThanTheRawLength() throws IOException {
+    public void refusesOutputLongerOrShorterThanTheRawLength() throws IOException {
         byte[] raw = PageData.mixed(32, 71);
         byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         // the packet announces more than the data decodes to
@@ -433,8 +510,9 @@ abstract class AbstractCodecContractTest {
         refused(e, new GuardedTargets(raw.length - 1, true, 0));
     }
 
+    /** A decompression bomb is refused without allocating from the sizes it claims. */
     @Test
-    void refusesDecompressionBombsWithoutAllocating() throws IOException {
+    public void refusesDecompressionBombsWithoutAllocating() throws IOException {
         int rawLength = MAX;
         byte[] bomb = bomb(rawLength);
         assertThat(bomb.length).as("the bomb is a valid encoded length").isLessThan(rawLength);
@@ -450,8 +528,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** Corrupted encodings never write outside the targets (guard bytes stay intact). */
     @Test
-    void corruptedEncodingsNeverWriteOutsideTheTargets() throws IOException {
+    public void corruptedEncodingsNeverWriteOutsideTheTargets() throws IOException {
         byte[] raw = PageData.mixed(32, 81);
         byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         SplittableRandom r = new SplittableRandom(82);
@@ -477,11 +556,12 @@ abstract class AbstractCodecContractTest {
 
     // ---------------------------------------------------------------- limits and life cycle
 
+    /** Buffers are sized from the context's maximum data length, never from received bytes. */
     @Test
-    void everyBufferIsSizedFromTheContextNotFromReceivedBytes() throws IOException {
+    public void everyBufferIsSizedFromTheContextNotFromReceivedBytes() throws IOException {
         int max = 64 << 10;
-        try (CodecEncoder enc = codec().newEncoder(CodecOptions.NONE, TestContext.of(max));
-             CodecDecoder dec = codec().newDecoder(CodecOptions.NONE, TestContext.of(max))) {
+        try (CodecEncoder enc = codec().newEncoder(CodecOptions.NONE, FakeCodecContext.of(max));
+             CodecDecoder dec = codec().newDecoder(CodecOptions.NONE, FakeCodecContext.of(max))) {
             assertThat(dec.inputBuffer(max).capacity()).isEqualTo(max);
             assertThatThrownBy(() -> dec.inputBuffer(max + 1)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> enc.encode(new ByteBuffer[0], 0, 0, 0, sink))
@@ -504,8 +584,9 @@ abstract class AbstractCodecContractTest {
         }
     }
 
+    /** Targets that do not hold exactly the raw length are refused as a caller bug. */
     @Test
-    void targetsThatDoNotHoldTheRawLengthAreACallerBug() throws IOException {
+    public void targetsThatDoNotHoldTheRawLengthAreACallerBug() throws IOException {
         byte[] raw = PageData.text(4, 3);
         byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         GuardedTargets t = new GuardedTargets(raw.length, true, 0);
@@ -524,10 +605,11 @@ abstract class AbstractCodecContractTest {
         assertThat(t.guardsIntact()).isTrue();
     }
 
+    /** Closing twice is harmless; use after close fails. */
     @Test
-    void closeIsIdempotentAndUseAfterCloseFails() throws IOException {
-        CodecEncoder enc = codec().newEncoder(CodecOptions.NONE, TestContext.of(MAX));
-        CodecDecoder dec = codec().newDecoder(CodecOptions.NONE, TestContext.of(MAX));
+    public void closeIsIdempotentAndUseAfterCloseFails() throws IOException {
+        CodecEncoder enc = codec().newEncoder(CodecOptions.NONE, FakeCodecContext.of(MAX));
+        CodecDecoder dec = codec().newDecoder(CodecOptions.NONE, FakeCodecContext.of(MAX));
         enc.close();
         enc.close();
         dec.close();
@@ -538,8 +620,9 @@ abstract class AbstractCodecContractTest {
         assertThatThrownBy(() -> dec.inputBuffer(10)).isInstanceOf(IllegalStateException.class);
     }
 
+    /** Steady state allocates at most {@link #allowedBytesPerPacket()} heap bytes per packet. */
     @Test
-    void steadyStateAllocatesNothingPerPacket() throws IOException {
+    public void steadyStateAllocatesNothingPerPacket() throws IOException {
         int pages = 32;
         byte[][] raws = {PageData.mixed(pages, 91), PageData.mixed(pages, 92), PageData.random(pages * PageData.PAGE, 93)};
         ByteBuffer[][] inputs = new ByteBuffer[raws.length][];

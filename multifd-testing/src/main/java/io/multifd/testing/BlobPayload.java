@@ -1,6 +1,4 @@
-package io.multifd.core.testkit;
-
-import io.multifd.core.wire.Wire;
+package io.multifd.testing;
 
 import io.multifd.api.spi.DataTargets;
 import io.multifd.api.spi.IncomingPacket;
@@ -17,11 +15,17 @@ import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
- * A test payload: numbered blobs, each with an id, a version and some bytes derived from both
- * (so the receiver can check content). A packet carries up to {@link Body#MAX_BLOBS} blobs.
+ * A test payload plug-in (wire id {@value #ID}, name {@code blob}): numbered blobs, each with an
+ * id, a version and some bytes derived from both (so the receiver can check content). A packet
+ * carries up to {@link Body#MAX_BLOBS} blobs. What the receiving side saw is recorded in a
+ * {@link BlobSink}; {@link BlobClient} fills and sends the slots. For tests of the engine and of
+ * transports, where the payload only has to be strict and checkable.
  *
  * <p>Payload header: u32 count, then per blob u64 id, u32 version, u32 length; data: the blobs'
  * bytes, concatenated.
+ *
+ * <p>Threads: the plug-in is shared and thread-safe; a body belongs to whoever owns its slot;
+ * each channel receiver is confined to its channel thread.
  */
 public class BlobPayload implements PayloadPlugin<BlobPayload.Body> {
 
@@ -119,7 +123,7 @@ public class BlobPayload implements PayloadPlugin<BlobPayload.Body> {
         }
 
         /**
-         * Adds a blob whose bytes are {@link BlobSink#content(long, int, int)}.
+         * Adds a blob whose bytes are {@link BlobSink#contentByte(long, int, int)}.
          *
          * @param id      blob id
          * @param version its version

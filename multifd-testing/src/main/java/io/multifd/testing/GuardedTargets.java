@@ -1,4 +1,4 @@
-package io.multifd.compress;
+package io.multifd.testing;
 
 import java.nio.ByteBuffer;
 
@@ -7,15 +7,22 @@ import java.nio.ByteBuffer;
  * after: a decoder that writes outside its targets changes a guard byte. The targets are
  * duplicates with position and limit set (not slices), so the guards lie inside the same
  * memory region a native decoder would be handed.
+ *
+ * <p>Owned by the test; the decoder fills the targets during {@code decode}. Not thread-safe.
  */
-final class GuardedTargets {
+public final class GuardedTargets {
 
-    static final int GUARD = 512;
-    static final byte GUARD_BYTE = (byte) 0xA5;
+    /** Guard bytes before and after the targets. */
+    public static final int GUARD = 512;
+    /** The value of every guard byte. */
+    public static final byte GUARD_BYTE = (byte) 0xA5;
 
-    final ByteBuffer whole;
-    final ByteBuffer[] targets;
-    final int length;
+    /** The whole region: guards and targets. */
+    public final ByteBuffer whole;
+    /** The targets, in order, to hand to a decoder. */
+    public final ByteBuffer[] targets;
+    /** Total target bytes. */
+    public final int length;
     private final int step;
 
     /**
@@ -23,7 +30,7 @@ final class GuardedTargets {
      * @param direct direct or heap memory
      * @param piece  bytes per target; 0 for one target
      */
-    GuardedTargets(int length, boolean direct, int piece) {
+    public GuardedTargets(int length, boolean direct, int piece) {
         this.length = length;
         int cap = length + 2 * GUARD;
         whole = direct ? ByteBuffer.allocateDirect(cap) : ByteBuffer.allocate(cap);
@@ -40,8 +47,12 @@ final class GuardedTargets {
         }
     }
 
-    /** Re-positions the targets for another packet of the same length. */
-    GuardedTargets rewind() {
+    /**
+     * Re-positions the targets for another packet of the same length.
+     *
+     * @return this
+     */
+    public GuardedTargets rewind() {
         for (int i = 0; i < targets.length; i++) {
             int from = GUARD + i * step;
             targets[i].limit(Math.min(GUARD + length, from + step)).position(from);
@@ -49,7 +60,8 @@ final class GuardedTargets {
         return this;
     }
 
-    boolean guardsIntact() {
+    /** True if no guard byte changed. */
+    public boolean guardsIntact() {
         for (int i = 0; i < GUARD; i++) {
             if (whole.get(i) != GUARD_BYTE || whole.get(GUARD + length + i) != GUARD_BYTE) {
                 return false;
@@ -58,7 +70,8 @@ final class GuardedTargets {
         return true;
     }
 
-    boolean allTargetsFull() {
+    /** True if every target's position reached its limit. */
+    public boolean allTargetsFull() {
         for (ByteBuffer t : targets) {
             if (t.hasRemaining()) {
                 return false;
@@ -67,7 +80,8 @@ final class GuardedTargets {
         return true;
     }
 
-    byte[] contents() {
+    /** A copy of the target bytes, in order. */
+    public byte[] contents() {
         byte[] b = new byte[length];
         whole.get(GUARD, b, 0, length);
         return b;

@@ -1,4 +1,4 @@
-package io.multifd.compress;
+package io.multifd.testing;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +8,10 @@ import java.util.SplittableRandom;
  * Deterministic page contents for tests: zero pages, text-like pages (words and numbers, like
  * logs and heap strings) and random pages.
  */
-final class PageData {
+public final class PageData {
 
-    static final int PAGE = 4096;
+    /** The page size: 4 KiB. */
+    public static final int PAGE = 4096;
 
     private static final String[] WORDS = ("the of and to in is was for on that with as by at from migration page "
             + "channel packet sender receiver memory block offset length dirty round sync epoch zero "
@@ -19,8 +20,15 @@ final class PageData {
     private PageData() {
     }
 
-    /** One page of the given kind: 0 zero, 1 text, 2 random. */
-    static void fillPage(byte[] dst, int at, int kind, SplittableRandom r) {
+    /**
+     * Fills one page of the given kind: 0 zero, 1 text, 2 random.
+     *
+     * @param dst  the array
+     * @param at   where the page starts in it
+     * @param kind 0, 1 or 2
+     * @param r    the random source
+     */
+    public static void fillPage(byte[] dst, int at, int kind, SplittableRandom r) {
         switch (kind) {
             case 0 -> {
                 for (int i = 0; i < PAGE; i++) {
@@ -47,8 +55,14 @@ final class PageData {
         }
     }
 
-    /** {@code pages} pages: a quarter zero, half text, a quarter random, in random order. */
-    static byte[] mixed(int pages, long seed) {
+    /**
+     * {@code pages} pages: a quarter zero, half text, a quarter random, in random order.
+     *
+     * @param pages how many pages
+     * @param seed  the seed
+     * @return a new array
+     */
+    public static byte[] mixed(int pages, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] b = new byte[pages * PAGE];
         for (int p = 0; p < pages; p++) {
@@ -58,8 +72,14 @@ final class PageData {
         return b;
     }
 
-    /** Only text-like pages: always compressible. */
-    static byte[] text(int pages, long seed) {
+    /**
+     * Only text-like pages: always compressible.
+     *
+     * @param pages how many pages
+     * @param seed  the seed
+     * @return a new array
+     */
+    public static byte[] text(int pages, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] b = new byte[pages * PAGE];
         for (int p = 0; p < pages; p++) {
@@ -68,8 +88,14 @@ final class PageData {
         return b;
     }
 
-    /** Random bytes: incompressible. */
-    static byte[] random(int length, long seed) {
+    /**
+     * Random bytes: incompressible.
+     *
+     * @param length how many bytes
+     * @param seed   the seed
+     * @return a new array
+     */
+    public static byte[] random(int length, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         byte[] b = new byte[length];
         for (int i = 0; i < length; i++) {
@@ -78,8 +104,15 @@ final class PageData {
         return b;
     }
 
-    /** Splits {@code data} into buffers of at most {@code piece} bytes, heap or direct. */
-    static ByteBuffer[] split(byte[] data, int piece, boolean direct) {
+    /**
+     * Splits {@code data} into buffers of at most {@code piece} bytes, heap or direct.
+     *
+     * @param data   the bytes, copied
+     * @param piece  bytes per buffer
+     * @param direct direct or heap buffers
+     * @return new buffers, each flipped (position 0, limit its length)
+     */
+    public static ByteBuffer[] split(byte[] data, int piece, boolean direct) {
         int n = Math.max(1, (data.length + piece - 1) / piece);
         ByteBuffer[] out = new ByteBuffer[n];
         for (int i = 0; i < n; i++) {

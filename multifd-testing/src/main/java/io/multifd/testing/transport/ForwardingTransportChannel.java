@@ -1,4 +1,4 @@
-package io.multifd.core.transport;
+package io.multifd.testing.transport;
 
 import io.multifd.api.spi.TransportChannel;
 

@@ -1,4 +1,4 @@
-package io.multifd.core.testkit;
+package io.multifd.testing;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,7 +27,7 @@ public final class BlobSink {
     private volatile int setupLength = -1;
     private volatile FailTrigger failTrigger;
 
-    /** Makes the receiving side throw when it is about to apply a packet matching the codec. */
+    /** Makes the receiving side throw when it is about to apply a packet the trigger picks. */
     public interface FailTrigger {
         /**
          * @param channel the channel
@@ -45,7 +45,11 @@ public final class BlobSink {
         return (byte) x;
     }
 
-    /** Installs a codec that can fail packets. */
+    /**
+     * Installs a trigger that can fail packets.
+     *
+     * @param trigger called on the channel thread before each packet is applied
+     */
     public void failTrigger(FailTrigger trigger) {
         this.failTrigger = trigger;
     }
