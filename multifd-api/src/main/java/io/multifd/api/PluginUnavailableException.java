@@ -14,6 +14,6 @@ public class PluginUnavailableException extends MultiFdException {
      * @param cause   the original failure, or {@code null}
      */
     public PluginUnavailableException(String message, Throwable cause) {
-        super(ProtocolCode.UNKNOWN_HOOK, message, cause);
+        super(ProtocolCode.UNKNOWN_CODEC, message, cause);
     }
 }

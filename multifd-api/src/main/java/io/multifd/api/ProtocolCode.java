@@ -23,9 +23,9 @@ public enum ProtocolCode {
     /** The channel count is 0, above the receiver's limit, or differs between channels. */
     CHANNEL_COUNT(6, "channel count"),
     /** The receiver has no codec with this id, or does not allow it. */
-    UNKNOWN_HOOK(7, "codec id"),
+    UNKNOWN_CODEC(7, "codec id"),
     /** The codec parameters are malformed, refused by the codec, or differ between channels. */
-    HOOK_PARAMETERS(8, "codec parameters"),
+    CODEC_PARAMETERS(8, "codec parameters"),
     /** A CRC32C check failed. */
     BAD_CRC(9, "crc"),
     /** Unknown feature bits were set. */

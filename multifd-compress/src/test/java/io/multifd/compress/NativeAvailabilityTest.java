@@ -87,7 +87,7 @@ class NativeAvailabilityTest {
                     .hasMessageContaining("simulated: no libzstd-jni")
                     .hasCause(cause)
                     .satisfies(e -> assertThat(((PluginUnavailableException) e).code())
-                            .isEqualTo(ProtocolCode.UNKNOWN_HOOK));
+                            .isEqualTo(ProtocolCode.UNKNOWN_CODEC));
         }
         assertThatThrownBy(() -> codec.newEncoder(CodecOptions.NONE, FakeCodecContext.of(1 << 16)))
                 .isInstanceOf(PluginUnavailableException.class).hasCause(cause);

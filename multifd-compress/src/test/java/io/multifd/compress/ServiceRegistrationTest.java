@@ -34,7 +34,7 @@ class ServiceRegistrationTest {
             ZlibCodec.class.getName());
 
     @Test
-    void serviceLoaderFindsTheThreeHooksWithTheirWireIds() {
+    void serviceLoaderFindsTheThreeCodecsWithTheirWireIds() {
         // the registry in core declares 'uses'; tests patched into this module declare it here
         getClass().getModule().addUses(Codec.class);
         Map<String, Codec> byName = new TreeMap<>();

@@ -150,23 +150,23 @@ class HandshakeRefusalTest {
     }
 
     @Test
-    void anUnknownHookIsRefused() throws Exception {
+    void anUnknownCodecIsRefused() throws Exception {
         receiver();
         try (RawClient c = RawClient.connect(transport.connector(), 0)) {
             c.hello(A, 0, 1, 999, "");
-            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.UNKNOWN_HOOK, "hello.codec id");
+            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.UNKNOWN_CODEC, "hello.codec id");
         }
-        expectReceiverFailure(ProtocolCode.UNKNOWN_HOOK, "hello.codec id");
+        expectReceiverFailure(ProtocolCode.UNKNOWN_CODEC, "hello.codec id");
     }
 
     @Test
-    void codecParametersTheHookRefusesAreRefused() throws Exception {
+    void codecParametersTheCodecRefusesAreRefused() throws Exception {
         receiver();
         try (RawClient c = RawClient.connect(transport.connector(), 0)) {
             c.hello(A, 0, 1, 0, "level=3");
-            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.HOOK_PARAMETERS, "hello.codec parameters");
+            expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters");
         }
-        expectReceiverFailure(ProtocolCode.HOOK_PARAMETERS, "hello.codec parameters");
+        expectReceiverFailure(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters");
     }
 
     @Test
@@ -264,7 +264,7 @@ class HandshakeRefusalTest {
     }
 
     @Test
-    void encodedDataUnderHookNoneIsRefused() throws Exception {
+    void encodedDataUnderCodecNoneIsRefused() throws Exception {
         receiver();
         try (RawClient c = handshaken()) {
             PacketHeader h = RawClient.blobHeader(0, 100);

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 
 /**
  * Fails the receiver's migration once: the first error trips the {@link FailureLatch}, and only
- * that call then spreads it, in this order: the owner's hook (which stamps the end time), every
+ * that call then spreads it, in this order: the owner's callback (which stamps the end time), every
  * wait is woken (end of migration, manifest, sync barrier), every opened payload receiver is
  * aborted, the sender is told (an ERROR reply on every accepted channel, unless the error is the
  * sender's own ABORT), every channel's output is shut and a forced close is scheduled, every

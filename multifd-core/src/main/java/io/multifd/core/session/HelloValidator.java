@@ -28,11 +28,11 @@ import java.util.function.IntFunction;
  *   <li>for the first hello of the session:
  *     <ol>
  *       <li>{@code hello.channel count}: at most {@link MultiFdConfig#maxChannels()} ({@link ProtocolCode#CHANNEL_COUNT});</li>
- *       <li>{@code hello.codec id}: a codec with that id is present ({@link ProtocolCode#UNKNOWN_HOOK});</li>
+ *       <li>{@code hello.codec id}: a codec with that id is present ({@link ProtocolCode#UNKNOWN_CODEC});</li>
  *       <li>{@code hello.codec id}: it is in {@link MultiFdConfig#allowedCodecs()}, when that is not empty
- *           ({@link ProtocolCode#UNKNOWN_HOOK});</li>
- *       <li>{@code hello.codec id}: it is available here, {@link Codec#checkAvailable()} ({@link ProtocolCode#UNKNOWN_HOOK});</li>
- *       <li>{@code hello.codec parameters}: they parse and the codec accepts them ({@link ProtocolCode#HOOK_PARAMETERS});</li>
+ *           ({@link ProtocolCode#UNKNOWN_CODEC});</li>
+ *       <li>{@code hello.codec id}: it is available here, {@link Codec#checkAvailable()} ({@link ProtocolCode#UNKNOWN_CODEC});</li>
+ *       <li>{@code hello.codec parameters}: they parse and the codec accepts them ({@link ProtocolCode#CODEC_PARAMETERS});</li>
  *       <li>{@code hello.max packet data length}: from {@link MultiFdConfig#MIN_PACKET_DATA_LENGTH} to
  *           {@link MultiFdConfig#maxPacketDataLength()} ({@link ProtocolCode#PACKET_LENGTH});</li>
  *     </ol></li>
@@ -40,8 +40,8 @@ import java.util.function.IntFunction;
  *     <ol>
  *       <li>{@code hello.session id} ({@link ProtocolCode#SESSION_MISMATCH});</li>
  *       <li>{@code hello.channel count} ({@link ProtocolCode#CHANNEL_COUNT});</li>
- *       <li>{@code hello.codec id} ({@link ProtocolCode#UNKNOWN_HOOK});</li>
- *       <li>{@code hello.codec parameters}, compared as text ({@link ProtocolCode#HOOK_PARAMETERS});</li>
+ *       <li>{@code hello.codec id} ({@link ProtocolCode#UNKNOWN_CODEC});</li>
+ *       <li>{@code hello.codec parameters}, compared as text ({@link ProtocolCode#CODEC_PARAMETERS});</li>
  *       <li>{@code hello.max packet data length} ({@link ProtocolCode#PACKET_LENGTH});</li>
  *     </ol></li>
  *   <li>{@code hello.channel id}: no channel with that id was accepted yet ({@link ProtocolCode#DUPLICATE_CHANNEL}).</li>
@@ -138,24 +138,24 @@ public final class HelloValidator {
         }
         Codec codec = codecs.apply(h.codecId()).orElse(null);
         if (codec == null) {
-            return new Refused(ProtocolCode.UNKNOWN_HOOK, "hello.codec id", h.codecId(),
+            return new Refused(ProtocolCode.UNKNOWN_CODEC, "hello.codec id", h.codecId(),
                     "no such codec here (present: " + codecNames + ")", null);
         }
         if (!config.allowedCodecs().isEmpty() && !config.allowedCodecs().contains(codec.name())) {
-            return new Refused(ProtocolCode.UNKNOWN_HOOK, "hello.codec id", codec.name(),
+            return new Refused(ProtocolCode.UNKNOWN_CODEC, "hello.codec id", codec.name(),
                     "not allowed by this receiver (allowed: " + config.allowedCodecs() + ")", null);
         }
         try {
             codec.checkAvailable();
         } catch (PluginUnavailableException e) {
-            return new Refused(ProtocolCode.UNKNOWN_HOOK, "hello.codec id", codec.name(), e.getMessage(), e);
+            return new Refused(ProtocolCode.UNKNOWN_CODEC, "hello.codec id", codec.name(), e.getMessage(), e);
         }
         CodecOptions options;
         try {
             options = CodecOptions.parse(h.codecParameters());
             codec.validate(options);
         } catch (IllegalArgumentException e) {
-            return new Refused(ProtocolCode.HOOK_PARAMETERS, "hello.codec parameters", h.codecParameters(),
+            return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters", h.codecParameters(),
                     e.getMessage(), null);
         }
         if (h.maxPacketDataLength() < MultiFdConfig.MIN_PACKET_DATA_LENGTH
@@ -180,11 +180,11 @@ public final class HelloValidator {
                     "earlier channels announced " + t.channelCount(), null);
         }
         if (h.codecId() != t.codec().id()) {
-            return new Refused(ProtocolCode.UNKNOWN_HOOK, "hello.codec id", h.codecId(),
+            return new Refused(ProtocolCode.UNKNOWN_CODEC, "hello.codec id", h.codecId(),
                     "earlier channels announced " + t.codec().id() + " (" + t.codec().name() + ")", null);
         }
         if (!h.codecParameters().equals(t.codecOptions().toString())) {
-            return new Refused(ProtocolCode.HOOK_PARAMETERS, "hello.codec parameters", h.codecParameters(),
+            return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters", h.codecParameters(),
                     "earlier channels announced '" + t.codecOptions() + "'", null);
         }
         if (h.maxPacketDataLength() != t.maxDataLength()) {

@@ -31,8 +31,8 @@ public record Hello(int minVersion, int maxVersion, SessionId sessionId, int cha
      */
     public ByteBuffer encode() {
         byte[] params = codecParameters.getBytes(StandardCharsets.UTF_8);
-        if (params.length > Wire.MAX_HOOK_PARAMETERS) {
-            throw new IllegalArgumentException("codec parameters longer than " + Wire.MAX_HOOK_PARAMETERS + " bytes");
+        if (params.length > Wire.MAX_CODEC_PARAMETERS) {
+            throw new IllegalArgumentException("codec parameters longer than " + Wire.MAX_CODEC_PARAMETERS + " bytes");
         }
         ByteBuffer b = ByteBuffer.allocate(Wire.HELLO_FIXED_LENGTH + params.length + Wire.CRC_LENGTH);
         b.putInt(Wire.HELLO_MAGIC)
@@ -74,9 +74,9 @@ public record Hello(int minVersion, int maxVersion, SessionId sessionId, int cha
                     String.format("0x%08x", magic), String.format("expected 0x%08x (\"MFDH\"): not a multifd-java sender", Wire.HELLO_MAGIC));
         }
         int paramLength = Short.toUnsignedInt(fixed.getShort(30));
-        if (paramLength > Wire.MAX_HOOK_PARAMETERS) {
+        if (paramLength > Wire.MAX_CODEC_PARAMETERS) {
             throw new MalformedPacketException(ProtocolCode.LENGTH, ch, offset, "hello.codec parameter length",
-                    paramLength, "exceeds the cap " + Wire.MAX_HOOK_PARAMETERS);
+                    paramLength, "exceeds the cap " + Wire.MAX_CODEC_PARAMETERS);
         }
         ByteBuffer rest = ByteBuffer.allocate(paramLength + Wire.CRC_LENGTH);
         in.readFully(rest, "hello codec parameters");

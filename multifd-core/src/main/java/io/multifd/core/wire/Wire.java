@@ -28,7 +28,7 @@ public final class Wire {
     /** Fixed part of the hello, before the codec parameters. */
     public static final int HELLO_FIXED_LENGTH = 40;
     /** Longest codec parameter text. */
-    public static final int MAX_HOOK_PARAMETERS = 255;
+    public static final int MAX_CODEC_PARAMETERS = 255;
     /** Fixed part of a reply, before the message. */
     public static final int REPLY_FIXED_LENGTH = 28;
     /** Longest reply message, in bytes. */
