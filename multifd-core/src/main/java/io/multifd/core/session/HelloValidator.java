@@ -41,7 +41,7 @@ import java.util.function.IntFunction;
  *       <li>{@code hello.session id} ({@link ProtocolCode#SESSION_MISMATCH});</li>
  *       <li>{@code hello.channel count} ({@link ProtocolCode#CHANNEL_COUNT});</li>
  *       <li>{@code hello.codec id} ({@link ProtocolCode#UNKNOWN_CODEC});</li>
- *       <li>{@code hello.codec parameters}, compared as text ({@link ProtocolCode#CODEC_PARAMETERS});</li>
+ *       <li>{@code hello.codec parameters}, the same options by value (any key order) ({@link ProtocolCode#CODEC_PARAMETERS});</li>
  *       <li>{@code hello.max packet data length} ({@link ProtocolCode#PACKET_LENGTH});</li>
  *     </ol></li>
  *   <li>{@code hello.channel id}: no channel with that id was accepted yet ({@link ProtocolCode#DUPLICATE_CHANNEL}).</li>
@@ -183,7 +183,7 @@ public final class HelloValidator {
             return new Refused(ProtocolCode.UNKNOWN_CODEC, "hello.codec id", h.codecId(),
                     "earlier channels announced " + t.codec().id() + " (" + t.codec().name() + ")", null);
         }
-        if (!h.codecParameters().equals(t.codecOptions().toString())) {
+        if (!t.codecOptions().equals(parsedOrNull(h.codecParameters()))) {
             return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters", h.codecParameters(),
                     "earlier channels announced '" + t.codecOptions() + "'", null);
         }
@@ -192,5 +192,14 @@ public final class HelloValidator {
                     "earlier channels announced " + t.maxDataLength(), null);
         }
         return null;
+    }
+
+    /** The options a later hello announced, compared by value (any key order), or null if they do not parse. */
+    private static CodecOptions parsedOrNull(String text) {
+        try {
+            return CodecOptions.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

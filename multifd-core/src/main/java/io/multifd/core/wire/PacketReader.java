@@ -180,10 +180,7 @@ public final class PacketReader {
      */
     public Control control() throws IOException {
         int f = header.flags;
-        if (header.rawLength != 0 || header.encodedLength != 0 || header.dataCrc != 0) {
-            throw bad(ProtocolCode.MALFORMED, "packet.raw length", header.rawLength + "/" + header.encodedLength,
-                    "a control packet carries no data");
-        }
+        requireNoData();
         switch (f) {
             case 0 -> {
                 requireHeaderLength(0, "KEEPALIVE");
@@ -248,6 +245,16 @@ public final class PacketReader {
         if (!EndExchange.isCommit(header.typeId, header.flags, header.headerLength)) {
             throw bad(ProtocolCode.MALFORMED, "packet.flags", header.typeId == 0 ? Wire.flagNames(header.flags)
                     : "data packet of type " + header.typeId, "only COMMIT may follow end of stream");
+        }
+        requireNoData();
+        readPayloadHeader(); // none: its CRC field must be 0 as well
+    }
+
+    /** A control packet's data fields (raw length, encoded length, data CRC) are all 0. */
+    private void requireNoData() throws MalformedPacketException {
+        if (header.rawLength != 0 || header.encodedLength != 0 || header.dataCrc != 0) {
+            throw bad(ProtocolCode.MALFORMED, "packet.raw length", header.rawLength + "/" + header.encodedLength,
+                    "a control packet carries no data");
         }
     }
 

@@ -68,7 +68,7 @@ class HelloValidatorTest {
         @Override
         public void validate(CodecOptions options) {
             for (String k : options.asMap().keySet()) {
-                if (!k.equals("level")) {
+                if (!k.equals("level") && !k.equals("window")) {
                     throw new IllegalArgumentException(name + " has no option '" + k + "'");
                 }
             }
@@ -112,6 +112,10 @@ class HelloValidatorTest {
     /** Session A with 2 channels, codec fast level=3, channel 0 accepted. */
     private static final SessionSoFar AFTER_CHANNEL_0 = SessionSoFar.EMPTY.accept(
             new SessionTerms(A, 2, FAST, CodecOptions.parse("level=3"), MAX_DATA), 0);
+
+    /** As {@link #AFTER_CHANNEL_0}, with two codec options. */
+    private static final SessionSoFar AFTER_CHANNEL_0_TWO_OPTIONS = SessionSoFar.EMPTY.accept(
+            new SessionTerms(A, 2, FAST, CodecOptions.parse("level=3,window=8"), MAX_DATA), 0);
 
     /**
      * One row of the table.
@@ -185,6 +189,10 @@ class HelloValidatorTest {
                         "hello.channel count", "earlier channels announced 2"),
                 refused("another codec", hello(A, 1, 2, NONE.id(), "level=3", MAX_DATA), s0, ProtocolCode.UNKNOWN_CODEC,
                         "hello.codec id", "earlier channels announced 7 (fast)"),
+                accepted("the same codec parameters in another key order",
+                        hello(A, 1, 2, FAST.id(), "window=8,level=3", MAX_DATA), AFTER_CHANNEL_0_TWO_OPTIONS),
+                refused("later codec parameters that do not parse", hello(A, 1, 2, FAST.id(), "level", MAX_DATA), s0,
+                        ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters", "earlier channels announced 'level=3'"),
                 refused("other codec parameters", hello(A, 1, 2, FAST.id(), "level=4", MAX_DATA), s0,
                         ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters", "earlier channels announced 'level=3'"),
                 refused("another max data length", hello(A, 1, 2, FAST.id(), "level=3", MAX_DATA / 2), s0,
@@ -210,7 +218,7 @@ class HelloValidatorTest {
             assertThat(t.sessionId()).isEqualTo(row.hello().sessionId());
             assertThat(t.channelCount()).isEqualTo(row.hello().channelCount());
             assertThat(t.codec().id()).isEqualTo(row.hello().codecId());
-            assertThat(t.codecOptions().toString()).isEqualTo(row.hello().codecParameters());
+            assertThat(t.codecOptions()).isEqualTo(CodecOptions.parse(row.hello().codecParameters()));
             assertThat(t.maxDataLength()).isEqualTo(row.hello().maxPacketDataLength());
             assertThat(a.session().accepted()).containsAll(row.soFar().accepted()).contains(row.hello().channelId())
                     .hasSize(row.soFar().accepted().size() + 1);

@@ -235,6 +235,25 @@ class PacketReaderTest {
     }
 
     @Test
+    void aCommitCarriesNoData() throws Exception {
+        PacketHeader withData = new PacketHeader();
+        withData.flags = Wire.FLAG_COMMIT;
+        withData.rawLength = 4;
+        withData.encodedLength = 4;
+        PacketReader commitWithData = new Stream().packet(withData, new byte[0], new byte[4]).reader();
+        expectBad(commitWithData::readCommit, ProtocolCode.MALFORMED, "packet.raw length");
+
+        PacketHeader withCrc = new PacketHeader();
+        withCrc.flags = Wire.FLAG_COMMIT;
+        withCrc.dataCrc = 0x1234;
+        PacketReader commitWithCrc = new Stream().packet(withCrc, new byte[0], new byte[0]).reader();
+        expectBad(commitWithCrc::readCommit, ProtocolCode.MALFORMED, "packet.raw length");
+
+        PacketReader commit = new Stream().control(Wire.FLAG_COMMIT, new byte[0]).reader();
+        commit.readCommit(); // a plain COMMIT passes
+    }
+
+    @Test
     void dataPacketFlagsAndLengthsMustAgree() throws Exception {
         Object[][] cases = {
                 // flags, raw, encoded, codec is none, field
