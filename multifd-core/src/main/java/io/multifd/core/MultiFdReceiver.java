@@ -96,6 +96,8 @@ public final class MultiFdReceiver implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     // guarded by lock
     private State state = State.NEW;
+    /** close() ran before start(): start() then says so instead of "already called". Guarded by {@link #lock}. */
+    private boolean closedBeforeStart;
     private MigrationStats result;
 
     /** Fixed by the first accepted hello, published once. */
@@ -152,7 +154,8 @@ public final class MultiFdReceiver implements AutoCloseable {
         lock.lock();
         try {
             if (state != State.NEW) {
-                throw new IllegalStateException("start() was already called");
+                throw new IllegalStateException(closedBeforeStart
+                        ? "the receiver was closed before start()" : "start() was already called");
             }
             state = State.RUNNING;
             long tick = Math.min(config.ioTimeout().toNanos(), config.handshakeTimeout().toNanos()) / 8;
@@ -223,6 +226,7 @@ public final class MultiFdReceiver implements AutoCloseable {
             started = state != State.NEW;
             if (!started) {
                 latch.trip(new MultiFdException(ProtocolCode.ABORTED, "the receiver was closed before start()"));
+                closedBeforeStart = true;
                 state = State.DONE;
                 changed.signalAll();
             }
