@@ -84,7 +84,7 @@ public final class MultiFdReceiver implements AutoCloseable {
     private final SafeListener listener;
     private final PayloadCounters[] counters;
     private final long graceNanos;
-    private final FailureLatch latch = new FailureLatch();
+    private final FailureLatch latch = new FailureLatch(System.getLogger("io.multifd.core.MultiFdReceiver"));
     private final ChannelTable table = new ChannelTable();
     private final ManifestApplication manifest;
     private final ReceiverEnd end = new ReceiverEnd(latch);

@@ -38,7 +38,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class ChannelSender {
 
-    private static final System.Logger LOG = System.getLogger(ChannelSender.class.getName());
+    private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdSender");
     private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
 
     /**

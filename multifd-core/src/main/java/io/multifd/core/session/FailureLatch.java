@@ -2,6 +2,7 @@ package io.multifd.core.session;
 
 import io.multifd.api.MigrationFailedException;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -16,16 +17,27 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class FailureLatch {
 
-    private static final System.Logger LOG = System.getLogger(FailureLatch.class.getName());
-
     /** The value of {@link #state} once sealed; never handed out. */
     private static final Object SEALED = new Object();
 
     /** null: running; a Throwable: failed with it; {@link #SEALED}: past the commit point. */
     private final AtomicReference<Object> state = new AtomicReference<>();
 
-    /** Makes an open latch. */
+    /** Where dropped errors are logged (DEBUG): the owner's logger, so that its name stays the facade's. */
+    private final System.Logger log;
+
+    /** Makes an open latch that logs dropped errors under this class's name. */
     public FailureLatch() {
+        this(System.getLogger(FailureLatch.class.getName()));
+    }
+
+    /**
+     * Makes an open latch.
+     *
+     * @param log the owner's logger, for the errors the latch drops
+     */
+    public FailureLatch(System.Logger log) {
+        this.log = Objects.requireNonNull(log, "log");
     }
 
     /**
@@ -42,9 +54,9 @@ public final class FailureLatch {
         }
         Object s = state.get();
         if (s == SEALED) {
-            LOG.log(System.Logger.Level.DEBUG, "error after the commit point, ignored: " + cause);
+            log.log(System.Logger.Level.DEBUG, "error after the commit point, ignored: " + cause);
         } else if (s != cause) {
-            LOG.log(System.Logger.Level.DEBUG, "later error after the migration failed: " + cause);
+            log.log(System.Logger.Level.DEBUG, "later error after the migration failed: " + cause);
         }
         return false;
     }

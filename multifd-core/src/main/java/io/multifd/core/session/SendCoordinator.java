@@ -59,7 +59,7 @@ public final class SendCoordinator implements ChannelSender.Host {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition progress = lock.newCondition();
     private final ReentrantLock syncMutex = new ReentrantLock();
-    private final FailureLatch latch = new FailureLatch();
+    private final FailureLatch latch = new FailureLatch(System.getLogger("io.multifd.core.MultiFdSender"));
     /** Made once: the packet writers poll it while waiting for bandwidth. */
     private final BooleanSupplier isFailed = latch::failed;
     private final SlotHandoff handoff = new SlotHandoff();
