@@ -1,7 +1,6 @@
 package io.multifd.core;
 
 import io.multifd.api.MultiFdConfig;
-import io.multifd.api.MigrationListener;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.BlobClient;
@@ -22,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * consecutive copies go out on different channels; each round ends with a sync.
  *
  * <p>The last applied version of every blob is the last round's, in every seed, and no older
- * copy is ever applied over a newer one. What the barrier itself orders and refuses is shown
- * directly by {@link io.multifd.core.session.SyncBarrierTest}.
+ * copy is ever applied over a newer one; the negative control shows that without syncs the same
+ * delays do apply older copies over newer ones. What the barrier itself orders and refuses is
+ * shown directly by {@link io.multifd.core.session.SyncBarrierTest}.
  */
 @Timeout(120)
 class SyncOrderingTest {
@@ -37,7 +37,7 @@ class SyncOrderingTest {
     private record Outcome(long stale, long reordered) {
     }
 
-    private Outcome run(long seed) throws Exception {
+    private Outcome run(long seed, boolean syncEachRound) throws Exception {
         InMemoryTransport t = InMemoryTransport.builder().seed(seed).maxDelay(Duration.ofMillis(2)).build();
         MultiFdConfig config = MultiFdConfig.builder().channels(CHANNELS).build();
         try (Harness h = Harness.connect(config, t.listener(), t.connector())) {
@@ -47,7 +47,9 @@ class SyncOrderingTest {
                     c.add(blob, round, 64);
                     c.flush(); // one blob per packet: consecutive copies go to different channels
                 }
-                h.sender.sync();
+                if (syncEachRound) {
+                    h.sender.sync();
+                }
             }
             h.sender.finish();
             h.receiver.await();
@@ -71,9 +73,31 @@ class SyncOrderingTest {
     @Test
     void aBlobResentAfterASyncAlwaysWins() throws Exception {
         for (long seed = 1; seed <= SEEDS; seed++) {
-            Outcome o = run(seed);
+            Outcome o = run(seed, true);
             assertThat(o.stale()).as("stale blobs with the barrier, seed %d", seed).isZero();
             assertThat(o.reordered()).as("older copies applied over newer ones with the barrier, seed %d", seed).isZero();
         }
+    }
+
+    /**
+     * The negative control, without a switch in the engine: the same rounds without a sync between
+     * them, so that no SYNC reaches the receiver and its barrier never engages. The delays must then
+     * make an older copy overwrite a newer one in some seed; otherwise the scenario above would not
+     * exercise the barrier at all and could not fail.
+     */
+    @Test
+    void negativeControlWithoutSyncsCatchesAStaleBlob() throws Exception {
+        long stale = 0;
+        long reordered = 0;
+        for (long seed = 1; seed <= SEEDS; seed++) {
+            Outcome o = run(seed, false);
+            stale += o.stale();
+            reordered += o.reordered();
+        }
+        // Each reordering is a moment where an older copy overwrote a newer one: the destination
+        // held a stale blob. (Whether one is still stale at the very end depends on the last
+        // round alone, so it is reported but not required.)
+        assertThat(reordered).as("without syncs an older copy must overwrite a newer one in some seed"
+                + " (stale at the end: %d)", stale).isPositive();
     }
 }
