@@ -21,7 +21,7 @@ class RamDestinationTest {
             List.of(new RamBlockInfo("pc.ram", 1 << 20, 4096), new RamBlockInfo("vga", 64 << 10, 512))).encode();
 
     static void open(RamDestination d) throws SetupRefusedException {
-        RamPayload.receiving(d).openReceiver(new FakeReceiveContext(2, MultiFdConfig.defaults()), RECORD.duplicate());
+        RamPayload.receiving(d).openReceiver(FakeReceiveContext.strict(2, MultiFdConfig.defaults()), RECORD.duplicate());
     }
 
     @Test
@@ -63,7 +63,7 @@ class RamDestinationTest {
     void limitIsConfigurable() {
         RamPayload p = RamPayload.builder().maxTotalBytes(1 << 20).destination(RamDestination.allocating(new ArrayList<>()))
                 .build();
-        assertThatThrownBy(() -> p.openReceiver(new FakeReceiveContext(1, MultiFdConfig.defaults()), RECORD.duplicate()))
+        assertThatThrownBy(() -> p.openReceiver(FakeReceiveContext.strict(1, MultiFdConfig.defaults()), RECORD.duplicate()))
                 .isInstanceOf(SetupRefusedException.class).hasMessageContaining("maxTotalBytes");
     }
 }

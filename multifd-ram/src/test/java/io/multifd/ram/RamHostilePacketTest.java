@@ -40,7 +40,7 @@ class RamHostilePacketTest {
         RamBlock srcB = RamBlock.allocate("huge", 4 << 20, 2 << 20);
         ByteBuffer record = RamSetupRecord.of(RamPayload.DEFAULT_BATCH_BYTES, List.of(srcA, srcB)).encode();
         rx = RamPayload.receiving(RamDestination.of(dst, huge))
-                .openReceiver(new FakeReceiveContext(1, RamPayloadTest.CONFIG), record).openChannel(0);
+                .openReceiver(FakeReceiveContext.strict(1, RamPayloadTest.CONFIG), record).openChannel(0);
         before = Images.sha256(dst);
     }
 

@@ -50,7 +50,7 @@ class RamPayloadTest {
             this.send = send;
             this.encoder = send.newEncoder(new FakeSendChannelContext(0, 1, CONFIG));
             ByteBuffer record = RamSetupRecord.of(send.batchBytes(), src).encode();
-            this.receiver = RamPayload.receiving(dst).openReceiver(new FakeReceiveContext(1, CONFIG), record);
+            this.receiver = RamPayload.receiving(dst).openReceiver(FakeReceiveContext.strict(1, CONFIG), record);
             this.channel = receiver.openChannel(0);
         }
 

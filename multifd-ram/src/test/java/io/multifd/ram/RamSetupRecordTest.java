@@ -98,17 +98,17 @@ class RamSetupRecordTest {
         MultiFdConfig small = MultiFdConfig.builder().maxPacketDataLength(256 << 10).build();
         ByteBuffer r = new RamSetupRecord(512 << 10, List.of(new RamBlockInfo("a", 1 << 20, 4096))).encode();
         RamPayload p = RamPayload.receiving(RamDestination.allocating(new ArrayList<>()));
-        assertThatThrownBy(() -> p.openReceiver(new FakeReceiveContext(1, small), r))
+        assertThatThrownBy(() -> p.openReceiver(FakeReceiveContext.strict(1, small), r))
                 .isInstanceOf(SetupRefusedException.class).hasMessageContaining("'ram.setup.batchBytes'")
                 .hasMessageContaining("maxPacketDataLength");
         MultiFdConfig smallHeader = MultiFdConfig.builder().maxPayloadHeaderLength(1024).build();
-        assertThatThrownBy(() -> p.openReceiver(new FakeReceiveContext(1, smallHeader), r.duplicate()))
+        assertThatThrownBy(() -> p.openReceiver(FakeReceiveContext.strict(1, smallHeader), r.duplicate()))
                 .isInstanceOf(SetupRefusedException.class).hasMessageContaining("maxPayloadHeaderLength");
     }
 
     @Test
     void aReceiverWithoutDestinationRefuses() {
-        assertThatThrownBy(() -> new RamPayload().openReceiver(new FakeReceiveContext(1, MultiFdConfig.defaults()), valid()))
+        assertThatThrownBy(() -> new RamPayload().openReceiver(FakeReceiveContext.strict(1, MultiFdConfig.defaults()), valid()))
                 .isInstanceOf(SetupRefusedException.class).hasMessageContaining("no RAM destination");
     }
 }

@@ -56,6 +56,22 @@ public class FakeReceiveContext implements ReceiveContext {
     }
 
     /**
+     * A context for tests in which no plug-in may report a failure: its {@link #fail(Throwable)}
+     * records the cause and then throws an {@link AssertionError} carrying it, on the thread that
+     * called it, so a plug-in that fails the migration where the test did not expect it fails the
+     * test at that point.
+     *
+     * @param channelCount the number of channels the sender announced
+     * @param config       the receiver's configuration
+     * @return the context
+     */
+    public static FakeReceiveContext strict(int channelCount, MultiFdConfig config) {
+        return new FakeReceiveContext(channelCount, config).onFailure(cause -> {
+            throw new AssertionError("a plug-in reported a failure the test did not expect: " + cause, cause);
+        });
+    }
+
+    /**
      * Sets what the first {@link #fail(Throwable)} does besides recording the cause: the core
      * aborts every payload receiver (pass {@code receiver::abort} to do the same).
      *

@@ -220,12 +220,15 @@ public class LoopbackSendSession implements SendSession, AutoCloseable {
      *
      * @throws io.multifd.api.SetupRefusedException if a receiving side refused its setup record
      * @throws IOException                          if a channel receiver could not be opened
-     * @throws IllegalStateException                if already connected
+     * @throws IllegalStateException                if already connected, or if nothing was declared
      */
     public void connect() throws IOException {
         synchronized (lock) {
             if (connected) {
                 throw new IllegalStateException("already connected");
+            }
+            if (kinds.values().stream().allMatch(k -> k.record == null)) {
+                throw new IllegalStateException("nothing declared: a client declares its setup record before connect()");
             }
             for (Kind<?> k : kinds.values()) {
                 k.open();

@@ -47,6 +47,21 @@ class LoopbackSendSessionTest {
     }
 
     @Test
+    void connectWithNothingDeclaredIsRefused() {
+        assertThatThrownBy(session::connect).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("nothing declared");
+    }
+
+    @Test
+    void aStrictReceiveContextFailsTheTestAtTheFailingCall() {
+        FakeReceiveContext strict = FakeReceiveContext.strict(1, MultiFdConfig.defaults());
+        IllegalStateException cause = new IllegalStateException("plug-in bug");
+        assertThatThrownBy(() -> strict.fail(cause)).isInstanceOf(AssertionError.class).hasCause(cause)
+                .hasMessageContaining("plug-in bug");
+        assertThat(strict.failure()).isSameAs(cause);
+    }
+
+    @Test
     void packetsGoRoundRobinAndArriveWithCountsAndEpochs() throws IOException {
         session.capture(true);
         session.declare(sending, BlobRangesPayload.setupRecord(LENGTH));
