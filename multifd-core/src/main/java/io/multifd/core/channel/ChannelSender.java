@@ -451,11 +451,20 @@ public final class ChannelSender {
         if (cause instanceof RemoteFailureException || c == null || c.isClosed()) {
             return;
         }
+        // The session may have interrupted this thread to stop its handshake just as it reached
+        // READY; an interruptible channel would then close on the ABORT write and the receiver
+        // would never learn why. The write is bounded by the forced close below, so the interrupt
+        // is set aside for it and restored after.
+        boolean interrupted = Thread.interrupted();
         try {
             c.forceCloseAfter(setup.graceNanos());
             writer.writeAbort(Reply.truncate(String.valueOf(cause.getMessage()), Wire.MAX_ABORT_MESSAGE));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": could not write ABORT: " + e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

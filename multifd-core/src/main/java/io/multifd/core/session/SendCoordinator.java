@@ -119,6 +119,14 @@ public final class SendCoordinator implements ChannelSender.Host {
 
     /** @return whether the payload at {@code idx} was declared */
     public boolean isDeclared(int idx) {
+        if (state == State.NEW) { // volatile read first: declare() ran before connect() moved the state on
+            lock.lock();
+            try {
+                return declared[idx] != null;
+            } finally {
+                lock.unlock();
+            }
+        }
         return declared[idx] != null;
     }
 
