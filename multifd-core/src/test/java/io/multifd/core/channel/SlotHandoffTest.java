@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,6 +25,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SlotHandoffTest {
 
     private static final long LONG = TimeUnit.SECONDS.toNanos(30);
+    /** A client deadline no test waits for: a park that ends is a wake-up. */
+    private static final long NEVER_BY_ITSELF = TimeUnit.HOURS.toNanos(1);
 
     private final BlobPayload plugin = new BlobPayload();
 
@@ -125,22 +128,33 @@ class SlotHandoffTest {
 
         SendData second = filled();
         RecordingGate gate = new RecordingGate();
-        CompletableFuture<SendData> result = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<SendData> result = new CompletableFuture<>();
+        Thread client = new Thread(() -> {
             try {
-                return h.send(second, gate, LONG);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+                result.complete(h.send(second, gate, NEVER_BY_ITSELF));
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
             }
-        });
-        // The client registered as a waiter; whether it is parked yet or not, done() must reach it.
+        }, "test-client");
+        client.setDaemon(true);
+        client.start();
         assertThat(gate.waiting.await(30, TimeUnit.SECONDS)).isTrue();
+        // Only a client that is really parked proves the wake-up: one that has not parked yet
+        // would find the idle channel on its own re-check.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (client.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < until) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        assertThat(client.getState()).as("the client parked").isEqualTo(Thread.State.TIMED_WAITING);
         assertThat(result).isNotDone();
         assertThat(box.job()).isSameAs(first);
         first.clear();
-        box.done(); // unparks the waiter
+        box.done(); // must unpark the waiter: its own deadline is an hour away
 
-        assertThat(result.get(30, TimeUnit.SECONDS)).isSameAs(first);
+        assertThat(result.get(20, TimeUnit.SECONDS)).as("woken by done(), not by its own deadline").isSameAs(first);
         assertThat(box.job()).isSameAs(second);
+        client.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(client.isAlive()).isFalse();
     }
 
     @Test

@@ -76,12 +76,12 @@ class HelloValidatorTest {
 
         @Override
         public CodecEncoder newEncoder(CodecOptions options, CodecContext context) {
-            throw new UnsupportedOperationException("not used");
+            throw new AssertionError("the hello validator must not open a codec");
         }
 
         @Override
         public CodecDecoder newDecoder(CodecOptions options, CodecContext context) {
-            throw new UnsupportedOperationException("not used");
+            throw new AssertionError("the hello validator must not open a codec");
         }
     }
 
