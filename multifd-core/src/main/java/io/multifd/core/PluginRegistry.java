@@ -73,7 +73,7 @@ public final class PluginRegistry {
         return payloads;
     }
 
-    /** Send-prepare codecs, ordered by wire id. */
+    /** Codecs, ordered by wire id. */
     public List<Codec> codecs() {
         return codecs;
     }

@@ -3,6 +3,7 @@ package io.multifd.ram;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.testing.LoopbackSendSession;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -109,7 +110,7 @@ class RamSaverTest {
     }
 
     @Test
-    void aThrowingRoundListenerDoesNotStopTheRound() throws IOException {
+    void aThrowingRoundListenerDoesNotStopTheRound(CapturedLogs logs) throws IOException {
         RamBlock a = RamBlock.allocate("a", 80L << 20);
         Images.fillMixed(a, 21);
         RamBlock da = RamBlock.allocate("a", a.length());
@@ -139,6 +140,10 @@ class RamSaverTest {
         assertThat(Images.sha256(da)).isEqualTo(Images.sha256(a));
         assertThat(r.items()).isEqualTo(a.pageCount());
         assertThat(called).startsWith("start", "progress").endsWith("finish");
+        for (String event : List.of("onRoundStarted", "onRoundProgress", "onRoundFinished")) {
+            assertThat(logs.records(System.Logger.Level.WARNING)).as("the %s failure is logged", event)
+                    .anySatisfy(e -> assertThat(e.message()).contains("round listener threw from " + event));
+        }
         s.close();
     }
 

@@ -58,8 +58,9 @@ public class FakeReceiveContext implements ReceiveContext {
     /**
      * A context for tests in which no plug-in may report a failure: its {@link #fail(Throwable)}
      * records the cause and then throws an {@link AssertionError} carrying it, on the thread that
-     * called it, so a plug-in that fails the migration where the test did not expect it fails the
-     * test at that point.
+     * called it. Called from the test's thread (a channel receiver's {@code begin}/{@code end}),
+     * that fails the test at that point; called from a plug-in's own thread, the error ends that
+     * thread only, so such a test also checks {@link #failure()} is still {@code null} at its end.
      *
      * @param channelCount the number of channels the sender announced
      * @param config       the receiver's configuration

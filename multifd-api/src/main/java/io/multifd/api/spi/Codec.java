@@ -6,7 +6,7 @@ import io.multifd.api.PluginUnavailableException;
 import java.io.IOException;
 
 /**
- * A codec: the codec every channel applies to packet data, after the payload
+ * A codec: the transformation every channel applies to packet data, after the payload
  * prepared it and before it is written; and its inverse on the receiver. {@code none} (wire id 0)
  * ships in core; {@code zstd}, {@code lz4} and {@code zlib} ship in {@code multifd-compress}.
  * It applies to every payload kind.

@@ -82,7 +82,7 @@ public interface PayloadPlugin<B> {
      * destination (RAM: the blocks must exist with the announced lengths and page sizes, or a
      * factory creates them) and refuses what it cannot accept.
      *
-     * @param context     the session's description, limits and failure codec
+     * @param context     the session's description, limits and failure callback
      * @param setupRecord the record the sender declared for this payload: read-only, valid only
      *                    during this call (copy what you keep); untrusted input
      * @return the session's receiver

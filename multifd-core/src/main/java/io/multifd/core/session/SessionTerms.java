@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param sessionId     the session
  * @param channelCount  channels in the session
  * @param codec         the codec every channel decodes with
- * @param codecOptions  the codec's options, as announced (their text form is compared on later hellos)
+ * @param codecOptions  the codec's options, as announced (later hellos must announce the same options, compared by value)
  * @param maxDataLength the largest packet data length the sender announced
  */
 public record SessionTerms(SessionId sessionId, int channelCount, Codec codec, CodecOptions codecOptions,

@@ -20,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -259,14 +258,5 @@ class HelloValidatorTest {
         assertThat(s.complete()).isTrue();
         assertThat(s.accepted()).containsExactlyInAnyOrder(0, 1);
         assertThat(SessionSoFar.EMPTY.accepted()).as("the input is never changed").isEmpty();
-    }
-
-    @Test
-    void theValidatorNeverChangesTheSessionItIsGiven() {
-        SessionSoFar before = AFTER_CHANNEL_0;
-        VALIDATOR.check(hello(1, 2), before);
-        VALIDATOR.check(hello(0, 2), before);
-        assertThat(before.accepted()).containsExactly(0);
-        assertThat(Optional.ofNullable(before.terms())).isPresent();
     }
 }

@@ -128,7 +128,7 @@ public final class DemoCommand extends BaseCommand {
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException shuttingDown) {
-                // the codec is running
+                // the shutdown hook is running
             }
         }
     }

@@ -117,7 +117,7 @@ public final class RecvCommand extends BaseCommand {
         Devices devices = new Devices();
         Json json = new Json().put("status", "failed").put("role", "recv").put("listen", where);
         MultiFdReceiver receiver = null;
-        Thread codec = null;
+        Thread shutdownHook = null;
         try {
             RamPayload ram = RamPayload.builder()
                     .maxTotalBytes(maxSize)
@@ -136,11 +136,11 @@ public final class RecvCommand extends BaseCommand {
                     }).build();
             receiver = r;
             this.receiverRef = r;
-            codec = new Thread(() -> {
+            shutdownHook = new Thread(() -> {
                 r.close();
                 output.discard();
             }, "multifd-cli-interrupted");
-            Runtime.getRuntime().addShutdownHook(codec);
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
             r.start();
             MigrationStats stats = r.await();
             long doneNanos = System.nanoTime();
@@ -183,11 +183,11 @@ public final class RecvCommand extends BaseCommand {
             }
             throw e;
         } finally {
-            if (codec != null) {
+            if (shutdownHook != null) {
                 try {
-                    Runtime.getRuntime().removeShutdownHook(codec);
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
                 } catch (IllegalStateException shuttingDown) {
-                    // the codec is running
+                    // the shutdown hook is running
                 }
             }
         }

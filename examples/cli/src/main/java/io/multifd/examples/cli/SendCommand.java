@@ -231,7 +231,7 @@ public final class SendCommand extends BaseCommand {
             try {
                 Runtime.getRuntime().removeShutdownHook(interrupted);
             } catch (IllegalStateException shuttingDown) {
-                // the codec is running
+                // the shutdown hook is running
             }
         }
     }
