@@ -26,6 +26,7 @@ import io.multifd.core.session.PluginContext;
 import io.multifd.core.session.ReceiverEnd;
 import io.multifd.core.session.SafeListener;
 import io.multifd.core.session.SessionTerms;
+import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.StatsAssembly;
 import io.multifd.core.session.SyncBarrier;
 import io.multifd.core.wire.Reply;
@@ -34,14 +35,16 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The receiving side of a migration: accepts N channels, answers their hellos, hands the
- * manifest to the payload plug-ins, runs one thread per channel ({@code multifd-recv-<id>}) that
- * validates, decodes and dispatches packets by payload type, keeps the sync barrier, and reports
+ * manifest to the payload plug-ins, runs one thread per channel
+ * ({@code multifd-recv-<session>-ch<id>}) that validates, decodes and dispatches packets by
+ * payload type, keeps the sync barrier, and reports
  * COMPLETED only after every channel reached its end and every plug-in finished.
  *
  * <pre>{@code
@@ -61,8 +64,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Threads</h2>
  * Thread-safe. {@link #start()} starts a coordinating thread ({@code multifd-recv-main}) that
  * accepts channels and runs the end of the migration; each accepted channel gets its own thread.
- * {@link #await()} may be called from any thread, {@link #close()} too. After {@code await}
- * returns or throws, every thread of this receiver has ended.
+ * {@link #await()} and {@link #awaitAsync()} may be called from any thread, {@link #close()} too.
+ * After {@code await} returns or throws, every thread of this receiver has ended. Thread names
+ * carry the first eight hex digits of the session id, e.g. {@code multifd-recv-1a2b3c4d-ch0};
+ * the receiver learns the id from the first accepted hello and then renames the two threads it
+ * started before ({@code multifd-recv-main} becomes {@code multifd-recv-1a2b3c4d-main}, the
+ * watchdog likewise). The threads come from the
+ * {@linkplain SessionBuilder#threadFactory thread factory} if one was set.
  *
  * <h2>Failure</h2>
  * The first error on any channel, in any plug-in, or the sender's ABORT fails the migration: the
@@ -90,7 +98,10 @@ public final class MultiFdReceiver implements AutoCloseable {
     private final ReceiverEnd end = new ReceiverEnd(latch);
     private final FailureFanOut failures;
     private final HelloValidator validator;
+    private final SessionThreads threads;
     private final Thread mainThread;
+    /** Completed by the coordinating thread as its last action (or by close() before start()). */
+    private final MigrationFuture completion;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -123,8 +134,9 @@ public final class MultiFdReceiver implements AutoCloseable {
             return p == null ? null : p.barrier();
         }, transport, listener, graceNanos, () -> endNanos = System.nanoTime());
         this.validator = new HelloValidator(config, registry::codec, registry.codecNames());
-        this.mainThread = new Thread(this::runMain, "multifd-recv-main");
-        this.mainThread.setDaemon(true);
+        this.threads = new SessionThreads(b.threadFactoryOrNull(), "recv", null);
+        this.mainThread = threads.newThread(this::runMain, "main");
+        this.completion = new MigrationFuture(() -> abort("the future of the receiver's awaitAsync() was cancelled"));
     }
 
     /**
@@ -148,7 +160,9 @@ public final class MultiFdReceiver implements AutoCloseable {
      * Starts accepting channels in the background. Called once.
      *
      * @return this receiver
-     * @throws IllegalStateException if already started
+     * @throws IllegalStateException if already started, or closed
+     * @throws RuntimeException      what the {@linkplain SessionBuilder#threadFactory thread factory}
+     *                               threw (the receiver is then still new)
      */
     public MultiFdReceiver start() {
         lock.lock();
@@ -157,9 +171,9 @@ public final class MultiFdReceiver implements AutoCloseable {
                 throw new IllegalStateException(closedBeforeStart
                         ? "the receiver was closed before start()" : "start() was already called");
             }
-            state = State.RUNNING;
             long tick = Math.min(config.ioTimeout().toNanos(), config.handshakeTimeout().toNanos()) / 8;
-            watchdog = new Watchdog("multifd-recv-watchdog", Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
+            watchdog = new Watchdog(threads, Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
+            state = State.RUNNING;
         } finally {
             lock.unlock();
         }
@@ -215,11 +229,64 @@ public final class MultiFdReceiver implements AutoCloseable {
     }
 
     /**
+     * {@link #await()} without blocking: the returned future completes when the migration ended,
+     * with the final statistics, or exceptionally with the {@link MigrationFailedException} that
+     * {@code await()} would throw, carrying the first cause ({@code get()} wraps it in an
+     * {@link java.util.concurrent.ExecutionException}, {@code join()} in a
+     * {@link java.util.concurrent.CompletionException}). No thread is added: the receiver's
+     * coordinating thread completes the future as its last action, after every other thread of
+     * the receiver ended and the listener heard {@code onCompleted}; that thread itself ends
+     * right after, and {@link #close()} waits for it. Stages added without an executor
+     * ({@code thenApply}, {@code whenComplete}) run on that thread: keep them short, or pass an
+     * executor.
+     *
+     * <pre>{@code
+     * receiver.start().awaitAsync().whenComplete((stats, error) -> log(stats, error));
+     * }</pre>
+     *
+     * <p>Any thread, any number of times, also before {@link #start()}: every call returns the
+     * same future. Closing the receiver before {@code start()} fails it like {@code await()}.
+     *
+     * <p>{@code cancel(true)} or {@code cancel(false)} on the returned future (not on stages
+     * derived from it) aborts the migration as {@link #close()} does (the sender is told),
+     * unless it already passed its commit point (every channel confirmed COMPLETED), and
+     * completes the future with a {@link java.util.concurrent.CancellationException} at once; it
+     * does not wait for the threads to end: {@code close()} still does that, and {@code await()}
+     * still reports how the migration ended. A timeout on the future ({@code orTimeout}) does
+     * not abort anything, like {@link #await(Duration)}.
+     *
+     * @return the future of the final statistics; never null
+     */
+    public CompletableFuture<MigrationStats> awaitAsync() {
+        return completion;
+    }
+
+    /**
      * Aborts the migration if it has not ended (the sender is told), waits a few seconds at most
      * for every thread to end, and releases everything. Never throws; idempotent; any thread.
      */
     @Override
     public void close() {
+        if (!abort("the receiver was closed before the migration ended")) {
+            return;
+        }
+        if (Thread.currentThread() != mainThread) {
+            try {
+                mainThread.join(TimeUnit.NANOSECONDS.toMillis(graceNanos) + 10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Fails the migration unless it already ended; before {@link #start()} ends the receiver
+     * there and then. Does not wait for threads.
+     *
+     * @param why the message of the ABORTED error
+     * @return true if the receiver was started (its threads may still be ending)
+     */
+    private boolean abort(String why) {
         boolean started;
         lock.lock();
         try {
@@ -235,15 +302,28 @@ public final class MultiFdReceiver implements AutoCloseable {
         }
         if (!started) {
             ReceiverShutdown.closeQuietly(transport);
-            return;
+            complete();
+            return false;
         }
-        failures.fail(new MultiFdException(ProtocolCode.ABORTED, "the receiver was closed before the migration ended"));
-        if (Thread.currentThread() != mainThread) {
-            try {
-                mainThread.join(TimeUnit.NANOSECONDS.toMillis(graceNanos) + 10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        failures.fail(new MultiFdException(ProtocolCode.ABORTED, why));
+        return true;
+    }
+
+    /** Completes {@link #awaitAsync()}'s future as {@link #await()} ends, once the state is DONE. */
+    private void complete() {
+        Throwable f;
+        MigrationStats s;
+        lock.lock();
+        try {
+            f = latch.cause();
+            s = result;
+        } finally {
+            lock.unlock();
+        }
+        if (f != null) {
+            completion.completeExceptionally(new MigrationFailedException("migration failed", f));
+        } else {
+            completion.complete(s);
         }
     }
 
@@ -312,15 +392,16 @@ public final class MultiFdReceiver implements AutoCloseable {
         @Override
         public void started(SessionTerms terms) {
             startNanos = System.nanoTime(); // elapsed counts from the first accepted channel
+            threads.sessionKnown(terms.sessionId()); // renames this thread and the watchdog
             table.open(terms);
             SyncBarrier barrier = new SyncBarrier(terms.channelCount(), latch::cause, listener::onSync);
             parts = new ReceiverParts(config, terms, manifest, counters, barrier, end, latch, failures,
-                    new PluginContext(terms, config, failures::fail), graceNanos);
+                    new PluginContext(terms, config, failures::fail, threads), graceNanos);
         }
 
         @Override
         public ReceiveChannel channel(int id, ChannelIo io) {
-            return new ReceiveChannel(id, io, parts);
+            return new ReceiveChannel(id, io, parts, threads);
         }
     }
 
@@ -342,6 +423,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         if (s != null) {
             listener.onCompleted(s);
         }
+        complete();
     }
 
     // ------------------------------------------------------------------ builder

@@ -5,6 +5,8 @@ import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
+import io.multifd.api.MultiFdException;
+import io.multifd.api.ProtocolCode;
 import io.multifd.api.SendData;
 import io.multifd.api.SendSession;
 import io.multifd.api.SessionId;
@@ -14,12 +16,17 @@ import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.session.PayloadCounters;
 import io.multifd.core.session.SafeListener;
 import io.multifd.core.session.SendCoordinator;
+import io.multifd.core.session.SessionThreads;
+import io.multifd.core.session.ThreadJoins;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The sending side of a migration: N channels, one thread each, moving {@link SendData} slots to
@@ -39,10 +46,11 @@ import java.util.Optional;
  * <h2>Life cycle</h2>
  * {@code build()} makes a <b>new</b> sender (no I/O): clients open on it and
  * {@linkplain #declare declare} their setup records. {@link #connect()} opens every channel in
- * parallel (each on its own thread {@code multifd-send-<id>}), exchanges hellos, sends the
+ * parallel (each on its own thread {@code multifd-send-<short session id>-ch<id>}), exchanges hellos, sends the
  * manifest on channel 0 and returns once all are accepted. Then clients {@link #send} and
  * {@link #sync}. {@link #finish()} syncs, ends every channel and returns only when the receiver
- * confirmed that it applied everything. {@link #close()} releases everything; before
+ * confirmed that it applied everything ({@link #finishAsync()} does the same on a library
+ * thread and returns a future). {@link #close()} releases everything; before
  * {@code finish()} completed it aborts the migration and tells the receiver why.
  *
  * <h2>Threads and ownership</h2>
@@ -72,6 +80,10 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private final PayloadCounters[] counters;
     /** The session-wide state, the channels and every wait on them. */
     private final SendCoordinator session;
+    private final SessionThreads threads;
+    private final AtomicBoolean finishAsyncCalled = new AtomicBoolean();
+    /** The thread {@link #finishAsync()} started, joined by {@link #close()}; null before. */
+    private volatile Thread finishThread;
 
     private MultiFdSender(Builder b) {
         this.config = b.config;
@@ -84,7 +96,8 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         for (int i = 0; i < plugins.length; i++) {
             counters[i] = new PayloadCounters(plugins[i].id(), plugins[i].name());
         }
-        this.session = new SendCoordinator(config, sessionId, listener, plugins, counters);
+        this.threads = new SessionThreads(b.threadFactoryOrNull(), "send", sessionId);
+        this.session = new SendCoordinator(config, sessionId, listener, plugins, counters, threads);
     }
 
     /**
@@ -229,14 +242,70 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     }
 
     /**
+     * {@link #finish()} without blocking the caller: it runs on a new library thread
+     * ({@code multifd-send-<short session id>-finish}, made by the
+     * {@linkplain SessionBuilder#threadFactory thread factory}), which completes the returned
+     * future as its last action. Called once, by the owner, where {@code finish()} would be.
+     *
+     * <pre>{@code
+     * sender.finishAsync().whenComplete((stats, error) -> log(stats, error));
+     * }</pre>
+     *
+     * <p>The future completes with the final statistics, or exceptionally with exactly what
+     * {@code finish()} would have thrown: a {@link MigrationFailedException} carrying the first
+     * cause, or an {@link IllegalStateException} if not connected ({@code get()} wraps it in an
+     * {@link java.util.concurrent.ExecutionException}, {@code join()} in a
+     * {@link java.util.concurrent.CompletionException}). A second call returns a future failed
+     * with an {@code IllegalStateException}; if the thread factory fails, the future fails with
+     * its error and the sender is unchanged. Stages added without an executor
+     * ({@code thenApply}, {@code whenComplete}) run on the finishing thread: keep them short,
+     * or pass an executor.
+     *
+     * <p>{@code cancel(true)} or {@code cancel(false)} on the returned future (not on stages
+     * derived from it) aborts the migration as {@link #close()} does (the receiver is told),
+     * unless the receiver already confirmed everything (the commit point), and completes the
+     * future with a {@link java.util.concurrent.CancellationException} at once; it does not wait
+     * for the threads to end: {@code close()} still does that. A timeout on the future
+     * ({@code orTimeout}) does not abort anything.
+     *
+     * @return a future of the final statistics; never null
+     */
+    public CompletableFuture<MigrationStats> finishAsync() {
+        MigrationFuture f = new MigrationFuture(() -> session.fail(new MultiFdException(ProtocolCode.ABORTED,
+                "the future of the sender's finishAsync() was cancelled")));
+        if (!finishAsyncCalled.compareAndSet(false, true)) {
+            f.completeExceptionally(new IllegalStateException("finishAsync() was already called"));
+            return f;
+        }
+        Thread t;
+        try {
+            t = threads.newThread(() -> {
+                try {
+                    f.complete(finish());
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            }, "finish");
+        } catch (RuntimeException e) {
+            finishAsyncCalled.set(false);
+            f.completeExceptionally(e);
+            return f;
+        }
+        finishThread = t;
+        t.start();
+        return f;
+    }
+
+    /**
      * Releases everything. After {@link #finish()} succeeded it only waits for the threads to
      * end; before, it aborts the migration (the receiver is told, then every channel closes) and
-     * waits for every thread to end (a few seconds at most). Never throws; idempotent; any
-     * thread.
+     * waits for every thread to end (a few seconds at most), including the thread of
+     * {@link #finishAsync()}. Never throws; idempotent; any thread.
      */
     @Override
     public void close() {
         session.close();
+        ThreadJoins.join(finishThread, ThreadJoins.shutdownDeadline(TimeUnit.SECONDS.toNanos(2)));
     }
 
     private int indexOf(PayloadPlugin<?> p) {

@@ -8,12 +8,13 @@ import io.multifd.api.spi.PayloadPlugin;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * What {@link MultiFdSender.Builder} and {@link MultiFdReceiver.Builder} have in common: the
- * configuration, the plug-ins and codecs to use, and the listener. Each setter returns the
- * concrete builder, so calls chain as before. Only this package makes subclasses. Not
- * thread-safe: one thread builds.
+ * configuration, the plug-ins and codecs to use, the listener and the thread factory. Each
+ * setter returns the concrete builder, so calls chain as before. Only this package makes
+ * subclasses. Not thread-safe: one thread builds.
  *
  * @param <B> the concrete builder
  */
@@ -24,6 +25,7 @@ public abstract class SessionBuilder<B extends SessionBuilder<B>> {
     private final List<PayloadPlugin<?>> payloads = new ArrayList<>();
     private final List<Codec> codecs = new ArrayList<>();
     private MigrationListener listener = MigrationListener.NONE;
+    private ThreadFactory threadFactory;
 
     SessionBuilder(MultiFdConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -67,6 +69,36 @@ public abstract class SessionBuilder<B extends SessionBuilder<B>> {
     public B listener(MigrationListener listener) {
         this.listener = Objects.requireNonNull(listener, "listener");
         return self();
+    }
+
+    /**
+     * Sets where the session's threads come from: every thread the library starts for this
+     * sender or receiver (channel threads, reply readers, the watchdog, the receiver's
+     * coordinating thread, {@code finishAsync()}'s thread, and the threads payload plug-ins ask
+     * for through {@link io.multifd.api.spi.ReceiveContext#threadFactory}) is made by
+     * {@code factory.newThread}, which must return a new, unstarted thread. The factory decides
+     * whether the threads are daemon threads, their priority and thread group; the library still
+     * names each thread ({@code multifd-<send|recv>-<short session id>-<role>}, set with
+     * {@link Thread#setName} right after {@code newThread}) and starts it. Every such thread has
+     * ended once {@code finish()} or {@code close()} returned (sender) or {@code await()}
+     * returned or threw, or {@code close()} returned (receiver).
+     *
+     * <p>Without this setting the threads are daemon platform threads. The factory is called
+     * from library threads as well as the caller's (the receiver makes its channel threads on
+     * its coordinating thread), so it must be thread-safe; if it throws or returns null, the
+     * operation that needed the thread fails with that error.
+     *
+     * @param factory makes the session's threads
+     * @return this builder
+     */
+    public B threadFactory(ThreadFactory factory) {
+        this.threadFactory = Objects.requireNonNull(factory, "factory");
+        return self();
+    }
+
+    /** The thread factory set, or null for the library's daemon platform threads. */
+    ThreadFactory threadFactoryOrNull() {
+        return threadFactory;
     }
 
     /** The registry to use: the given or discovered one, with the added plug-ins and codecs. */

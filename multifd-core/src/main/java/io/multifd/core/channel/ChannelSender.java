@@ -13,6 +13,7 @@ import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.session.PayloadCounters;
+import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.ThreadJoins;
 import io.multifd.core.wire.Hello;
 import io.multifd.core.wire.Manifest;
@@ -27,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * One sending channel and its thread {@code multifd-send-<id>}: connects, handshakes, then
+ * One sending channel and its thread {@code multifd-send-<session>-ch<id>}: connects, handshakes, then
  * writes a packet for every slot handed to its {@link SlotHandoff.Mailbox}, and SYNC markers,
  * keepalives, EOS and COMMIT when the session asks; its reply thread ({@link ReplyReader}) reads
  * the receiver's replies. Where it stands is one {@link Phase}.
@@ -130,10 +131,12 @@ public final class ChannelSender {
      * @param watchdog     bounds every read and write
      * @param limiter      the bandwidth cap, or null
      * @param graceNanos   how long a failing channel may still drain before it is closed
+     * @param threads      makes the channel and reply threads
      */
     public record Setup(MultiFdConfig config, TransportConnector connector, SessionId sessionId, int channelCount,
                         Codec codec, CodecOptions codecOptions, Manifest manifest, PayloadPlugin<?>[] plugins,
-                        PayloadCounters[] counters, Watchdog watchdog, RateLimiter limiter, long graceNanos) {
+                        PayloadCounters[] counters, Watchdog watchdog, RateLimiter limiter, long graceNanos,
+                        SessionThreads threads) {
     }
 
     private final int id;
@@ -167,8 +170,7 @@ public final class ChannelSender {
         this.id = id;
         this.setup = setup;
         this.host = host;
-        this.thread = new Thread(this::run, "multifd-send-" + id);
-        this.thread.setDaemon(true);
+        this.thread = setup.threads().newThread(this::run, "ch" + id);
         this.mailbox = handoff.mailbox(id, thread);
         this.writer = new PacketWriter(id, setup.channelCount(), setup.config(), setup.plugins(), setup.counters(),
                 setup.limiter(), failed);
@@ -331,8 +333,7 @@ public final class ChannelSender {
             }
             writer.startStreaming(setup.codec(), setup.codecOptions());
             phase = Phase.STREAMING;
-            Thread rt = new Thread(new ReplyReader(this, io, host), "multifd-send-" + id + "-reply");
-            rt.setDaemon(true);
+            Thread rt = setup.threads().newThread(new ReplyReader(this, io, host), "ch" + id + "-reply");
             replyThread = rt;
             rt.start();
             loop();

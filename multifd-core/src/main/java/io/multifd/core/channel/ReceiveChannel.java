@@ -13,6 +13,7 @@ import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.core.session.ManifestApplication;
 import io.multifd.core.session.SessionTerms;
+import io.multifd.core.session.SessionThreads;
 import io.multifd.core.wire.Crc;
 import io.multifd.core.wire.EndExchange;
 import io.multifd.core.wire.PacketHeader;
@@ -30,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One accepted channel of the receiver. Its thread ({@code multifd-recv-<id>}) applies the
- * manifest (channel 0) or waits for it (the others), then reads packets with its
+ * One accepted channel of the receiver. Its thread ({@code multifd-recv-<session>-ch<id>})
+ * applies the manifest (channel 0) or waits for it (the others), then reads packets with its
  * {@link PacketReader}, hands data to the payload plug-ins (decoding it with the session's codec),
  * keeps the sync barrier, and runs its part of the end of the migration. Its {@link Phase} says
  * where it is:
@@ -130,11 +131,12 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
     /**
      * Makes the channel; its thread starts with {@link #start()}.
      *
-     * @param id    the channel id from its accepted hello
-     * @param io    the connection, now owned by this channel
-     * @param parts what the session's channels share
+     * @param id      the channel id from its accepted hello
+     * @param io      the connection, now owned by this channel
+     * @param parts   what the session's channels share
+     * @param threads makes the channel's thread (role {@code ch<id>})
      */
-    public ReceiveChannel(int id, ChannelIo io, ReceiverParts parts) {
+    public ReceiveChannel(int id, ChannelIo io, ReceiverParts parts, SessionThreads threads) {
         this.id = id;
         this.io = io;
         this.parts = parts;
@@ -146,8 +148,7 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
                 throw new MigrationFailedException("aborted", f);
             }
         });
-        this.thread = new Thread(this::run, "multifd-recv-" + id);
-        this.thread.setDaemon(true);
+        this.thread = threads.newThread(this::run, "ch" + id);
     }
 
     /** Starts the channel's thread. Called once, after HELLO_ACCEPT was written. */

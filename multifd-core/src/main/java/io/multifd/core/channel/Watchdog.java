@@ -1,5 +1,7 @@
 package io.multifd.core.channel;
 
+import io.multifd.core.session.SessionThreads;
+
 import java.io.Closeable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -29,15 +31,14 @@ public final class Watchdog implements AutoCloseable {
     private boolean closed;
 
     /**
-     * Starts the watchdog thread.
+     * Starts the watchdog thread (role {@code watchdog}).
      *
-     * @param threadName  the thread's name
+     * @param threads     makes the thread
      * @param tickNanos   how often deadlines are checked; a deadline fires at most this late
      */
-    public Watchdog(String threadName, long tickNanos) {
+    public Watchdog(SessionThreads threads, long tickNanos) {
         this.tickNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(2), tickNanos);
-        this.thread = new Thread(this::run, threadName);
-        this.thread.setDaemon(true);
+        this.thread = threads.newThread(this::run, "watchdog");
         this.thread.start();
     }
 

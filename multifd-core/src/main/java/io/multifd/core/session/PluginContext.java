@@ -17,17 +17,20 @@ public final class PluginContext implements ReceiveContext {
     private final SessionTerms terms;
     private final MultiFdConfig config;
     private final Consumer<Throwable> fail;
+    private final SessionThreads threads;
     private final AtomicInteger threadCounter = new AtomicInteger();
 
     /**
-     * @param terms  the session
-     * @param config the receiver's configuration
-     * @param fail   fails the migration
+     * @param terms   the session
+     * @param config  the receiver's configuration
+     * @param fail    fails the migration
+     * @param threads makes the receiver's threads (the user's thread factory, if one was set)
      */
-    public PluginContext(SessionTerms terms, MultiFdConfig config, Consumer<Throwable> fail) {
+    public PluginContext(SessionTerms terms, MultiFdConfig config, Consumer<Throwable> fail, SessionThreads threads) {
         this.terms = terms;
         this.config = config;
         this.fail = fail;
+        this.threads = threads;
     }
 
     @Override
@@ -45,14 +48,17 @@ public final class PluginContext implements ReceiveContext {
         return config;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The threads come from the receiver's thread factory (daemon platform threads unless the
+     * user set one) and are named {@code multifd-recv-<short session id>-<purpose>-<n>}, counted
+     * per receiver.
+     */
     @Override
     public ThreadFactory threadFactory(String purpose) {
         String p = purpose == null || purpose.isBlank() ? "worker" : purpose;
-        return r -> {
-            Thread t = new Thread(r, "multifd-recv-" + p + "-" + threadCounter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
+        return r -> threads.newThread(r, p + "-" + threadCounter.incrementAndGet());
     }
 
     @Override

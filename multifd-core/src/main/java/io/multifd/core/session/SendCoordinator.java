@@ -55,6 +55,7 @@ public final class SendCoordinator implements ChannelSender.Host {
     private final PayloadPlugin<?>[] plugins;
     private final PayloadCounters[] counters;
     private final long graceNanos;
+    private final SessionThreads threads;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition progress = lock.newCondition();
@@ -82,14 +83,16 @@ public final class SendCoordinator implements ChannelSender.Host {
      * @param listener  the user's listener, wrapped
      * @param plugins   the payload plug-ins, in registry order
      * @param counters  their counters, same order
+     * @param threads   makes every thread of the session
      */
     public SendCoordinator(MultiFdConfig config, SessionId sessionId, SafeListener listener,
-                           PayloadPlugin<?>[] plugins, PayloadCounters[] counters) {
+                           PayloadPlugin<?>[] plugins, PayloadCounters[] counters, SessionThreads threads) {
         this.config = config;
         this.sessionId = sessionId;
         this.listener = listener;
         this.plugins = plugins;
         this.counters = counters;
+        this.threads = threads;
         this.declared = new byte[plugins.length][];
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
     }
@@ -158,25 +161,31 @@ public final class SendCoordinator implements ChannelSender.Host {
             CodecOptions codecOptions = config.codecOptions();
             long tick = Math.min(config.ioTimeout().toNanos(),
                     Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos())) / 8;
-            watchdog = new Watchdog("multifd-send-watchdog", Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
             limiter = config.maxBandwidth() > 0 ? new RateLimiter(config.maxBandwidth()) : null;
             Manifest manifest = new Manifest(records);
             if (manifest.encode().remaining() > config.maxManifestLength() + Wire.MANIFEST_FIXED_LENGTH + Wire.CRC_LENGTH) {
                 throw new IllegalStateException("the declared setup records exceed maxManifestLength " + config.maxManifestLength());
             }
-            ChannelSender.Setup setup = new ChannelSender.Setup(config, connector, sessionId, config.channels(), h,
-                    codecOptions, manifest, plugins, counters, watchdog, limiter, graceNanos);
             ChannelSender[] cs = new ChannelSender[config.channels()];
             SlotHandoff.Mailbox[] boxes = new SlotHandoff.Mailbox[cs.length];
-            for (int i = 0; i < cs.length; i++) {
-                cs[i] = new ChannelSender(i, setup, this, handoff, isFailed);
-                boxes[i] = cs[i].mailbox();
+            try {
+                watchdog = new Watchdog(threads, Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
+                ChannelSender.Setup setup = new ChannelSender.Setup(config, connector, sessionId, config.channels(), h,
+                        codecOptions, manifest, plugins, counters, watchdog, limiter, graceNanos, threads);
+                for (int i = 0; i < cs.length; i++) {
+                    cs[i] = new ChannelSender(i, setup, this, handoff, isFailed);
+                    boxes[i] = cs[i].mailbox();
+                }
+            } catch (RuntimeException e) { // the user's thread factory failed: no channel thread started
+                failLocked(e);
             }
-            handoff.install(boxes);
-            channels = cs;
-            startNanos = System.nanoTime();
-            for (ChannelSender c : cs) {
-                c.start();
+            if (!latch.failed()) {
+                handoff.install(boxes);
+                channels = cs;
+                startNanos = System.nanoTime();
+                for (ChannelSender c : cs) {
+                    c.start();
+                }
             }
             long deadline = System.nanoTime() + config.connectTimeout().toNanos()
                     + 3 * config.handshakeTimeout().toNanos() + TimeUnit.SECONDS.toNanos(5);

@@ -1,0 +1,120 @@
+package io.multifd.core.session;
+
+import io.multifd.api.SessionId;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Makes every thread of one sender or receiver, and names it
+ * {@code multifd-<side>-<short session id>-<role>}, e.g. {@code multifd-send-1a2b3c4d-ch0}. The
+ * short id is the first eight hexadecimal digits of the session id (the start of
+ * {@link SessionId#toString()}).
+ *
+ * <p>Threads come from the user's {@link ThreadFactory} if one was set on the builder (the
+ * factory decides whether they are daemon threads, their priority and group; the library only
+ * names them, after {@code newThread}), otherwise they are daemon platform threads.
+ *
+ * <p>The receiver learns the session id from the first accepted hello: threads made before
+ * that (its coordinating thread and its watchdog) are named {@code multifd-recv-<role>} and
+ * renamed once by {@link #sessionKnown}.
+ *
+ * <p>Thread-safe; any thread.
+ */
+public final class SessionThreads {
+
+    private final ThreadFactory factory;
+    private final String side;
+    // guarded by this
+    private String shortId;
+    /** Threads made before the session id was known, with their roles; null once it is known. */
+    private List<Named> early = new ArrayList<>();
+
+    private record Named(Thread thread, String role) {
+    }
+
+    /**
+     * @param factory the user's factory, or null for daemon platform threads
+     * @param side    {@code "send"} or {@code "recv"}
+     * @param id      the session id, or null if it is not known yet (the receiver)
+     */
+    public SessionThreads(ThreadFactory factory, String side, SessionId id) {
+        this.factory = factory;
+        this.side = Objects.requireNonNull(side, "side");
+        if (id != null) {
+            this.shortId = shortId(id);
+            this.early = null;
+        }
+    }
+
+    /**
+     * The short form of a session id used in thread names: its first eight hexadecimal digits.
+     *
+     * @param id the session id
+     * @return eight lower-case hexadecimal digits
+     */
+    public static String shortId(SessionId id) {
+        return String.format(Locale.ROOT, "%08x", id.high() >>> 32);
+    }
+
+    /**
+     * Makes a new, unstarted thread and names it.
+     *
+     * @param task what the thread runs
+     * @param role what it does, e.g. {@code "ch0"}, {@code "watchdog"}; the end of its name
+     * @return the thread, not started; the caller starts it
+     * @throws IllegalStateException if the user's factory returned null or a thread already started
+     * @throws RuntimeException      whatever the user's factory throws
+     */
+    public synchronized Thread newThread(Runnable task, String role) {
+        Thread t;
+        if (factory == null) {
+            t = new Thread(task);
+            t.setDaemon(true);
+        } else {
+            t = factory.newThread(task);
+            if (t == null) {
+                throw new IllegalStateException("the thread factory " + factory + " returned null for the "
+                        + side + " thread '" + role + "'");
+            }
+            if (t.getState() != Thread.State.NEW) {
+                throw new IllegalStateException("the thread factory " + factory + " returned a thread that was already"
+                        + " started (" + t.getState() + "); it must return a new thread");
+            }
+        }
+        t.setName(name(role));
+        if (early != null) {
+            early.add(new Named(t, role));
+        }
+        return t;
+    }
+
+    /**
+     * Records the session id once it is known and renames the threads made before it. Later
+     * calls change nothing.
+     *
+     * @param id the session id
+     */
+    public synchronized void sessionKnown(SessionId id) {
+        if (early == null) {
+            return;
+        }
+        shortId = shortId(id);
+        for (Named n : early) {
+            n.thread().setName(name(n.role()));
+        }
+        early = null;
+    }
+
+    private String name(String role) {
+        return shortId == null ? "multifd-" + side + "-" + role : "multifd-" + side + "-" + shortId + "-" + role;
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "SessionThreads[" + name("*") + (factory == null ? "" : ", " + factory) + "]";
+    }
+}
