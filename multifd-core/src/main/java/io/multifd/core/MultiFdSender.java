@@ -46,8 +46,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <h2>Life cycle</h2>
  * {@code build()} makes a <b>new</b> sender (no I/O): clients open on it and
  * {@linkplain #declare declare} their setup records. {@link #connect()} opens every channel in
- * parallel (each on its own thread {@code multifd-send-<short session id>-ch<id>}), exchanges hellos, sends the
- * manifest on channel 0 and returns once all are accepted. Then clients {@link #send} and
+ * parallel (each on its own thread {@code multifd-send-<short session id>-ch<id>}), exchanges
+ * hellos, sends the manifest on channel 0 and returns once all are accepted. Then clients {@link #send} and
  * {@link #sync}. {@link #finish()} syncs, ends every channel and returns only when the receiver
  * confirmed that it applied everything ({@link #finishAsync()} does the same on a library
  * thread and returns a future). {@link #close()} releases everything; before

@@ -5,6 +5,7 @@ import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.PayloadStats;
+import io.multifd.api.SessionId;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.MultiFdReceiver;
@@ -32,10 +33,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -232,6 +235,50 @@ class DeviceStateMigrationTest {
         assertThat(in.items()).isEqualTo(buffers);
         assertThat(sent.perChannel()).as("every channel carried device state")
                 .allSatisfy(c -> assertThat(c.packets()).isPositive());
+    }
+
+    @Test
+    void theLoaderThreadsComeFromTheReceiversThreadFactoryAndCarryTheSessionId() throws Exception {
+        SessionId session = SessionId.parse("0badcafe-0000-0000-0000-000000000001");
+        MultiFdConfig config = MultiFdConfig.builder().channels(2).sessionId(session).build();
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory counting = r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            made.add(t);
+            return t;
+        };
+        HashingLoader first = new HashingLoader();
+        HashingLoader second = new HashingLoader();
+        TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+        closeables.add(l);
+        MultiFdReceiver receiver = MultiFdReceiver.builder(config, l).threadFactory(counting)
+                .registry(PluginRegistry.builder().discover()
+                        .add(DeviceStatePayload.builder().loader("nic", 0, first).loader("disk", 1, second).build())
+                        .build()).build();
+        closeables.add(receiver);
+        MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(l.localAddress()))
+                .registry(PluginRegistry.discover()).build();
+        closeables.add(sender);
+        receiver.start();
+        DeviceStateSaver saver = DeviceStateSaver.open(sender);
+        sender.connect();
+        String nic = save(saver, new Device("nic", 0, 3 << 20, "array"), 5);
+        String disk = save(saver, new Device("disk", 1, 1 << 20, "heap"), 6);
+        sender.finish();
+        receiver.await(Duration.ofSeconds(30));
+        receiver.close();
+
+        assertThat(first.hash()).isEqualTo(nic);
+        assertThat(second.hash()).isEqualTo(disk);
+        assertThat(first.loadThread).startsWith("multifd-recv-0badcafe-load-").endsWith("nic#0");
+        assertThat(second.loadThread).startsWith("multifd-recv-0badcafe-load-").endsWith("disk#1");
+        List<String> names = made.stream().map(Thread::getName).toList();
+        assertThat(names).as("every receiver thread came from the factory")
+                .contains("multifd-recv-0badcafe-main", "multifd-recv-0badcafe-watchdog",
+                        "multifd-recv-0badcafe-ch0", "multifd-recv-0badcafe-ch1", first.loadThread, second.loadThread)
+                .hasSize(6);
+        assertThat(made).as("threads alive after close()").noneMatch(Thread::isAlive);
     }
 
     @Test

@@ -28,10 +28,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * One sending channel and its thread {@code multifd-send-<session>-ch<id>}: connects, handshakes, then
- * writes a packet for every slot handed to its {@link SlotHandoff.Mailbox}, and SYNC markers,
- * keepalives, EOS and COMMIT when the session asks; its reply thread ({@link ReplyReader}) reads
- * the receiver's replies. Where it stands is one {@link Phase}.
+ * One sending channel and its thread {@code multifd-send-<session>-ch<id>}: connects,
+ * handshakes, then writes a packet for every slot handed to its {@link SlotHandoff.Mailbox}, and
+ * SYNC markers, keepalives, EOS and COMMIT when the session asks; its reply thread
+ * ({@link ReplyReader}) reads the receiver's replies. Where it stands is one {@link Phase}.
  *
  * <p>Threads: the session calls {@link #requestSync()}, {@link #requestEos()} and
  * {@link #requestCommit()} holding its lock; {@link #phase()}, the counters and

@@ -11,8 +11,8 @@ import java.io.EOFException;
 import java.io.IOException;
 
 /**
- * The body of a channel's reply thread ({@code multifd-send-<id>-reply}): reads the receiver's
- * replies during the transfer until the receiver closes. COMPLETED (only after EOS was
+ * The body of a channel's reply thread ({@code multifd-send-<session>-ch<id>-reply}): reads the
+ * receiver's replies during the transfer until the receiver closes. COMPLETED (only after EOS was
  * requested) is handed to the channel; ERROR fails the migration with a
  * {@link RemoteFailureException}; anything else is malformed. The end of the stream is expected
  * after COMPLETED or after a failure; otherwise it fails the migration (after the grace period,

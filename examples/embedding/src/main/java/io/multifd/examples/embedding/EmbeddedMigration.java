@@ -5,7 +5,6 @@ import io.multifd.core.transport.TcpTransport;
 import io.multifd.ram.RamBlock;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -13,7 +12,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@link SenderExample} and {@link ReceiverExample} in one JVM over loopback TCP: 64 MiB of memory
@@ -61,22 +60,16 @@ public final class EmbeddedMigration {
         rnd.nextBytes(deviceState);
 
         TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
-        CompletableFuture<ReceiverExample.Received> receiving = CompletableFuture.supplyAsync(() -> {
-            try {
-                return ReceiverExample.receive(listener);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<ReceiverExample.Received> receiving = ReceiverExample.receiveAsync(listener);
         MigrationStats sent = SenderExample.send(listener.localAddress(), memory, deviceState);
         ReceiverExample.Received received;
         try {
-            received = receiving.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof UncheckedIOException u ? u.getCause() : new IOException(e.getCause());
+            received = receiving.join();                        // the receiver ends a moment after the sender
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;                                       // the receiver's MigrationFailedException
+            }
+            throw e;
         }
         boolean memoryMatches = received.memory().size() == 1
                 && sha256(received.memory().get(0)).equals(sha256(memory));

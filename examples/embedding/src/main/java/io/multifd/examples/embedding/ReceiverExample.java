@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -47,31 +48,59 @@ public final class ReceiverExample {
      * @throws IOException if it failed (the sender was told)
      */
     public static Received receive(TcpTransport.Listener listener) throws IOException {
-        List<RamBlock> memory = Collections.synchronizedList(new ArrayList<>());
-        Map<String, ByteArrayOutputStream> devices = new ConcurrentHashMap<>();
-
-        RamPayload ram = RamPayload.receiving(RamDestination.allocating(memory)); // blocks made from the manifest
-        DeviceStatePayload deviceState = DeviceStatePayload.builder()
-                .loaderFactory((id, instance) -> {                     // one loader per device
-                    ByteArrayOutputStream out = new ByteArrayOutputStream();
-                    devices.put(id + "/" + instance, out);
-                    return buffer -> {                                 // buffers in order, on the device's thread
-                        byte[] b = new byte[buffer.remaining()];
-                        buffer.get(b);
-                        out.write(b, 0, b.length);
-                    };
-                })
-                .build();
-        MultiFdConfig limits = MultiFdConfig.builder()
-                .maxChannels(16)                                       // refuse senders asking for more
-                .acceptTimeout(Duration.ofSeconds(60))
-                .build();
-
-        try (MultiFdReceiver receiver = MultiFdReceiver.builder(limits, listener)
-                .payload(ram)                                          // configured instances replace
-                .payload(deviceState)                                  // the ones ServiceLoader finds
-                .build().start()) {
+        Collector c = new Collector();
+        try (MultiFdReceiver receiver = c.receiver(listener).start()) {
             MigrationStats stats = receiver.await();                  // completed, or throws the first cause
+            return c.received(stats);
+        }
+    }
+
+    /**
+     * Receives one migration without blocking the caller: the receiver runs on its own threads
+     * and the returned future completes once the migration ended.
+     *
+     * @param listener where to accept the sender's channels; the receiver closes it once every
+     *                 channel is in
+     * @return what arrived, or a future failed with the {@link io.multifd.api.MigrationFailedException}
+     * that {@link #receive} would throw; cancelling it aborts the migration
+     */
+    public static CompletableFuture<Received> receiveAsync(TcpTransport.Listener listener) {
+        Collector c = new Collector();
+        MultiFdReceiver receiver = c.receiver(listener).start();
+        return receiver.awaitAsync()                                  // completed by the receiver's own thread
+                .whenComplete((stats, error) -> receiver.close())     // everything is released by then
+                .thenApply(c::received);
+    }
+
+    /** The payload plug-ins of one migration and what they collect. */
+    private static final class Collector {
+        private final List<RamBlock> memory = Collections.synchronizedList(new ArrayList<>());
+        private final Map<String, ByteArrayOutputStream> devices = new ConcurrentHashMap<>();
+
+        MultiFdReceiver receiver(TcpTransport.Listener listener) {
+            RamPayload ram = RamPayload.receiving(RamDestination.allocating(memory)); // blocks made from the manifest
+            DeviceStatePayload deviceState = DeviceStatePayload.builder()
+                    .loaderFactory((id, instance) -> {                     // one loader per device
+                        ByteArrayOutputStream out = new ByteArrayOutputStream();
+                        devices.put(id + "/" + instance, out);
+                        return buffer -> {                                 // buffers in order, on the device's thread
+                            byte[] b = new byte[buffer.remaining()];
+                            buffer.get(b);
+                            out.write(b, 0, b.length);
+                        };
+                    })
+                    .build();
+            MultiFdConfig limits = MultiFdConfig.builder()
+                    .maxChannels(16)                                       // refuse senders asking for more
+                    .acceptTimeout(Duration.ofSeconds(60))
+                    .build();
+            return MultiFdReceiver.builder(limits, listener)
+                    .payload(ram)                                          // configured instances replace
+                    .payload(deviceState)                                  // the ones ServiceLoader finds
+                    .build();
+        }
+
+        Received received(MigrationStats stats) {
             Map<String, byte[]> states = new ConcurrentHashMap<>();
             devices.forEach((k, v) -> states.put(k, v.toByteArray()));
             return new Received(stats, List.copyOf(memory), states);

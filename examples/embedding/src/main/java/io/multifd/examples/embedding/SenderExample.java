@@ -13,10 +13,12 @@ import io.multifd.ram.RamSaver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * The sending side of a migration, as a program embeds it. Each method runs on the calling
- * thread and returns once the receiver confirmed that it applied everything (or throws).
+ * The sending side of a migration, as a program embeds it. Each method but
+ * {@link #sendAsync} runs on the calling thread and returns once the receiver confirmed that it
+ * applied everything (or throws).
  */
 public final class SenderExample {
 
@@ -46,6 +48,35 @@ public final class SenderExample {
             ram.saveAll();                                              // every page, then a sync
             return sender.finish();                                     // confirmed by the receiver
         }                                                               // close(): aborts unless finished
+    }
+
+    /**
+     * Migrates a block of memory that does not change meanwhile, and returns once every page was
+     * handed to a channel: the end of the migration (waiting for the receiver's confirmation)
+     * runs on a library thread, and the returned future completes with the final statistics, or
+     * fails with the {@link io.multifd.api.MigrationFailedException} that {@code finish()} would
+     * throw. Cancelling the future aborts the migration.
+     *
+     * @param receiver where the receiver listens
+     * @param memory   the memory to send; the caller keeps owning it and must not change it
+     *                 until the future completed
+     * @return the future of the sender's final statistics
+     * @throws IOException if connecting or sending failed (the receiver was told)
+     */
+    public static CompletableFuture<MigrationStats> sendAsync(InetSocketAddress receiver, RamBlock memory)
+            throws IOException {
+        MultiFdConfig config = MultiFdConfig.builder().channels(4).build();
+        MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(receiver)).build();
+        try {
+            RamSaver ram = RamSaver.open(sender, List.of(memory));
+            sender.connect();
+            ram.saveAll();                                              // every page handed over, then a sync
+        } catch (IOException | RuntimeException e) {
+            sender.close();                                             // aborts: the receiver is told
+            throw e;
+        }
+        return sender.finishAsync()                                     // finish() on a library thread
+                .whenComplete((stats, error) -> sender.close());        // failed: as finish() would throw
     }
 
     /**

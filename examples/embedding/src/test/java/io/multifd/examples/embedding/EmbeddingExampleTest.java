@@ -7,11 +7,10 @@ import io.multifd.ram.RamBlock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +28,22 @@ class EmbeddingExampleTest {
         assertThat(o.sent().channels()).isEqualTo(4);
         assertThat(o.sent().codec()).isEqualTo("zstd");
         assertThat(o.received().stats().payload("device-state")).isPresent();
+    }
+
+    @Test
+    void theAsyncFormsMoveTheMemoryExactly() throws Exception {
+        RamBlock memory = RamBlock.allocate("pc.ram", 4L << 20);
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (long off = 0; off < memory.length(); off += Long.BYTES * 17) {
+            memory.putLong(off, rnd.nextLong());
+        }
+        TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+        CompletableFuture<ReceiverExample.Received> rx = ReceiverExample.receiveAsync(listener);
+        MigrationStats sent = SenderExample.sendAsync(listener.localAddress(), memory).get(30, TimeUnit.SECONDS);
+        ReceiverExample.Received received = rx.get(30, TimeUnit.SECONDS);
+        assertThat(sent.sessionId()).isEqualTo(received.stats().sessionId());
+        assertThat(received.stats().rawBytes()).isEqualTo(sent.rawBytes());
+        assertSameBytes(memory, received.memory().get(0), 3);
     }
 
     @Test
@@ -50,13 +65,7 @@ class EmbeddingExampleTest {
         }, "test-writer");
         writer.start();
         TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
-        CompletableFuture<ReceiverExample.Received> rx = CompletableFuture.supplyAsync(() -> {
-            try {
-                return ReceiverExample.receive(listener);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<ReceiverExample.Received> rx = ReceiverExample.receiveAsync(listener);
         MigrationStats sent = SenderExample.sendWhileRunning(listener.localAddress(), memory, dirty, () -> {
             stop.set(true);
             try {
@@ -68,7 +77,11 @@ class EmbeddingExampleTest {
         ReceiverExample.Received received = rx.get();
         assertThat(writes.get()).as("seed %d: the writer wrote", seed).isPositive();
         assertThat(sent.payload("ram").orElseThrow().items()).as("pages resent").isGreaterThan(memory.pageCount());
-        RamBlock got = received.memory().get(0);
+        assertSameBytes(memory, received.memory().get(0), seed);
+    }
+
+    private static void assertSameBytes(RamBlock memory, RamBlock got, long seed) {
+        assertThat(got.length()).isEqualTo(memory.length());
         byte[] a = new byte[1 << 16];
         byte[] b = new byte[1 << 16];
         for (long off = 0; off < memory.length(); off += a.length) {
