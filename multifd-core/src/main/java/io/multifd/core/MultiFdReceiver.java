@@ -44,8 +44,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The receiving side of a migration: accepts N channels, answers their hellos, hands the
  * manifest to the payload plug-ins, runs one thread per channel
  * ({@code multifd-recv-<session>-ch<id>}) that validates, decodes and dispatches packets by
- * payload type, keeps the sync barrier, and reports
- * COMPLETED only after every channel reached its end and every plug-in finished.
+ * payload type, keeps the sync barrier, and reports COMPLETED only after every channel reached
+ * its end and every plug-in finished.
  *
  * <pre>{@code
  * try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, TcpTransport.listen(address))

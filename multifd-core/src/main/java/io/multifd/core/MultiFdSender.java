@@ -61,6 +61,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * channel thread reads before it touches the slot. What {@code finish()} does with a slot a
  * client still holds: nothing. Clients flush their half-filled slots first (the RAM saver's
  * rounds end with a flush and a sync); a slot that was never passed to {@code send} is not sent.
+ * The library's own threads are named {@code multifd-send-<short session id>-<role>} (the first
+ * eight hex digits of {@link #sessionId()}) and come from the
+ * {@linkplain SessionBuilder#threadFactory thread factory} if one was set.
  *
  * <h2>Failure</h2>
  * The first error on any channel or thread, or the receiver's ERROR, fails the whole migration:
