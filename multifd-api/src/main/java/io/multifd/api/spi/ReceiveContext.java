@@ -20,9 +20,11 @@ public interface ReceiveContext {
     MultiFdConfig config();
 
     /**
-     * A factory for a plug-in's own threads (such as one loader thread per device). Their names
-     * start with {@code multifd-}; the plug-in must end them on {@link PayloadReceiver#abort} and
-     * before {@link PayloadReceiver#close()} returns.
+     * A factory for a plug-in's own threads (such as one loader thread per device). They come
+     * from the thread factory the application gave the receiver, if any (daemon threads
+     * otherwise), and their names start with {@code multifd-} and carry the short session id; a
+     * plug-in may append to a name but should not replace it. The plug-in must end them on
+     * {@link PayloadReceiver#abort} and before {@link PayloadReceiver#close()} returns.
      *
      * @param purpose a short word naming what the threads do, e.g. {@code "load"}
      * @return a thread factory
