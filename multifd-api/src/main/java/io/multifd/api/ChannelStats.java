@@ -10,7 +10,8 @@ import java.util.Objects;
  * {@code write} and {@code read} calls. A sender's write time grows when the network or the
  * receiver cannot keep up (the wait for the bandwidth cap is not counted: that wait is chosen);
  * a receiver's read time also counts the time it waited for the sender to send anything, so on
- * the receiver it says "idle or starved" rather than "slow".
+ * the receiver it says "idle or starved" rather than "slow". A call still blocked when the
+ * snapshot is taken is counted once it returns.
  *
  * @param channel      the channel id
  * @param packets      data packets sent or received (control packets such as SYNC not included)
