@@ -297,6 +297,9 @@ public final class SendCoordinator implements ChannelSender.Host {
             throw new InterruptedIOException("interrupted while waiting to sync");
         }
         long epoch;
+        long p = 0;
+        long r = 0;
+        long w = 0;
         SyncEvent event = new SyncEvent();
         event.begin();
         try {
@@ -315,18 +318,15 @@ public final class SendCoordinator implements ChannelSender.Host {
                     progress.await();
                 }
                 syncsDone++;
-                long p = 0;
-                long r = 0;
-                long w = 0;
                 for (ChannelSender c : channels) { // each noted its counters when it wrote this SYNC
                     p += c.packetsAtSync();
                     r += c.rawBytesAtSync();
                     w += c.wireBytesAtSync();
                 }
-                epochs.end(epoch, p, r, w);
             } finally {
                 lock.unlock();
             }
+            epochs.end(epoch, p, r, w); // still under the sync mutex: epochs end in order
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the sync markers to be written");
