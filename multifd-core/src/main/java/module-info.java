@@ -9,11 +9,13 @@ import io.multifd.api.spi.Codec;
  * Never names a payload kind or a codec; ships the identity codec {@code none}.
  *
  * <p>The library prints nothing: it logs through {@link System.Logger} under the names
- * {@code io.multifd.core.*}.
+ * {@code io.multifd.core.*}, and records JDK Flight Recorder events in category {@code multifd}
+ * (package {@code io.multifd.core.jfr}, not exported: recordings name the events).
  */
 module io.multifd.core {
     requires transitive io.multifd.api;
     requires static com.google.auto.service;
+    requires jdk.jfr;
 
     exports io.multifd.core;
     exports io.multifd.core.transport;

@@ -10,6 +10,7 @@
 module io.multifd.ram {
     requires transitive io.multifd.api;
     requires static com.google.auto.service;
+    requires jdk.jfr;
 
     exports io.multifd.ram;
 

@@ -19,15 +19,44 @@ import java.util.Optional;
  * @param syncs       completed sync barriers (sender: {@code sync()} calls; receiver: epochs passed)
  * @param perChannel  per-channel counters, ordered by channel id
  * @param perPayload  per-payload counters, ordered by wire id
+ * @param perEpoch    the figures of every completed sync epoch (the engine's rounds), oldest
+ *                    first; a migration with very many syncs keeps only the last
+ *                    {@value #MAX_EPOCHS} (then the first entry's epoch number is not 0)
  */
 public record MigrationStats(SessionId sessionId, int channels, String codec, Duration elapsed,
                              long packets, long rawBytes, long wireBytes, long syncs,
-                             List<ChannelStats> perChannel, List<PayloadStats> perPayload) {
+                             List<ChannelStats> perChannel, List<PayloadStats> perPayload,
+                             List<EpochStats> perEpoch) {
+
+    /** How many epochs {@link #perEpoch()} keeps at most. */
+    public static final int MAX_EPOCHS = 1024;
 
     /** Makes the lists unmodifiable copies. */
     public MigrationStats {
         perChannel = List.copyOf(perChannel);
         perPayload = List.copyOf(perPayload);
+        perEpoch = List.copyOf(perEpoch);
+    }
+
+    /**
+     * Statistics without per-epoch figures.
+     *
+     * @param sessionId  the session, or {@code null} before the first hello
+     * @param channels   the channel count
+     * @param codec      the codec's name
+     * @param elapsed    time since the start
+     * @param packets    data packets over all channels
+     * @param rawBytes   payload data bytes before encoding
+     * @param wireBytes  every byte on the wire
+     * @param syncs      completed sync barriers
+     * @param perChannel per-channel counters, ordered by channel id
+     * @param perPayload per-payload counters, ordered by wire id
+     */
+    public MigrationStats(SessionId sessionId, int channels, String codec, Duration elapsed,
+                          long packets, long rawBytes, long wireBytes, long syncs,
+                          List<ChannelStats> perChannel, List<PayloadStats> perPayload) {
+        this(sessionId, channels, codec, elapsed, packets, rawBytes, wireBytes, syncs, perChannel, perPayload,
+                List.of());
     }
 
     /**

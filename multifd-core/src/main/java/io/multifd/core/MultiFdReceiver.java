@@ -17,7 +17,9 @@ import io.multifd.core.channel.ReceiveChannel;
 import io.multifd.core.channel.ReceiverParts;
 import io.multifd.core.channel.ReceiverShutdown;
 import io.multifd.core.channel.Watchdog;
+import io.multifd.core.jfr.MigrationEvent;
 import io.multifd.core.session.Durations;
+import io.multifd.core.session.EpochLog;
 import io.multifd.core.session.FailureLatch;
 import io.multifd.core.session.HelloValidator;
 import io.multifd.core.session.ManifestApplication;
@@ -82,6 +84,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class MultiFdReceiver implements AutoCloseable {
 
     private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
+    private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdReceiver");
 
     /** NEW until {@link #start()}; DONE once every thread ended (or closed before start). */
     private enum State { NEW, RUNNING, DONE }
@@ -116,6 +119,9 @@ public final class MultiFdReceiver implements AutoCloseable {
     private volatile Watchdog watchdog;
     private volatile long startNanos;
     private volatile long endNanos;
+    private final EpochLog epochs = new EpochLog("receiver", LOG);
+    /** Begun when the first channel is accepted; committed by the coordinating thread at the end. */
+    private volatile MigrationEvent migrationEvent;
 
     private MultiFdReceiver(Builder b) {
         this.config = b.config;
@@ -333,7 +339,8 @@ public final class MultiFdReceiver implements AutoCloseable {
         StatsAssembly a = new StatsAssembly(cs.length);
         for (ReceiveChannel c : cs) {
             if (c != null) {
-                a.channel(c.id(), c.packets(), c.rawBytes(), c.io().offset(), c.syncs());
+                a.channel(c.id(), c.packets(), c.rawBytes(), c.io().offset(), c.syncs(), c.io().writeBlockedNanos(),
+                        c.io().readBlockedNanos());
             }
         }
         PayloadReceiver[] rs = manifest.receivers();
@@ -343,7 +350,8 @@ public final class MultiFdReceiver implements AutoCloseable {
         ReceiverParts p = parts;
         SessionTerms t = p == null ? null : p.terms();
         return a.build(t == null ? null : t.sessionId(), t == null ? 0 : t.channelCount(),
-                t == null ? "" : t.codec().name(), startNanos, endNanos, p == null ? 0 : p.barrier().passedEpochs());
+                t == null ? "" : t.codec().name(), startNanos, endNanos, p == null ? 0 : p.barrier().passedEpochs(),
+                epochs.snapshot());
     }
 
     @Override
@@ -362,6 +370,8 @@ public final class MultiFdReceiver implements AutoCloseable {
             SessionTerms terms = new AcceptLoop(config, transport, watchdog, validator, table, latch, failures,
                     graceNanos, new Starter()).run();
             ReceiverShutdown.closeQuietly(transport);
+            LOG.log(System.Logger.Level.INFO, "migration " + terms.sessionId() + " started: " + terms.channelCount()
+                    + " channels on " + transport.description() + ", codec " + terms.codec().name());
             listener.onConnected(terms.sessionId(), terms.channelCount(), terms.codec().name());
             end.awaitEveryEos(terms.channelCount());
             manifest.finishAll(config.finishTimeout());
@@ -393,8 +403,12 @@ public final class MultiFdReceiver implements AutoCloseable {
         public void started(SessionTerms terms) {
             startNanos = System.nanoTime(); // elapsed counts from the first accepted channel
             threads.sessionKnown(terms.sessionId()); // renames this thread and the watchdog
+            MigrationEvent e = new MigrationEvent();
+            e.begin();
+            migrationEvent = e;
+            epochs.start(terms.sessionId());
             table.open(terms);
-            SyncBarrier barrier = new SyncBarrier(terms.channelCount(), latch::cause, listener::onSync);
+            SyncBarrier barrier = new SyncBarrier(terms.channelCount(), latch::cause, this::epochPassed);
             parts = new ReceiverParts(config, terms, manifest, counters, barrier, end, latch, failures,
                     new PluginContext(terms, config, failures::fail, threads), graceNanos);
         }
@@ -402,6 +416,22 @@ public final class MultiFdReceiver implements AutoCloseable {
         @Override
         public ReceiveChannel channel(int id, ChannelIo io) {
             return new ReceiveChannel(id, io, parts, threads);
+        }
+
+        /** The last channel arrived at the barrier of {@code epoch}: every channel noted its counters. */
+        private void epochPassed(long epoch) {
+            long p = 0;
+            long r = 0;
+            long w = 0;
+            for (ReceiveChannel c : table.channels()) {
+                if (c != null) {
+                    p += c.packetsAtSync();
+                    r += c.rawBytesAtSync();
+                    w += c.wireBytesAtSync();
+                }
+            }
+            epochs.end(epoch, p, r, w);
+            listener.onSync(epoch);
         }
     }
 
@@ -420,10 +450,45 @@ public final class MultiFdReceiver implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        recordEnd(s);
         if (s != null) {
             listener.onCompleted(s);
         }
         complete();
+    }
+
+    /** The end's INFO line and flight-recorder event; {@code result} is null if the migration failed. */
+    private void recordEnd(MigrationStats result) {
+        MigrationEvent e = migrationEvent;
+        if (e == null) {
+            return; // no channel was ever accepted
+        }
+        migrationEvent = null;
+        MigrationStats s = result != null ? result : stats();
+        Throwable f = latch.cause();
+        if (result != null) {
+            LOG.log(System.Logger.Level.INFO, "migration " + s.sessionId() + " completed: " + s.packets() + " packets, "
+                    + Durations.bytes(s.rawBytes()) + " raw, " + Durations.bytes(s.wireBytes()) + " on the wire in "
+                    + Durations.format(s.elapsed()) + " (" + s.syncs() + " syncs)");
+        } else {
+            LOG.log(System.Logger.Level.INFO, "migration " + s.sessionId() + " ended without completing after "
+                    + Durations.format(s.elapsed()) + ": " + s.packets() + " packets, "
+                    + Durations.bytes(s.wireBytes()) + " read");
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.side = "receiver";
+            e.session = String.valueOf(s.sessionId());
+            e.channels = s.channels();
+            e.codec = s.codec();
+            e.packets = s.packets();
+            e.rawBytes = s.rawBytes();
+            e.wireBytes = s.wireBytes();
+            e.syncs = s.syncs();
+            e.outcome = result != null ? "completed" : "failed";
+            e.failure = result != null || f == null ? null : String.valueOf(f.getMessage());
+            e.commit();
+        }
     }
 
     // ------------------------------------------------------------------ builder

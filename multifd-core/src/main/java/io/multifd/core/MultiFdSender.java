@@ -224,6 +224,32 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         return session.sync(false);
     }
 
+    // ------------------------------------------------------------------ bandwidth
+
+    /**
+     * Changes the bandwidth cap (bytes per second written on all channels together, headers
+     * included), before or while the migration runs; it starts as
+     * {@link MultiFdConfig#maxBandwidth()}. Takes effect within one chunk of about 50 ms per
+     * channel: writers waiting for bandwidth wake up and wait again at the new rate. Thread-safe:
+     * any thread, any time (after the migration ended it changes nothing).
+     *
+     * @param bytesPerSecond 0 to remove the cap, otherwise at least 4096
+     * @throws IllegalArgumentException if out of range
+     */
+    public void maxBandwidth(long bytesPerSecond) {
+        session.maxBandwidth(bytesPerSecond);
+    }
+
+    /**
+     * The bandwidth cap now: the configured one, or the last set with {@link #maxBandwidth(long)}.
+     * Any thread.
+     *
+     * @return bytes per second, 0 for no cap
+     */
+    public long maxBandwidth() {
+        return session.maxBandwidth();
+    }
+
     // ------------------------------------------------------------------ finish / close
 
     /**

@@ -5,6 +5,7 @@ import io.multifd.api.PayloadStats;
 import io.multifd.api.SendData;
 import io.multifd.api.SendSession;
 import io.multifd.api.SetupRefusedException;
+import io.multifd.ram.internal.RamRoundEvent;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -338,7 +339,7 @@ public final class RamSaver {
         }
     }
 
-    private record Round(int number, long startNanos, long elided0, long raw0, long wire0) {
+    private record Round(int number, long startNanos, long elided0, long raw0, long wire0, RamRoundEvent event) {
     }
 
     private Round begin(long plannedPages, long plannedBytes) {
@@ -348,8 +349,10 @@ public final class RamSaver {
         nextProgress = PROGRESS_BYTES;
         MigrationStats s = session.stats();
         Optional<PayloadStats> p = s.payload(RamPayload.NAME);
+        RamRoundEvent event = new RamRoundEvent();
+        event.begin();
         Round r = new Round(roundNo, System.nanoTime(), p.map(PayloadStats::elidedItems).orElse(0L),
-                p.map(PayloadStats::rawBytes).orElse(0L), s.wireBytes());
+                p.map(PayloadStats::rawBytes).orElse(0L), s.wireBytes(), event);
         try {
             listener.onRoundStarted(roundNo, plannedPages, plannedBytes);
         } catch (RuntimeException e) {
@@ -375,6 +378,19 @@ public final class RamSaver {
         }
         RoundStats stats = new RoundStats(r.number(), queuedPages, elided, raw, s.wireBytes() - r.wire0(),
                 Duration.ofNanos(elapsed), remaining, last);
+        RamRoundEvent event = r.event();
+        event.end();
+        if (event.shouldCommit()) {
+            event.session = String.valueOf(session.sessionId());
+            event.round = stats.round();
+            event.pages = stats.items();
+            event.zeroPages = stats.elidedItems();
+            event.rawBytes = stats.rawBytes();
+            event.wireBytes = stats.wireBytes();
+            event.remaining = stats.remaining();
+            event.last = stats.last();
+            event.commit();
+        }
         try {
             listener.onRoundFinished(stats);
         } catch (RuntimeException e) {

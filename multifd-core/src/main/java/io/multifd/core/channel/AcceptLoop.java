@@ -6,6 +6,7 @@ import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportListener;
+import io.multifd.core.jfr.ConnectionRefusedEvent;
 import io.multifd.core.session.Durations;
 import io.multifd.core.session.FailureLatch;
 import io.multifd.core.session.HelloValidator;
@@ -115,6 +116,7 @@ public final class AcceptLoop {
             }
             ChannelIo io = new ChannelIo(tc, watchdog, -1, "receiver", config.handshakeTimeout());
             if (!table.addPending(io, latch)) {
+                recordRefused("dropped", io, -1, "the migration had already failed");
                 io.close();
                 latch.throwIfFailed("accepting channels");
             }
@@ -152,6 +154,8 @@ public final class AcceptLoop {
      */
     private MalformedPacketException refuse(ChannelIo io, MalformedPacketException e) {
         failures.fail(e, io);
+        recordRefused("refused", io, io.channel(), e.getMessage());
+        LOG.log(System.Logger.Level.INFO, "refused connection " + io.description() + ": " + e.getMessage());
         try {
             io.forceCloseAfter(graceNanos);
             io.writeFully(Reply.failure(Wire.REPLY_HELLO_REFUSE, e.code(), e.getMessage()).encode(), "HELLO_REFUSE");
@@ -160,5 +164,16 @@ public final class AcceptLoop {
             LOG.log(System.Logger.Level.DEBUG, "could not send a refusal: " + x);
         }
         return e;
+    }
+
+    private static void recordRefused(String action, ChannelIo io, int channel, String reason) {
+        ConnectionRefusedEvent ev = new ConnectionRefusedEvent();
+        if (ev.shouldCommit()) {
+            ev.action = action;
+            ev.transport = io.description();
+            ev.channel = channel;
+            ev.reason = reason;
+            ev.commit();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.multifd.core.channel;
 
+import io.multifd.core.jfr.ChannelBlockedEvent;
 import io.multifd.core.wire.ByteSource;
 import io.multifd.core.session.Durations;
 
@@ -20,8 +21,15 @@ import java.util.function.BooleanSupplier;
  * One channel's blocking reads and writes, each bounded by the watchdog, with the stream offsets
  * that error messages need. Reads are confined to one thread and writes to one thread (which may
  * differ); {@link #close()} may be called from any thread.
+ *
+ * <p>Also measures the time spent inside the transport's calls ({@link #readBlockedNanos()},
+ * {@link #writeBlockedNanos()}) and records a {@link ChannelBlockedEvent} for a call that blocked
+ * longer than the event's threshold while a flight recording runs.
  */
 public final class ChannelIo implements ByteSource, AutoCloseable {
+
+    /** Only asked whether the event is enabled: shared, never committed. */
+    private static final ChannelBlockedEvent BLOCKED = new ChannelBlockedEvent();
 
     private final TransportChannel channel;
     private final Watchdog watchdog;
@@ -34,6 +42,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
     private volatile long inOffset;
     private volatile long outOffset;
     private volatile boolean closed;
+    // each written by the one thread that reads (writes) at a time, read by any
+    private volatile long readNanos;
+    private volatile long writeNanos;
 
     /**
      * @param channel      the transport, now owned by this object
@@ -78,6 +89,39 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
         return outOffset;
     }
 
+    /** Nanoseconds spent inside the transport's read calls so far. Any thread. */
+    public long readBlockedNanos() {
+        return readNanos;
+    }
+
+    /** Nanoseconds spent inside the transport's write calls so far. Any thread. */
+    public long writeBlockedNanos() {
+        return writeNanos;
+    }
+
+    /** A begun event if a recording wants it, else null (no allocation). */
+    private static ChannelBlockedEvent beginBlocked() {
+        if (!BLOCKED.isEnabled()) {
+            return null;
+        }
+        ChannelBlockedEvent e = new ChannelBlockedEvent();
+        e.begin();
+        return e;
+    }
+
+    private void endBlocked(ChannelBlockedEvent e, String direction, String what, long bytes) {
+        e.end();
+        if (e.shouldCommit()) {
+            e.side = side;
+            e.channel = channelId;
+            e.direction = direction;
+            e.operation = what;
+            e.bytes = Math.max(0, bytes);
+            e.transport = channel.description();
+            e.commit();
+        }
+    }
+
     /** The transport's description. */
     public String description() {
         return channel.description();
@@ -90,14 +134,20 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
     @Override
     public void readFully(ByteBuffer dst, String what) throws IOException {
         while (dst.hasRemaining()) {
-            int n;
+            int n = 0;
             readGuard.arm(readTimeoutNanos, what);
+            ChannelBlockedEvent ev = beginBlocked();
+            long t0 = System.nanoTime();
             try {
                 n = channel.read(dst);
             } catch (IOException e) {
                 throw translate(e, readGuard, "reading " + what);
             } finally {
+                readNanos += System.nanoTime() - t0;
                 readGuard.disarm();
+                if (ev != null) {
+                    endBlocked(ev, "read", what, n);
+                }
             }
             if (n < 0) {
                 throw new EOFException(where() + ": the peer closed the connection at stream offset "
@@ -126,14 +176,20 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
             while (first < end && !dst[first].hasRemaining()) {
                 first++;
             }
-            long n;
+            long n = 0;
             readGuard.arm(readTimeoutNanos, what);
+            ChannelBlockedEvent ev = beginBlocked();
+            long t0 = System.nanoTime();
             try {
                 n = channel.read(dst, first, end - first);
             } catch (IOException e) {
                 throw translate(e, readGuard, "reading " + what);
             } finally {
+                readNanos += System.nanoTime() - t0;
                 readGuard.disarm();
+                if (ev != null) {
+                    endBlocked(ev, "read", what, n);
+                }
             }
             if (n < 0) {
                 throw new EOFException(where() + ": the peer closed the connection at stream offset "
@@ -152,7 +208,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
      * @param off     first index
      * @param count   number of buffers
      * @param total   bytes remaining in them
-     * @param limiter the bandwidth cap, or null
+     * @param limiter the bandwidth cap, or null; its rate is read before each chunk
      * @param aborted polled while waiting for bandwidth
      * @param what    for messages
      * @throws IOException on timeout or transport failure
@@ -166,7 +222,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
             while (first < end && !src[first].hasRemaining()) {
                 first++;
             }
-            if (limiter == null) {
+            if (limiter == null || limiter.unlimited()) {
                 left -= writeOnce(src, first, end - first, what);
                 continue;
             }
@@ -211,13 +267,19 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
     public void writeFully(ByteBuffer src, String what) throws IOException {
         while (src.hasRemaining()) {
             writeGuard.arm(writeTimeoutNanos, what);
-            int n;
+            int n = 0;
+            ChannelBlockedEvent ev = beginBlocked();
+            long t0 = System.nanoTime();
             try {
                 n = channel.write(src);
             } catch (IOException e) {
                 throw translate(e, writeGuard, "writing " + what);
             } finally {
+                writeNanos += System.nanoTime() - t0;
                 writeGuard.disarm();
+                if (ev != null) {
+                    endBlocked(ev, "write", what, n);
+                }
             }
             outOffset += n;
         }
@@ -225,13 +287,19 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
 
     private long writeOnce(ByteBuffer[] src, int first, int count, String what) throws IOException {
         writeGuard.arm(writeTimeoutNanos, what);
-        long n;
+        long n = 0;
+        ChannelBlockedEvent ev = beginBlocked();
+        long t0 = System.nanoTime();
         try {
             n = channel.write(src, first, count);
         } catch (IOException e) {
             throw translate(e, writeGuard, "writing " + what);
         } finally {
+            writeNanos += System.nanoTime() - t0;
             writeGuard.disarm();
+            if (ev != null) {
+                endBlocked(ev, "write", what, n);
+            }
         }
         outOffset += n;
         return n;

@@ -275,6 +275,33 @@ public final class ChannelSender {
         return writer.syncs();
     }
 
+    /** @return data packets written before the last SYNC (read {@link #syncs()} first) */
+    public long packetsAtSync() {
+        return writer.packetsAtSync();
+    }
+
+    /** @return raw bytes written before the last SYNC (read {@link #syncs()} first) */
+    public long rawBytesAtSync() {
+        return writer.rawAtSync();
+    }
+
+    /** @return wire bytes written up to the last SYNC (read {@link #syncs()} first) */
+    public long wireBytesAtSync() {
+        return writer.wireAtSync();
+    }
+
+    /** @return nanoseconds blocked in the transport's writes */
+    public long writeBlockedNanos() {
+        ChannelIo c = io;
+        return c == null ? 0 : c.writeBlockedNanos();
+    }
+
+    /** @return nanoseconds blocked in the transport's reads (the receiver's replies) */
+    public long readBlockedNanos() {
+        ChannelIo c = io;
+        return c == null ? 0 : c.readBlockedNanos();
+    }
+
     /** Unparks the channel thread so that it looks at its requests again. Any thread. */
     public void wake() {
         LockSupport.unpark(thread);

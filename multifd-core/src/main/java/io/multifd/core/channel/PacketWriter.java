@@ -72,6 +72,10 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
     private volatile long rawBytes;
     private volatile long wireBytes;
     private volatile long syncs;
+    // the counters as they were when the last SYNC was written; published by the write of syncs
+    private long packetsAtSync;
+    private long rawAtSync;
+    private long wireAtSync;
 
     /**
      * @param id           the channel id
@@ -121,6 +125,21 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
 
     long syncs() {
         return syncs;
+    }
+
+    /** Data packets written before the last SYNC; read after {@link #syncs()} showed that SYNC. */
+    long packetsAtSync() {
+        return packetsAtSync;
+    }
+
+    /** Raw bytes written before the last SYNC; read after {@link #syncs()} showed that SYNC. */
+    long rawAtSync() {
+        return rawAtSync;
+    }
+
+    /** Wire bytes up to and including the last SYNC; read after {@link #syncs()} showed that SYNC. */
+    long wireAtSync() {
+        return wireAtSync;
     }
 
     // ---- contexts for plug-ins
@@ -307,7 +326,10 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
     void writeSync() throws IOException {
         writeControl(Wire.FLAG_SYNC, null);
         epoch++;
-        syncs++;
+        packetsAtSync = packets;
+        rawAtSync = rawBytes;
+        wireAtSync = wireBytes;
+        syncs++; // volatile write: publishes the three above
     }
 
     /** Writes EOS with this channel's data packet and raw byte counts. */

@@ -11,25 +11,76 @@ import java.util.function.BooleanSupplier;
  * bucket holds enough; the bucket refills at the configured rate and holds at most a tenth of a
  * second of bytes, so bursts after an idle spell stay short. It starts empty, so a migration
  * never starts with a burst above the cap (a full bucket made short runs measure 30 % over it).
- * Thread-safe.
+ *
+ * <p>The rate can be changed at any time with {@link #rate(long)}, also while channels wait:
+ * they wake up and wait again at the new rate; rate 0 means no cap (writers then skip the
+ * limiter). Thread-safe.
  */
 public final class RateLimiter {
 
-    private final long bytesPerSecond;
-    private final long capacity;
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Condition changed = lock.newCondition();
+    // written under the lock; volatile for chunk() and unlimited(), which do not take it
+    private volatile long bytesPerSecond;
+    private long capacity;
     private double tokens;
     private long last;
 
     /**
-     * @param bytesPerSecond the rate, at least 1
+     * @param bytesPerSecond the rate: 0 for no cap, otherwise at least 1
      */
     public RateLimiter(long bytesPerSecond) {
-        this.bytesPerSecond = bytesPerSecond;
-        this.capacity = Math.max(4096, bytesPerSecond / 10);
+        rate(bytesPerSecond);
         this.tokens = 0;
         this.last = System.nanoTime();
+    }
+
+    /**
+     * Changes the rate from now on. The tokens already in the bucket are kept up to the new
+     * capacity; waiting writers wake up and wait again at the new rate. Any thread.
+     *
+     * @param newBytesPerSecond 0 for no cap, otherwise at least 1
+     * @throws IllegalArgumentException if negative
+     */
+    public void rate(long newBytesPerSecond) {
+        if (newBytesPerSecond < 0) {
+            throw new IllegalArgumentException("bandwidth cap must be 0 (none) or positive: " + newBytesPerSecond);
+        }
+        lock.lock();
+        try {
+            if (bytesPerSecond > 0) {
+                refill(System.nanoTime()); // the old rate counts until now
+            } else {
+                last = System.nanoTime();
+            }
+            bytesPerSecond = newBytesPerSecond;
+            capacity = Math.max(4096, newBytesPerSecond / 10);
+            tokens = Math.min(tokens, capacity);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The rate in bytes per second; 0 for no cap. Any thread. */
+    public long rate() {
+        return bytesPerSecond;
+    }
+
+    /** True if there is no cap now; writers then write without asking. Any thread. */
+    public boolean unlimited() {
+        return bytesPerSecond == 0;
+    }
+
+    /** Empties the bucket and restarts its clock: the start of the transfer. */
+    public void restart() {
+        lock.lock();
+        try {
+            tokens = 0;
+            last = System.nanoTime();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The chunk a writer should ask for at a time: about 50 ms of bytes, at least 4 KiB. */
@@ -37,10 +88,16 @@ public final class RateLimiter {
         return (int) Math.min(1 << 20, Math.max(4096, bytesPerSecond / 20));
     }
 
+    private void refill(long now) {
+        tokens = Math.min(capacity, tokens + (now - last) * (bytesPerSecond / 1e9));
+        last = now;
+    }
+
     /**
-     * Takes {@code n} bytes' worth of tokens, waiting as long as needed.
+     * Takes {@code n} bytes' worth of tokens, waiting as long as needed. Returns at once if the
+     * cap was removed.
      *
-     * @param n       bytes about to be written, at most {@link #chunk()}
+     * @param n       bytes about to be written, at most {@link #chunk()} as it was when asked
      * @param aborted polled after each wait; true ends the wait with an exception
      * @throws InterruptedIOException if interrupted or aborted
      */
@@ -48,17 +105,21 @@ public final class RateLimiter {
         lock.lock();
         try {
             while (true) {
-                long now = System.nanoTime();
-                tokens = Math.min(capacity, tokens + (now - last) * (bytesPerSecond / 1e9));
-                last = now;
-                if (tokens >= n) {
-                    tokens -= n;
+                long rate = bytesPerSecond;
+                if (rate == 0) {
+                    return;
+                }
+                refill(System.nanoTime());
+                // a chunk asked for at a higher rate may exceed a lowered capacity: never wait forever
+                double need = Math.min(n, capacity);
+                if (tokens >= need) {
+                    tokens -= need;
                     return;
                 }
                 if (aborted.getAsBoolean()) {
                     throw new InterruptedIOException("bandwidth wait aborted: the migration failed");
                 }
-                long waitNanos = (long) Math.ceil((n - tokens) * 1e9 / bytesPerSecond);
+                long waitNanos = (long) Math.ceil((need - tokens) * 1e9 / rate);
                 changed.awaitNanos(Math.min(waitNanos, 100_000_000L));
             }
         } catch (InterruptedException e) {

@@ -115,6 +115,10 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
     private volatile long packets;
     private volatile long rawBytes;
     private volatile long syncs;
+    // the counters when this channel read its last SYNC: written before it arrives at the barrier
+    private volatile long packetsAtSync;
+    private volatile long rawAtSync;
+    private volatile long wireAtSync;
 
     // channel thread only
     private final PacketReader reader;
@@ -189,6 +193,21 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
     /** SYNC markers passed so far. */
     public long syncs() {
         return syncs;
+    }
+
+    /** Data packets applied before the SYNC this channel read last (or is waiting at). */
+    public long packetsAtSync() {
+        return packetsAtSync;
+    }
+
+    /** Raw bytes applied before the SYNC this channel read last (or is waiting at). */
+    public long rawBytesAtSync() {
+        return rawAtSync;
+    }
+
+    /** Bytes read up to and including the SYNC this channel read last (or is waiting at). */
+    public long wireBytesAtSync() {
+        return wireAtSync;
     }
 
     private void enter(Phase to) {
@@ -420,6 +439,9 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
                 }
                 case SYNC -> {
                     enter(Phase.AT_SYNC);
+                    packetsAtSync = packets;
+                    rawAtSync = rawBytes;
+                    wireAtSync = io.offset();
                     parts.barrier().arrive(reader.epoch());
                     reader.nextEpoch();
                     syncs++;

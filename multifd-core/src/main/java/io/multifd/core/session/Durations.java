@@ -2,7 +2,7 @@ package io.multifd.core.session;
 
 import java.time.Duration;
 
-/** Formats durations for messages: "30 s", "250 ms". */
+/** Formats durations and rates for messages: "30 s", "250 ms", "12.5 MiB/s". */
 public final class Durations {
 
     private Durations() {
@@ -26,5 +26,31 @@ public final class Durations {
      */
     public static String format(Duration d) {
         return format(d.toNanos());
+    }
+
+    /**
+     * @param bytes a byte count
+     * @return it in binary units, such as "512.0 MiB" or "100 B"
+     */
+    public static String bytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /**
+     * @param bytesPerSecond a bandwidth cap, 0 for none
+     * @return it as text, such as "12.0 MiB/s" or "no cap"
+     */
+    public static String rate(long bytesPerSecond) {
+        return bytesPerSecond == 0 ? "no cap" : bytes(bytesPerSecond) + "/s";
     }
 }

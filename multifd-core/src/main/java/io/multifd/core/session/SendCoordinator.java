@@ -16,6 +16,8 @@ import io.multifd.core.channel.ChannelSender;
 import io.multifd.core.channel.RateLimiter;
 import io.multifd.core.channel.SlotHandoff;
 import io.multifd.core.channel.Watchdog;
+import io.multifd.core.jfr.MigrationEvent;
+import io.multifd.core.jfr.SyncEvent;
 import io.multifd.core.wire.EndExchange;
 import io.multifd.core.wire.Manifest;
 import io.multifd.core.wire.Reply;
@@ -73,9 +75,13 @@ public final class SendCoordinator implements ChannelSender.Host {
     private long syncsDone; // lock
     private volatile Codec codec;
     private Watchdog watchdog;
-    private RateLimiter limiter;
+    /** Made with the coordinator so that the cap can be changed before and during the migration. */
+    private final RateLimiter limiter;
     private volatile long startNanos;
     private volatile long endNanos;
+    private final EpochLog epochs = new EpochLog("sender", LOG);
+    /** Begun at connect(), committed once at the end (lock). */
+    private MigrationEvent migrationEvent;
 
     /**
      * @param config    the configuration
@@ -95,6 +101,32 @@ public final class SendCoordinator implements ChannelSender.Host {
         this.threads = threads;
         this.declared = new byte[plugins.length][];
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
+        this.limiter = new RateLimiter(config.maxBandwidth());
+    }
+
+    /**
+     * Changes the bandwidth cap, before or during the migration; see
+     * {@code MultiFdSender.maxBandwidth(long)}. Any thread.
+     *
+     * @param bytesPerSecond 0 for no cap, otherwise at least 4096
+     * @throws IllegalArgumentException if out of range
+     */
+    public void maxBandwidth(long bytesPerSecond) {
+        if (bytesPerSecond != 0 && bytesPerSecond < 4096) {
+            throw new IllegalArgumentException("maxBandwidth must be 0 (no cap) or at least 4096 bytes/s: "
+                    + bytesPerSecond);
+        }
+        long old = limiter.rate();
+        limiter.rate(bytesPerSecond);
+        if (old != bytesPerSecond) {
+            LOG.log(System.Logger.Level.INFO, "migration " + sessionId + ": bandwidth cap changed from "
+                    + Durations.rate(old) + " to " + Durations.rate(bytesPerSecond));
+        }
+    }
+
+    /** The bandwidth cap now, bytes per second; 0 for none. Any thread. */
+    public long maxBandwidth() {
+        return limiter.rate();
     }
 
     /**
@@ -158,10 +190,12 @@ public final class SendCoordinator implements ChannelSender.Host {
             }
             state = State.CONNECTING;
             codec = h;
+            migrationEvent = new MigrationEvent();
+            migrationEvent.begin();
             CodecOptions codecOptions = config.codecOptions();
             long tick = Math.min(config.ioTimeout().toNanos(),
                     Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos())) / 8;
-            limiter = config.maxBandwidth() > 0 ? new RateLimiter(config.maxBandwidth()) : null;
+            limiter.restart();
             Manifest manifest = new Manifest(records);
             if (manifest.encode().remaining() > config.maxManifestLength() + Wire.MANIFEST_FIXED_LENGTH + Wire.CRC_LENGTH) {
                 throw new IllegalStateException("the declared setup records exceed maxManifestLength " + config.maxManifestLength());
@@ -201,6 +235,10 @@ public final class SendCoordinator implements ChannelSender.Host {
             if (!latch.failed()) {
                 state = State.CONNECTED;
                 startNanos = System.nanoTime();
+                epochs.start(sessionId);
+                LOG.log(System.Logger.Level.INFO, "migration " + sessionId + " started: " + cs.length
+                        + " channels to " + connector.description() + ", codec " + h.name() + ", bandwidth "
+                        + Durations.rate(limiter.rate()));
                 progress.signalAll(); // the channel threads in awaitStreaming()
             }
         } catch (InterruptedException e) {
@@ -268,6 +306,11 @@ public final class SendCoordinator implements ChannelSender.Host {
             throw new InterruptedIOException("interrupted while waiting to sync");
         }
         long epoch;
+        long p = 0;
+        long r = 0;
+        long w = 0;
+        SyncEvent event = new SyncEvent();
+        event.begin();
         try {
             lock.lockInterruptibly();
             try {
@@ -284,14 +327,26 @@ public final class SendCoordinator implements ChannelSender.Host {
                     progress.await();
                 }
                 syncsDone++;
+                for (ChannelSender c : channels) { // each noted its counters when it wrote this SYNC
+                    p += c.packetsAtSync();
+                    r += c.rawBytesAtSync();
+                    w += c.wireBytesAtSync();
+                }
             } finally {
                 lock.unlock();
             }
+            epochs.end(epoch, p, r, w); // still under the sync mutex: epochs end in order
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the sync markers to be written");
         } finally {
             syncMutex.unlock();
+        }
+        event.end();
+        if (event.shouldCommit()) {
+            event.side = "sender";
+            event.epoch = epoch;
+            event.commit();
         }
         listener.onSync(epoch);
         return epoch;
@@ -437,19 +492,58 @@ public final class SendCoordinator implements ChannelSender.Host {
             }
         }
         Watchdog w;
-        RateLimiter l;
         lock.lock();
         try {
             w = watchdog;
-            l = limiter;
         } finally {
             lock.unlock();
         }
         if (w != null) {
             w.close();
         }
-        if (l != null) {
-            l.wakeAll();
+        limiter.wakeAll();
+        recordEnd();
+    }
+
+    /** The end of the migration, once: its INFO line and its flight-recorder event. */
+    private void recordEnd() {
+        MigrationEvent e;
+        lock.lock();
+        try {
+            e = migrationEvent;
+            migrationEvent = null;
+        } finally {
+            lock.unlock();
+        }
+        if (e == null) {
+            return; // never connected, or already recorded
+        }
+        MigrationStats s = stats();
+        Throwable f = latch.cause();
+        boolean completed = state == State.FINISHED;
+        if (completed) {
+            LOG.log(System.Logger.Level.INFO, "migration " + sessionId + " completed: " + s.packets() + " packets, "
+                    + Durations.bytes(s.rawBytes()) + " raw, " + Durations.bytes(s.wireBytes()) + " on the wire in "
+                    + Durations.format(s.elapsed()) + " (" + Durations.bytes((long) s.wireBytesPerSecond()) + "/s, "
+                    + s.syncs() + " syncs)");
+        } else {
+            LOG.log(System.Logger.Level.INFO, "migration " + sessionId + " ended without completing after "
+                    + Durations.format(s.elapsed()) + ": " + s.packets() + " packets, "
+                    + Durations.bytes(s.wireBytes()) + " on the wire");
+        }
+        e.end();
+        if (e.shouldCommit()) {
+            e.side = "sender";
+            e.session = sessionId.toString();
+            e.channels = s.channels();
+            e.codec = s.codec();
+            e.packets = s.packets();
+            e.rawBytes = s.rawBytes();
+            e.wireBytes = s.wireBytes();
+            e.syncs = s.syncs();
+            e.outcome = completed ? "completed" : "failed";
+            e.failure = completed || f == null ? null : String.valueOf(f.getMessage());
+            e.commit();
         }
     }
 
@@ -533,9 +627,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         for (ChannelSender c : channels) {
             c.onSessionFailed();
         }
-        if (limiter != null) {
-            limiter.wakeAll();
-        }
+        limiter.wakeAll();
         listener.onFailed(cause);
     }
 
@@ -597,13 +689,14 @@ public final class SendCoordinator implements ChannelSender.Host {
         }
         StatsAssembly a = new StatsAssembly(cs.length);
         for (ChannelSender c : cs) {
-            a.channel(c.id(), c.packets(), c.rawBytes(), c.wireBytes(), c.syncs());
+            a.channel(c.id(), c.packets(), c.rawBytes(), c.wireBytes(), c.syncs(), c.writeBlockedNanos(),
+                    c.readBlockedNanos());
         }
         for (int i = 0; i < counters.length; i++) {
             a.payload(counters[i], declared[i] != null);
         }
         Codec h = codec;
         return a.build(sessionId, cs.length == 0 ? config.channels() : cs.length,
-                h != null ? h.name() : config.codec(), startNanos, endNanos, syncs);
+                h != null ? h.name() : config.codec(), startNanos, endNanos, syncs, epochs.snapshot());
     }
 }

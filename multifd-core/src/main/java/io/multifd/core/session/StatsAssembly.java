@@ -1,6 +1,7 @@
 package io.multifd.core.session;
 
 import io.multifd.api.ChannelStats;
+import io.multifd.api.EpochStats;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.PayloadStats;
 import io.multifd.api.SessionId;
@@ -37,10 +38,14 @@ public final class StatsAssembly {
      * @param rawBytes  raw data bytes
      * @param wireBytes bytes on the wire, handshake included
      * @param syncs     SYNC markers
+     * @param writeBlockedNanos time blocked in the transport's writes
+     * @param readBlockedNanos  time blocked in the transport's reads
      * @return this
      */
-    public StatsAssembly channel(int id, long packets, long rawBytes, long wireBytes, long syncs) {
-        ChannelStats s = new ChannelStats(id, packets, rawBytes, wireBytes, syncs);
+    public StatsAssembly channel(int id, long packets, long rawBytes, long wireBytes, long syncs,
+                                 long writeBlockedNanos, long readBlockedNanos) {
+        ChannelStats s = new ChannelStats(id, packets, rawBytes, wireBytes, syncs, Duration.ofNanos(writeBlockedNanos),
+                Duration.ofNanos(readBlockedNanos));
         channels.add(s);
         this.packets += s.packets();
         this.rawBytes += s.rawBytes();
@@ -72,12 +77,13 @@ public final class StatsAssembly {
      * @param startNanos   {@link System#nanoTime()} when the transfer started, 0 if it did not
      * @param endNanos     when it ended, 0 if it is still running (then: now)
      * @param syncs        completed sync rounds
+     * @param epochs       the completed epochs' figures, oldest first
      * @return the statistics
      */
     public MigrationStats build(SessionId sessionId, int channelCount, String codec, long startNanos, long endNanos,
-                                long syncs) {
+                                long syncs, List<EpochStats> epochs) {
         return new MigrationStats(sessionId, channelCount, codec, elapsed(startNanos, endNanos), packets, rawBytes,
-                wireBytes, syncs, channels, payloads);
+                wireBytes, syncs, channels, payloads, epochs);
     }
 
     /**

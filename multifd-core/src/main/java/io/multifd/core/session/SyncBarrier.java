@@ -1,6 +1,7 @@
 package io.multifd.core.session;
 
 import io.multifd.api.MigrationFailedException;
+import io.multifd.core.jfr.SyncEvent;
 
 import java.io.InterruptedIOException;
 import java.util.concurrent.locks.Condition;
@@ -13,6 +14,8 @@ import java.util.function.Supplier;
  * channel has read SYNC(e). A channel can only be in one epoch at a time and cannot pass epoch e
  * before all did, so a generation counter suffices (a cyclic barrier). The first error aborts
  * every wait. Thread-safe; called from the channel threads.
+ *
+ * <p>Records one {@link SyncEvent} per epoch, from the first channel's arrival to the last's.
  */
 public final class SyncBarrier {
 
@@ -23,6 +26,7 @@ public final class SyncBarrier {
     private final LongConsumer onPassed;
     private long generation;
     private int arrived;
+    private SyncEvent event; // lock; begun by the first arrival of the current generation
 
     /**
      * @param parties  the channel count
@@ -60,10 +64,22 @@ public final class SyncBarrier {
             if (epoch != generation) {
                 throw new IllegalStateException("SYNC of epoch " + epoch + " while the barrier is at " + generation);
             }
-            if (++arrived == parties) {
+            if (++arrived == 1) {
+                event = new SyncEvent();
+                event.begin();
+            }
+            if (arrived == parties) {
                 arrived = 0;
                 generation++;
                 passed.signalAll();
+                SyncEvent e = event;
+                event = null;
+                e.end();
+                if (e.shouldCommit()) {
+                    e.side = "receiver";
+                    e.epoch = epoch;
+                    e.commit();
+                }
                 onPassed.accept(epoch);
                 return;
             }

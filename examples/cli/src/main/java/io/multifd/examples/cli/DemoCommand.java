@@ -208,8 +208,8 @@ public final class DemoCommand extends BaseCommand {
             out().println(new Json().put("status", match ? "completed" : "mismatch").put("matched", match)
                     .put("seconds", s.getDouble("seconds")).put("demo_seconds", total).put("ram_bytes", size)
                     .put("wire_bytes", s.getLong("wire_bytes")).put("normal_pages", s.getLong("normal_pages"))
-                    .put("zero_pages", s.getLong("zero_pages")).put("rounds", s.getLong("rounds"))
-                    .put("channels", channels).put("codec", codecName).put("image_sha256", image.sha256())
+                    .put("zero_pages", s.getLong("zero_pages")).put("round_count", s.getLong("round_count"))
+                    .put("channel_count", channels).put("codec", codecName).put("image_sha256", image.sha256())
                     .put("sha256", s.getString("sha256")).put("receiver_sha256", r.getString("sha256"))
                     .put("ram_gib_per_s", s.getDouble("ram_gib_per_s")));
         } else {
@@ -224,7 +224,7 @@ public final class DemoCommand extends BaseCommand {
         StringBuilder sb = new StringBuilder();
         String row = "  %-22s %14s %14s%n";
         sb.append(String.format(Locale.ROOT, "%n" + row, "", "sender", "receiver"));
-        sb.append(String.format(Locale.ROOT, row, "rounds", s.getLong("rounds"), r.getLong("rounds")));
+        sb.append(String.format(Locale.ROOT, row, "rounds", s.getLong("round_count"), r.getLong("round_count")));
         sb.append(String.format(Locale.ROOT, row, "pages sent", group(s.getLong("normal_pages") + s.getLong("zero_pages")),
                 group(r.getLong("normal_pages") + r.getLong("zero_pages"))));
         sb.append(String.format(Locale.ROOT, row, "  of which zero pages", group(s.getLong("zero_pages")),

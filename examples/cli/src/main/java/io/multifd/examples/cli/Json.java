@@ -2,15 +2,18 @@ package io.multifd.examples.cli;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The one JSON object a command prints with {@code --json}: a flat object of strings, numbers,
- * booleans and nulls, in insertion order, on one line. Hand-written on purpose (a dozen fields do
- * not need a JSON library in the fat jar). Also parses such an object back ({@link #parse}), for
- * the demo, which reads what its two child processes printed. Not thread-safe.
+ * The one JSON object a command prints with {@code --json}: an object of strings, numbers,
+ * booleans, nulls and arrays of such objects (the per-channel and per-round figures), in
+ * insertion order, on one line. Hand-written on purpose (a dozen fields do not need a JSON
+ * library in the fat jar). Also parses such an object back ({@link #parse}), for the demo, which
+ * reads what its two child processes printed. Not thread-safe.
  */
 public final class Json {
 
@@ -20,15 +23,38 @@ public final class Json {
      * Sets a field (a later value replaces an earlier one, keeping its place).
      *
      * @param name  the field name
-     * @param value a String, Number, Boolean or null
+     * @param value a String, Number, Boolean, null, or a List of {@link Json} objects (copied)
      * @return this object
      */
     public Json put(String name, Object value) {
+        if (value instanceof List<?> list) {
+            List<Json> copy = new ArrayList<>(list.size());
+            for (Object o : list) {
+                if (!(o instanceof Json j)) {
+                    throw new IllegalArgumentException("unsupported JSON array element for '" + name + "': "
+                            + (o == null ? "null" : o.getClass()));
+                }
+                copy.add(j);
+            }
+            fields.put(name, List.copyOf(copy));
+            return this;
+        }
         if (value != null && !(value instanceof String || value instanceof Number || value instanceof Boolean)) {
             throw new IllegalArgumentException("unsupported JSON value for '" + name + "': " + value.getClass());
         }
         fields.put(name, value);
         return this;
+    }
+
+    /**
+     * Returns an array field.
+     *
+     * @param name the field
+     * @return its objects, or an empty list if absent or not an array
+     */
+    @SuppressWarnings("unchecked")
+    public List<Json> getList(String name) {
+        return fields.get(name) instanceof List<?> l ? (List<Json>) l : List.of();
     }
 
     /** The fields, in order; the map is this object's own. */
@@ -80,7 +106,13 @@ public final class Json {
     /** The object on one line, e.g. {@code {"status":"completed","seconds":1.234}}. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("{");
+        StringBuilder sb = new StringBuilder();
+        write(sb);
+        return sb.toString();
+    }
+
+    private void write(StringBuilder sb) {
+        sb.append('{');
         boolean first = true;
         for (Map.Entry<String, Object> e : fields.entrySet()) {
             if (!first) {
@@ -92,6 +124,15 @@ public final class Json {
             Object v = e.getValue();
             if (v == null) {
                 sb.append("null");
+            } else if (v instanceof List<?> list) {
+                sb.append('[');
+                for (int i = 0; i < list.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    ((Json) list.get(i)).write(sb);
+                }
+                sb.append(']');
             } else if (v instanceof String s) {
                 quote(sb, s);
             } else if (v instanceof Double || v instanceof Float) {
@@ -103,7 +144,7 @@ public final class Json {
                 sb.append(v);
             }
         }
-        return sb.append('}').toString();
+        sb.append('}');
     }
 
     private static void quote(StringBuilder sb, String s) {
@@ -129,8 +170,9 @@ public final class Json {
     }
 
     /**
-     * Parses one flat JSON object (no nested objects or arrays), as {@link #toString()} writes it.
-     * Integers become {@link Long}, other numbers {@link Double}.
+     * Parses one JSON object as {@link #toString()} writes it: values may be arrays of objects
+     * (nested objects elsewhere are not supported). Integers become {@link Long}, other numbers
+     * {@link Double}.
      *
      * @param text the text
      * @return the object
@@ -149,13 +191,18 @@ public final class Json {
         }
 
         Json object() {
+            return end(nested());
+        }
+
+        /** One object, leaving the position after its closing brace. */
+        private Json nested() {
             Json out = new Json();
             ws();
             expect('{');
             ws();
             if (peek() == '}') {
                 i++;
-                return end(out);
+                return out;
             }
             while (true) {
                 ws();
@@ -167,10 +214,31 @@ public final class Json {
                 ws();
                 char c = next();
                 if (c == '}') {
-                    return end(out);
+                    return out;
                 }
                 if (c != ',') {
                     throw error("expected ',' or '}'");
+                }
+            }
+        }
+
+        private List<Json> array() {
+            expect('[');
+            List<Json> out = new ArrayList<>();
+            ws();
+            if (peek() == ']') {
+                i++;
+                return out;
+            }
+            while (true) {
+                out.add(nested());
+                ws();
+                char c = next();
+                if (c == ']') {
+                    return out;
+                }
+                if (c != ',') {
+                    throw error("expected ',' or ']'");
                 }
             }
         }
@@ -187,6 +255,9 @@ public final class Json {
             char c = peek();
             if (c == '"') {
                 return string();
+            }
+            if (c == '[') {
+                return List.copyOf(array());
             }
             if (s.startsWith("true", i)) {
                 i += 4;

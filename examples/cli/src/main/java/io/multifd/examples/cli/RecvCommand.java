@@ -77,6 +77,11 @@ public final class RecvCommand extends BaseCommand {
     @Option(names = "--fsync", description = "Force the file to disk before reporting success.")
     boolean fsync;
 
+    @Option(names = "--stats-interval", paramLabel = "SECONDS",
+            description = "While the migration runs, print one JSON line of statistics (totals and per channel) "
+                    + "every SECONDS on stdout; the result stays the last line.")
+    Double statsInterval;
+
     /** Made by picocli. */
     public RecvCommand() {
     }
@@ -99,6 +104,7 @@ public final class RecvCommand extends BaseCommand {
         if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
             throw new UsageException("--out: directory '" + target.getParent() + "' does not exist");
         }
+        StatsTicker.check(statsInterval);
         InetSocketAddress address = listen.resolve();
 
         MultiFdConfig config = MultiFdConfig.builder()
@@ -115,8 +121,9 @@ public final class RecvCommand extends BaseCommand {
         Progress progress = new Progress(Progress.detect(common.quiet()), "recv", err(), 2);
         OutputFile output = new OutputFile(target);
         Devices devices = new Devices();
-        Json json = new Json().put("status", "failed").put("role", "recv").put("listen", where);
+        Json json = new Json().put("event", "result").put("status", "failed").put("role", "recv").put("listen", where);
         MultiFdReceiver receiver = null;
+        StatsTicker ticker = null;
         Thread shutdownHook = null;
         try {
             RamPayload ram = RamPayload.builder()
@@ -142,8 +149,10 @@ public final class RecvCommand extends BaseCommand {
             }, "multifd-cli-interrupted");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
             r.start();
+            ticker = new StatsTicker(statsInterval, "recv", r::stats, null, out());
             MigrationStats stats = r.await();
             long doneNanos = System.nanoTime();
+            ticker.close();
             progress.end("migration completed");
             progress.close();
             output.commit(fsync);
@@ -171,6 +180,9 @@ public final class RecvCommand extends BaseCommand {
                 receiver.close();
             } else {
                 listener.close();
+            }
+            if (ticker != null) {
+                ticker.close();
             }
             output.discard();
             progress.close();

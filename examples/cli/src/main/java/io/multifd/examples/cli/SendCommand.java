@@ -108,6 +108,11 @@ public final class SendCommand extends BaseCommand {
             description = "With --dirty-rate: the most pre-copy rounds, the final one included (default: ${DEFAULT-VALUE}).")
     int maxRounds;
 
+    @Option(names = "--stats-interval", paramLabel = "SECONDS",
+            description = "While the migration runs, print one JSON line of statistics (totals and per channel) "
+                    + "every SECONDS on stdout, like QEMU's info migrate; the result stays the last line.")
+    Double statsInterval;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the writers' page choice and of the device state's bytes (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -135,6 +140,7 @@ public final class SendCommand extends BaseCommand {
         if (maxRounds < 2) {
             throw new UsageException("--max-rounds must be at least 2: " + maxRounds);
         }
+        StatsTicker.check(statsInterval);
         long size = checkImage(image);
         PluginRegistry registry = PluginRegistry.discover();
         Codec codec = codec(registry, codecName);
@@ -156,12 +162,13 @@ public final class SendCommand extends BaseCommand {
                 .connectTimeout(Duration.ofMillis((long) (connectTimeout * 1000)))
                 .build();
 
-        Json json = new Json().put("status", "failed").put("role", "send");
+        Json json = new Json().put("event", "result").put("status", "failed").put("role", "send");
         long t0 = System.nanoTime();
         Progress progress = new Progress(Progress.detect(common.quiet()), "send", err(), 2);
         SendListener listener = new SendListener(progress, ps);
         DirtyWriters writers = null;
         DeviceThread device = null;
+        StatsTicker ticker = null;
         MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(address))
                 .registry(registry).build();
         listener.sender = sender;
@@ -171,6 +178,7 @@ public final class SendCommand extends BaseCommand {
             RamSaver saver = RamSaver.open(sender, List.of(block)).roundListener(listener);
             DeviceStateSaver deviceSaver = deviceState == null ? null : DeviceStateSaver.open(sender);
             sender.connect();
+            ticker = new StatsTicker(statsInterval, "send", sender::stats, sender::maxBandwidth, out());
             progress.note("connected to " + connect + ": " + channels + " channel" + (channels == 1 ? "" : "s")
                     + ", codec " + codecName + ", " + Sizes.human(size) + " image");
             if (deviceSaver != null) {
@@ -196,6 +204,7 @@ public final class SendCommand extends BaseCommand {
                 device.await();
             }
             MigrationStats stats = sender.finish();
+            ticker.close();
             progress.close();
             String sha = Hashing.sha256(block);
             fill(json, stats, size, ps, rounds, sha);
@@ -212,6 +221,9 @@ public final class SendCommand extends BaseCommand {
             return MultifdCommand.EXIT_OK;
         } catch (Exception | Error e) {
             sender.close(); // aborts: the receiver is told
+            if (ticker != null) {
+                ticker.close();
+            }
             if (writers != null) {
                 writers.stop();
             }
@@ -236,7 +248,11 @@ public final class SendCommand extends BaseCommand {
         }
     }
 
-    /** The counters every result carries, sender or receiver. */
+    /**
+     * The counters every result carries, sender or receiver: {@code round_count} is the RAM
+     * rounds, {@code rounds} the engine's sync epochs (the RAM rounds, then the one
+     * {@code finish()} ends), {@code channels} the per-channel figures.
+     */
     static void fill(Json json, MigrationStats stats, long ramBytes, int pageSize, int rounds, String sha) {
         PayloadStats ram = stats.payload(RamPayload.NAME).orElse(null);
         double secs = stats.elapsed().toNanos() / 1e9;
@@ -246,13 +262,15 @@ public final class SendCommand extends BaseCommand {
                 .put("wire_bytes", stats.wireBytes())
                 .put("normal_pages", ram == null ? 0 : ram.items())
                 .put("zero_pages", ram == null ? 0 : ram.elidedItems())
-                .put("rounds", rounds)
-                .put("channels", stats.channels())
+                .put("round_count", rounds)
+                .put("channel_count", stats.channels())
                 .put("codec", stats.codec())
                 .put("page_size", pageSize)
                 .put("ram_gib_per_s", secs > 0 ? ramBytes / secs / (1L << 30) : 0.0)
                 .put("wire_gib_per_s", secs > 0 ? stats.wireBytes() / secs / (1L << 30) : 0.0)
-                .put("sha256", sha);
+                .put("sha256", sha)
+                .put("channels", StatsTicker.channels(stats))
+                .put("rounds", StatsTicker.rounds(stats));
     }
 
     private void report(Json json, MigrationStats stats) {
@@ -268,10 +286,10 @@ public final class SendCommand extends BaseCommand {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%s completed in %.2f s: %s of RAM at %.2f GiB/s, %d round%s%n", role,
                 j.getDouble("seconds"), Sizes.human(j.getLong("ram_bytes")), j.getDouble("ram_gib_per_s"),
-                j.getLong("rounds"), j.getLong("rounds") == 1 ? "" : "s"));
+                j.getLong("round_count"), j.getLong("round_count") == 1 ? "" : "s"));
         sb.append(String.format(Locale.ROOT, "  %d pages (%d zero), %s on the wire over %d channels, codec %s%n",
                 j.getLong("normal_pages") + j.getLong("zero_pages"), j.getLong("zero_pages"),
-                Sizes.human(j.getLong("wire_bytes")), j.getLong("channels"), j.getString("codec")));
+                Sizes.human(j.getLong("wire_bytes")), j.getLong("channel_count"), j.getString("codec")));
         if (j.get("device_state_sha256") != null) {
             sb.append(String.format(Locale.ROOT, "  device state %s, sha256 %s%n", Sizes.human(j.getLong("device_state_bytes")),
                     j.getString("device_state_sha256")));

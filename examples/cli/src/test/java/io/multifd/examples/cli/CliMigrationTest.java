@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,15 +55,94 @@ class CliMigrationTest {
                 .isNotEqualTo(Hashing.sha256(image));
         assertThat(s.getLong("dirtied_pages")).isPositive();
         for (String field : new String[]{"ram_bytes", "raw_bytes", "wire_bytes", "normal_pages", "zero_pages",
-                "rounds", "channels", "device_state_bytes"}) {
+                "round_count", "channel_count", "device_state_bytes"}) {
             assertThat(r.get(field)).as(field).isEqualTo(s.get(field));
         }
-        assertThat(s.getLong("rounds")).isGreaterThanOrEqualTo(2);
+        assertThat(s.getLong("round_count")).isGreaterThanOrEqualTo(2);
         assertThat(s.getString("codec")).isEqualTo("lz4").isEqualTo(r.getString("codec"));
         assertThat(r.getString("device_state_sha256")).isEqualTo(s.getString("device_state_sha256")).hasSize(64);
         assertThat(s.getLong("device_state_bytes")).isEqualTo(3 << 20);
         assertThat(dir.resolve("dst.img.part")).doesNotExist();
         assertThat(rxErr.toString()).contains("listening on 127.0.0.1:" + port);
+
+        // per channel and per round: both sides list the same channels and the same epochs
+        for (Json j : List.of(s, r)) {
+            assertThat(j.getString("event")).isEqualTo("result");
+            assertThat(j.getList("channels")).extracting(c -> c.getLong("channel")).containsExactly(0L, 1L, 2L);
+            assertThat(sum(j.getList("channels"), "wire_bytes")).isEqualTo(j.getLong("wire_bytes"));
+            assertThat(sum(j.getList("channels"), "raw_bytes")).isEqualTo(j.getLong("raw_bytes"));
+            assertThat(sum(j.getList("rounds"), "raw_bytes")).isEqualTo(j.getLong("raw_bytes"));
+            assertThat(j.getList("rounds")).as("the RAM rounds, then finish()'s epoch")
+                    .hasSize((int) s.getLong("round_count") + 1);
+        }
+        assertThat(r.getList("rounds")).extracting(e -> e.getLong("raw_bytes"))
+                .isEqualTo(s.getList("rounds").stream().map(e -> e.getLong("raw_bytes")).toList());
+        assertThat(r.getList("channels")).extracting(c -> c.getLong("packets"))
+                .isEqualTo(s.getList("channels").stream().map(c -> c.getLong("packets")).toList());
+    }
+
+    private static long sum(List<Json> objects, String field) {
+        return objects.stream().mapToLong(o -> o.getLong(field)).sum();
+    }
+
+    /**
+     * {@code --stats-interval} on a rate-capped migration: a JSON line per interval on both sides
+     * while it runs, whose channels add up to its totals, and the result as the last line. (The
+     * same with a 512 MiB image, a 128 MiB/s cap and an interval of 1 s prints four lines; this
+     * image is smaller and the interval shorter so that the test stays quick.)
+     */
+    @Test
+    void statsIntervalPrintsLinesWhoseChannelsAddUpToTheTotal() throws Exception {
+        Path image = dir.resolve("src.img");
+        Path out = dir.resolve("dst.img");
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", "6M", "--quiet").status()).isZero();
+
+        StringWriter rxOut = new StringWriter();
+        PipedLines rxErr = new PipedLines();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30",
+                        "--stats-interval", "0.25"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        int port = rxErr.port();
+        // at 2 MiB/s the image's non-zero pages take about two seconds: some eight intervals
+        CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
+                image.toString(), "--channels", "3", "--max-bandwidth", "2M", "--stats-interval", "0.25", "--json");
+        assertThat(tx.status()).as(tx.err()).isZero();
+        assertThat(rx.get()).as(rxErr.toString()).isZero();
+
+        for (String text : List.of(tx.out(), rxOut.toString())) {
+            List<String> lines = text.strip().lines().toList();
+            Json result = Json.parse(lines.get(lines.size() - 1));
+            assertThat(result.getString("event")).isEqualTo("result");
+            assertThat(result.getString("status")).isEqualTo("completed");
+            List<Json> stats = lines.subList(0, lines.size() - 1).stream().map(Json::parse).toList();
+            assertThat(stats).as(text).hasSizeGreaterThanOrEqualTo(3);
+            long previous = 0;
+            for (Json line : stats) {
+                assertThat(line.getString("event")).isEqualTo("stats");
+                assertThat(line.getString("role")).isEqualTo(result.getString("role"));
+                assertThat(line.getList("channels")).hasSize(3);
+                assertThat(sum(line.getList("channels"), "wire_bytes")).as(line.toString())
+                        .isEqualTo(line.getLong("wire_bytes"));
+                assertThat(sum(line.getList("channels"), "packets")).isEqualTo(line.getLong("packets"));
+                assertThat(line.getLong("wire_bytes")).isGreaterThanOrEqualTo(previous)
+                        .isLessThanOrEqualTo(result.getLong("wire_bytes"));
+                previous = line.getLong("wire_bytes");
+            }
+            assertThat(previous).as("the transfer was under way during the lines").isPositive();
+            if (result.getString("role").equals("send")) {
+                assertThat(stats).allSatisfy(l -> assertThat(l.getLong("max_bandwidth")).isEqualTo(2L << 20));
+            }
+        }
+        assertThat(Hashing.sha256(out)).isEqualTo(Hashing.sha256(image));
+    }
+
+    @Test
+    void statsIntervalOutOfRangeIsAUsageError() {
+        CommandLineTest.Run r = CommandLineTest.run("send", "--connect", "127.0.0.1:9", "--image",
+                dir.resolve("none.img").toString(), "--stats-interval", "0");
+        assertThat(r.status()).isEqualTo(MultifdCommand.EXIT_USAGE);
+        assertThat(r.err()).contains("--stats-interval must be 0.1 to 86400 seconds: 0.0");
     }
 
     /** A stderr that tells the port the receiver printed. */

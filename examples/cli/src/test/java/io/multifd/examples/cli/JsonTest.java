@@ -39,10 +39,30 @@ class JsonTest {
     }
 
     @Test
-    void refusesWhatIsNotAFlatObject() {
-        assertThatThrownBy(() -> Json.parse("{\"a\":[1]}")).hasMessageContaining("position 5");
+    void writesAndParsesArraysOfObjects() {
+        Json j = new Json().put("role", "send")
+                .put("channels", java.util.List.of(new Json().put("channel", 0).put("wire_bytes", 10),
+                        new Json().put("channel", 1).put("wire_bytes", 20)))
+                .put("rounds", java.util.List.of()).put("status", "completed");
+        String text = j.toString();
+        assertThat(text).isEqualTo("{\"role\":\"send\",\"channels\":[{\"channel\":0,\"wire_bytes\":10},"
+                + "{\"channel\":1,\"wire_bytes\":20}],\"rounds\":[],\"status\":\"completed\"}");
+        Json back = Json.parse(" " + text.replace(",", " , ") + " ");
+        assertThat(back.toString()).isEqualTo(text);
+        assertThat(back.getList("channels")).extracting(c -> c.getLong("wire_bytes")).containsExactly(10L, 20L);
+        assertThat(back.getList("rounds")).isEmpty();
+        assertThat(back.getList("status")).as("not an array").isEmpty();
+    }
+
+    @Test
+    void refusesWhatItDoesNotWrite() {
+        assertThatThrownBy(() -> Json.parse("{\"a\":[1]}")).hasMessageContaining("expected '{' at position 6");
+        assertThatThrownBy(() -> Json.parse("{\"a\":{\"b\":1}}")).hasMessageContaining("position 5");
+        assertThatThrownBy(() -> Json.parse("{\"a\":[{}")).hasMessageContaining("unexpected end");
         assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).hasMessageContaining("text after the object");
         assertThatThrownBy(() -> Json.parse("{\"a\":1")).hasMessageContaining("unexpected end");
-        assertThatThrownBy(() -> new Json().put("list", java.util.List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Json().put("list", java.util.List.of("x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("array element");
+        assertThatThrownBy(() -> new Json().put("map", java.util.Map.of())).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -88,19 +88,19 @@ class CliIT {
         assertThat(Hashing.sha256(p.out())).as("the file recv wrote").isEqualTo(r.getString("sha256"));
         assertThat(Files.size(p.out())).isEqualTo(SIZE);
         assertThat(s.getString("codec")).isEqualTo(codec).isEqualTo(r.getString("codec"));
-        assertThat(r.getLong("channels")).isEqualTo(2);
-        for (String f : new String[]{"ram_bytes", "raw_bytes", "wire_bytes", "normal_pages", "zero_pages", "rounds"}) {
+        assertThat(r.getLong("channel_count")).isEqualTo(2);
+        for (String f : new String[]{"ram_bytes", "raw_bytes", "wire_bytes", "normal_pages", "zero_pages", "round_count"}) {
             assertThat(r.get(f)).as(f).isEqualTo(s.get(f));
         }
         if (live) {
             assertThat(s.getString("sha256")).as("the writers changed the sender's memory").isNotEqualTo(imageSha);
-            assertThat(s.getLong("rounds")).isGreaterThanOrEqualTo(2);
+            assertThat(s.getLong("round_count")).isGreaterThanOrEqualTo(2);
             assertThat(s.getLong("dirtied_pages")).isPositive();
             assertThat(r.getString("device_state_sha256")).isEqualTo(s.getString("device_state_sha256")).hasSize(64);
             assertThat(r.getLong("device_state_bytes")).isEqualTo(2L << 20);
         } else {
             assertThat(s.getString("sha256")).isEqualTo(imageSha);
-            assertThat(s.getLong("rounds")).isEqualTo(1);
+            assertThat(s.getLong("round_count")).isEqualTo(1);
             assertThat(s.getLong("normal_pages") + s.getLong("zero_pages")).isEqualTo((SIZE + 4095) / 4096);
         }
         if (!codec.equals("none") && !live) {

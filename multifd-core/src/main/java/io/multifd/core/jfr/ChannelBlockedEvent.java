@@ -1,0 +1,51 @@
+package io.multifd.core.jfr;
+
+import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
+
+/**
+ * One transport read or write call that blocked longer than the event's threshold (20 ms unless
+ * the recording sets another). On the sender a blocked write means the network or the receiver
+ * did not keep up; on the receiver a blocked read usually means the sender had nothing to send.
+ */
+@Name(ChannelBlockedEvent.NAME)
+@Label("Channel Blocked")
+@Category("multifd")
+@Description("A channel's transport read or write that blocked longer than the threshold")
+@Threshold("20 ms")
+@StackTrace(false)
+public final class ChannelBlockedEvent extends jdk.jfr.Event {
+
+    /** The event's name. */
+    public static final String NAME = "io.multifd.ChannelBlocked";
+
+    /** "sender" or "receiver". */
+    @Label("Side")
+    public String side;
+
+    /** The channel id, or -1 before the receiver read the hello. */
+    @Label("Channel")
+    public int channel;
+
+    /** "write" or "read". */
+    @Label("Direction")
+    public String direction;
+
+    /** What was being written or read, such as "packet". */
+    @Label("Operation")
+    public String operation;
+
+    /** Bytes the call moved (0 if it failed). */
+    @Label("Bytes")
+    @DataAmount
+    public long bytes;
+
+    /** The transport's description. */
+    @Label("Transport")
+    public String transport;
+}

@@ -1,0 +1,31 @@
+package io.multifd.core.jfr;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/**
+ * One sync barrier on one side. Sender: the {@code sync()} call, from the request until every
+ * channel wrote its SYNC marker. Receiver: from the first channel reaching the barrier to the
+ * last (how long the fastest channel waited for the slowest).
+ */
+@Name(SyncEvent.NAME)
+@Label("Sync")
+@Category("multifd")
+@Description("One sync barrier: the sender's sync() call, or the receiver's wait for its slowest channel")
+@StackTrace(false)
+public final class SyncEvent extends jdk.jfr.Event {
+
+    /** The event's name. */
+    public static final String NAME = "io.multifd.Sync";
+
+    /** "sender" or "receiver". */
+    @Label("Side")
+    public String side;
+
+    /** The epoch the barrier ended. */
+    @Label("Epoch")
+    public long epoch;
+}

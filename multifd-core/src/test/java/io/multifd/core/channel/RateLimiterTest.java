@@ -1,0 +1,80 @@
+package io.multifd.core.channel;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.InterruptedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The bandwidth cap's rate changes while writers wait: they follow the new rate. */
+@Timeout(60)
+class RateLimiterTest {
+
+    /** A writer asking for more than the bucket can fill in an hour at the old rate. */
+    private static CompletableFuture<Void> waiter(RateLimiter l, int bytes, AtomicBoolean aborted) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                l.acquire(bytes, aborted::get);
+            } catch (InterruptedIOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void liftingTheCapReleasesAWaitingWriter() throws Exception {
+        RateLimiter l = new RateLimiter(4096);
+        assertThat(l.unlimited()).isFalse();
+        l.acquire(0, () -> false);
+        CompletableFuture<Void> w = waiter(l, 4096, new AtomicBoolean());
+        // 4096 bytes at 4096 B/s from an empty bucket: not within a tenth of a second
+        assertThatThrownBy(() -> w.get(100, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        l.rate(0);
+        w.get(30, TimeUnit.SECONDS);
+        assertThat(l.unlimited()).isTrue();
+        assertThat(l.rate()).isZero();
+    }
+
+    @Test
+    void raisingTheRateShortensTheWait() throws Exception {
+        RateLimiter l = new RateLimiter(4096);
+        int chunk = 4096; // a full bucket at the old rate: about a second of waiting
+        CompletableFuture<Void> w = waiter(l, chunk, new AtomicBoolean());
+        assertThatThrownBy(() -> w.get(100, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        l.rate(1L << 30); // a GiB/s refills 4 KiB in microseconds
+        w.get(30, TimeUnit.SECONDS);
+        assertThat(l.chunk()).isEqualTo(1 << 20);
+    }
+
+    @Test
+    void aChunkAskedAtAHigherRateStillPassesAfterTheRateDrops() throws Exception {
+        RateLimiter l = new RateLimiter(64L << 20);
+        int chunk = l.chunk(); // 1 MiB: more than the bucket holds at 4 KiB/s
+        l.rate(40_960);
+        CompletableFuture<Void> w = waiter(l, chunk, new AtomicBoolean());
+        w.get(30, TimeUnit.SECONDS); // waits for the lowered capacity (0.1 s of bytes), never forever
+    }
+
+    @Test
+    void anAbortEndsTheWait() throws Exception {
+        RateLimiter l = new RateLimiter(4096);
+        AtomicBoolean aborted = new AtomicBoolean();
+        CompletableFuture<Void> w = waiter(l, 4096, aborted);
+        aborted.set(true);
+        l.wakeAll();
+        assertThatThrownBy(() -> w.get(30, TimeUnit.SECONDS)).hasRootCauseInstanceOf(InterruptedIOException.class)
+                .rootCause().hasMessageContaining("aborted");
+    }
+
+    @Test
+    void refusesANegativeRate() {
+        assertThatThrownBy(() -> new RateLimiter(4096).rate(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
+    }
+}

@@ -1,0 +1,59 @@
+package io.multifd.ram.internal;
+
+import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/**
+ * One round of the RAM saver, from its start to its sync, with the figures of its
+ * {@code RoundStats}. The engine's {@code io.multifd.Round} event covers the same sync epoch
+ * (RAM round n is epoch n - 1) in packets and bytes; this one adds pages and the dirty pages
+ * left. Recorded by the thread that runs the round.
+ */
+@Name(RamRoundEvent.NAME)
+@Label("RAM Round")
+@Category({"multifd", "ram"})
+@Description("One pre-copy round of the RAM saver: pages sent, zero pages, dirty pages left")
+@StackTrace(false)
+public final class RamRoundEvent extends jdk.jfr.Event {
+
+    /** The event's name. */
+    public static final String NAME = "io.multifd.ram.Round";
+
+    /** The session id. */
+    @Label("Session")
+    public String session;
+
+    /** The round number, from 1. */
+    @Label("Round")
+    public int round;
+
+    /** Pages sent, zero pages included. */
+    @Label("Pages")
+    public long pages;
+
+    /** Of these, pages sent as metadata only. */
+    @Label("Zero Pages")
+    public long zeroPages;
+
+    /** Page data bytes before encoding. */
+    @Label("Raw Bytes")
+    @DataAmount
+    public long rawBytes;
+
+    /** Bytes written on all channels during the round. */
+    @Label("Wire Bytes")
+    @DataAmount
+    public long wireBytes;
+
+    /** Dirty pages left after the round. */
+    @Label("Remaining Pages")
+    public long remaining;
+
+    /** True for the final round. */
+    @Label("Last")
+    public boolean last;
+}
