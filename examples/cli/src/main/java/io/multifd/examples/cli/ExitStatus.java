@@ -1,6 +1,7 @@
 package io.multifd.examples.cli;
 
 import io.multifd.api.HandshakeRefusedException;
+import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
 
@@ -122,6 +123,9 @@ public final class ExitStatus {
         }
         if (t instanceof CommandFailedException c) {
             return c.status();
+        }
+        if (t instanceof MigrationFailedException && t.getCause() != null) {
+            return -1; // its code is its cause's: the cause says more (a refusal, for instance)
         }
         if (t instanceof HandshakeRefusedException) {
             return REFUSED; // whatever field the receiver named, the receiver said no

@@ -18,7 +18,7 @@ import java.util.Locale;
                 + "and random (incompressible) pages, chosen page by page from the seed.",
                 "The same arguments always give the same bytes; runs of zero pages are left sparse."},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:written", "1:the file could not be written"})
+        exitCodeList = {"0:written"})
 public final class GenImageCommand extends BaseCommand {
 
     static final int DEFAULT_ZERO = 40;
