@@ -119,6 +119,11 @@ public final class DemoCommand extends BaseCommand {
         Cancellation.Registration cancel = cancellation.onCancel(this::destroyChildren);
         try {
             return demo(dir, t0);
+        } catch (Exception | Error e) {
+            if (common.json()) {
+                out().println(failed(new Json(), e));
+            }
+            throw e;
         } finally {
             cancel.close();
             destroyChildren();

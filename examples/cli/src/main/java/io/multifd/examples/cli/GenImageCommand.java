@@ -83,6 +83,9 @@ public final class GenImageCommand extends BaseCommand {
             if (cancellation.cancelled()) {
                 Files.deleteIfExists(file);
             }
+            if (common.json()) {
+                out().println(failed(new Json(), e).put("file", file.toString()));
+            }
             throw e;
         }
         double secs = (System.nanoTime() - t0) / 1e9;
