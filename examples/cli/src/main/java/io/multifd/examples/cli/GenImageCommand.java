@@ -11,6 +11,9 @@ import java.util.Locale;
 
 /**
  * {@code multifd gen-image FILE --size SIZE}: writes a deterministic mixed memory image.
+ *
+ * <p>Exit status ({@link ExitStatus}): 0 written; 2 a wrong command line; 6 cancelled by SIGINT or
+ * SIGTERM (the partial file is removed); 1 the file could not be written.
  */
 @Command(name = "gen-image", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Writes a deterministic mixed memory image.",
@@ -74,8 +77,8 @@ public final class GenImageCommand extends BaseCommand {
         Progress.Mode mode = size < (64 << 20) ? Progress.Mode.NONE : Progress.detect(common.quiet());
         // Ctrl-C / SIGTERM: the interrupt closes the file channel, and the partial file is removed
         Thread self = Thread.currentThread();
-        try (Cancellation.Registration cancel = cancellation.onCancel(self::interrupt);
-             Progress progress = new Progress(mode, "gen-image", err(), 2)) {
+        Cancellation.Registration cancel = cancellation.onCancel(self::interrupt);
+        try (Progress progress = new Progress(mode, "gen-image", err(), 2)) {
             progress.begin("writing " + file.getFileName(), size, gen::progress);
             r = gen.write(file);
             progress.end(String.format(Locale.ROOT, "%s in %.1f s", Sizes.human(size), (System.nanoTime() - t0) / 1e9));
@@ -87,6 +90,8 @@ public final class GenImageCommand extends BaseCommand {
                 out().println(failed(new Json(), e).put("file", file.toString()));
             }
             throw e;
+        } finally {
+            cancel.close();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (common.json()) {
