@@ -5,6 +5,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -91,16 +93,28 @@ class ExitStatusIT {
 
     // ------------------------------------------------------------------ 5: damaged
 
-    @Test
-    void garbageInsteadOfAHelloIs5() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"not a multifd sender", "a hello with a bad CRC"})
+    void aDamagedHelloIs5(String what) throws Exception {
+        byte[] bytes;
+        String field;
+        if (what.startsWith("not")) {
+            bytes = "GET / HTTP/1.1\r\nHost: multifd\r\n\r\n".repeat(4).getBytes(StandardCharsets.US_ASCII);
+            field = "field 'hello.magic'";
+        } else {
+            // the right magic, no codec parameters, and a CRC (0) that does not match the 40 bytes
+            bytes = new byte[40 + 4];
+            System.arraycopy("MFDH".getBytes(StandardCharsets.US_ASCII), 0, bytes, 0, 4);
+            field = "field 'hello.crc'";
+        }
         Path out = dir.resolve("out.img");
         try (Launcher.Proc recv = Launcher.start("recv", "--listen", "127.0.0.1:0", "--out", out.toString(),
                 "--json")) {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), recv.port())) {
                 OutputStream o = s.getOutputStream();
-                o.write("GET / HTTP/1.1\r\nHost: multifd\r\n\r\n".repeat(4).getBytes(StandardCharsets.US_ASCII));
+                o.write(bytes);
                 o.flush();
-                assertStatus(5, "recv", "field 'hello.magic'", recv.await(), recv.out(), recv.err());
+                assertStatus(5, "recv", field, recv.await(), recv.out(), recv.err());
             }
         }
         assertThat(out).doesNotExist();
