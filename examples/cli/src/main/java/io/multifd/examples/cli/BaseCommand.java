@@ -31,6 +31,13 @@ public abstract class BaseCommand implements Callable<Integer> {
     @Spec
     protected CommandSpec spec;
 
+    /**
+     * Cancels this run on SIGINT/SIGTERM: a command registers, with
+     * {@link Cancellation#onCancel}, what ends its blocking work. Set by
+     * {@link MultifdCommand#commandLine(PrintWriter, PrintWriter, Cancellation)} before the run.
+     */
+    protected Cancellation cancellation = new Cancellation();
+
     /** Made by picocli. */
     protected BaseCommand() {
     }
@@ -63,6 +70,32 @@ public abstract class BaseCommand implements Callable<Integer> {
      * @throws Exception reported by {@link MultifdCommand} as one line on stderr
      */
     protected abstract int run() throws Exception;
+
+    /**
+     * Completes a {@code --json} result of a run that threw {@code failure}: {@code "status"}
+     * ({@code failed} or {@code cancelled}), {@code "exit_code"} (the status the process exits
+     * with, as {@link MultifdCommand} reports it) and {@code "error"} (the one line of stderr).
+     *
+     * @param json    the result so far
+     * @param failure what the run threw
+     * @return {@code json}
+     */
+    protected Json failed(Json json, Throwable failure) {
+        int status = cancellation.statusOf(failure);
+        return json.put("status", ExitStatus.word(status)).put("exit_code", status)
+                .put("error", cancellation.cancelled() ? "cancelled (" + cancellation.reason() + ")"
+                        : MultifdCommand.describe(failure));
+    }
+
+    /**
+     * Marks a {@code --json} result completed: {@code "status":"completed"}, {@code "exit_code":0}.
+     *
+     * @param json the result
+     * @return {@code json}
+     */
+    protected static Json completed(Json json) {
+        return json.put("status", ExitStatus.word(ExitStatus.OK)).put("exit_code", ExitStatus.OK);
+    }
 
     /**
      * The library logs through {@link System.Logger}, which lands in java.util.logging. Without

@@ -1,7 +1,12 @@
 package io.multifd.examples.cli;
 
+import io.multifd.api.DataChecksum;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * picocli converters for the argument types of the command line. Stateless; made by picocli.
@@ -40,6 +45,24 @@ public final class Converters {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** {@code off}, {@code encoded} or {@code all} (any case): a {@link DataChecksum}. */
+    public static final class Checksum implements ITypeConverter<DataChecksum> {
+        /** Made by picocli. */
+        public Checksum() {
+        }
+
+        @Override
+        public DataChecksum convert(String value) {
+            for (DataChecksum c : DataChecksum.values()) {
+                if (c.name().equalsIgnoreCase(value.strip())) {
+                    return c;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not one of " + Arrays.stream(DataChecksum.values())
+                    .map(c -> c.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
         }
     }
 }

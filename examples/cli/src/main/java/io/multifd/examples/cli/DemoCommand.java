@@ -27,6 +27,12 @@ import java.util.stream.Stream;
 
 /**
  * {@code multifd demo}: a whole live migration on this machine, in two processes.
+ *
+ * <p>Exit status ({@link ExitStatus}): 0 the migration completed and the destination matches the
+ * source; when a child ({@code send} or {@code recv}) failed, the sender's status if it has one of
+ * {@link ExitStatus}'s, else the receiver's (so 3, 4 and 5 mean what they mean for them); 6
+ * cancelled by SIGINT or SIGTERM (both children are stopped and the temporary directory
+ * removed); 1 the destination differs, or any other failure; 2 a wrong command line.
  */
 @Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Runs a live migration on this machine and checks that the destination matches.",
@@ -37,7 +43,7 @@ import java.util.stream.Stream;
                 + "The temporary files are removed at the end.", ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the migration completed and the destination matches the source",
-                "1:the migration failed, or the destination differs", "2:the command line is wrong"})
+                "1:the destination differs, or another failure; a child's 3, 4 or 5 is passed on"})
 public final class DemoCommand extends BaseCommand {
 
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)$");
@@ -76,7 +82,7 @@ public final class DemoCommand extends BaseCommand {
             description = "Give up if the migration takes longer (default: ${DEFAULT-VALUE}).")
     long timeout;
 
-    private final List<Process> children = new ArrayList<>();
+    private final List<Process> children = new ArrayList<>(); // guarded by itself
 
     /** Made by picocli. */
     public DemoCommand() {
@@ -109,26 +115,22 @@ public final class DemoCommand extends BaseCommand {
 
         long t0 = System.nanoTime();
         Path dir = Files.createTempDirectory("multifd-demo-");
-        Thread cleanup = new Thread(() -> {
-            children.forEach(Process::destroyForcibly);
-            if (!keep) {
-                deleteTree(dir);
-            }
-        }, "multifd-demo-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup); // Ctrl-C: no child and no file left behind
+        // Ctrl-C / SIGTERM: the children stop, the waits below end, and the finally removes the files
+        Cancellation.Registration cancel = cancellation.onCancel(this::destroyChildren);
         try {
             return demo(dir, t0);
+        } catch (Exception | Error e) {
+            if (common.json()) {
+                out().println(failed(new Json(), e));
+            }
+            throw e;
         } finally {
-            children.forEach(Process::destroyForcibly);
+            cancel.close();
+            destroyChildren();
             if (!keep) {
                 deleteTree(dir);
             } else if (!common.quiet()) {
                 err().println("demo: kept " + dir);
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the shutdown hook is running
             }
         }
     }
@@ -199,13 +201,15 @@ public final class DemoCommand extends BaseCommand {
                     : s != null && s.getString("error") != null ? "sender: " + s.getString("error")
                     : recv.lastError() != null ? "receiver: " + recv.lastError()
                     : "sender exit status " + send.process.exitValue() + ", receiver exit status " + recv.process.exitValue();
-            throw new IOException("the migration failed: " + why);
+            int status = send.process.exitValue() != ExitStatus.OK ? send.process.exitValue() : recv.process.exitValue();
+            throw new CommandFailedException(ExitStatus.failure(status), "the migration failed: " + why);
         }
         boolean match = s.getString("sha256") != null && s.getString("sha256").equals(r.getString("sha256"))
                 && (deviceState == null || s.getString("device_state_sha256").equals(r.getString("device_state_sha256")));
         double total = (System.nanoTime() - t0) / 1e9;
         if (common.json()) {
-            out().println(new Json().put("status", match ? "completed" : "mismatch").put("matched", match)
+            out().println(new Json().put("status", match ? "completed" : "mismatch")
+                    .put("exit_code", match ? ExitStatus.OK : ExitStatus.FAILED).put("matched", match)
                     .put("seconds", s.getDouble("seconds")).put("demo_seconds", total).put("ram_bytes", size)
                     .put("wire_bytes", s.getLong("wire_bytes")).put("normal_pages", s.getLong("normal_pages"))
                     .put("zero_pages", s.getLong("zero_pages")).put("round_count", s.getLong("round_count"))
@@ -336,8 +340,20 @@ public final class DemoCommand extends BaseCommand {
         }
         Process p = pb.start();
         p.getOutputStream().close();
-        children.add(p);
+        synchronized (children) {
+            children.add(p);
+        }
+        if (cancellation.cancelled()) {
+            destroyChildren(); // cancelled while it started
+        }
         return new Child(p, inheritStderr);
+    }
+
+    /** Stops the children at once; any thread (the cancelling one, or the main thread at the end). */
+    private void destroyChildren() {
+        synchronized (children) {
+            children.forEach(Process::destroyForcibly);
+        }
     }
 
     /**

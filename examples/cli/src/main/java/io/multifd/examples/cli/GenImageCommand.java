@@ -4,12 +4,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * {@code multifd gen-image FILE --size SIZE}: writes a deterministic mixed memory image.
+ *
+ * <p>Exit status ({@link ExitStatus}): 0 written; 2 a wrong command line; 6 cancelled by SIGINT or
+ * SIGTERM (the partial file is removed); 1 the file could not be written.
  */
 @Command(name = "gen-image", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Writes a deterministic mixed memory image.",
@@ -17,7 +21,7 @@ import java.util.Locale;
                 + "and random (incompressible) pages, chosen page by page from the seed.",
                 "The same arguments always give the same bytes; runs of zero pages are left sparse."},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:written", "1:the file could not be written", "2:the command line is wrong"})
+        exitCodeList = {"0:written"})
 public final class GenImageCommand extends BaseCommand {
 
     static final int DEFAULT_ZERO = 40;
@@ -71,14 +75,27 @@ public final class GenImageCommand extends BaseCommand {
         ImageGenerator.Result r;
         // small images are written before a progress line would appear
         Progress.Mode mode = size < (64 << 20) ? Progress.Mode.NONE : Progress.detect(common.quiet());
+        // Ctrl-C / SIGTERM: the interrupt closes the file channel, and the partial file is removed
+        Thread self = Thread.currentThread();
+        Cancellation.Registration cancel = cancellation.onCancel(self::interrupt);
         try (Progress progress = new Progress(mode, "gen-image", err(), 2)) {
             progress.begin("writing " + file.getFileName(), size, gen::progress);
             r = gen.write(file);
             progress.end(String.format(Locale.ROOT, "%s in %.1f s", Sizes.human(size), (System.nanoTime() - t0) / 1e9));
+        } catch (IOException | RuntimeException e) {
+            if (cancellation.cancelled()) {
+                Files.deleteIfExists(file);
+            }
+            if (common.json()) {
+                out().println(failed(new Json(), e).put("file", file.toString()));
+            }
+            throw e;
+        } finally {
+            cancel.close();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (common.json()) {
-            out().println(new Json().put("status", "completed").put("file", file.toString()).put("bytes", r.bytes())
+            out().println(completed(new Json()).put("file", file.toString()).put("bytes", r.bytes())
                     .put("page_size", ps).put("pages", r.pages()).put("zero_pages", r.zeroPages())
                     .put("text_pages", r.textPages()).put("random_pages", r.randomPages()).put("seed", seed)
                     .put("seconds", secs).put("sha256", r.sha256()));

@@ -23,8 +23,11 @@ import java.util.concurrent.Callable;
  *
  * <p>Errors: a user's mistake or a failed migration prints <em>one</em> line on stderr,
  * {@code multifd <command>: <what went wrong>}, and exits non-zero; {@code --verbose} adds the
- * stack trace. Exit status: {@value #EXIT_OK} completed, {@value #EXIT_FAILED} the migration
- * (or another operation) failed, {@value #EXIT_USAGE} the command line is wrong.
+ * stack trace. Exit statuses, the same for every command (see {@link ExitStatus}, which maps
+ * every failure to one of them, and {@link Cancellation} for signals): 0 completed; 1 failed for
+ * another reason; 2 the command line is wrong; 3 could not connect, or the connection was lost
+ * or timed out; 4 refused by the peer or by a limit; 5 damaged or malformed stream or file;
+ * 6 cancelled by SIGINT or SIGTERM. Every command's {@code --help} lists them.
  */
 @Command(name = "multifd",
         mixinStandardHelpOptions = true,
@@ -33,17 +36,15 @@ import java.util.concurrent.Callable;
                 + "(a JVM re-creation of QEMU's multifd migration).", "",
                 "Try: multifd demo        (a 1 GiB live migration on this machine)"},
         subcommands = {GenImageCommand.class, RecvCommand.class, SendCommand.class, DemoCommand.class},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:completed", "1:the migration (or another operation) failed",
-                "2:the command line is wrong (bad option or value, missing file, unknown codec)"})
+        exitCodeListHeading = "%nExit status (the same for every command):%n")
 public final class MultifdCommand implements Callable<Integer> {
 
-    /** Exit status of a completed command. */
-    public static final int EXIT_OK = 0;
-    /** Exit status of a failed migration or operation. */
-    public static final int EXIT_FAILED = 1;
-    /** Exit status of a wrong command line. */
-    public static final int EXIT_USAGE = 2;
+    /** Exit status of a completed command: {@link ExitStatus#OK}. */
+    public static final int EXIT_OK = ExitStatus.OK;
+    /** Exit status of a command that failed for another reason: {@link ExitStatus#FAILED}. */
+    public static final int EXIT_FAILED = ExitStatus.FAILED;
+    /** Exit status of a wrong command line: {@link ExitStatus#USAGE}. */
+    public static final int EXIT_USAGE = ExitStatus.USAGE;
 
     @Spec
     CommandSpec spec;
@@ -60,24 +61,44 @@ public final class MultifdCommand implements Callable<Integer> {
     }
 
     /**
-     * The fat jar's entry point.
+     * The fat jar's entry point. Installs the shutdown hook that turns SIGINT and SIGTERM into a
+     * cancellation and exit status {@value ExitStatus#CANCELLED} (see {@link Cancellation}), runs
+     * the command on this thread, and exits with its status.
      *
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        Cancellation cancellation = new Cancellation();
+        Cancellation.ProcessHook hook = cancellation.installProcessHook(System.out, System.err);
+        hook.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), cancellation));
     }
 
     /**
-     * Runs a command line in this JVM.
+     * Runs a command line in this JVM; it cannot be cancelled.
      *
      * @param args the arguments
      * @param out  stdout (results, JSON)
      * @param err  stderr (progress, errors)
-     * @return the exit status
+     * @return the exit status, one of {@link ExitStatus}'s
      */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(args);
+        return execute(args, out, err, new Cancellation());
+    }
+
+    /**
+     * Runs a command line in this JVM on the calling thread; {@code cancellation} may cancel it
+     * from another thread.
+     *
+     * @param args         the arguments
+     * @param out          stdout (results, JSON)
+     * @param err          stderr (progress, errors)
+     * @param cancellation cancels the run when cancelled (the process's hook does so on SIGINT/SIGTERM)
+     * @return the exit status, one of {@link ExitStatus}'s; {@value ExitStatus#CANCELLED} if the run
+     *         was cancelled and did not complete
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Cancellation cancellation) {
+        int status = commandLine(out, err, cancellation).execute(args);
+        return status != ExitStatus.OK && cancellation.cancelled() ? ExitStatus.CANCELLED : status;
     }
 
     /**
@@ -85,23 +106,49 @@ public final class MultifdCommand implements Callable<Integer> {
      *
      * @param out stdout
      * @param err stderr
-     * @return the command line
+     * @return the command line; its commands cannot be cancelled
      */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, new Cancellation());
+    }
+
+    /**
+     * The configured picocli command line: one-line errors, the exit statuses of
+     * {@link ExitStatus} (listed in every command's {@code --help}), and the commands tied to
+     * {@code cancellation}.
+     *
+     * @param out          stdout
+     * @param err          stderr
+     * @param cancellation what cancels the commands
+     * @return the command line
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, Cancellation cancellation) {
         CommandLine cl = new CommandLine(new MultifdCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setUsageHelpAutoWidth(true);
         cl.setParameterExceptionHandler(MultifdCommand::onParameterError);
+        configure(cl, cancellation);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = cmd.getCommand() instanceof BaseCommand b && b.verbose();
             if (verbose) {
                 ex.printStackTrace(cmd.getErr());
             }
-            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(ex));
-            return ex instanceof UsageException ? EXIT_USAGE : EXIT_FAILED;
+            String what = cancellation.cancelled() ? "cancelled (" + cancellation.reason() + ")" : describe(ex);
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + what);
+            return cancellation.statusOf(ex);
         });
         return cl;
+    }
+
+    /** Every command: the common exit-status list in its help, and the cancellation. */
+    private static void configure(CommandLine cl, Cancellation cancellation) {
+        var usage = cl.getCommandSpec().usageMessage();
+        usage.exitCodeList(ExitStatus.help(usage.exitCodeList()));
+        if (cl.getCommand() instanceof BaseCommand b) {
+            b.cancellation = cancellation;
+        }
+        cl.getSubcommands().values().forEach(sub -> configure(sub, cancellation));
     }
 
     private static int onParameterError(ParameterException ex, String[] args) {
@@ -131,7 +178,7 @@ public final class MultifdCommand implements Callable<Integer> {
         if (t instanceof FileSystemException f) {
             return oneLine(f.getMessage());
         }
-        if (t instanceof UsageException || t instanceof MultiFdException) {
+        if (t instanceof UsageException || t instanceof CommandFailedException || t instanceof MultiFdException) {
             return oneLine(t.getMessage());
         }
         if (t instanceof IOException) {

@@ -6,7 +6,7 @@ import io.multifd.api.SessionId;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.PluginRegistry;
-import io.multifd.core.transport.TcpTransport;
+import io.multifd.api.spi.TransportListener;
 import io.multifd.devicestate.DeviceStateLoader;
 import io.multifd.devicestate.DeviceStatePayload;
 import io.multifd.ram.RamBlock;
@@ -14,12 +14,13 @@ import io.multifd.ram.RamBlockInfo;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSetupRecord;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -31,12 +32,25 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * {@code multifd recv --listen HOST:PORT --out FILE}: receives one migration into a file.
+ * {@code multifd recv --listen HOST:PORT --out FILE} (or {@code --unix PATH}): receives one
+ * migration into a file.
+ *
+ * <p>Exit status ({@link ExitStatus}): 0 once the migration completed and FILE holds the memory;
+ * 2 a wrong command line; 3 no sender connected within {@code --timeout}, or a channel was lost
+ * or stalled for {@code --io-timeout}; 4 this receiver refused the sender (a codec outside
+ * {@code --allow-codecs}, more channels than {@code --max-channels}, more memory than
+ * {@code --max-size}); 5 the sender's bytes were damaged or malformed (a bad hello, a bad CRC, a
+ * packet that breaks the protocol); 6 cancelled by SIGINT or SIGTERM; 1 anything else (the port
+ * is in use, the sender aborted, the disk is full). Whenever it is not 0, FILE was not written
+ * (its {@code FILE.part} is removed). With {@code --json} the object's {@code status} and
+ * {@code exit_code} say the same.
  */
 @Command(name = "recv", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Receives one migration (from multifd send) into a file.",
@@ -49,14 +63,11 @@ import java.util.TreeMap;
                 "On a terminal a progress bar shows how much of the image arrived; otherwise a line every few "
                         + "seconds. The listening address is printed first, on stderr (useful with port 0).", ""},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:the migration completed and FILE holds the memory",
-                "1:the migration failed (port in use, refused, cut, timed out...); FILE was not written",
-                "2:the command line is wrong"})
+        exitCodeList = {"0:the migration completed and FILE holds the memory; otherwise FILE was not written"})
 public final class RecvCommand extends BaseCommand {
 
-    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.Address.class,
-            description = "Where to listen, e.g. 127.0.0.1:5000 or 0.0.0.0:5000; port 0 picks a free port.")
-    HostPort listen;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    TransportOptions.Listen listen;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the received memory.")
     Path outFile;
@@ -71,8 +82,16 @@ public final class RecvCommand extends BaseCommand {
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long to wait for the sender to connect (default: ${DEFAULT-VALUE}). A transfer that "
-                    + "stalls for 30 s fails on its own.")
+                    + "stalls for --io-timeout fails on its own.")
     double timeout;
+
+    @Mixin
+    TransportOptions.IoTimeout ioTimeout;
+
+    @Option(names = {"--allow-codecs", "--allow-compression"}, paramLabel = "CODEC", split = ",",
+            description = "The codecs a sender may use, e.g. none or none,zstd (default: every codec this build "
+                    + "has); a sender asking for another is refused (exit status 4 on both sides).")
+    List<String> allowCodecs;
 
     @Option(names = "--fsync", description = "Force the file to disk before reporting success.")
     boolean fsync;
@@ -81,6 +100,10 @@ public final class RecvCommand extends BaseCommand {
             description = "While the migration runs, print one JSON line of statistics (totals and per channel) "
                     + "every SECONDS on stdout; the result stays the last line.")
     Double statsInterval;
+
+    @Option(names = "--no-verify", description = "Do not read FILE back to hash it at the end (faster for large "
+            + "images; the result then has no sha256).")
+    boolean noVerify;
 
     /** Made by picocli. */
     public RecvCommand() {
@@ -105,15 +128,15 @@ public final class RecvCommand extends BaseCommand {
             throw new UsageException("--out: directory '" + target.getParent() + "' does not exist");
         }
         StatsTicker.check(statsInterval);
-        InetSocketAddress address = listen.resolve();
-
-        MultiFdConfig config = MultiFdConfig.builder()
+        listen.check();
+        PluginRegistry discovered = PluginRegistry.discover();
+        MultiFdConfig config = ioTimeout.apply(MultiFdConfig.builder())
                 .maxChannels(maxChannels)
+                .allowedCodecs(allowedCodecs(discovered, allowCodecs))
                 .acceptTimeout(Duration.ofMillis((long) (timeout * 1000)))
                 .build();
-        TcpTransport.Listener listener = TcpTransport.listen(address); // "cannot listen on ...: Address already in use"
-        String where = new HostPort(listener.localAddress().getAddress().getHostAddress(),
-                listener.localAddress().getPort()).toString();
+        TransportListener listener = listen.listen(); // "cannot listen on ...: Address already in use"
+        String where = listen.where(listener);
         if (!common.quiet()) {
             err().println("listening on " + where);
         }
@@ -121,10 +144,17 @@ public final class RecvCommand extends BaseCommand {
         Progress progress = new Progress(Progress.detect(common.quiet()), "recv", err(), 2);
         OutputFile output = new OutputFile(target);
         Devices devices = new Devices();
-        Json json = new Json().put("event", "result").put("status", "failed").put("role", "recv").put("listen", where);
+        Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "recv").put("listen", where);
         MultiFdReceiver receiver = null;
         StatsTicker ticker = null;
-        Thread shutdownHook = null;
+        // Ctrl-C / SIGTERM before a receiver exists: stop listening (the wait for it below ends)
+        Cancellation.Registration cancel = cancellation.onCancel(() -> {
+            try {
+                listener.close();
+            } catch (IOException ignored) {
+                // it is being closed anyway
+            }
+        });
         try {
             RamPayload ram = RamPayload.builder()
                     .maxTotalBytes(maxSize)
@@ -143,11 +173,12 @@ public final class RecvCommand extends BaseCommand {
                     }).build();
             receiver = r;
             this.receiverRef = r;
-            shutdownHook = new Thread(() -> {
+            cancel.close();
+            // Ctrl-C / SIGTERM: the receiver closes (await() below throws) and the partial file goes
+            cancel = cancellation.onCancel(() -> {
                 r.close();
                 output.discard();
-            }, "multifd-cli-interrupted");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            });
             r.start();
             ticker = new StatsTicker(statsInterval, "recv", r::stats, null, out());
             MigrationStats stats = r.await();
@@ -156,7 +187,7 @@ public final class RecvCommand extends BaseCommand {
             progress.end("migration completed");
             progress.close();
             output.commit(fsync);
-            String sha = Hashing.sha256(target);
+            String sha = noVerify ? null : Hashing.sha256(target);
             SendCommand.fill(json, stats, output.ramBytes, output.pageSize, (int) Math.max(0, stats.syncs() - 1), sha);
             // from the moment every channel was in: the time the receiver waited for a sender is not the transfer's
             long c = connectedNanos;
@@ -168,7 +199,10 @@ public final class RecvCommand extends BaseCommand {
             }
             json.put("syncs", stats.syncs()).put("file", outFile.toString());
             devices.fill(json);
-            json.put("status", "completed");
+            if (noVerify) {
+                json.fields().remove("sha256");
+            }
+            completed(json);
             if (common.json()) {
                 out().println(json);
             } else if (!common.quiet()) {
@@ -190,19 +224,38 @@ public final class RecvCommand extends BaseCommand {
                 if (receiver != null) {
                     SendCommand.fill(json, receiver.stats(), output.ramBytes, output.pageSize, 0, null);
                 }
-                json.put("error", MultifdCommand.describe(e));
-                out().println(json);
+                out().println(failed(json, e));
             }
             throw e;
         } finally {
-            if (shutdownHook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the shutdown hook is running
-                }
-            }
+            cancel.close();
         }
+    }
+
+    /**
+     * The codec names {@code --allow-codecs} allows: each must be a codec this build has.
+     *
+     * @return the names; empty (every codec) without the option
+     * @throws UsageException naming an unknown codec, or an empty list
+     */
+    static Set<String> allowedCodecs(PluginRegistry registry, List<String> names) {
+        if (names == null) {
+            return Set.of();
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String n : names) {
+            String name = n.strip();
+            if (name.isEmpty()) {
+                throw new UsageException("--allow-codecs: an empty codec name (e.g. none or none,zstd)");
+            }
+            try {
+                SendCommand.codec(registry, name);
+            } catch (UsageException e) {
+                throw new UsageException("--allow-codecs: " + e.getMessage());
+            }
+            out.add(name);
+        }
+        return out;
     }
 
     private volatile MultiFdReceiver receiverRef;

@@ -1,13 +1,13 @@
 package io.multifd.examples.cli;
 
 import io.multifd.api.CodecOptions;
+import io.multifd.api.DataChecksum;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.PayloadStats;
 import io.multifd.api.spi.Codec;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
-import io.multifd.core.transport.TcpTransport;
 import io.multifd.devicestate.DeviceStatePayload;
 import io.multifd.devicestate.DeviceStateSaver;
 import io.multifd.ram.DirtyBitmap;
@@ -17,12 +17,13 @@ import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
 import io.multifd.ram.RoundListener;
 import io.multifd.ram.RoundStats;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.file.AccessDeniedException;
@@ -38,8 +39,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code multifd send --connect HOST:PORT --image FILE}: migrates an image file as one RAM block,
- * optionally while writer threads dirty it, with a device state alongside.
+ * {@code multifd send --connect HOST:PORT --image FILE} (or {@code --unix PATH}): migrates an
+ * image file as one RAM block, optionally while writer threads dirty it, with a device state
+ * alongside.
+ *
+ * <p>Exit status ({@link ExitStatus}): 0 once the receiver confirmed the migration; 2 a wrong
+ * command line (checked before connecting); 3 the receiver could not be reached within
+ * {@code --connect-timeout}, or a channel was lost or stalled for {@code --io-timeout}; 4 the
+ * receiver refused the hello or the manifest (codec not allowed, too many channels, image over
+ * its {@code --max-size}); 5 the receiver's replies were malformed; 6 cancelled by SIGINT or
+ * SIGTERM (the receiver is told: the sender aborts); 1 anything else, for instance the receiver
+ * failing on its side. With {@code --json} the object's {@code status} and {@code exit_code}
+ * say the same.
  */
 @Command(name = "send", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Migrates an image file, as one RAM block, to a receiver (multifd recv).",
@@ -54,8 +65,7 @@ import java.util.concurrent.atomic.AtomicLong;
                         + "exactly its bytes. sha256 in the result covers exactly the memory as it stood at the "
                         + "end, which the receiver's sha256 must equal.", ""},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:the receiver confirmed the migration", "1:the migration failed (unreachable receiver, "
-                + "refused, interrupted...)", "2:the command line is wrong"})
+        exitCodeList = {"0:the receiver confirmed the migration"})
 public final class SendCommand extends BaseCommand {
 
     /** Name of the RAM block the image becomes. */
@@ -63,9 +73,8 @@ public final class SendCommand extends BaseCommand {
     /** Device id of the device state {@code --device-state} sends. */
     static final String DEVICE_ID = "cli-device";
 
-    @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", converter = Converters.Address.class,
-            description = "The receiver's address. A receiver not listening yet is retried until --connect-timeout.")
-    HostPort connect;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    TransportOptions.Connect connect;
 
     @Option(names = "--image", required = true, paramLabel = "FILE", description = "The image to migrate (any size).")
     Path image;
@@ -117,6 +126,14 @@ public final class SendCommand extends BaseCommand {
             description = "Seed of the writers' page choice and of the device state's bytes (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Mixin
+    TransportOptions.IoTimeout ioTimeout;
+
+    @Option(names = "--checksum", paramLabel = "WHAT", defaultValue = "encoded", converter = Converters.Checksum.class,
+            description = "Which packet data carries a CRC32C besides every header: off, encoded (a codec's "
+                    + "output; the default) or all (raw pages too, at the cost of one copy per packet).")
+    DataChecksum checksum;
+
     /** Made by picocli. */
     public SendCommand() {
     }
@@ -151,29 +168,30 @@ public final class SendCommand extends BaseCommand {
             throw new UsageException("--level " + level + " is not valid for " + codecName + ": " + e.getMessage());
         }
         codec.checkAvailable();
-        InetSocketAddress address = connect.resolve();
+        var connector = connect.connector();
 
         // ---- the memory
         RamBlock block = load(image, size, ps, dirtyRate > 0);
-        MultiFdConfig config = MultiFdConfig.builder()
+        MultiFdConfig config = ioTimeout.apply(MultiFdConfig.builder())
                 .channels(channels)
                 .codec(codecName, options)
                 .maxBandwidth(maxBandwidth)
                 .connectTimeout(Duration.ofMillis((long) (connectTimeout * 1000)))
+                .dataChecksum(checksum)
                 .build();
 
-        Json json = new Json().put("event", "result").put("status", "failed").put("role", "send");
+        Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "send");
         long t0 = System.nanoTime();
         Progress progress = new Progress(Progress.detect(common.quiet()), "send", err(), 2);
         SendListener listener = new SendListener(progress, ps);
         DirtyWriters writers = null;
         DeviceThread device = null;
         StatsTicker ticker = null;
-        MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(address))
+        MultiFdSender sender = MultiFdSender.builder(config, connector)
                 .registry(registry).build();
         listener.sender = sender;
-        Thread interrupted = new Thread(sender::close, "multifd-cli-interrupted"); // Ctrl-C: tell the receiver
-        Runtime.getRuntime().addShutdownHook(interrupted);
+        // Ctrl-C / SIGTERM: abort, which tells the receiver; the blocked call below then throws
+        Cancellation.Registration cancel = cancellation.onCancel(sender::close);
         try {
             RamSaver saver = RamSaver.open(sender, List.of(block)).roundListener(listener);
             DeviceStateSaver deviceSaver = deviceState == null ? null : DeviceStateSaver.open(sender);
@@ -216,7 +234,7 @@ public final class SendCommand extends BaseCommand {
             if (device != null) {
                 json.put("device_state_bytes", deviceState).put("device_state_sha256", device.sha256);
             }
-            json.put("status", "completed");
+            completed(json);
             report(json, stats);
             return MultifdCommand.EXIT_OK;
         } catch (Exception | Error e) {
@@ -234,17 +252,12 @@ public final class SendCommand extends BaseCommand {
             if (common.json()) {
                 fill(json, sender.stats(), size, ps, listener.rounds(), null);
                 json.put("seconds", (System.nanoTime() - t0) / 1e9);
-                json.put("error", MultifdCommand.describe(e));
-                out().println(json);
+                out().println(failed(json, e));
             }
             throw e;
         } finally {
             sender.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(interrupted);
-            } catch (IllegalStateException shuttingDown) {
-                // the shutdown hook is running
-            }
+            cancel.close();
         }
     }
 

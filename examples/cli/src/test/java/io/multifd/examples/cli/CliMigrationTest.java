@@ -145,6 +145,63 @@ class CliMigrationTest {
         assertThat(r.err()).contains("--stats-interval must be 0.1 to 86400 seconds: 0.0");
     }
 
+    @Test
+    void overAUnixSocketWithoutVerifyingWithEveryChecksumAndAnAllowedCodec() throws Exception {
+        Path image = dir.resolve("src.img");
+        Path out = dir.resolve("dst.img");
+        Path socket = dir.resolve("multifd.sock");
+        long size = (3 << 20) + 5;
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", Long.toString(size), "--quiet")
+                .status()).isZero();
+
+        StringWriter rxOut = new StringWriter();
+        StringWriter rxErr = new StringWriter();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--unix", socket.toString(), "--out", out.toString(), "--json", "--timeout", "30",
+                        "--no-verify", "--allow-codecs", "none,zstd", "--io-timeout", "20"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        // the sender retries while the socket file does not exist yet
+        CommandLineTest.Run tx = CommandLineTest.run("send", "--unix", socket.toString(), "--image", image.toString(),
+                "--codec", "zstd", "--checksum", "all", "--io-timeout", "20", "--connect-timeout", "30", "--json");
+        assertThat(tx.status()).as(tx.err()).isZero();
+        assertThat(rx.get()).as(rxErr.toString()).isZero();
+
+        Json s = Json.parse(tx.out().strip());
+        Json r = Json.parse(rxOut.toString().strip());
+        assertThat(s.getString("status")).isEqualTo("completed");
+        assertThat(s.getLong("exit_code")).isZero();
+        assertThat(r.getString("status")).isEqualTo("completed");
+        assertThat(r.getLong("exit_code")).isZero();
+        assertThat(r.fields()).as("--no-verify: the file was not read back").doesNotContainKey("sha256");
+        assertThat(r.getString("listen")).isEqualTo("unix:" + socket);
+        assertThat(s.getString("sha256")).isEqualTo(Hashing.sha256(image)).isEqualTo(Hashing.sha256(out));
+        assertThat(r.getString("codec")).isEqualTo("zstd");
+        assertThat(r.get("wire_bytes")).isEqualTo(s.get("wire_bytes"));
+        assertThat(socket).as("the listener removed its socket file").doesNotExist();
+        assertThat(rxErr.toString()).contains("listening on unix:" + socket);
+    }
+
+    @Test
+    void aCancelledReceiverExits6AndLeavesNoFile() throws Exception {
+        Path out = dir.resolve("dst.img");
+        StringWriter rxOut = new StringWriter();
+        PipedLines rxErr = new PipedLines();
+        Cancellation cancellation = new Cancellation();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "60"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true), cancellation));
+        rxErr.port(); // listening, waiting for a sender that never comes
+        assertThat(rx).isNotDone();
+        cancellation.cancel("test");
+        assertThat(rx.get()).as(rxErr.toString()).isEqualTo(ExitStatus.CANCELLED);
+        Json r = Json.parse(rxOut.toString().strip());
+        assertThat(r.getString("status")).isEqualTo("cancelled");
+        assertThat(r.getLong("exit_code")).isEqualTo(ExitStatus.CANCELLED);
+        assertThat(rxErr.toString()).contains("multifd recv: cancelled (test)");
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("dst.img.part")).doesNotExist();
+    }
+
     /** A stderr that tells the port the receiver printed. */
     static final class PipedLines extends StringWriter {
         private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");

@@ -57,6 +57,18 @@ class CommandLineTest {
         assertThat(r.out()).contains("Usage: multifd " + command).contains("--json").contains("Exit status:");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"gen-image", "recv", "send", "demo"})
+    void everySubcommandsHelpListsTheSameExitStatuses(String command) {
+        String help = run(command, "--help").out().replaceAll("\\s+", " ");
+        assertThat(help).contains(" 2 the command line is wrong")
+                .contains(" 3 could not connect, or the connection was lost or timed out")
+                .contains(" 4 refused by the peer or by a limit")
+                .contains(" 5 damaged or malformed stream or file")
+                .contains(" 6 cancelled by SIGINT (Ctrl-C) or SIGTERM");
+        assertThat(help).containsPattern(" 0 \\S").containsPattern(" 1 \\S");
+    }
+
     @Test
     void theTopLevelHelpListsTheCommandsAndNoCommandIsAUsageError() {
         assertThat(run("--help").out()).contains("gen-image").contains("recv").contains("send").contains("demo");
@@ -79,7 +91,42 @@ class CommandLineTest {
 
     @Test
     void aMissingRequiredOption() {
-        assertOneLineError(run("send", "--image", "x"), 2, "send", "Missing required option: '--connect=HOST:PORT'");
+        assertOneLineError(run("send", "--image", "x"), 2, "send",
+                "Missing required argument (specify one of these): (--connect=HOST:PORT | --unix=PATH)");
+    }
+
+    @Test
+    void connectAndUnixTogether() {
+        assertOneLineError(run("send", "--image", "x", "--connect", "127.0.0.1:9", "--unix", dir.resolve("s").toString()),
+                2, "send", "--connect=HOST:PORT, --unix=PATH are mutually exclusive");
+        assertOneLineError(run("recv", "--out", "x", "--listen", "127.0.0.1:0", "--unix", dir.resolve("s").toString()),
+                2, "recv", "--listen=HOST:PORT, --unix=PATH are mutually exclusive");
+    }
+
+    @Test
+    void anUnknownCodecInTheAllowList() {
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(),
+                "--allow-compression", "none,brotli"), 2, "recv",
+                "--allow-codecs: unknown codec 'brotli' (available: none, zstd, lz4, zlib)");
+        assertThat(dir.resolve("o")).doesNotExist();
+    }
+
+    @Test
+    void aBadIoTimeout() {
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(),
+                "--io-timeout", "0"), 2, "recv", "--io-timeout must be 0.03 to 86400 seconds: 0.0");
+    }
+
+    @Test
+    void aBadChecksum() throws Exception {
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", image().toString(), "--checksum",
+                "some"), 2, "send", "Invalid value for option '--checksum': 'some' is not one of off, encoded, all");
+    }
+
+    @Test
+    void aUnixSocketInAMissingDirectory() {
+        assertOneLineError(run("recv", "--unix", dir.resolve("no/such/s.sock").toString(), "--out",
+                dir.resolve("o").toString()), 2, "recv", "--unix: directory '" + dir.resolve("no/such") + "' does not exist");
     }
 
     @Test
@@ -150,7 +197,8 @@ class CommandLineTest {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
             int port = taken.getLocalPort();
             Run r = run("recv", "--listen", "127.0.0.1:" + port, "--out", dir.resolve("out.img").toString());
-            assertOneLineError(r, 1, "recv", "cannot listen on tcp 127.0.0.1:" + port + ": Address already in use");
+            assertOneLineError(r, ExitStatus.FAILED, "recv", "cannot listen on tcp 127.0.0.1:" + port
+                    + ": Address already in use");
             assertThat(dir.resolve("out.img")).doesNotExist();
         }
     }
@@ -164,11 +212,12 @@ class CommandLineTest {
         }
         Run r = run("send", "--connect", "127.0.0.1:" + port, "--image", image().toString(), "--connect-timeout",
                 "0.5", "--json", "--quiet");
-        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.status()).isEqualTo(ExitStatus.CONNECTION);
         assertThat(r.err().strip()).doesNotContain("\n").startsWith("multifd send: ")
                 .contains("could not connect to tcp 127.0.0.1:" + port).contains("Connection refused");
         Json j = Json.parse(r.out().strip());
         assertThat(j.getString("status")).isEqualTo("failed");
+        assertThat(j.getLong("exit_code")).isEqualTo(ExitStatus.CONNECTION);
         assertThat(j.getString("error")).contains("Connection refused");
     }
 
@@ -181,7 +230,7 @@ class CommandLineTest {
         }
         Run r = run("send", "--connect", "127.0.0.1:" + port, "--image", image().toString(), "--connect-timeout",
                 "0.2", "--verbose", "--quiet");
-        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.status()).isEqualTo(ExitStatus.CONNECTION);
         assertThat(r.err()).contains("\tat ").contains("MigrationFailedException");
     }
 }

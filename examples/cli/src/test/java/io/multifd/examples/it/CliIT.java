@@ -84,6 +84,8 @@ class CliIT {
         Json r = p.receiver();
         assertThat(s.getString("status")).isEqualTo("completed");
         assertThat(r.getString("status")).isEqualTo("completed");
+        assertThat(s.getLong("exit_code")).isZero();
+        assertThat(r.getLong("exit_code")).isZero();
         assertThat(r.getString("sha256")).as("destination = source").isEqualTo(s.getString("sha256"));
         assertThat(Hashing.sha256(p.out())).as("the file recv wrote").isEqualTo(r.getString("sha256"));
         assertThat(Files.size(p.out())).isEqualTo(SIZE);
@@ -149,10 +151,12 @@ class CliIT {
     @Test
     void aReceiverRefusesMoreMemoryThanItsMaxSize() throws Exception {
         Pair p = migrate("too-big", new String[]{"--max-size", "16M"});
-        assertThat(p.send().status()).isEqualTo(1);
+        assertThat(p.send().status()).as("refused: exit status 4").isEqualTo(4);
         assertThat(p.send().err().strip()).startsWith("multifd send: ").doesNotContain("\n").contains("refused");
-        assertThat(p.recvErr()).endsWith("exit 1").contains("multifd recv: ");
+        assertThat(p.recvErr()).endsWith("exit 4").contains("multifd recv: ");
         assertThat(p.receiver().getString("status")).isEqualTo("failed");
+        assertThat(p.receiver().getLong("exit_code")).isEqualTo(4);
+        assertThat(p.sender().getLong("exit_code")).isEqualTo(4);
         assertThat(p.out()).doesNotExist();
         assertThat(dir.resolve("too-big.img.part")).doesNotExist();
     }
@@ -160,9 +164,9 @@ class CliIT {
     @Test
     void aReceiverRefusesMoreChannelsThanItsMax() throws Exception {
         Pair p = migrate("too-many", new String[]{"--max-channels", "1"}, "--channels", "2");
-        assertThat(p.send().status()).isEqualTo(1);
+        assertThat(p.send().status()).as("refused: exit status 4").isEqualTo(4);
         assertThat(p.send().err()).contains("channel count");
-        assertThat(p.recvErr()).endsWith("exit 1");
+        assertThat(p.recvErr()).endsWith("exit 4");
         assertThat(p.out()).doesNotExist();
     }
 }

@@ -90,7 +90,7 @@ class UserErrorsIT {
             port = s.getLocalPort();
         }
         assertOneLine(Launcher.run("send", "--connect", "127.0.0.1:" + port, "--image", image().toString(),
-                "--connect-timeout", "1"), 1, "send", "could not connect to tcp 127.0.0.1:" + port);
+                "--connect-timeout", "1"), 3, "send", "could not connect to tcp 127.0.0.1:" + port);
     }
 
     @Test
@@ -101,7 +101,7 @@ class UserErrorsIT {
         }
         Launcher.Run r = Launcher.run("send", "--connect", "127.0.0.1:" + port, "--image", image().toString(),
                 "--connect-timeout", "0.3", "--verbose");
-        assertThat(r.status()).isEqualTo(1);
+        assertThat(r.status()).isEqualTo(3);
         assertThat(r.err()).contains("\tat io.multifd.").contains("multifd send: connect failed");
     }
 }
