@@ -17,7 +17,7 @@ import io.multifd.core.channel.ReceiveChannel;
 import io.multifd.core.channel.ReceiverParts;
 import io.multifd.core.channel.ReceiverShutdown;
 import io.multifd.core.channel.Watchdog;
-import io.multifd.core.jfr.MigrationEvent;
+import io.multifd.core.session.MigrationRecord;
 import io.multifd.core.session.Durations;
 import io.multifd.core.session.EpochLog;
 import io.multifd.core.session.FailureLatch;
@@ -121,7 +121,7 @@ public final class MultiFdReceiver implements AutoCloseable {
     private volatile long endNanos;
     private final EpochLog epochs = new EpochLog("receiver", LOG);
     /** Begun when the first channel is accepted; committed by the coordinating thread at the end. */
-    private volatile MigrationEvent migrationEvent;
+    private final MigrationRecord migrationRecord = new MigrationRecord("receiver", LOG);
 
     private MultiFdReceiver(Builder b) {
         this.config = b.config;
@@ -403,9 +403,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         public void started(SessionTerms terms) {
             startNanos = System.nanoTime(); // elapsed counts from the first accepted channel
             threads.sessionKnown(terms.sessionId()); // renames this thread and the watchdog
-            MigrationEvent e = new MigrationEvent();
-            e.begin();
-            migrationEvent = e;
+            migrationRecord.begin();
             epochs.start(terms.sessionId());
             table.open(terms);
             SyncBarrier barrier = new SyncBarrier(terms.channelCount(), latch::cause, this::epochPassed);
@@ -420,17 +418,7 @@ public final class MultiFdReceiver implements AutoCloseable {
 
         /** The last channel arrived at the barrier of {@code epoch}: every channel noted its counters. */
         private void epochPassed(long epoch) {
-            long p = 0;
-            long r = 0;
-            long w = 0;
-            for (ReceiveChannel c : table.channels()) {
-                if (c != null) {
-                    p += c.packetsAtSync();
-                    r += c.rawBytesAtSync();
-                    w += c.wireBytesAtSync();
-                }
-            }
-            epochs.end(epoch, p, r, w);
+            epochs.end(epoch, table.channels());
             listener.onSync(epoch);
         }
     }
@@ -450,45 +438,11 @@ public final class MultiFdReceiver implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        recordEnd(s);
+        migrationRecord.end(s != null ? s : stats(), s != null, latch.cause());
         if (s != null) {
             listener.onCompleted(s);
         }
         complete();
-    }
-
-    /** The end's INFO line and flight-recorder event; {@code result} is null if the migration failed. */
-    private void recordEnd(MigrationStats result) {
-        MigrationEvent e = migrationEvent;
-        if (e == null) {
-            return; // no channel was ever accepted
-        }
-        migrationEvent = null;
-        MigrationStats s = result != null ? result : stats();
-        Throwable f = latch.cause();
-        if (result != null) {
-            LOG.log(System.Logger.Level.INFO, "migration " + s.sessionId() + " completed: " + s.packets() + " packets, "
-                    + Durations.bytes(s.rawBytes()) + " raw, " + Durations.bytes(s.wireBytes()) + " on the wire in "
-                    + Durations.format(s.elapsed()) + " (" + s.syncs() + " syncs)");
-        } else {
-            LOG.log(System.Logger.Level.INFO, "migration " + s.sessionId() + " ended without completing after "
-                    + Durations.format(s.elapsed()) + ": " + s.packets() + " packets, "
-                    + Durations.bytes(s.wireBytes()) + " read");
-        }
-        e.end();
-        if (e.shouldCommit()) {
-            e.side = "receiver";
-            e.session = String.valueOf(s.sessionId());
-            e.channels = s.channels();
-            e.codec = s.codec();
-            e.packets = s.packets();
-            e.rawBytes = s.rawBytes();
-            e.wireBytes = s.wireBytes();
-            e.syncs = s.syncs();
-            e.outcome = result != null ? "completed" : "failed";
-            e.failure = result != null || f == null ? null : String.valueOf(f.getMessage());
-            e.commit();
-        }
     }
 
     // ------------------------------------------------------------------ builder

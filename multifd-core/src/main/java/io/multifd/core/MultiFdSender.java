@@ -13,6 +13,7 @@ import io.multifd.api.SessionId;
 import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.TransportConnector;
+import io.multifd.core.session.Durations;
 import io.multifd.core.session.PayloadCounters;
 import io.multifd.core.session.SafeListener;
 import io.multifd.core.session.SendCoordinator;
@@ -78,6 +79,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private final TransportConnector connector;
     private final PluginRegistry registry;
     private final SafeListener listener;
+    private static final System.Logger LOG = System.getLogger(MultiFdSender.class.getName());
     private final SessionId sessionId;
     private final PayloadPlugin<?>[] plugins;
     private final PayloadCounters[] counters;
@@ -237,7 +239,11 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public void maxBandwidth(long bytesPerSecond) {
-        session.maxBandwidth(bytesPerSecond);
+        long old = session.limiter().change(bytesPerSecond);
+        if (old != bytesPerSecond) {
+            LOG.log(System.Logger.Level.INFO, "migration " + sessionId + ": bandwidth cap changed from "
+                    + Durations.rate(old) + " to " + Durations.rate(bytesPerSecond));
+        }
     }
 
     /**
@@ -247,7 +253,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
      * @return bytes per second, 0 for no cap
      */
     public long maxBandwidth() {
-        return session.maxBandwidth();
+        return session.limiter().rate();
     }
 
     // ------------------------------------------------------------------ finish / close

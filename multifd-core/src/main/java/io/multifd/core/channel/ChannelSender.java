@@ -37,7 +37,7 @@ import java.util.function.BooleanSupplier;
  * {@link #requestCommit()} holding its lock; {@link #phase()}, the counters and
  * {@link #completedReply()} from any thread (volatile); everything else runs on the channel thread.
  */
-public final class ChannelSender {
+public final class ChannelSender implements SyncCounters {
 
     private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdSender");
     private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
@@ -276,16 +276,19 @@ public final class ChannelSender {
     }
 
     /** @return data packets written before the last SYNC (read {@link #syncs()} first) */
+    @Override
     public long packetsAtSync() {
         return writer.packetsAtSync();
     }
 
     /** @return raw bytes written before the last SYNC (read {@link #syncs()} first) */
+    @Override
     public long rawBytesAtSync() {
         return writer.rawAtSync();
     }
 
     /** @return wire bytes written up to the last SYNC (read {@link #syncs()} first) */
+    @Override
     public long wireBytesAtSync() {
         return writer.wireAtSync();
     }

@@ -62,6 +62,29 @@ public final class RateLimiter {
         }
     }
 
+    /**
+     * {@link #rate(long)} for a cap a user changes while the migration runs: the same bounds as
+     * {@code MultiFdConfig.maxBandwidth} (0, or at least 4096 bytes per second). Any thread.
+     *
+     * @param newBytesPerSecond 0 for no cap, otherwise at least 4096
+     * @return the rate before the change
+     * @throws IllegalArgumentException if out of range
+     */
+    public long change(long newBytesPerSecond) {
+        if (newBytesPerSecond != 0 && newBytesPerSecond < 4096) {
+            throw new IllegalArgumentException("maxBandwidth must be 0 (no cap) or at least 4096 bytes/s: "
+                    + newBytesPerSecond);
+        }
+        lock.lock(); // reentrant: rate() takes it again, so the old rate and the change are one step
+        try {
+            long old = bytesPerSecond;
+            rate(newBytesPerSecond);
+            return old;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The rate in bytes per second; 0 for no cap. Any thread. */
     public long rate() {
         return bytesPerSecond;

@@ -54,7 +54,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * The channel owns its connection, its decoder and its payload channel receivers; the thread
  * closes the last two as it ends, the shutdown closes the connection.
  */
-public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecContext {
+public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecContext, SyncCounters {
 
     /** Where a channel is; see the class diagram. */
     public enum Phase {
@@ -196,16 +196,19 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
     }
 
     /** Data packets applied before the SYNC this channel read last (or is waiting at). */
+    @Override
     public long packetsAtSync() {
         return packetsAtSync;
     }
 
     /** Raw bytes applied before the SYNC this channel read last (or is waiting at). */
+    @Override
     public long rawBytesAtSync() {
         return rawAtSync;
     }
 
     /** Bytes read up to and including the SYNC this channel read last (or is waiting at). */
+    @Override
     public long wireBytesAtSync() {
         return wireAtSync;
     }

@@ -28,4 +28,19 @@ public final class SyncEvent extends jdk.jfr.Event {
     /** The epoch the barrier ended. */
     @Label("Epoch")
     public long epoch;
+
+    /**
+     * Ends this event and commits it if a recording wants it.
+     *
+     * @param side  "sender" or "receiver"
+     * @param epoch the epoch the barrier ended
+     */
+    public void commit(String side, long epoch) {
+        end();
+        if (shouldCommit()) {
+            this.side = side;
+            this.epoch = epoch;
+            commit();
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.multifd.core.session;
 import io.multifd.api.EpochStats;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.SessionId;
+import io.multifd.core.channel.SyncCounters;
 import io.multifd.core.jfr.RoundEvent;
 
 import java.time.Duration;
@@ -101,6 +102,28 @@ public final class EpochLog {
                     + Durations.bytes(s.wireBytes()) + " on the wire in " + Durations.format(s.elapsed()));
         }
         return s;
+    }
+
+    /**
+     * Ends an epoch with the sums of the counters every channel noted at its SYNC of
+     * {@code epoch}; see {@link #end(long, long, long, long)}.
+     *
+     * @param epoch    the epoch that ended
+     * @param channels the channels (null entries, not yet accepted, are skipped)
+     * @return the epoch's figures
+     */
+    public EpochStats end(long epoch, SyncCounters[] channels) {
+        long p = 0;
+        long r = 0;
+        long w = 0;
+        for (SyncCounters c : channels) {
+            if (c != null) {
+                p += c.packetsAtSync();
+                r += c.rawBytesAtSync();
+                w += c.wireBytesAtSync();
+            }
+        }
+        return end(epoch, p, r, w);
     }
 
     /** The epochs kept so far, oldest first. */

@@ -16,7 +16,6 @@ import io.multifd.core.channel.ChannelSender;
 import io.multifd.core.channel.RateLimiter;
 import io.multifd.core.channel.SlotHandoff;
 import io.multifd.core.channel.Watchdog;
-import io.multifd.core.jfr.MigrationEvent;
 import io.multifd.core.jfr.SyncEvent;
 import io.multifd.core.wire.EndExchange;
 import io.multifd.core.wire.Manifest;
@@ -81,7 +80,7 @@ public final class SendCoordinator implements ChannelSender.Host {
     private volatile long endNanos;
     private final EpochLog epochs = new EpochLog("sender", LOG);
     /** Begun at connect(), committed once at the end (lock). */
-    private MigrationEvent migrationEvent;
+    private final MigrationRecord migrationRecord = new MigrationRecord("sender", LOG);
 
     /**
      * @param config    the configuration
@@ -104,29 +103,9 @@ public final class SendCoordinator implements ChannelSender.Host {
         this.limiter = new RateLimiter(config.maxBandwidth());
     }
 
-    /**
-     * Changes the bandwidth cap, before or during the migration; see
-     * {@code MultiFdSender.maxBandwidth(long)}. Any thread.
-     *
-     * @param bytesPerSecond 0 for no cap, otherwise at least 4096
-     * @throws IllegalArgumentException if out of range
-     */
-    public void maxBandwidth(long bytesPerSecond) {
-        if (bytesPerSecond != 0 && bytesPerSecond < 4096) {
-            throw new IllegalArgumentException("maxBandwidth must be 0 (no cap) or at least 4096 bytes/s: "
-                    + bytesPerSecond);
-        }
-        long old = limiter.rate();
-        limiter.rate(bytesPerSecond);
-        if (old != bytesPerSecond) {
-            LOG.log(System.Logger.Level.INFO, "migration " + sessionId + ": bandwidth cap changed from "
-                    + Durations.rate(old) + " to " + Durations.rate(bytesPerSecond));
-        }
-    }
-
-    /** The bandwidth cap now, bytes per second; 0 for none. Any thread. */
-    public long maxBandwidth() {
-        return limiter.rate();
+    /** The bandwidth cap of every channel's writes; changeable while the migration runs. Any thread. */
+    public RateLimiter limiter() {
+        return limiter;
     }
 
     /**
@@ -190,8 +169,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             }
             state = State.CONNECTING;
             codec = h;
-            migrationEvent = new MigrationEvent();
-            migrationEvent.begin();
+            migrationRecord.begin();
             CodecOptions codecOptions = config.codecOptions();
             long tick = Math.min(config.ioTimeout().toNanos(),
                     Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos())) / 8;
@@ -306,9 +284,6 @@ public final class SendCoordinator implements ChannelSender.Host {
             throw new InterruptedIOException("interrupted while waiting to sync");
         }
         long epoch;
-        long p = 0;
-        long r = 0;
-        long w = 0;
         SyncEvent event = new SyncEvent();
         event.begin();
         try {
@@ -327,27 +302,19 @@ public final class SendCoordinator implements ChannelSender.Host {
                     progress.await();
                 }
                 syncsDone++;
-                for (ChannelSender c : channels) { // each noted its counters when it wrote this SYNC
-                    p += c.packetsAtSync();
-                    r += c.rawBytesAtSync();
-                    w += c.wireBytesAtSync();
-                }
             } finally {
                 lock.unlock();
             }
-            epochs.end(epoch, p, r, w); // still under the sync mutex: epochs end in order
+            // each channel noted its counters when it wrote this SYNC; none writes the next one before
+            // the next sync(), and the sync mutex is still held: epochs end in order
+            epochs.end(epoch, channels);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the sync markers to be written");
         } finally {
             syncMutex.unlock();
         }
-        event.end();
-        if (event.shouldCommit()) {
-            event.side = "sender";
-            event.epoch = epoch;
-            event.commit();
-        }
+        event.commit("sender", epoch);
         listener.onSync(epoch);
         return epoch;
     }
@@ -502,49 +469,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             w.close();
         }
         limiter.wakeAll();
-        recordEnd();
-    }
-
-    /** The end of the migration, once: its INFO line and its flight-recorder event. */
-    private void recordEnd() {
-        MigrationEvent e;
-        lock.lock();
-        try {
-            e = migrationEvent;
-            migrationEvent = null;
-        } finally {
-            lock.unlock();
-        }
-        if (e == null) {
-            return; // never connected, or already recorded
-        }
-        MigrationStats s = stats();
-        Throwable f = latch.cause();
-        boolean completed = state == State.FINISHED;
-        if (completed) {
-            LOG.log(System.Logger.Level.INFO, "migration " + sessionId + " completed: " + s.packets() + " packets, "
-                    + Durations.bytes(s.rawBytes()) + " raw, " + Durations.bytes(s.wireBytes()) + " on the wire in "
-                    + Durations.format(s.elapsed()) + " (" + Durations.bytes((long) s.wireBytesPerSecond()) + "/s, "
-                    + s.syncs() + " syncs)");
-        } else {
-            LOG.log(System.Logger.Level.INFO, "migration " + sessionId + " ended without completing after "
-                    + Durations.format(s.elapsed()) + ": " + s.packets() + " packets, "
-                    + Durations.bytes(s.wireBytes()) + " on the wire");
-        }
-        e.end();
-        if (e.shouldCommit()) {
-            e.side = "sender";
-            e.session = sessionId.toString();
-            e.channels = s.channels();
-            e.codec = s.codec();
-            e.packets = s.packets();
-            e.rawBytes = s.rawBytes();
-            e.wireBytes = s.wireBytes();
-            e.syncs = s.syncs();
-            e.outcome = completed ? "completed" : "failed";
-            e.failure = completed || f == null ? null : String.valueOf(f.getMessage());
-            e.commit();
-        }
+        migrationRecord.end(stats(), state == State.FINISHED, latch.cause());
     }
 
     // ------------------------------------------------------------------ state and failure

@@ -74,12 +74,7 @@ public final class SyncBarrier {
                 passed.signalAll();
                 SyncEvent e = event;
                 event = null;
-                e.end();
-                if (e.shouldCommit()) {
-                    e.side = "receiver";
-                    e.epoch = epoch;
-                    e.commit();
-                }
+                e.commit("receiver", epoch);
                 onPassed.accept(epoch);
                 return;
             }
