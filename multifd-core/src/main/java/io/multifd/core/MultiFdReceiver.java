@@ -39,8 +39,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The receiving side of a migration: accepts N channels, answers their hellos, hands the
@@ -86,9 +84,6 @@ public final class MultiFdReceiver implements AutoCloseable {
     private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
     private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdReceiver");
 
-    /** NEW until {@link #start()}; DONE once every thread ended (or closed before start). */
-    private enum State { NEW, RUNNING, DONE }
-
     private final MultiFdConfig config;
     private final TransportListener transport;
     private final PluginRegistry registry;
@@ -103,16 +98,8 @@ public final class MultiFdReceiver implements AutoCloseable {
     private final HelloValidator validator;
     private final SessionThreads threads;
     private final Thread mainThread;
-    /** Completed by the coordinating thread as its last action (or by close() before start()). */
-    private final MigrationFuture completion;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    // guarded by lock
-    private State state = State.NEW;
-    /** close() ran before start(): start() then says so instead of "already called". Guarded by {@link #lock}. */
-    private boolean closedBeforeStart;
-    private MigrationStats result;
+    /** State, result and waits; its future is completed by the coordinating thread as its last action. */
+    private final ReceiverOutcome outcome;
 
     /** Fixed by the first accepted hello, published once. */
     private volatile ReceiverParts parts;
@@ -142,7 +129,7 @@ public final class MultiFdReceiver implements AutoCloseable {
         this.validator = new HelloValidator(config, registry::codec, registry.codecNames());
         this.threads = new SessionThreads(b.threadFactoryOrNull(), "recv", null);
         this.mainThread = threads.newThread(this::runMain, "main");
-        this.completion = new MigrationFuture(() -> abort("the future of the receiver's awaitAsync() was cancelled"));
+        this.outcome = new ReceiverOutcome(latch, () -> abort("the future of the receiver's awaitAsync() was cancelled"));
     }
 
     /**
@@ -171,18 +158,10 @@ public final class MultiFdReceiver implements AutoCloseable {
      *                               threw (the receiver is then still new)
      */
     public MultiFdReceiver start() {
-        lock.lock();
-        try {
-            if (state != State.NEW) {
-                throw new IllegalStateException(closedBeforeStart
-                        ? "the receiver was closed before start()" : "start() was already called");
-            }
+        outcome.start(() -> {
             long tick = Math.min(config.ioTimeout().toNanos(), config.handshakeTimeout().toNanos()) / 8;
             watchdog = new Watchdog(threads, Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
-            state = State.RUNNING;
-        } finally {
-            lock.unlock();
-        }
+        });
         mainThread.start();
         return this;
     }
@@ -209,29 +188,7 @@ public final class MultiFdReceiver implements AutoCloseable {
      * @throws InterruptedIOException   if interrupted
      */
     public MigrationStats await(Duration timeout) throws IOException {
-        long left = timeout.toNanos();
-        lock.lock();
-        try {
-            if (state == State.NEW) {
-                throw new IllegalStateException("await() before start()");
-            }
-            while (state != State.DONE) {
-                if (left <= 0) {
-                    throw new ChannelTimeoutException("the migration did not end within " + Durations.format(timeout));
-                }
-                left = changed.awaitNanos(left);
-            }
-            Throwable f = latch.cause();
-            if (f != null) {
-                throw new MigrationFailedException("migration failed", f);
-            }
-            return result;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the migration");
-        } finally {
-            lock.unlock();
-        }
+        return outcome.await(timeout);
     }
 
     /**
@@ -264,7 +221,7 @@ public final class MultiFdReceiver implements AutoCloseable {
      * @return the future of the final statistics; never null
      */
     public CompletableFuture<MigrationStats> awaitAsync() {
-        return completion;
+        return outcome.future();
     }
 
     /**
@@ -293,44 +250,13 @@ public final class MultiFdReceiver implements AutoCloseable {
      * @return true if the receiver was started (its threads may still be ending)
      */
     private boolean abort(String why) {
-        boolean started;
-        lock.lock();
-        try {
-            started = state != State.NEW;
-            if (!started) {
-                latch.trip(new MultiFdException(ProtocolCode.ABORTED, "the receiver was closed before start()"));
-                closedBeforeStart = true;
-                state = State.DONE;
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (!started) {
+        if (outcome.closeBeforeStart()) {
             ReceiverShutdown.closeQuietly(transport);
-            complete();
+            outcome.completeFuture();
             return false;
         }
         failures.fail(new MultiFdException(ProtocolCode.ABORTED, why));
         return true;
-    }
-
-    /** Completes {@link #awaitAsync()}'s future as {@link #await()} ends, once the state is DONE. */
-    private void complete() {
-        Throwable f;
-        MigrationStats s;
-        lock.lock();
-        try {
-            f = latch.cause();
-            s = result;
-        } finally {
-            lock.unlock();
-        }
-        if (f != null) {
-            completion.completeExceptionally(new MigrationFailedException("migration failed", f));
-        } else {
-            completion.complete(s);
-        }
     }
 
     /** A snapshot of the counters; any thread, any time. */
@@ -383,12 +309,7 @@ public final class MultiFdReceiver implements AutoCloseable {
             endNanos = System.nanoTime();
             MigrationStats s = stats();
             if (latch.seal()) {
-                lock.lock();
-                try {
-                    result = s;
-                } finally {
-                    lock.unlock();
-                }
+                outcome.result(s);
             }
         } catch (Throwable t) {
             failures.fail(t);
@@ -426,23 +347,15 @@ public final class MultiFdReceiver implements AutoCloseable {
     /** Runs on the coordinating thread at the end: joins every channel, closes plug-ins, publishes the result. */
     private void shutdown() {
         ReceiverShutdown.run(table, transport, manifest, watchdog, latch, graceNanos);
-        MigrationStats s;
-        lock.lock();
-        try {
-            if (endNanos == 0) {
-                endNanos = System.nanoTime();
-            }
-            state = State.DONE;
-            s = result;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        if (endNanos == 0) {
+            endNanos = System.nanoTime();
         }
+        MigrationStats s = outcome.done();
         migrationRecord.end(s != null ? s : stats(), s != null, latch.cause());
         if (s != null) {
             listener.onCompleted(s);
         }
-        complete();
+        outcome.completeFuture();
     }
 
     // ------------------------------------------------------------------ builder

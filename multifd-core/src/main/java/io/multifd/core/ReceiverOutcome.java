@@ -1,0 +1,178 @@
+package io.multifd.core;
+
+import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.MigrationFailedException;
+import io.multifd.api.MigrationStats;
+import io.multifd.api.MultiFdException;
+import io.multifd.api.ProtocolCode;
+import io.multifd.core.session.Durations;
+import io.multifd.core.session.FailureLatch;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link MultiFdReceiver}'s life cycle as its callers see it: NEW until {@code start()},
+ * RUNNING, DONE once every thread of the receiver ended (or it was closed before
+ * {@code start()}); the final statistics; and the two ways to wait for them, {@link #await} and
+ * the {@link #future()}.
+ *
+ * <p>Thread-safe: one lock guards the state and the result; {@link #await} may be called from any
+ * thread. {@link #result} and {@link #done()} are called by the receiver's coordinating thread,
+ * {@link #completeFuture()} by whichever thread ended the receiver, once the state is DONE.
+ */
+final class ReceiverOutcome {
+
+    private enum State { NEW, RUNNING, DONE }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final FailureLatch latch;
+    private final MigrationFuture future;
+    private State state = State.NEW; // lock
+    private boolean closedBeforeStart; // lock
+    private MigrationStats result; // lock
+
+    /**
+     * @param latch the receiver's first error: a failed migration's await throws with its cause
+     * @param abort what cancelling the future does (fails the migration without waiting)
+     */
+    ReceiverOutcome(FailureLatch latch, Runnable abort) {
+        this.latch = latch;
+        this.future = new MigrationFuture(abort);
+    }
+
+    /**
+     * Moves from NEW to RUNNING, running {@code prepare} under the lock first; if it throws, the
+     * receiver stays NEW.
+     *
+     * @param prepare what must exist before the threads start
+     * @throws IllegalStateException if already started, or closed
+     */
+    void start(Runnable prepare) {
+        lock.lock();
+        try {
+            if (state != State.NEW) {
+                throw new IllegalStateException(closedBeforeStart
+                        ? "the receiver was closed before start()" : "start() was already called");
+            }
+            prepare.run();
+            state = State.RUNNING;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * If the receiver was never started, ends it here: failed with ABORTED, DONE.
+     *
+     * @return true if it was NEW (and is now DONE); false if it had been started
+     */
+    boolean closeBeforeStart() {
+        lock.lock();
+        try {
+            if (state != State.NEW) {
+                return false;
+            }
+            latch.trip(new MultiFdException(ProtocolCode.ABORTED, "the receiver was closed before start()"));
+            closedBeforeStart = true;
+            state = State.DONE;
+            changed.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The migration passed its commit point with these statistics.
+     *
+     * @param s the final statistics
+     */
+    void result(MigrationStats s) {
+        lock.lock();
+        try {
+            result = s;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Every thread of the receiver ended: waiters wake up.
+     *
+     * @return the final statistics, or null if the migration failed
+     */
+    MigrationStats done() {
+        lock.lock();
+        try {
+            state = State.DONE;
+            changed.signalAll();
+            return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for DONE.
+     *
+     * @param timeout how long to wait
+     * @return the final statistics
+     * @throws IllegalStateException    before {@code start()}
+     * @throws ChannelTimeoutException  if it did not end in time (the migration goes on)
+     * @throws MigrationFailedException carrying the first cause if the migration failed
+     * @throws InterruptedIOException   if interrupted
+     */
+    MigrationStats await(Duration timeout) throws IOException {
+        long left = timeout.toNanos();
+        lock.lock();
+        try {
+            if (state == State.NEW) {
+                throw new IllegalStateException("await() before start()");
+            }
+            while (state != State.DONE) {
+                if (left <= 0) {
+                    throw new ChannelTimeoutException("the migration did not end within " + Durations.format(timeout));
+                }
+                left = changed.awaitNanos(left);
+            }
+            Throwable f = latch.cause();
+            if (f != null) {
+                throw new MigrationFailedException("migration failed", f);
+            }
+            return result;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the migration");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The future {@code awaitAsync()} returns; the same one every time. */
+    MigrationFuture future() {
+        return future;
+    }
+
+    /** Completes the future as {@link #await} would end, once the state is DONE. */
+    void completeFuture() {
+        Throwable f;
+        MigrationStats s;
+        lock.lock();
+        try {
+            f = latch.cause();
+            s = result;
+        } finally {
+            lock.unlock();
+        }
+        if (f != null) {
+            future.completeExceptionally(new MigrationFailedException("migration failed", f));
+        } else {
+            future.complete(s);
+        }
+    }
+}
