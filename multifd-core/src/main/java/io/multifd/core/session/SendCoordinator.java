@@ -20,12 +20,9 @@ import io.multifd.core.jfr.SyncEvent;
 import io.multifd.core.wire.EndExchange;
 import io.multifd.core.wire.Manifest;
 import io.multifd.core.wire.Reply;
-import io.multifd.core.wire.Wire;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -70,7 +67,7 @@ public final class SendCoordinator implements ChannelSender.Host {
     // written under the lock; volatile so that send() can read it without the lock
     private volatile State state = State.NEW;
     private volatile ChannelSender[] channels = new ChannelSender[0];
-    private final byte[][] declared; // lock; read without it after connect() published it
+    private final SetupRecords declared;
     private long syncsDone; // lock
     private volatile Codec codec;
     private Watchdog watchdog;
@@ -98,7 +95,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         this.plugins = plugins;
         this.counters = counters;
         this.threads = threads;
-        this.declared = new byte[plugins.length][];
+        this.declared = new SetupRecords(plugins);
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
         this.limiter = new RateLimiter(config.maxBandwidth());
     }
@@ -109,7 +106,7 @@ public final class SendCoordinator implements ChannelSender.Host {
     }
 
     /**
-     * Keeps a payload's setup record for the manifest.
+     * Keeps a payload's setup record for the manifest; see {@link SetupRecords#declare}.
      *
      * @param idx    the payload's index in the registry order
      * @param record the record, owned by this object from now on
@@ -117,31 +114,12 @@ public final class SendCoordinator implements ChannelSender.Host {
      * @throws IllegalStateException after connect(), or if the payload was already declared
      */
     public void declare(int idx, byte[] record, String name) {
-        lock.lock();
-        try {
-            if (state != State.NEW) {
-                throw new IllegalStateException("declare() must be called before connect(); the sender is " + describeState());
-            }
-            if (declared[idx] != null) {
-                throw new IllegalStateException("payload '" + name + "' was already declared");
-            }
-            declared[idx] = record;
-        } finally {
-            lock.unlock();
-        }
+        declared.declare(idx, record, name, describeState());
     }
 
-    /** @return whether the payload at {@code idx} was declared */
+    /** @return whether the payload at {@code idx} was declared; lock-free once connected */
     public boolean isDeclared(int idx) {
-        if (state == State.NEW) { // volatile read first: declare() ran before connect() moved the state on
-            lock.lock();
-            try {
-                return declared[idx] != null;
-            } finally {
-                lock.unlock();
-            }
-        }
-        return declared[idx] != null;
+        return declared.isDeclared(idx);
     }
 
     // ------------------------------------------------------------------ connect
@@ -161,12 +139,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             if (state != State.NEW) {
                 throw new IllegalStateException("connect() was already called; the sender is " + describeState());
             }
-            List<Manifest.Record> records = new ArrayList<>();
-            for (int i = 0; i < plugins.length; i++) {
-                if (declared[i] != null) {
-                    records.add(new Manifest.Record(plugins[i].id(), declared[i]));
-                }
-            }
+            Manifest manifest = declared.freeze(config); // throws before anything started if too large
             state = State.CONNECTING;
             codec = h;
             migrationRecord.begin();
@@ -174,10 +147,6 @@ public final class SendCoordinator implements ChannelSender.Host {
             long tick = Math.min(config.ioTimeout().toNanos(),
                     Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos())) / 8;
             limiter.restart();
-            Manifest manifest = new Manifest(records);
-            if (manifest.encode().remaining() > config.maxManifestLength() + Wire.MANIFEST_FIXED_LENGTH + Wire.CRC_LENGTH) {
-                throw new IllegalStateException("the declared setup records exceed maxManifestLength " + config.maxManifestLength());
-            }
             ChannelSender[] cs = new ChannelSender[config.channels()];
             SlotHandoff.Mailbox[] boxes = new SlotHandoff.Mailbox[cs.length];
             try {
@@ -618,7 +587,7 @@ public final class SendCoordinator implements ChannelSender.Host {
                     c.readBlockedNanos());
         }
         for (int i = 0; i < counters.length; i++) {
-            a.payload(counters[i], declared[i] != null);
+            a.payload(counters[i], declared.isDeclared(i));
         }
         Codec h = codec;
         return a.build(sessionId, cs.length == 0 ? config.channels() : cs.length,
