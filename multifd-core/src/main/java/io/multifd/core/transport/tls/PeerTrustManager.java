@@ -127,8 +127,12 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
         check(chain, authType, null, true);
     }
 
+    /**
+     * None: the peer is not told which CAs are trusted, so it presents its certificate whatever
+     * it is, and a refusal can name that certificate (instead of "no certificate").
+     */
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return pkix.getAcceptedIssuers();
+        return new X509Certificate[0];
     }
 }

@@ -123,6 +123,10 @@ public final class TlsChannel implements TransportChannel {
             } catch (IOException | RuntimeException e) {
                 IOException f = failure(e);
                 handshakeFailure = f;
+                if (e instanceof SSLException && !timedOut && !closed) {
+                    sendPendingAlert();
+                    lingerForAlert();
+                }
                 closeQuietly();
                 throw f;
             } finally {
@@ -174,6 +178,9 @@ public final class TlsChannel implements TransportChannel {
         if (e instanceof EOFException) {
             return m;
         }
+        if (!(e instanceof SSLException) && m.contains("Connection reset")) {
+            return "the peer reset the connection during the TLS handshake (a plaintext peer, or one that refused us?)";
+        }
         if (m.startsWith("Received fatal alert: ")) {
             String alert = m.substring("Received fatal alert: ".length());
             String hint = switch (alert) {
@@ -207,12 +214,7 @@ public final class TlsChannel implements TransportChannel {
             switch (hs) {
                 case NEED_TASK -> runTasks();
                 case NEED_WRAP -> {
-                    SSLEngineResult r;
-                    try {
-                        r = engine.wrap(EMPTY, netOut);
-                    } catch (SSLException e) {
-                        throw e;
-                    }
+                    SSLEngineResult r = engine.wrap(EMPTY, netOut);
                     if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                         flushOut();
                         netOut = grow(netOut, engine.getSession().getPacketBufferSize());
@@ -227,9 +229,6 @@ public final class TlsChannel implements TransportChannel {
                     appIn.compact();
                     try {
                         r = engine.unwrap(netIn, appIn);
-                    } catch (SSLException e) {
-                        sendPendingAlert();
-                        throw e;
                     } finally {
                         appIn.flip();
                     }
@@ -251,6 +250,27 @@ public final class TlsChannel implements TransportChannel {
             hs = engine.getHandshakeStatus();
         }
         flushOut();
+    }
+
+    /**
+     * After a refusal, lets the peer read the alert: closing a socket with unread input (the
+     * peer may already have sent data after its half of the handshake) resets the connection,
+     * and a reset can destroy the alert before the peer reads it. So the output is shut and the
+     * input drained until the peer closes, at most 1 MiB, within the handshake timeout that
+     * is still armed.
+     */
+    private void lingerForAlert() {
+        try {
+            inner.shutdownOutput();
+            ByteBuffer sink = ByteBuffer.allocate(8192);
+            long drained = 0;
+            int n;
+            while (drained < (1 << 20) && (n = inner.read(sink.clear())) >= 0) {
+                drained += n;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the peer reset or the timer closed the channel: either way we are done
+        }
     }
 
     /** After a local failure, sends the alert the engine prepared so the peer learns why (best effort). */
