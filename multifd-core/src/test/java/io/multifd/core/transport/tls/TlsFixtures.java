@@ -67,4 +67,11 @@ final class TlsFixtures {
     static List<X509Certificate> certificates(String file) throws IOException {
         return Pem.certificates(resource(file));
     }
+
+    /** A PEM block. */
+    static String pem(String label, byte[] der) {
+        return "-----BEGIN " + label + "-----\n"
+                + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + label + "-----\n";
+    }
 }
