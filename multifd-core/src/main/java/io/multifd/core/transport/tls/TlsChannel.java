@@ -123,8 +123,7 @@ public final class TlsChannel implements TransportChannel {
             } catch (IOException | RuntimeException e) {
                 IOException f = failure(e);
                 handshakeFailure = f;
-                if (e instanceof SSLException && !timedOut && !closed) {
-                    sendPendingAlert();
+                if (e instanceof SSLException && !timedOut && !closed && sendPendingAlert()) {
                     lingerForAlert();
                 }
                 closeQuietly();
@@ -273,8 +272,14 @@ public final class TlsChannel implements TransportChannel {
         }
     }
 
-    /** After a local failure, sends the alert the engine prepared so the peer learns why (best effort). */
-    private void sendPendingAlert() {
+    /**
+     * After a local failure, sends the alert the engine prepared so the peer learns why (best
+     * effort).
+     *
+     * @return true if an alert was sent
+     */
+    private boolean sendPendingAlert() {
+        boolean sent = false;
         try {
             for (int i = 0; i < 4 && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP; i++) {
                 SSLEngineResult r = engine.wrap(EMPTY, netOut);
@@ -282,10 +287,12 @@ public final class TlsChannel implements TransportChannel {
                 if (r.bytesProduced() == 0) {
                     break;
                 }
+                sent = true;
             }
         } catch (IOException | RuntimeException ignored) {
             // the original failure is what matters
         }
+        return sent;
     }
 
     private void runTasks() {
