@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
         description = {"Moves a memory image between two processes over several parallel TCP channels "
                 + "(a JVM re-creation of QEMU's multifd migration).", "",
                 "Try: multifd demo        (a 1 GiB live migration on this machine)"},
-        subcommands = {GenImageCommand.class, RecvCommand.class, SendCommand.class, DemoCommand.class},
+        subcommands = {GenImageCommand.class, RecvCommand.class, SendCommand.class, DemoCommand.class, KeygenCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:completed", "1:the migration (or another operation) failed",
                 "2:the command line is wrong (bad option or value, missing file, unknown codec)"})

@@ -54,6 +54,8 @@ import java.util.TreeMap;
                 "2:the command line is wrong"})
 public final class RecvCommand extends BaseCommand {
 
+    @picocli.CommandLine.Mixin TlsOptions tls; // --tls-cert, --tls-key, --tls-trust, --tls-allow
+
     @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = Converters.Address.class,
             description = "Where to listen, e.g. 127.0.0.1:5000 or 0.0.0.0:5000; port 0 picks a free port.")
     HostPort listen;
@@ -127,7 +129,7 @@ public final class RecvCommand extends BaseCommand {
             // the configured instances replace the discovered ones (Builder.payload(...) on top of the
             // default discovery refuses them as a clash in this core version, so the registry is built here)
             PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
-            MultiFdReceiver r = MultiFdReceiver.builder(config, listener).registry(registry)
+            MultiFdReceiver r = MultiFdReceiver.builder(config, tls.listener(listener)).registry(registry)
                     .listener(new MigrationListener() {
                         @Override
                         public void onConnected(SessionId sessionId, int channels, String codec) {

@@ -7,7 +7,6 @@ import io.multifd.api.PayloadStats;
 import io.multifd.api.spi.Codec;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
-import io.multifd.core.transport.TcpTransport;
 import io.multifd.devicestate.DeviceStatePayload;
 import io.multifd.devicestate.DeviceStateSaver;
 import io.multifd.ram.DirtyBitmap;
@@ -62,6 +61,8 @@ public final class SendCommand extends BaseCommand {
     static final String BLOCK_NAME = "image";
     /** Device id of the device state {@code --device-state} sends. */
     static final String DEVICE_ID = "cli-device";
+
+    @picocli.CommandLine.Mixin TlsOptions tls; // --tls-cert, --tls-key, --tls-trust, --tls-allow
 
     @Option(names = "--connect", required = true, paramLabel = "HOST:PORT", converter = Converters.Address.class,
             description = "The receiver's address. A receiver not listening yet is retried until --connect-timeout.")
@@ -162,7 +163,7 @@ public final class SendCommand extends BaseCommand {
         SendListener listener = new SendListener(progress, ps);
         DirtyWriters writers = null;
         DeviceThread device = null;
-        MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(address))
+        MultiFdSender sender = MultiFdSender.builder(config, tls.connector(address))
                 .registry(registry).build();
         listener.sender = sender;
         Thread interrupted = new Thread(sender::close, "multifd-cli-interrupted"); // Ctrl-C: tell the receiver
