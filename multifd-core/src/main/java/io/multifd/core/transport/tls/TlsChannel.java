@@ -44,7 +44,7 @@ public final class TlsChannel implements TransportChannel {
 
     private static final System.Logger LOG = System.getLogger(TlsChannel.class.getName());
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
-    /** Encrypted records gathered before one write to the socket. */
+    /** Encrypted records gathered before one write to the socket, and read with one read. */
     private static final int RECORDS_PER_WRITE = 4;
 
     /** Checks an authenticated peer before any data moves. */
@@ -82,7 +82,7 @@ public final class TlsChannel implements TransportChannel {
         this.handshakeTimeout = handshakeTimeout;
         this.peerCheck = peerCheck;
         SSLSession s = engine.getSession();
-        this.netIn = ByteBuffer.allocateDirect(s.getPacketBufferSize()).flip();
+        this.netIn = ByteBuffer.allocateDirect(s.getPacketBufferSize() * RECORDS_PER_WRITE).flip();
         this.appIn = ByteBuffer.allocate(s.getApplicationBufferSize()).flip();
         this.netOut = ByteBuffer.allocateDirect(s.getPacketBufferSize() * RECORDS_PER_WRITE);
     }
