@@ -180,8 +180,9 @@ public final class TlsChannel implements TransportChannel {
         if (!(e instanceof SSLException) && m.contains("Connection reset")) {
             return "the peer reset the connection during the TLS handshake (a plaintext peer, or one that refused us?)";
         }
-        if (m.startsWith("Received fatal alert: ")) {
-            String alert = m.substring("Received fatal alert: ".length());
+        int at = m.indexOf("Received fatal alert: "); // JDK 17 "Received fatal alert: x", 25 "(x) Received ..."
+        if (at >= 0) {
+            String alert = m.substring(at + "Received fatal alert: ".length()).trim();
             String hint = switch (alert) {
                 case "bad_certificate", "certificate_unknown", "unknown_ca", "certificate_expired",
                         "certificate_revoked", "unsupported_certificate", "access_denied" ->
