@@ -123,7 +123,10 @@ public final class TlsChannel implements TransportChannel {
             } catch (IOException | RuntimeException e) {
                 IOException f = failure(e);
                 handshakeFailure = f;
-                if (e instanceof SSLException && !timedOut && !closed && sendPendingAlert()) {
+                if (e instanceof SSLException && !timedOut && !closed && sendPendingAlert()
+                        && !engine.getUseClientMode()) {
+                    // only the accepting side lingers: a connecting side that refused the peer
+                    // reports at once (before the refused peer cuts this session's other channels)
                     lingerForAlert();
                 }
                 closeQuietly();
