@@ -47,9 +47,16 @@ public final class TlsChannel implements TransportChannel {
     /** Encrypted records gathered before one write to the socket, and read with one read. */
     private static final int RECORDS_PER_WRITE = 4;
 
-    /** Checks an authenticated peer before any data moves. */
+    /** What the channels of one session share: checks an authenticated peer before any data moves. */
     interface PeerCheck {
+        /** Refuses a peer (allowed names, same identity as the session's first channel). */
         void check(TlsChannel channel, X509Certificate peer) throws IOException;
+
+        /** Remembers that a channel of the session refused its peer, first one wins. */
+        void refused(String message);
+
+        /** The first refusal of the session, or null. */
+        String firstRefusal();
     }
 
     private final TransportChannel inner;
@@ -122,6 +129,14 @@ public final class TlsChannel implements TransportChannel {
                         + Certificates.describe(p));
             } catch (IOException | RuntimeException e) {
                 IOException f = failure(e);
+                if (!timedOut && localRefusal(e)) {
+                    // before the alert goes out: whatever the refused peer does next to this
+                    // session's other channels, their failures can then name this reason
+                    peerCheck.refused(f.getMessage());
+                } else if (peerCheck.firstRefusal() != null && f instanceof SSLHandshakeException) {
+                    f = new SSLHandshakeException(f.getMessage() + "; another channel of this session refused the peer: "
+                            + peerCheck.firstRefusal());
+                }
                 handshakeFailure = f;
                 if (e instanceof SSLException && !timedOut && !closed && sendPendingAlert()
                         && !engine.getUseClientMode()) {
@@ -167,6 +182,17 @@ public final class TlsChannel implements TransportChannel {
             return c;
         }
         return new SSLHandshakeException(prefix + " failed: " + reason(e));
+    }
+
+    /** True if this end refused the peer (its certificate, names or identity), not a failure of the connection. */
+    static boolean localRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SSLPeerUnverifiedException
+                    || (t instanceof CertificateException && t.getMessage() != null && t.getMessage().startsWith("the peer"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A reason an operator can act on, from the JSSE exception chain. */

@@ -84,16 +84,12 @@ public final class TlsTransport {
     public static TransportConnector connector(TransportConnector inner, TlsConfig config, String host, int port) {
         Objects.requireNonNull(inner, "inner");
         Objects.requireNonNull(config, "config");
-        SameIdentity same = new SameIdentity("the receiver");
+        Session session = new Session(config, "the receiver");
         return new TransportConnector() {
             @Override
             public TransportChannel connect(int channelId, Duration timeout) throws IOException {
                 TransportChannel ch = inner.connect(channelId, timeout);
-                TlsChannel tls = new TlsChannel(ch, config.engine(true, host, port), config.handshakeTimeout(),
-                        (c, peer) -> {
-                            checkAllowed(config, peer);
-                            same.check(peer);
-                        });
+                TlsChannel tls = new TlsChannel(ch, config.engine(true, host, port), config.handshakeTimeout(), session);
                 try {
                     tls.handshake();
                 } catch (IOException | RuntimeException e) {
@@ -126,16 +122,13 @@ public final class TlsTransport {
     public static TransportListener listener(TransportListener inner, TlsConfig config) {
         Objects.requireNonNull(inner, "inner");
         Objects.requireNonNull(config, "config");
-        SameIdentity same = new SameIdentity("the sender");
+        Session session = new Session(config, "the sender");
         return new TransportListener() {
             @Override
             public TransportChannel accept(Duration timeout) throws IOException {
                 TransportChannel ch = inner.accept(timeout);
                 try {
-                    return new TlsChannel(ch, config.engine(false, null, -1), config.handshakeTimeout(), (c, peer) -> {
-                        checkAllowed(config, peer);
-                        same.check(peer);
-                    });
+                    return new TlsChannel(ch, config.engine(false, null, -1), config.handshakeTimeout(), session);
                 } catch (RuntimeException e) {
                     ch.close();
                     throw e;
@@ -173,16 +166,24 @@ public final class TlsTransport {
                 + Certificates.nameList(peer) + ", none of the allowed peer names " + allowed);
     }
 
-    /** The first certificate a session's channels presented; later channels must present the same. */
-    private static final class SameIdentity {
+    /**
+     * What the channels of one connector or listener (one session) share: the allowed names, the
+     * first certificate presented (later channels must present the same), and the first refusal.
+     */
+    private static final class Session implements TlsChannel.PeerCheck {
+        private final TlsConfig config;
         private final AtomicReference<X509Certificate> first = new AtomicReference<>();
+        private final AtomicReference<String> refusal = new AtomicReference<>();
         private final String who;
 
-        SameIdentity(String who) {
+        Session(TlsConfig config, String who) {
+            this.config = config;
             this.who = who;
         }
 
-        void check(X509Certificate peer) throws SSLPeerUnverifiedException {
+        @Override
+        public void check(TlsChannel channel, X509Certificate peer) throws SSLPeerUnverifiedException {
+            checkAllowed(config, peer);
             if (first.compareAndSet(null, peer)) {
                 return;
             }
@@ -192,6 +193,16 @@ public final class TlsTransport {
                         + " differs from the one " + Certificates.describe(f) + " that " + who
                         + "'s first channel presented; every channel of a session must come from the same peer");
             }
+        }
+
+        @Override
+        public void refused(String message) {
+            refusal.compareAndSet(null, message);
+        }
+
+        @Override
+        public String firstRefusal() {
+            return refusal.get();
         }
     }
 }
