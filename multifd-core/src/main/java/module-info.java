@@ -5,7 +5,8 @@ import io.multifd.api.spi.Codec;
  * The multifd engine: {@link io.multifd.core.MultiFdSender} and {@link io.multifd.core.MultiFdReceiver}
  * move generic slots over N parallel channels, keep the sync barrier and the end-of-migration
  * exchange, and load plug-ins through {@link io.multifd.core.PluginRegistry}. The package
- * {@code io.multifd.core.transport} holds the TCP, Unix-domain and in-memory transports.
+ * {@code io.multifd.core.transport} holds the TCP, Unix-domain and in-memory transports, and
+ * {@code io.multifd.core.transport.tls} mutual TLS over the socket ones.
  * Never names a payload kind or a codec; ships the identity codec {@code none}.
  *
  * <p>The library prints nothing: it logs through {@link System.Logger} under the names
@@ -16,9 +17,11 @@ module io.multifd.core {
     requires transitive io.multifd.api;
     requires static com.google.auto.service;
     requires jdk.jfr;
+    requires java.naming;
 
     exports io.multifd.core;
     exports io.multifd.core.transport;
+    exports io.multifd.core.transport.tls;
 
     uses PayloadPlugin;
     uses Codec;

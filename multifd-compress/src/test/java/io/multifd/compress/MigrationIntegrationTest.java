@@ -12,6 +12,8 @@ import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.core.transport.tls.TlsConfig;
+import io.multifd.core.transport.tls.TlsTransport;
 import io.multifd.testing.BlobRangesPayload;
 import io.multifd.testing.PageData;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -38,8 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Migrates a few MiB of mixed blobs through the real core, {@code MultiFdSender} to
- * {@code MultiFdReceiver}, with each codec, over the in-memory transport and TCP loopback, with 1
- * and 4 channels; the receiver's bytes must hash like the sender's.
+ * {@code MultiFdReceiver}, with each codec, over the in-memory transport, TCP loopback and mutual
+ * TLS over TCP loopback (test identities pinned both ways), with 1 and 4 channels; the receiver's bytes must hash like the sender's.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MigrationIntegrationTest {
@@ -49,7 +52,7 @@ class MigrationIntegrationTest {
     static Stream<Arguments> cases() {
         List<Arguments> a = new ArrayList<>();
         for (String codec : new String[]{"zstd", "lz4", "zlib"}) {
-            for (String transport : new String[]{"memory", "tcp"}) {
+            for (String transport : new String[]{"memory", "tcp", "tls"}) {
                 for (int channels : new int[]{1, 4}) {
                     a.add(Arguments.of(codec, transport, channels));
                 }
@@ -64,6 +67,16 @@ class MigrationIntegrationTest {
             case "lz4" -> new Lz4Codec();
             default -> new ZlibCodec();
         };
+    }
+
+    /** A test identity {@code me} (PEM files under {@code tls/}) that pins {@code peer}'s certificate. */
+    static TlsConfig tls(String me, String peer) throws Exception {
+        return TlsConfig.builder().identityPem(resource(me + ".crt"), resource(me + ".key"))
+                .trustPem(resource(peer + ".crt")).build();
+    }
+
+    static Path resource(String name) throws Exception {
+        return Path.of(MigrationIntegrationTest.class.getResource("/tls/" + name).toURI());
     }
 
     /** Zero, text and random pages, then a tail that is not a whole page. */
@@ -97,6 +110,10 @@ class MigrationIntegrationTest {
             TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             listener = l;
             connector = TcpTransport.connector((InetSocketAddress) l.localAddress());
+        } else if (transport.equals("tls")) {
+            TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            listener = TlsTransport.listener(l, tls("receiver", "sender"));
+            connector = TlsTransport.tcpConnector(l.localAddress(), tls("sender", "receiver"));
         } else {
             InMemoryTransport t = InMemoryTransport.create();
             listener = t.listener();

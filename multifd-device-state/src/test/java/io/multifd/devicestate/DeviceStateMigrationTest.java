@@ -13,6 +13,8 @@ import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.core.transport.tls.TlsConfig;
+import io.multifd.core.transport.tls.TlsTransport;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
@@ -127,6 +130,23 @@ class DeviceStateMigrationTest {
         return new Pair(config, l, TcpTransport.connector(l.localAddress()), receiving);
     }
 
+    /** Mutual TLS over loopback TCP, the test identities under {@code tls/} pinned both ways. */
+    Pair tls(MultiFdConfig config, DeviceStatePayload receiving) throws Exception {
+        TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+        closeables.add(l);
+        return new Pair(config, TlsTransport.listener(l, tlsConfig("receiver", "sender")),
+                TlsTransport.tcpConnector(l.localAddress(), tlsConfig("sender", "receiver")), receiving);
+    }
+
+    static TlsConfig tlsConfig(String me, String peer) throws Exception {
+        return TlsConfig.builder().identityPem(resource(me + ".crt"), resource(me + ".key"))
+                .trustPem(resource(peer + ".crt")).build();
+    }
+
+    static java.nio.file.Path resource(String name) throws Exception {
+        return java.nio.file.Path.of(DeviceStateMigrationTest.class.getResource("/tls/" + name).toURI());
+    }
+
     /** A device to save: its size, how it is handed to the saver, and its expected hash. */
     record Device(String id, int instance, long size, String variant) {
     }
@@ -174,8 +194,9 @@ class DeviceStateMigrationTest {
         }
     }
 
-    @Test
-    void eightDevicesFromEightThreadsOverTcpWithFourChannels() throws Exception {
+    @ParameterizedTest(name = "over {0}")
+    @ValueSource(strings = {"tcp", "tls"})
+    void eightDevicesFromEightThreadsWithFourChannels(String transport) throws Exception {
         long seed = 20260601L;
         MultiFdConfig config = MultiFdConfig.builder().channels(4).build();
         Map<String, HashingLoader> registered = new ConcurrentHashMap<>();
@@ -186,7 +207,8 @@ class DeviceStateMigrationTest {
             registered.put(d.id() + "#" + d.instance(), l);
             rb.loader(d.id(), d.instance(), l);
         }
-        Pair p = tcp(config, rb.loaderFactory(factory).build());
+        Pair p = transport.equals("tls") ? tls(config, rb.loaderFactory(factory).build())
+                : tcp(config, rb.loaderFactory(factory).build());
         p.receiver.start();
         DeviceStateSaver saver = DeviceStateSaver.open(p.sender);
         p.sender.connect();

@@ -11,9 +11,13 @@ import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.core.transport.tls.TlsConfig;
+import io.multifd.core.transport.tls.TlsTransport;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -23,7 +27,8 @@ final class Migrations {
     private Migrations() {
     }
 
-    enum Kind { MEMORY, DELAYED_MEMORY, TCP }
+    /** TLS: mutual TLS over loopback TCP, with the test identities under {@code tls/} pinned both ways. */
+    enum Kind { MEMORY, DELAYED_MEMORY, TCP, TLS }
 
     record Transport(TransportConnector connector, TransportListener listener) {
     }
@@ -38,10 +43,28 @@ final class Migrations {
                 InMemoryTransport t = InMemoryTransport.builder().seed(seed).maxDelay(Duration.ofMillis(2)).build();
                 return new Transport(t.connector(), t.listener());
             }
+            case TLS: {
+                TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+                return new Transport(TlsTransport.tcpConnector(l.localAddress(), tls("sender", "receiver")),
+                        TlsTransport.listener(l, tls("receiver", "sender")));
+            }
             default: {
                 TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
                 return new Transport(TcpTransport.connector(l.localAddress()), l);
             }
+        }
+    }
+
+    private static TlsConfig tls(String me, String peer) throws IOException {
+        return TlsConfig.builder().identityPem(resource(me + ".crt"), resource(me + ".key"))
+                .trustPem(resource(peer + ".crt")).build();
+    }
+
+    private static Path resource(String name) throws IOException {
+        try {
+            return Path.of(Migrations.class.getResource("/tls/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
         }
     }
 

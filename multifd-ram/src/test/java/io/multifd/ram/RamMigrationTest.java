@@ -30,7 +30,7 @@ class RamMigrationTest {
 
     static Stream<Arguments> transportsAndChannels() {
         List<Arguments> a = new ArrayList<>();
-        for (Migrations.Kind k : new Migrations.Kind[]{Migrations.Kind.MEMORY, Migrations.Kind.TCP}) {
+        for (Migrations.Kind k : new Migrations.Kind[]{Migrations.Kind.MEMORY, Migrations.Kind.TCP, Migrations.Kind.TLS}) {
             for (int c : new int[]{1, 2, 4, 8}) {
                 a.add(Arguments.of(k, c));
             }

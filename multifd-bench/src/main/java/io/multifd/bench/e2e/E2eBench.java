@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  *   --content KIND      source pages: random (default), text, zero, mixed
  *   --raw-chunk BYTES   bytes per read/write call of the raw baseline, default 8m
  *   --batch BYTES       RAM batch (page data per packet), default the RamPayload default (512k)
+ *   --tls               also measure multifd over mutual TLS (mode "tls"; self-signed EC P-256
+ *                       identities made with the JDK's keytool, each pinning the other)
  * Environment: E2E_SENDER_OPTS / E2E_RECEIVER_OPTS add JVM options to a role (e.g. a JFR recording).
  * Each role also reports its user and system CPU seconds (from /proc/self/stat).
  * </pre>
@@ -50,12 +52,18 @@ public final class E2eBench {
         long size = Roles.bytes(o.get("--size"));
         int runs = Integer.parseInt(o.get("--runs"));
         List<Map<String, String>> rows = new ArrayList<>();
+        if (o.containsKey("--tls")) {
+            o.put("--tls-dir", TlsIdentities.create().toString());
+        }
         for (String ch : o.get("--channels").split(",")) {
             int channels = Integer.parseInt(ch.trim());
             if (!o.containsKey("--no-raw")) {
                 rows.addAll(pair("raw", channels, size, runs, o, false));
             }
             rows.addAll(pair("multifd", channels, size, runs, o, false));
+            if (o.containsKey("--tls")) {
+                rows.addAll(pair("tls", channels, size, runs, o, false));
+            }
             if (o.containsKey("--fresh")) {
                 rows.addAll(pair("multifd", channels, size, 1, o, true));
             }
@@ -67,15 +75,17 @@ public final class E2eBench {
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s %15s %15s%n", "mode", "ch", "codec",
-                "memory", "wire GB/s", "RAM GB/s", "snd CPU s/GB", "rcv CPU s/GB", "snd user/sys s", "rcv user/sys s");
+        System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s %15s %15s %s%n", "mode", "ch", "codec",
+                "memory", "wire GB/s", "RAM GB/s", "snd CPU s/GB", "rcv CPU s/GB", "snd user/sys s", "rcv user/sys s",
+                "tls");
         for (Map<String, String> r : rows) {
-            System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s %15s %15s%n", r.get("mode"),
+            System.out.printf(Locale.ROOT, "%-8s %4s %-6s %-7s %10s %10s %12s %12s %15s %15s %s%n", r.get("mode"),
                     r.get("channels"), r.getOrDefault("codec", "-"), r.getOrDefault("memory", "-"), r.get("wireGBps"),
                     r.getOrDefault("ramGBps", "-"), r.getOrDefault("senderCpuPerGB", "-"),
                     r.getOrDefault("receiverCpuPerGB", "-"),
                     r.getOrDefault("senderUser", "-") + "/" + r.getOrDefault("senderSys", "-"),
-                    r.getOrDefault("receiverUser", "-") + "/" + r.getOrDefault("receiverSys", "-"));
+                    r.getOrDefault("receiverUser", "-") + "/" + r.getOrDefault("receiverSys", "-"),
+                    r.getOrDefault("tls", "-"));
         }
     }
 
@@ -96,6 +106,10 @@ public final class E2eBench {
         if (o.containsKey("--batch")) {
             common.add("--batch");
             common.add(o.get("--batch"));
+        }
+        if (o.containsKey("--tls-dir")) {
+            common.add("--tls-dir");
+            common.add(o.get("--tls-dir"));
         }
         if (o.containsKey("--raw-chunk")) {
             common.add("--raw-chunk");

@@ -6,7 +6,13 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
+import io.multifd.api.spi.TransportChannel;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.api.spi.TransportListener;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.core.transport.tls.TlsChannel;
+import io.multifd.core.transport.tls.TlsConfig;
+import io.multifd.core.transport.tls.TlsTransport;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
@@ -110,7 +116,8 @@ public final class Roles {
         // the discovered one (the receiver builder's payload(...) clashes with discovery in this core)
         PluginRegistry registry = PluginRegistry.builder().discover()
                 .add(RamPayload.receiving(RamDestination.of(dst))).build();
-        try (MultiFdReceiver r = MultiFdReceiver.builder(config, l).registry(registry).build().start()) {
+        TransportListener listener = o.get("--mode").equals("tls") ? TlsTransport.listener(l, tls(o, "receiver", "sender")) : l;
+        try (MultiFdReceiver r = MultiFdReceiver.builder(config, listener).registry(registry).build().start()) {
             MigrationStats s = r.await(Duration.ofMinutes(10));
             long cpu = cpuNanos() - cpu0;
             System.out.printf(Locale.ROOT, "RUN %d receiverSeconds=%.6f receiverCpu=%.6f receiverWireBytes=%d%s%n", run,
@@ -190,7 +197,26 @@ public final class Roles {
         long cpu0 = cpuNanos();
         double[] split0 = cpuSplit();
         long t0 = System.nanoTime();
-        MultiFdSender.Builder b = MultiFdSender.builder(config, TcpTransport.connector(new InetSocketAddress(HOST, port)));
+        InetSocketAddress address = new InetSocketAddress(HOST, port);
+        String[] cipher = {"-"};
+        TransportConnector connector = TcpTransport.connector(address);
+        if (o.get("--mode").equals("tls")) {
+            TransportConnector tls = TlsTransport.tcpConnector(address, tls(o, "sender", "receiver"));
+            connector = new TransportConnector() {
+                @Override
+                public TransportChannel connect(int channelId, Duration timeout) throws IOException {
+                    TransportChannel c = tls.connect(channelId, timeout);
+                    cipher[0] = ((TlsChannel) c).session().getProtocol() + "/" + ((TlsChannel) c).session().getCipherSuite();
+                    return c;
+                }
+
+                @Override
+                public String description() {
+                    return tls.description();
+                }
+            };
+        }
+        MultiFdSender.Builder b = MultiFdSender.builder(config, connector);
         if (o.containsKey("--batch")) {
             b.payload(RamPayload.builder().batchBytes((int) bytes(o.get("--batch"))).build());
         }
@@ -201,8 +227,9 @@ public final class Roles {
             MigrationStats st = s.finish();
             long t = System.nanoTime() - t0;
             long cpu = cpuNanos() - cpu0;
-            System.out.printf(Locale.ROOT, "RUN %d senderSeconds=%.6f senderCpu=%.6f wireBytes=%d rawBytes=%d codec=%s%s%n",
-                    run, t / 1e9, cpu / 1e9, st.wireBytes(), st.rawBytes(), st.codec(), splitSince(split0, "sender"));
+            System.out.printf(Locale.ROOT, "RUN %d senderSeconds=%.6f senderCpu=%.6f wireBytes=%d rawBytes=%d codec=%s tls=%s%s%n",
+                    run, t / 1e9, cpu / 1e9, st.wireBytes(), st.rawBytes(), st.codec(), cipher[0],
+                    splitSince(split0, "sender"));
             System.out.flush();
         }
     }
@@ -382,6 +409,13 @@ public final class Roles {
             t = t.substring(0, t.length() - 1);
         }
         return Long.parseLong(t) * mul;
+    }
+
+    /** The TLS config of one role: its own PEM identity from {@code --tls-dir}, trusting (pinning) the other's. */
+    static TlsConfig tls(Map<String, String> o, String me, String peer) {
+        Path dir = Path.of(o.get("--tls-dir"));
+        return TlsConfig.builder().identityPem(dir.resolve(me + ".crt"), dir.resolve(me + ".key"))
+                .trustPem(dir.resolve(peer + ".crt")).build();
     }
 
     /** Parses {@code --key value} and {@code --flag} arguments over defaults. */

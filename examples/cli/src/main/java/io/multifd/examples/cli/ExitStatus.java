@@ -14,8 +14,13 @@ import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedChannelException;
+import java.security.cert.CertificateException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The exit statuses of every {@code multifd} command, and the one place where a failure is turned
@@ -32,10 +37,12 @@ import java.util.Map;
  *       image, unknown codec</td></tr>
  *   <tr><td>{@value #CONNECTION}</td><td>could not connect, or the connection was lost or timed out</td>
  *       <td>nobody listening, no sender within {@code --timeout}, reset, {@code --io-timeout}</td></tr>
- *   <tr><td>{@value #REFUSED}</td><td>refused by the peer or by a limit</td><td>codec not allowed,
- *       too many channels, image over {@code --max-size}, version or session mismatch</td></tr>
+ *   <tr><td>{@value #REFUSED}</td><td>refused by the peer, by TLS authentication or by a
+ *       limit</td><td>codec not allowed, too many channels, image over {@code --max-size}, version or
+ *       session mismatch, a TLS peer not trusted or not allowed</td></tr>
  *   <tr><td>{@value #DAMAGED}</td><td>damaged or malformed stream or file</td><td>bad magic, bad CRC,
- *       a length over its cap, a packet that breaks the protocol</td></tr>
+ *       a length over its cap, a packet that breaks the protocol, TLS records that do not decrypt
+ *       (a plaintext peer)</td></tr>
  *   <tr><td>{@value #CANCELLED}</td><td>cancelled by SIGINT (Ctrl-C) or SIGTERM</td><td>see
  *       {@link Cancellation}</td></tr>
  * </table>
@@ -65,7 +72,7 @@ public final class ExitStatus {
             FAILED + ":failed for another reason (port in use, disk full, the peer aborted...)",
             USAGE + ":the command line is wrong (bad option or value, missing file, unknown codec)",
             CONNECTION + ":could not connect, or the connection was lost or timed out",
-            REFUSED + ":refused by the peer or by a limit (codec not allowed, too many channels, too large...)",
+            REFUSED + ":refused by the peer, by TLS authentication or by a limit (codec not allowed, too many channels, too large...)",
             DAMAGED + ":damaged or malformed stream or file (bad magic, bad CRC, broken packet...)",
             CANCELLED + ":cancelled by SIGINT (Ctrl-C) or SIGTERM; partial output removed",
     };
@@ -132,6 +139,13 @@ public final class ExitStatus {
         }
         if (t instanceof MultiFdException m) {
             return of(m.code());
+        }
+        if (t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException
+                || t instanceof CertificateException) {
+            return REFUSED; // TLS: the peer's identity was not accepted, or ours was not
+        }
+        if (t instanceof SSLException) {
+            return DAMAGED; // TLS records that do not decrypt or parse (a plaintext peer, tampering)
         }
         if (t instanceof BindException) {
             return FAILED; // cannot listen: the address is taken, not a lost connection

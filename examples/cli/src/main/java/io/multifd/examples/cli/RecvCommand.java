@@ -66,6 +66,8 @@ import java.util.TreeMap;
         exitCodeList = {"0:the migration completed and FILE holds the memory; otherwise FILE was not written"})
 public final class RecvCommand extends BaseCommand {
 
+    @picocli.CommandLine.Mixin TlsOptions tls; // --tls-cert, --tls-key, --tls-trust, --tls-allow
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     TransportOptions.Listen listen;
 
@@ -135,6 +137,7 @@ public final class RecvCommand extends BaseCommand {
                 .allowedCodecs(allowedCodecs(discovered, allowCodecs))
                 .acceptTimeout(Duration.ofMillis((long) (timeout * 1000)))
                 .build();
+        tls.config(); // incomplete or unreadable TLS files: a usage error before anything listens
         TransportListener listener = listen.listen(); // "cannot listen on ...: Address already in use"
         String where = listen.where(listener);
         if (!common.quiet()) {
@@ -164,7 +167,7 @@ public final class RecvCommand extends BaseCommand {
             // the configured instances replace the discovered ones (Builder.payload(...) on top of the
             // default discovery refuses them as a clash in this core version, so the registry is built here)
             PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
-            MultiFdReceiver r = MultiFdReceiver.builder(config, listener).registry(registry)
+            MultiFdReceiver r = MultiFdReceiver.builder(config, tls.listener(listener)).registry(registry)
                     .listener(new MigrationListener() {
                         @Override
                         public void onConnected(SessionId sessionId, int channels, String codec) {

@@ -73,6 +73,8 @@ public final class SendCommand extends BaseCommand {
     /** Device id of the device state {@code --device-state} sends. */
     static final String DEVICE_ID = "cli-device";
 
+    @picocli.CommandLine.Mixin TlsOptions tls; // --tls-cert, --tls-key, --tls-trust, --tls-allow
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     TransportOptions.Connect connect;
 
@@ -168,7 +170,7 @@ public final class SendCommand extends BaseCommand {
             throw new UsageException("--level " + level + " is not valid for " + codecName + ": " + e.getMessage());
         }
         codec.checkAvailable();
-        var connector = connect.connector();
+        var connector = tls.connector(connect); // TLS over TCP or the Unix socket with --tls-*
 
         // ---- the memory
         RamBlock block = load(image, size, ps, dirtyRate > 0);

@@ -62,6 +62,16 @@ class ExitStatusTest {
     }
 
     @Test
+    void tlsAuthenticationRefusedIs4AndUndecryptableRecordsAre5() {
+        assertThat(ExitStatus.of(failed(new java.io.IOException("TLS handshake with tcp 127.0.0.1:5000 failed",
+                new javax.net.ssl.SSLHandshakeException("the peer's certificate CN=impostor is not trusted")))))
+                .isEqualTo(4);
+        assertThat(ExitStatus.of(failed(new javax.net.ssl.SSLPeerUnverifiedException("no certificate")))).isEqualTo(4);
+        assertThat(ExitStatus.of(failed(new javax.net.ssl.SSLException("Unsupported or unrecognized SSL message"))))
+                .isEqualTo(5);
+    }
+
+    @Test
     void aRefusalIs4WhateverSideSaysNo() {
         // the sender: the receiver's reply, whatever field it names
         assertThat(ExitStatus.of(failed(new HandshakeRefusedException(ProtocolCode.UNKNOWN_CODEC, 1, "zstd not allowed"))))

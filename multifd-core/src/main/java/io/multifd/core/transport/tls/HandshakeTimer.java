@@ -1,0 +1,35 @@
+package io.multifd.core.transport.tls;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bounds TLS handshakes: one shared daemon thread ({@code multifd-tls-timer}) runs the
+ * deadline actions, which close a stalled channel. The thread exists only while a handshake is
+ * pending: it ends a moment after the last deadline was cancelled or fired. Thread-safe.
+ */
+final class HandshakeTimer {
+
+    private static final ScheduledThreadPoolExecutor TIMER;
+
+    static {
+        TIMER = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "multifd-tls-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        TIMER.setRemoveOnCancelPolicy(true);
+        TIMER.setKeepAliveTime(100, TimeUnit.MILLISECONDS);
+        TIMER.allowCoreThreadTimeOut(true);
+    }
+
+    private HandshakeTimer() {
+    }
+
+    /** Runs {@code action} after {@code delay} unless the returned future is cancelled first. */
+    static ScheduledFuture<?> schedule(Runnable action, Duration delay) {
+        return TIMER.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,208 @@
+package io.multifd.core.transport.tls;
+
+import io.multifd.api.spi.TransportChannel;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.api.spi.TransportListener;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.core.transport.UnixTransport;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Mutual TLS over any stream transport: wraps a {@link TransportConnector} or
+ * {@link TransportListener} (TCP, Unix domain) so that every channel runs TLS ({@link TlsChannel}).
+ *
+ * <ul>
+ *   <li>Both ends present a certificate and check the other's against their trust
+ *       ({@link TlsConfig}); TLS 1.3 only unless configured otherwise.</li>
+ *   <li>The connector checks the receiver's identity: against the allowed peer names if any,
+ *       else a certificate pinned in the trust file is the identity, else the certificate must
+ *       name the host connected to (TCP; Unix sockets have no host name).</li>
+ *   <li>The listener checks the allowed peer names if any.</li>
+ *   <li>All channels of one connector, and all channels accepted by one listener (one
+ *       receiving session), must present the same certificate as the first one that completed
+ *       its handshake; another, even trusted, is refused.</li>
+ *   <li>The connector completes the handshake inside {@code connect()}. A listener's
+ *       {@code accept()} returns at once and the handshake runs on the channel's first read or
+ *       write, so a slow client never holds up the accept loop; it is bounded by the handshake
+ *       timeout (and by the engine's own I/O deadlines).</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * TransportListener l = TlsTransport.listener(TcpTransport.listen(addr), tls);
+ * TransportConnector c = TlsTransport.tcpConnector(addr, tls);
+ * }</pre>
+ *
+ * <p>Connectors are thread-safe; listeners follow the {@link TransportListener} contract.
+ */
+public final class TlsTransport {
+
+    private TlsTransport() {
+    }
+
+    /**
+     * A TLS connector over TCP to {@code address}, checking the receiver's certificate against
+     * the address's host name or IP literal (unless pinned or names are allowed explicitly).
+     *
+     * @param address the receiver
+     * @param config  identity and trust
+     * @return the connector
+     */
+    public static TransportConnector tcpConnector(InetSocketAddress address, TlsConfig config) {
+        return connector(TcpTransport.connector(address), config, address.getHostString(), address.getPort());
+    }
+
+    /**
+     * A TLS connector over a Unix domain socket.
+     *
+     * @param path   the socket file
+     * @param config identity and trust
+     * @return the connector
+     */
+    public static TransportConnector unixConnector(Path path, TlsConfig config) {
+        return connector(UnixTransport.connector(path), config, null, -1);
+    }
+
+    /**
+     * Wraps any connector.
+     *
+     * @param inner  the plaintext connector
+     * @param config identity and trust
+     * @param host   the receiver's host name or IP literal for the certificate check, or null
+     *               for none (then trust and the allowed names decide)
+     * @param port   the receiver's port, or -1
+     * @return the connector; thread-safe
+     */
+    public static TransportConnector connector(TransportConnector inner, TlsConfig config, String host, int port) {
+        Objects.requireNonNull(inner, "inner");
+        Objects.requireNonNull(config, "config");
+        Session session = new Session(config, "the receiver");
+        return new TransportConnector() {
+            @Override
+            public TransportChannel connect(int channelId, Duration timeout) throws IOException {
+                TransportChannel ch = inner.connect(channelId, timeout);
+                TlsChannel tls = new TlsChannel(ch, config.engine(true, host, port), config.handshakeTimeout(), session);
+                try {
+                    tls.handshake();
+                } catch (IOException | RuntimeException e) {
+                    tls.close();
+                    throw e;
+                }
+                return tls;
+            }
+
+            @Override
+            public String description() {
+                return "tls " + inner.description();
+            }
+
+            @Override
+            public String toString() {
+                return description();
+            }
+        };
+    }
+
+    /**
+     * Wraps a listener: every accepted channel runs TLS as the server, requiring a client
+     * certificate. Closing the returned listener closes {@code inner}.
+     *
+     * @param inner  the plaintext listener, now owned by the returned one
+     * @param config identity and trust
+     * @return the listener
+     */
+    public static TransportListener listener(TransportListener inner, TlsConfig config) {
+        Objects.requireNonNull(inner, "inner");
+        Objects.requireNonNull(config, "config");
+        Session session = new Session(config, "the sender");
+        return new TransportListener() {
+            @Override
+            public TransportChannel accept(Duration timeout) throws IOException {
+                TransportChannel ch = inner.accept(timeout);
+                try {
+                    return new TlsChannel(ch, config.engine(false, null, -1), config.handshakeTimeout(), session);
+                } catch (RuntimeException e) {
+                    ch.close();
+                    throw e;
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                inner.close();
+            }
+
+            @Override
+            public String description() {
+                return "tls " + inner.description();
+            }
+
+            @Override
+            public String toString() {
+                return description();
+            }
+        };
+    }
+
+    static void checkAllowed(TlsConfig config, X509Certificate peer) throws SSLPeerUnverifiedException {
+        Set<String> allowed = config.allowedPeerNames();
+        if (allowed.isEmpty()) {
+            return;
+        }
+        for (String n : Certificates.names(peer)) {
+            if (allowed.contains(n)) {
+                return;
+            }
+        }
+        throw new SSLPeerUnverifiedException("the peer's certificate " + Certificates.describe(peer) + " names "
+                + Certificates.nameList(peer) + ", none of the allowed peer names " + allowed);
+    }
+
+    /**
+     * What the channels of one connector or listener (one session) share: the allowed names, the
+     * first certificate presented (later channels must present the same), and the first refusal.
+     */
+    private static final class Session implements TlsChannel.PeerCheck {
+        private final TlsConfig config;
+        private final AtomicReference<X509Certificate> first = new AtomicReference<>();
+        private final AtomicReference<String> refusal = new AtomicReference<>();
+        private final String who;
+
+        Session(TlsConfig config, String who) {
+            this.config = config;
+            this.who = who;
+        }
+
+        @Override
+        public void check(TlsChannel channel, X509Certificate peer) throws SSLPeerUnverifiedException {
+            checkAllowed(config, peer);
+            if (first.compareAndSet(null, peer)) {
+                return;
+            }
+            X509Certificate f = first.get();
+            if (!f.equals(peer)) {
+                throw new SSLPeerUnverifiedException("the peer's certificate " + Certificates.describe(peer)
+                        + " differs from the one " + Certificates.describe(f) + " that " + who
+                        + "'s first channel presented; every channel of a session must come from the same peer");
+            }
+        }
+
+        @Override
+        public void refused(String message) {
+            refusal.compareAndSet(null, message);
+        }
+
+        @Override
+        public String firstRefusal() {
+            return refusal.get();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package io.multifd.core.transport.tls;
+
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.api.spi.TransportListener;
+import io.multifd.core.MultiFdReceiver;
+import io.multifd.core.MultiFdSender;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.testkit.Threads;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.testing.BlobClient;
+import io.multifd.testing.BlobPayload;
+import io.multifd.testing.BlobSink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/**
+ * The TLS refusal matrix, each case a real migration attempt over loopback TCP: the side that
+ * refuses names the reason (and the certificate), the other side fails too, and no packet
+ * reaches the receiving plug-in. One channel, so that the first failure the sender reports is the
+ * refusal itself (with more, a channel the failed receiver cut may report first). Every wait is bounded by the handshake and I/O timeouts (3 s).
+ * (A refused connection still fails the receiving migration; keeping the receiver accepting is
+ * separate work.)
+ */
+@Timeout(60)
+class TlsRefusalTest {
+
+    private static final Duration T = Duration.ofSeconds(3);
+
+    @TempDir
+    Path dir;
+
+    private final MultiFdConfig config = MultiFdConfig.builder().channels(1).connectTimeout(T).handshakeTimeout(T)
+            .ioTimeout(T).acceptTimeout(Duration.ofSeconds(10)).build();
+    private final BlobSink sink = new BlobSink();
+
+    /** What each side ended with. */
+    private record Outcome(Throwable sender, Throwable receiver) {
+        String senderText() {
+            return text(sender);
+        }
+
+        String receiverText() {
+            return text(receiver);
+        }
+    }
+
+    static String text(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            sb.append(c.getClass().getSimpleName()).append(": ").append(c.getMessage()).append(" | ");
+        }
+        return sb.toString();
+    }
+
+    /** Runs a migration: a TLS or plaintext sender (null config) against a TLS or plaintext receiver. */
+    private Outcome migrate(TlsConfig senderTls, TlsConfig receiverTls) throws Exception {
+        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TransportListener listener = receiverTls == null ? tcp : TlsTransport.listener(tcp, receiverTls);
+        TransportConnector connector = senderTls == null ? TcpTransport.connector(tcp.localAddress())
+                : TlsTransport.tcpConnector(tcp.localAddress(), senderTls);
+        MultiFdReceiver receiver = MultiFdReceiver.builder(config, listener).registry(PluginRegistry.builder().build())
+                .payload(new BlobPayload(sink)).build().start();
+        try (MultiFdSender sender = MultiFdSender.builder(config, connector).registry(PluginRegistry.builder().build())
+                .payload(new BlobPayload()).build()) {
+            BlobPayload plugin = sender.payload(BlobPayload.class).orElseThrow();
+            BlobClient.declare(sender, plugin);
+            Throwable sent = catchThrowable(() -> {
+                sender.connect();
+                BlobClient c = new BlobClient(sender, plugin);
+                c.add(1, 1, 1000);
+                c.flush();
+                sender.finish();
+            });
+            Throwable received = catchThrowable(() -> receiver.await(Duration.ofSeconds(20)));
+            return new Outcome(sent, received);
+        } finally {
+            receiver.close();
+        }
+    }
+
+    @AfterEach
+    void nothingArrivedAndEveryThreadEnded() throws InterruptedException {
+        assertThat(sink.packets()).as("packets that reached the receiving plug-in").isZero();
+        assertThat(sink.arrivals()).isEmpty();
+        assertThat(Threads.awaitNone(5)).isEmpty();
+    }
+
+    @Test
+    void aClientCertificateTheReceiverDoesNotTrustIsRefused() throws Exception {
+        Outcome o = migrate(TlsFixtures.config(dir, "other-sender", "receiver").build(),
+                TlsFixtures.config(dir, "receiver", "sender").build());
+        assertThat(o.receiverText()).contains("TLS handshake with tcp 127.0.0.1:")
+                .contains("the peer's certificate CN=other-sender").contains("is not trusted");
+        assertThat(o.senderText()).contains("refused the handshake").contains("does not accept our certificate");
+    }
+
+    @Test
+    void aSenderWithoutCertificateIsRefused() throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("receiver", TlsFixtures.identity("receiver").certificate());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+        tmf.init(ks);
+        SSLContext noKey = SSLContext.getInstance("TLS");
+        noKey.init(null, tmf.getTrustManagers(), null);
+        Outcome o = migrate(TlsConfig.builder().sslContext(noKey).verifyHostName(false).build(),
+                TlsFixtures.config(dir, "receiver", "sender").build());
+        assertThat(o.receiverText()).contains("TLS handshake with tcp").contains("the peer presented no certificate");
+        assertThat(o.senderText()).contains("refused the handshake");
+    }
+
+    @Test
+    void anImpostorReceiverGetsNothingAndTheSenderSaysWhy() throws Exception {
+        // the impostor trusts the sender and claims the receiver's names, but the sender pinned the real one
+        Outcome o = migrate(TlsFixtures.config(dir, "sender", "receiver").build(),
+                TlsFixtures.config(dir, "impostor", "sender").build());
+        assertThat(o.sender()).isNotNull();
+        assertThat(o.senderText()).contains("TLS handshake with tcp 127.0.0.1:")
+                .contains("the peer's certificate CN=impostor").contains("is not trusted");
+        assertThat(o.receiver()).as("the impostor's migration").isNotNull();
+    }
+
+    @Test
+    void aReceiverNameNotAllowedBySenderIsRefused() throws Exception {
+        Outcome o = migrate(TlsFixtures.config(dir, "sender", "receiver").allowedPeerNames(List.of("receiver-2")).build(),
+                TlsFixtures.config(dir, "receiver", "sender").build());
+        assertThat(o.senderText()).contains("the peer's certificate CN=receiver")
+                .contains("none of the allowed peer names [receiver-2]");
+        assertThat(o.receiver()).isNotNull();
+    }
+
+    @Test
+    void aSenderNameNotAllowedByReceiverIsRefused() throws Exception {
+        Outcome o = migrate(TlsFixtures.config(dir, "sender", "receiver").build(),
+                TlsFixtures.config(dir, "receiver", "sender", "other-sender").allowedPeerNames(List.of("OTHER-sender"))
+                        .build());
+        assertThat(o.receiverText()).contains("the peer's certificate CN=sender")
+                .contains("none of the allowed peer names [other-sender]");
+        assertThat(o.sender()).isNotNull();
+    }
+
+    @Test
+    void aPlaintextSenderIntoATlsReceiverIsRefused() throws Exception {
+        Outcome o = migrate(null, TlsFixtures.config(dir, "receiver", "sender").build());
+        assertThat(o.receiverText()).contains("TLS handshake with tcp").contains("the peer does not speak TLS");
+        assertThat(o.sender()).isNotNull();
+    }
+
+    @Test
+    void aTlsSenderIntoAPlaintextReceiverFails() throws Exception {
+        Outcome o = migrate(TlsFixtures.config(dir, "sender", "receiver").build(), null);
+        assertThat(o.senderText()).contains("TLS handshake with tcp 127.0.0.1:")
+                .containsAnyOf("the peer does not speak TLS", "the peer closed the connection during the TLS handshake");
+        assertThat(o.receiverText()).as("the plaintext receiver reads a TLS ClientHello as a bad hello")
+                .contains("hello.magic");
+    }
+
+    @Test
+    void anExpiredCertificateIsRefused() throws Exception {
+        Outcome o = migrate(TlsFixtures.config(dir, "expired", "receiver").build(),
+                TlsFixtures.config(dir, "receiver", "expired").build());
+        assertThat(o.receiverText()).contains("the peer's certificate CN=expired").contains("expired on 2020-01-03");
+        assertThat(o.sender()).isNotNull();
+    }
+}
