@@ -65,7 +65,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gen-image", "recv", "send", "demo"})
+    @ValueSource(strings = {"gen-image", "recv", "send", "demo", "keygen"})
     void everySubcommandHasHelp(String command) {
         Run r = run(command, "--help");
         assertThat(r.status()).isZero();
@@ -73,12 +73,12 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gen-image", "recv", "send", "demo"})
+    @ValueSource(strings = {"gen-image", "recv", "send", "demo", "keygen"})
     void everySubcommandsHelpListsTheSameExitStatuses(String command) {
         String help = run(command, "--help").out().replaceAll("\\s+", " ");
         assertThat(help).contains(" 2 the command line is wrong")
                 .contains(" 3 could not connect, or the connection was lost or timed out")
-                .contains(" 4 refused by the peer or by a limit")
+                .contains(" 4 refused by the peer, by TLS authentication or by a limit")
                 .contains(" 5 damaged or malformed stream or file")
                 .contains(" 6 cancelled by SIGINT (Ctrl-C) or SIGTERM");
         assertThat(help).containsPattern(" 0 \\S").containsPattern(" 1 \\S");
