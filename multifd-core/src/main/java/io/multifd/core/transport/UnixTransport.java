@@ -20,11 +20,13 @@ import io.multifd.api.spi.TransportConnector;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -57,6 +59,12 @@ public final class UnixTransport {
                     try {
                         ch.connect(address);
                         return new SocketTransportChannel(ch, "unix " + path + " (channel " + channelId + ")");
+                    } catch (SocketException e) {
+                        ch.close();
+                        if (!Files.exists(path)) { // the JDK says "No such file or directory": not listening yet
+                            throw new NoSuchFileException(path.toString(), null, "no socket file yet: " + e.getMessage());
+                        }
+                        throw e;
                     } catch (IOException | RuntimeException e) {
                         ch.close();
                         throw e;
