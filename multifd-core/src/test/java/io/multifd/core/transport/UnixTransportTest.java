@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.FutureTask;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,13 +49,11 @@ class UnixTransportTest {
     @Test
     void aSocketFileThatAppearsWhileRetryingIsConnected() throws Exception {
         Path socket = dir.resolve("later.sock");
-        CompletableFuture<TransportChannel> connecting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return UnixTransport.connector(socket).connect(0, Duration.ofSeconds(20));
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        // its own thread, not the common pool: a pool task blocked elsewhere must not delay it
+        FutureTask<TransportChannel> connecting = new FutureTask<>(
+                () -> UnixTransport.connector(socket).connect(0, Duration.ofSeconds(20)));
+        Thread connector = new Thread(connecting, "unix-connect-test");
+        connector.start();
         try (TransportListener listener = UnixTransport.listen(socket);
              TransportChannel accepted = listener.accept(Duration.ofSeconds(20));
              TransportChannel connected = connecting.get()) {
@@ -64,5 +62,6 @@ class UnixTransportTest {
             assertThat(accepted.read(one)).isEqualTo(1);
             assertThat(one.get(0)).isEqualTo((byte) 42);
         }
+        connector.join();
     }
 }
