@@ -47,7 +47,8 @@ class ShadedJarLicensesIT {
             Map.entry("net/jpountz/", "META-INF/licenses/lz4-java.txt"),
             Map.entry("picocli/", "META-INF/licenses/picocli.txt"),
             Map.entry("me/tongfei/progressbar/", "META-INF/licenses/progressbar.txt"),
-            Map.entry("org/jline/", "META-INF/licenses/jline.txt"));
+            Map.entry("org/jline/", "META-INF/licenses/jline.txt"),
+            Map.entry("org/bouncycastle/", "META-INF/licenses/bouncycastle.txt"));
 
     /** zstd-jni keeps its native libraries at the jar's root, one folder per operating system. */
     private static final List<String> ZSTD_NATIVE_ROOTS =
