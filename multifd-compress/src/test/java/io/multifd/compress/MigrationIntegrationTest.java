@@ -124,7 +124,7 @@ class MigrationIntegrationTest {
         if (transport.equals("tcp")) {
             TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             listener = l;
-            connector = TcpTransport.connector((InetSocketAddress) l.localAddress());
+            connector = TcpTransport.connector(l.localAddress());
         } else if (transport.equals("tls")) {
             TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             listener = TlsTransport.listener(l, tls("receiver", "sender"));

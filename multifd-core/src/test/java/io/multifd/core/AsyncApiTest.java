@@ -287,6 +287,7 @@ class AsyncApiTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the receiver only has to exist (and be closed) while the sender fails
     void aFactoryThatReturnsNullFailsConnectAndNamesTheFactory() throws Exception {
         ThreadFactory broken = new ThreadFactory() {
             @Override
