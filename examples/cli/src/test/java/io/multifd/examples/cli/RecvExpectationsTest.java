@@ -15,19 +15,31 @@
  */
 package io.multifd.examples.cli;
 
+import io.multifd.api.HandshakeRefusedException;
+import io.multifd.api.MigrationFailedException;
+import io.multifd.api.MultiFdConfig;
+import io.multifd.api.ProtocolCode;
+import io.multifd.core.MultiFdSender;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.TcpTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** recv --expect-size: another size is refused on both sides with exit status 4; the right one completes. */
+/**
+ * recv takes only what it expects: another size than --expect-size is refused on both sides with
+ * exit status 4, the right one completes, and a sender without RAM is refused.
+ */
 @Timeout(90)
 class RecvExpectationsTest {
 
@@ -82,6 +94,31 @@ class RecvExpectationsTest {
         assertThat(b.recv()).as(b.recvErr()).isZero();
         assertThat(Hashing.sha256(out)).isEqualTo(Hashing.sha256(image));
         assertThat(Files.size(out)).isEqualTo(size);
+    }
+
+    @Test
+    void aSenderWithoutRamIsRefusedAndLeavesNoFile() throws Exception {
+        Path out = dir.resolve("dst.img");
+        StringWriter rxOut = new StringWriter();
+        CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        int port = rxErr.port();
+        // a library sender that declares no payload at all: its manifest is empty
+        MultiFdConfig config = MultiFdConfig.builder().channels(1).build();
+        try (MultiFdSender sender = MultiFdSender.builder(config,
+                TcpTransport.connector(new InetSocketAddress("127.0.0.1", port)))
+                .registry(PluginRegistry.builder().build()).build()) {
+            assertThatThrownBy(sender::connect).isInstanceOf(MigrationFailedException.class)
+                    .cause().isInstanceOfSatisfying(HandshakeRefusedException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ProtocolCode.SETUP_REFUSED);
+                        assertThat(e.getMessage()).contains("payload 'ram' (id 1) is required by this receiver");
+                    });
+        }
+        assertThat(rx.get()).as(rxErr.toString()).isEqualTo(ExitStatus.REFUSED);
+        assertThat(rxErr.toString()).contains("payload 'ram' (id 1) is required by this receiver");
+        assertThat(out).as("no empty output left").doesNotExist();
     }
 
     @Test
