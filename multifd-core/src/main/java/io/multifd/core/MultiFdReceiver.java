@@ -51,7 +51,9 @@ import io.multifd.core.wire.Reply;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -136,7 +138,11 @@ public final class MultiFdReceiver implements AutoCloseable {
             counters[i] = new PayloadCounters(plugins[i].id(), plugins[i].name());
         }
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
-        this.manifest = new ManifestApplication(config, plugins, registry.payloadNames(), latch);
+        boolean[] required = new boolean[plugins.length];
+        for (int i = 0; i < plugins.length; i++) {
+            required[i] = b.required.contains(plugins[i].id());
+        }
+        this.manifest = new ManifestApplication(config, plugins, required, registry.payloadNames(), latch);
         this.failures = new FailureFanOut(latch, table, manifest, end, () -> {
             ReceiverParts p = parts;
             return p == null ? null : p.barrier();
@@ -381,6 +387,7 @@ public final class MultiFdReceiver implements AutoCloseable {
      */
     public static final class Builder extends SessionBuilder<Builder> {
         private final TransportListener transport;
+        private final Set<Integer> required = new HashSet<>();
 
         private Builder(MultiFdConfig config, TransportListener transport) {
             super(config);
@@ -389,6 +396,25 @@ public final class MultiFdReceiver implements AutoCloseable {
 
         @Override
         Builder self() {
+            return this;
+        }
+
+        /**
+         * Adds a payload plug-in, like {@link #payload(PayloadPlugin)}, and declares it required:
+         * a sender whose manifest has no record for this plug-in's id is refused before any
+         * page or buffer moves, with {@link io.multifd.api.ProtocolCode#SETUP_REFUSED} and a
+         * message naming the plug-in (the receiver's {@code await()} throws a
+         * {@link io.multifd.api.SetupRefusedException}, the sender is told the same). Without
+         * it a manifest may leave any registered plug-in out, and the session completes without
+         * that payload.
+         *
+         * @param plugin the plug-in every session must use, typically configured with its
+         *               destination
+         * @return this builder
+         */
+        public Builder require(PayloadPlugin<?> plugin) {
+            payload(plugin);
+            required.add(plugin.id());
             return this;
         }
 

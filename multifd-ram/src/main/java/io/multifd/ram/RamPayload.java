@@ -97,6 +97,9 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
     private final boolean zeroPageDetection;
     private final long maxTotalBytes;
     private final RamDestination destination;
+    private final List<RamBlockInfo> expectedBlocks;
+    private final long expectedTotalBytes;
+    private final boolean requireEveryPage;
 
     /**
      * The default instance, as {@link java.util.ServiceLoader} makes it: ready to send with the
@@ -111,6 +114,9 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         this.zeroPageDetection = b.zeroPageDetection;
         this.maxTotalBytes = b.maxTotalBytes;
         this.destination = b.destination;
+        this.expectedBlocks = b.expectedBlocks;
+        this.expectedTotalBytes = b.expectedTotalBytes;
+        this.requireEveryPage = b.requireEveryPage;
     }
 
     /**
@@ -167,6 +173,35 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         return Optional.ofNullable(destination);
     }
 
+    /**
+     * Receiver: the layout every sender must announce, or empty to accept any layout the
+     * destination accepts.
+     *
+     * @return the expected blocks, in the expected order
+     */
+    public Optional<List<RamBlockInfo>> expectedBlocks() {
+        return Optional.ofNullable(expectedBlocks);
+    }
+
+    /**
+     * Receiver: the total size of the blocks every sender must announce, or 0 for any.
+     *
+     * @return bytes, or 0
+     */
+    public long expectedTotalBytes() {
+        return expectedTotalBytes;
+    }
+
+    /**
+     * Receiver: whether a session completes only if every page of every block arrived at least
+     * once.
+     *
+     * @return true unless turned off with {@link Builder#requireEveryPage(boolean)}
+     */
+    public boolean requireEveryPage() {
+        return requireEveryPage;
+    }
+
     /** Makes a body for one slot; called by {@link io.multifd.api.SendData#fill}. */
     @Override
     public RamBody newBody() {
@@ -202,6 +237,7 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
             throw new SetupRefusedException("ram: this receiver has no RAM destination (register "
                     + "RamPayload.receiving(destination) with the receiver)");
         }
+        checkExpected(record);
         MultiFdConfig config = context.config();
         for (RamBlockInfo b : record.blocks()) {
             checkLimits(config, record.batchBytes(), b.pageSize(), b.name(), true);
@@ -221,7 +257,38 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
                 throw RamSetupRecord.refuse("name", info.name(), "the destination block is read-only");
             }
         }
-        return new RamReceiver(record, blocks, destination.blocksStartZeroed());
+        return new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage);
+    }
+
+    /**
+     * Refuses a layout other than the expected one, before the destination is asked for anything.
+     */
+    private void checkExpected(RamSetupRecord record) throws SetupRefusedException {
+        if (expectedTotalBytes > 0 && record.totalBytes() != expectedTotalBytes) {
+            throw RamSetupRecord.refuse("totalBytes", record.totalBytes(), "this receiver expects blocks of "
+                    + expectedTotalBytes + " bytes in total, the sender announced " + record.blocks().size()
+                    + " block(s) of " + record.totalBytes() + " bytes");
+        }
+        if (expectedBlocks == null) {
+            return;
+        }
+        List<RamBlockInfo> got = record.blocks();
+        for (int i = 0; i < Math.max(got.size(), expectedBlocks.size()); i++) {
+            RamBlockInfo want = i < expectedBlocks.size() ? expectedBlocks.get(i) : null;
+            RamBlockInfo have = i < got.size() ? got.get(i) : null;
+            if (want == null) {
+                throw RamSetupRecord.refuse("name", have.name(), "block " + i + " is not expected (this receiver expects "
+                        + expectedBlocks.size() + " block(s): " + expectedBlocks + ")");
+            }
+            if (have == null) {
+                throw RamSetupRecord.refuse("blockCount", got.size(), "expected block " + want
+                        + " was not announced (this receiver expects " + expectedBlocks.size() + " block(s))");
+            }
+            if (!want.equals(have)) {
+                throw RamSetupRecord.refuse("name", have.name(), "block " + i + " is announced as " + have
+                        + ", this receiver expects " + want);
+            }
+        }
     }
 
     /**
@@ -257,7 +324,10 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
     @Override
     public String toString() {
         return "RamPayload[batchBytes=" + batchBytes + ", zeroPageDetection=" + zeroPageDetection
-                + ", maxTotalBytes=" + maxTotalBytes + (destination == null ? ", send-only" : "") + "]";
+                + ", maxTotalBytes=" + maxTotalBytes + (expectedTotalBytes > 0 ? ", expectedTotalBytes=" + expectedTotalBytes : "")
+                + (expectedBlocks != null ? ", expectedBlocks=" + expectedBlocks : "")
+                + (requireEveryPage ? "" : ", pages may be left unsent")
+                + (destination == null ? ", send-only" : "") + "]";
     }
 
     /**
@@ -268,8 +338,71 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         private boolean zeroPageDetection = true;
         private long maxTotalBytes = DEFAULT_MAX_TOTAL_BYTES;
         private RamDestination destination;
+        private List<RamBlockInfo> expectedBlocks;
+        private long expectedTotalBytes;
+        private boolean requireEveryPage = true;
 
         private Builder() {
+        }
+
+        /**
+         * Receiver: the only layout accepted. A sender announcing other blocks (a different
+         * count, order, name, length or page size) is refused with
+         * {@link io.multifd.api.ProtocolCode#SETUP_REFUSED} naming the first difference, before
+         * the destination is asked for a block and before any page moves. Useful with a
+         * destination that creates its blocks from the announcement
+         * ({@link RamDestination#creating}), which otherwise accepts any layout within
+         * {@link #maxTotalBytes(long)}. Default: any layout.
+         *
+         * @param blocks the expected blocks, in the order the sender must announce them; copied
+         * @return this builder
+         * @throws IllegalArgumentException if empty or two blocks share a name
+         */
+        public Builder expectedBlocks(List<RamBlockInfo> blocks) {
+            List<RamBlockInfo> copy = List.copyOf(blocks);
+            if (copy.isEmpty()) {
+                throw new IllegalArgumentException("expectedBlocks: no block");
+            }
+            if (copy.stream().map(RamBlockInfo::name).distinct().count() != copy.size()) {
+                throw new IllegalArgumentException("expectedBlocks: two blocks share a name: " + copy);
+            }
+            this.expectedBlocks = copy;
+            return this;
+        }
+
+        /**
+         * Receiver: the only total size accepted. A sender whose announced blocks add up to any
+         * other size is refused with {@link io.multifd.api.ProtocolCode#SETUP_REFUSED} (field
+         * {@code totalBytes}) before the destination is asked for a block. Default: any size up
+         * to {@link #maxTotalBytes(long)}.
+         *
+         * @param bytes at least 1
+         * @return this builder
+         */
+        public Builder expectedTotalBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("expectedTotalBytes must be positive: " + bytes);
+            }
+            this.expectedTotalBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Receiver: whether a session completes only if every page of every block arrived at
+         * least once (as a normal or a zero page). The receiver keeps one bit per page, set by the
+         * channel threads as pages are applied (an atomic OR per 64 pages), and checks them after
+         * every channel's end of stream, before it reports COMPLETED: a session that left pages
+         * unsent fails on both sides with {@link io.multifd.api.ProtocolCode#SETUP_REFUSED},
+         * naming the block, how many pages are missing and the first. Turn it off for a sender
+         * that legitimately sends only part of the blocks (pages it knows the destination holds).
+         * Default on.
+         *
+         * @param on false to accept sessions that leave pages unsent
+         * @return this builder
+         */
+        public Builder requireEveryPage(boolean on) {
+            this.requireEveryPage = on;
+            return this;
         }
 
         /**

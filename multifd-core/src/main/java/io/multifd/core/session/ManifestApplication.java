@@ -59,6 +59,7 @@ public final class ManifestApplication {
 
     private final MultiFdConfig config;
     private final PayloadPlugin<?>[] plugins;
+    private final boolean[] required;
     private final String payloadNames;
     private final FailureLatch latch;
     private final ReentrantLock lock = new ReentrantLock();
@@ -69,12 +70,19 @@ public final class ManifestApplication {
     /**
      * @param config       the receiver's configuration (its cap on the manifest length)
      * @param plugins      the receiver's payload plug-ins, in registry order
+     * @param required     indexed like {@code plugins}: true where every manifest must have a
+     *                     record for that plug-in
      * @param payloadNames their names, for messages
      * @param latch        the migration's first error
      */
-    public ManifestApplication(MultiFdConfig config, PayloadPlugin<?>[] plugins, String payloadNames, FailureLatch latch) {
+    public ManifestApplication(MultiFdConfig config, PayloadPlugin<?>[] plugins, boolean[] required, String payloadNames,
+            FailureLatch latch) {
+        if (required.length != plugins.length) {
+            throw new IllegalArgumentException(required.length + " required flags for " + plugins.length + " plug-ins");
+        }
         this.config = config;
         this.plugins = plugins.clone();
+        this.required = required.clone();
         this.payloadNames = payloadNames;
         this.latch = latch;
     }
@@ -118,6 +126,10 @@ public final class ManifestApplication {
         }
         PayloadReceiver[] rs = new PayloadReceiver[plugins.length];
         receivers = rs;
+        Refusal missing = missingRequired(m);
+        if (missing != null) {
+            return missing; // before any plug-in opens: nothing to undo
+        }
         for (Manifest.Record r : m.records()) {
             int idx = indexOfType(r.typeId());
             if (idx < 0) {
@@ -135,6 +147,26 @@ public final class ManifestApplication {
             } catch (RuntimeException e) {
                 SetupRefusedException s = new SetupRefusedException(p.name() + ": could not open its receiver: " + e, e);
                 return new Refusal(s, ProtocolCode.SETUP_REFUSED, s.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param m the manifest read
+     * @return the refusal naming the first required plug-in without a record, or null
+     */
+    private Refusal missingRequired(Manifest m) {
+        for (int i = 0; i < plugins.length; i++) {
+            if (!required[i]) {
+                continue;
+            }
+            int id = plugins[i].id();
+            if (m.records().stream().noneMatch(r -> r.typeId() == id)) {
+                SetupRefusedException e = new SetupRefusedException("payload '" + plugins[i].name() + "' (id " + id
+                        + ") is required by this receiver, but the sender's manifest has no record for it (its records: payload ids "
+                        + m.records().stream().map(r -> String.valueOf(r.typeId())).toList() + ")");
+                return new Refusal(e, ProtocolCode.SETUP_REFUSED, e.getMessage());
             }
         }
         return null;

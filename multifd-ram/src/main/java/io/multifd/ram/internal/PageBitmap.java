@@ -28,6 +28,7 @@ public final class PageBitmap {
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final long[] words;
+    private final long pages;
 
     /**
      * @param pages the number of bits
@@ -38,6 +39,72 @@ public final class PageBitmap {
             throw new IllegalArgumentException("too many pages for a bitmap: " + pages);
         }
         this.words = new long[(int) w];
+        this.pages = pages;
+    }
+
+    /** The number of bits. */
+    public long pages() {
+        return pages;
+    }
+
+    /**
+     * Sets the bits of the pages at some byte offsets: one atomic OR per 64-page word touched
+     * (adjacent offsets, the usual case, share it), none where every bit is set already.
+     * Thread-safe.
+     *
+     * @param offsets byte offsets of pages, page-aligned and inside the bitmap (checked by the caller)
+     * @param from    the first index in {@code offsets}
+     * @param to      the index after the last
+     * @param shift   log2 of the page size
+     */
+    public void setOffsets(long[] offsets, int from, int to, int shift) {
+        int i = from;
+        while (i < to) {
+            long page = offsets[i] >>> shift;
+            int w = (int) (page >>> 6);
+            long bits = 1L << page;
+            i++;
+            while (i < to) {
+                long p = offsets[i] >>> shift;
+                if ((int) (p >>> 6) != w) {
+                    break;
+                }
+                bits |= 1L << p;
+                i++;
+            }
+            if (((long) WORDS.getOpaque(words, w) & bits) != bits) {
+                WORDS.getAndBitwiseOr(words, w, bits);
+            }
+        }
+    }
+
+    /**
+     * Counts the clear bits. Reads with acquire semantics; call it once the writers are done.
+     *
+     * @return the number of pages whose bit is not set
+     */
+    public long countClear() {
+        long set = 0;
+        for (int w = 0; w < words.length; w++) {
+            set += Long.bitCount((long) WORDS.getAcquire(words, w));
+        }
+        return pages - set;
+    }
+
+    /**
+     * Finds the first clear bit. Reads with acquire semantics; call it once the writers are done.
+     *
+     * @return the index of the first page whose bit is not set, or -1 if every bit is set
+     */
+    public long firstClear() {
+        for (int w = 0; w < words.length; w++) {
+            long v = (long) WORDS.getAcquire(words, w);
+            if (v != -1L) {
+                long page = ((long) w << 6) + Long.numberOfTrailingZeros(~v);
+                return page < pages ? page : -1;
+            }
+        }
+        return -1;
     }
 
     /**

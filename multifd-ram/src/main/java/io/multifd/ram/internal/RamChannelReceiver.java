@@ -192,6 +192,10 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
                 }
             }
         }
+        PageBitmap[] received = session.received;
+        if (received != null) {
+            received[blockIndex].setOffsets(offsets, 0, normal + zero, shift);
+        }
         packet.countItems(normal, zero);
     }
 

@@ -15,11 +15,13 @@
  */
 package io.multifd.ram.internal;
 
+import io.multifd.api.SetupRefusedException;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamSetupRecord;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -38,6 +40,8 @@ public final class RamReceiver implements PayloadReceiver {
     final BlockTable table;
     /** Per block, the pages this session wrote; null entries if the blocks did not start zeroed. */
     final PageBitmap[] written;
+    /** Per block, the pages (normal or zero) this session applied; null if not checked. */
+    final PageBitmap[] received;
 
     /**
      * Sets up a session's receiving side; called on the receiver's manifest thread.
@@ -47,8 +51,10 @@ public final class RamReceiver implements PayloadReceiver {
      *                    checked against the record; written by the channel threads from now on
      * @param startZeroed true if every block is all zero now (see
      *                    {@link io.multifd.ram.RamDestination#blocksStartZeroed()})
+     * @param everyPage   true to record every page applied and make {@link #finish(Duration)}
+     *                    fail unless every page of every block arrived at least once
      */
-    public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed) {
+    public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed, boolean everyPage) {
         this.record = record;
         this.blocks = blocks.toArray(new RamBlock[0]);
         this.pagesPerPacket = new int[this.blocks.length];
@@ -65,6 +71,40 @@ public final class RamReceiver implements PayloadReceiver {
         if (startZeroed) {
             for (int i = 0; i < this.blocks.length; i++) {
                 written[i] = new PageBitmap(this.blocks[i].pageCount());
+            }
+        }
+        this.received = everyPage ? new PageBitmap[this.blocks.length] : null;
+        if (everyPage) {
+            for (int i = 0; i < this.blocks.length; i++) {
+                received[i] = new PageBitmap(this.blocks[i].pageCount());
+            }
+        }
+    }
+
+    /**
+     * Checks, if asked at construction, that every page of every block arrived at least once.
+     * Called on the receiver's coordinating thread after every channel delivered its end of
+     * stream, so every page has been applied; before COMPLETED is sent, so the sender is told.
+     *
+     * @param timeout unused: nothing is waited for
+     * @throws SetupRefusedException naming the first block with pages that never arrived, how
+     *                               many, and the first of them
+     */
+    @Override
+    public void finish(Duration timeout) throws SetupRefusedException {
+        if (received == null) {
+            return;
+        }
+        for (int i = 0; i < blocks.length; i++) {
+            PageBitmap r = received[i];
+            long missing = r.countClear();
+            if (missing > 0) {
+                RamBlock b = blocks[i];
+                long first = r.firstClear();
+                long offset = first * b.pageSize();
+                throw new SetupRefusedException("ram: block '" + b.name() + "': " + missing + " of " + r.pages()
+                        + " pages never arrived in this session (first: page " + first + " at offset 0x"
+                        + Long.toHexString(offset) + "); the receiver requires every page");
             }
         }
     }

@@ -97,6 +97,12 @@ public final class RecvCommand extends BaseCommand {
             description = "Refuse manifests announcing more memory (default: ${DEFAULT-VALUE}).")
     long maxSize;
 
+    @Option(names = "--expect-size", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "Accept only a sender whose memory is exactly SIZE bytes in total, e.g. 4G; another size "
+                    + "is refused before anything is written (exit status 4 on both sides). Default: any size up to "
+                    + "--max-size.")
+    Long expectSize;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "How long to wait for the sender to connect (default: ${DEFAULT-VALUE}). A transfer that "
                     + "stalls for --io-timeout fails on its own.")
@@ -133,6 +139,9 @@ public final class RecvCommand extends BaseCommand {
         }
         if (maxSize < 1) {
             throw new UsageException("--max-size must be at least 1 byte");
+        }
+        if (expectSize != null && (expectSize < 1 || expectSize > maxSize)) {
+            throw new UsageException("--expect-size must be 1 byte to --max-size (" + maxSize + " bytes): " + expectSize);
         }
         if (!(timeout > 0) || timeout > 86_400) {
             throw new UsageException("--timeout must be more than 0 and at most 86400 seconds: " + timeout);
@@ -174,15 +183,19 @@ public final class RecvCommand extends BaseCommand {
             }
         });
         try {
-            RamPayload ram = RamPayload.builder()
+            RamPayload.Builder ramBuilder = RamPayload.builder()
                     .maxTotalBytes(maxSize)
-                    .destination(output.destination(progress, this::received))
-                    .build();
+                    .destination(output.destination(progress, this::received));
+            if (expectSize != null) {
+                ramBuilder.expectedTotalBytes(expectSize);
+            }
+            RamPayload ram = ramBuilder.build(); // every page of every block must arrive (the default)
             DeviceStatePayload deviceState = DeviceStatePayload.builder().loaderFactory(devices::loader).build();
             // the configured instances replace the discovered ones (Builder.payload(...) on top of the
             // default discovery refuses them as a clash in this core version, so the registry is built here)
             PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
-            MultiFdReceiver r = MultiFdReceiver.builder(config, tls.listener(listener)).registry(registry)
+            // RAM is what recv is for: a sender without it is refused rather than leaving an empty --out
+            MultiFdReceiver r = MultiFdReceiver.builder(config, tls.listener(listener)).registry(registry).require(ram)
                     .listener(new MigrationListener() {
                         @Override
                         public void onConnected(SessionId sessionId, int channels, String codec) {
