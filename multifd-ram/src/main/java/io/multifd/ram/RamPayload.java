@@ -221,7 +221,33 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
                 throw RamSetupRecord.refuse("name", info.name(), "the destination block is read-only");
             }
         }
-        return new RamReceiver(record, blocks, destination.blocksStartZeroed());
+        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed()), destination);
+    }
+
+    /** The receiver, whose {@code finish} then tells the destination that every page was applied. */
+    private static PayloadReceiver finishing(PayloadReceiver receiver, RamDestination destination) {
+        return new PayloadReceiver() {
+            @Override
+            public io.multifd.api.spi.PayloadChannelReceiver openChannel(int channelId) throws java.io.IOException {
+                return receiver.openChannel(channelId);
+            }
+
+            @Override
+            public void finish(java.time.Duration timeout) throws java.io.IOException {
+                receiver.finish(timeout);
+                destination.finished();
+            }
+
+            @Override
+            public void abort(Throwable cause) {
+                receiver.abort(cause);
+            }
+
+            @Override
+            public void close() {
+                receiver.close();
+            }
+        };
     }
 
     /**
