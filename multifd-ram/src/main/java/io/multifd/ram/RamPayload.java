@@ -204,7 +204,7 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         }
         MultiFdConfig config = context.config();
         for (RamBlockInfo b : record.blocks()) {
-            checkLimits(config, record.batchBytes(), b.pageSize(), b.name(), true);
+            checkLimits(config, record.batchBytes(), b.pageSize(), RamSetupRecord.shown(b.name()), true);
         }
         List<RamBlock> blocks = destination.open(record);
         if (blocks == null || blocks.size() != record.blocks().size()) {
@@ -215,10 +215,12 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
             RamBlock b = blocks.get(i);
             RamBlockInfo info = record.blocks().get(i);
             if (b == null || !info.matches(b)) {
-                throw RamSetupRecord.refuse("name", info.name(), "the destination returned " + b + " for " + info);
+                throw RamSetupRecord.refuse("name", RamSetupRecord.shown(info.name()), "the destination returned a different "
+                        + "block for the announced one");
             }
             if (b.isReadOnly()) {
-                throw RamSetupRecord.refuse("name", info.name(), "the destination block is read-only");
+                throw RamSetupRecord.refuse("name", RamSetupRecord.shown(info.name()),
+                        "the destination block is read-only");
             }
         }
         return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed()), destination);
