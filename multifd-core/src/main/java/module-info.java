@@ -33,6 +33,7 @@ module io.multifd.core {
     requires static com.google.auto.service;
     requires jdk.jfr;
     requires java.naming;
+    requires jdk.net;
 
     exports io.multifd.core;
     exports io.multifd.core.transport;

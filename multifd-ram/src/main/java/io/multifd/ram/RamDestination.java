@@ -77,6 +77,19 @@ public interface RamDestination {
     }
 
     /**
+     * Called once per session on the receiver's coordinating thread after every page of the
+     * session was applied to the blocks, and before the receiver reports COMPLETED to the sender
+     * (from the RAM payload's {@code finish}). A destination backed by a file can force it to disk
+     * here, so that the sender is told "completed" only once the memory is durable. Not called for
+     * a failed migration.
+     *
+     * @throws IOException if the blocks cannot be made durable; this fails the migration, and the
+     *                     sender is told it failed
+     */
+    default void finished() throws IOException {
+    }
+
+    /**
      * Registers destination blocks: the sender must announce exactly these blocks, with the same
      * lengths and page sizes.
      *

@@ -240,7 +240,7 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         checkExpected(record);
         MultiFdConfig config = context.config();
         for (RamBlockInfo b : record.blocks()) {
-            checkLimits(config, record.batchBytes(), b.pageSize(), b.name(), true);
+            checkLimits(config, record.batchBytes(), b.pageSize(), RamSetupRecord.shown(b.name()), true);
         }
         List<RamBlock> blocks = destination.open(record);
         if (blocks == null || blocks.size() != record.blocks().size()) {
@@ -251,13 +251,15 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
             RamBlock b = blocks.get(i);
             RamBlockInfo info = record.blocks().get(i);
             if (b == null || !info.matches(b)) {
-                throw RamSetupRecord.refuse("name", info.name(), "the destination returned " + b + " for " + info);
+                throw RamSetupRecord.refuse("name", RamSetupRecord.shown(info.name()), "the destination returned a different "
+                        + "block for the announced one");
             }
             if (b.isReadOnly()) {
-                throw RamSetupRecord.refuse("name", info.name(), "the destination block is read-only");
+                throw RamSetupRecord.refuse("name", RamSetupRecord.shown(info.name()),
+                        "the destination block is read-only");
             }
         }
-        return new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage);
+        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage), destination);
     }
 
     /**
@@ -277,18 +279,49 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
             RamBlockInfo want = i < expectedBlocks.size() ? expectedBlocks.get(i) : null;
             RamBlockInfo have = i < got.size() ? got.get(i) : null;
             if (want == null) {
-                throw RamSetupRecord.refuse("name", have.name(), "block " + i + " is not expected (this receiver expects "
-                        + expectedBlocks.size() + " block(s): " + expectedBlocks + ")");
+                throw RamSetupRecord.refuse("name", RamSetupRecord.shown(have.name()), "block " + i
+                        + " is not expected (this receiver expects " + expectedBlocks.size() + " block(s))");
             }
             if (have == null) {
-                throw RamSetupRecord.refuse("blockCount", got.size(), "expected block " + want
+                throw RamSetupRecord.refuse("blockCount", got.size(), "expected block " + shown(want)
                         + " was not announced (this receiver expects " + expectedBlocks.size() + " block(s))");
             }
             if (!want.equals(have)) {
-                throw RamSetupRecord.refuse("name", have.name(), "block " + i + " is announced as " + have
-                        + ", this receiver expects " + want);
+                throw RamSetupRecord.refuse("name", RamSetupRecord.shown(have.name()), "block " + i + " is announced as "
+                        + shown(have) + ", this receiver expects " + shown(want));
             }
         }
+    }
+
+    /** A block as a message shows it: its name escaped (the peer chose it), its length and page size. */
+    private static String shown(RamBlockInfo b) {
+        return "'" + RamSetupRecord.shown(b.name()) + "' (" + b.length() + " bytes, pages of " + b.pageSize() + ")";
+    }
+
+    /** The receiver, whose {@code finish} then tells the destination that every page was applied. */
+    private static PayloadReceiver finishing(PayloadReceiver receiver, RamDestination destination) {
+        return new PayloadReceiver() {
+            @Override
+            public io.multifd.api.spi.PayloadChannelReceiver openChannel(int channelId) throws java.io.IOException {
+                return receiver.openChannel(channelId);
+            }
+
+            @Override
+            public void finish(java.time.Duration timeout) throws java.io.IOException {
+                receiver.finish(timeout);
+                destination.finished();
+            }
+
+            @Override
+            public void abort(Throwable cause) {
+                receiver.abort(cause);
+            }
+
+            @Override
+            public void close() {
+                receiver.close();
+            }
+        };
     }
 
     /**

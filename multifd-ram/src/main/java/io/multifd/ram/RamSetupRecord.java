@@ -208,26 +208,26 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
                 throw refuse("name", "(" + n + " bytes)", "block entry " + i + ": not valid UTF-8");
             }
             if (name.indexOf('\0') >= 0) {
-                throw refuse("name", name.replace('\0', '?'), "block entry " + i + ": contains NUL");
+                throw refuse("name", shown(name), "block entry " + i + ": contains NUL");
             }
             if (!names.add(name)) {
-                throw refuse("name", name, "block entry " + i + ": announced twice");
+                throw refuse("name", shown(name), "block entry " + i + ": announced twice");
             }
             p += 1 + n;
             int pageSize = record.getInt(p);
             if (pageSize < RamBlock.MIN_PAGE_SIZE || pageSize > RamBlock.MAX_PAGE_SIZE
                     || Integer.bitCount(pageSize) != 1) {
-                throw refuse("pageSize", Integer.toUnsignedLong(pageSize), "block '" + name
+                throw refuse("pageSize", Integer.toUnsignedLong(pageSize), "block '" + shown(name)
                         + "': must be a power of two from " + RamBlock.MIN_PAGE_SIZE + " to " + RamBlock.MAX_PAGE_SIZE);
             }
             long length = record.getLong(p + 4);
             if (length < 1 || length > RamBlock.MAX_LENGTH) {
-                throw refuse("blockLength", Long.toUnsignedString(length), "block '" + name + "': must be 1 to "
+                throw refuse("blockLength", Long.toUnsignedString(length), "block '" + shown(name) + "': must be 1 to "
                         + RamBlock.MAX_LENGTH);
             }
             total += length; // cannot overflow: at most 4096 * 2^52
             if (total > maxTotalBytes) {
-                throw refuse("blockLength", length, "block '" + name + "' brings the total to " + total
+                throw refuse("blockLength", length, "block '" + shown(name) + "' brings the total to " + total
                         + " bytes, over this receiver's limit of " + maxTotalBytes + " bytes (maxTotalBytes)");
             }
             p += 12;
@@ -237,6 +237,31 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
             throw refuse("length", end - record.position(), (end - p) + " bytes after the last block entry");
         }
         return new RamSetupRecord(batch, Collections.unmodifiableList(blocks));
+    }
+
+    /**
+     * A block name from the peer as it may appear in a message or a log line: printable ASCII
+     * kept, control characters and DEL as {@code \xNN}, other characters as {@code \}{@code uNNNN},
+     * cut after 255 characters (a name is at most 255 bytes anyway).
+     *
+     * @param name the announced name
+     * @return the escaped name
+     */
+    static String shown(String name) {
+        StringBuilder out = new StringBuilder(name.length() + 8);
+        int keep = Math.min(name.length(), RamBlock.MAX_NAME_LENGTH);
+        for (int i = 0; i < keep; i++) {
+            char c = name.charAt(i);
+            if (c >= 0x20 && c < 0x7f) {
+                out.append(c);
+            } else {
+                out.append(c < 0x80 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+            }
+        }
+        if (name.length() > keep) {
+            out.append("...(").append(name.length() - keep).append(" more)");
+        }
+        return out.toString();
     }
 
     static SetupRefusedException refuse(String field, Object value, String reason) {

@@ -22,6 +22,7 @@ import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.Codec;
 import io.multifd.core.wire.Hello;
+import io.multifd.core.wire.PeerStrings;
 import io.multifd.core.wire.Wire;
 
 import java.util.Objects;
@@ -170,8 +171,8 @@ public final class HelloValidator {
             options = CodecOptions.parse(h.codecParameters());
             codec.validate(options);
         } catch (IllegalArgumentException e) {
-            return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters", h.codecParameters(),
-                    e.getMessage(), null);
+            return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters",
+                    PeerStrings.escape(h.codecParameters()), PeerStrings.escape(e.getMessage()), null);
         }
         if (h.maxPacketDataLength() < MultiFdConfig.MIN_PACKET_DATA_LENGTH
                 || h.maxPacketDataLength() > config.maxPacketDataLength()) {
@@ -199,7 +200,8 @@ public final class HelloValidator {
                     "earlier channels announced " + t.codec().id() + " (" + t.codec().name() + ")", null);
         }
         if (!t.codecOptions().equals(parsedOrNull(h.codecParameters()))) {
-            return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters", h.codecParameters(),
+            return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters",
+                    PeerStrings.escape(h.codecParameters()),
                     "earlier channels announced '" + t.codecOptions() + "'", null);
         }
         if (h.maxPacketDataLength() != t.maxDataLength()) {

@@ -79,6 +79,18 @@ abstract class SocketListener implements TransportListener {
             }
             SocketChannel ch = server.accept();
             if (ch != null) {
+                String refused;
+                try {
+                    refused = refusal(ch);
+                } catch (IOException | RuntimeException e) {
+                    refused = "its credentials cannot be read: " + e.getMessage();
+                }
+                if (refused != null) {
+                    System.getLogger(SocketListener.class.getName()).log(System.Logger.Level.WARNING,
+                            "refused a connection on " + description() + ": " + refused);
+                    ch.close();
+                    continue;
+                }
                 try {
                     ch.configureBlocking(true);
                     configure(ch);
@@ -100,6 +112,18 @@ abstract class SocketListener implements TransportListener {
                 throw new ClosedChannelException();
             }
         }
+    }
+
+    /**
+     * Tells why a just accepted connection must be closed at once (a peer not on an allow-list),
+     * or null to keep it. Called on the accepting thread.
+     *
+     * @param ch the accepted connection
+     * @return null to accept, else the reason (logged, without secrets)
+     * @throws IOException if the peer cannot be checked; the connection is then refused
+     */
+    String refusal(SocketChannel ch) throws IOException {
+        return null;
     }
 
     /** Sets socket options on an accepted channel. */

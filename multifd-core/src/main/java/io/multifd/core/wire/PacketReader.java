@@ -234,7 +234,7 @@ public final class PacketReader {
         byte[] msg = new byte[(int) header.headerLength];
         payloadHeader.get(0, msg);
         return new RemoteFailureException(ProtocolCode.ABORTED, "the sender aborted: "
-                + new String(msg, StandardCharsets.UTF_8));
+                + PeerStrings.escape(new String(msg, StandardCharsets.UTF_8)));
     }
 
     private void requireHeaderLength(int expected, String what) throws MalformedPacketException {

@@ -224,6 +224,13 @@ class PacketReaderTest {
         expectBad(controlWithData::control, ProtocolCode.MALFORMED, "packet.raw length");
     }
 
+    /** A reader positioned after the header of an ABORT packet carrying {@code reason}. */
+    static PacketReader abortReader(byte[] reason) throws Exception {
+        PacketReader r = new Stream().control(Wire.FLAG_ABORT, reason).reader();
+        r.readHeader("packet header");
+        return r;
+    }
+
     @Test
     void anAbortEndsTheChannelWithTheSendersReason() throws Exception {
         PacketReader r = new Stream().control(Wire.FLAG_ABORT, "disk full".getBytes(StandardCharsets.UTF_8)).reader();

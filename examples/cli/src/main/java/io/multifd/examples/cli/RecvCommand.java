@@ -35,14 +35,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,8 +120,13 @@ public final class RecvCommand extends BaseCommand {
                     + "has); a sender asking for another is refused (exit status 4 on both sides).")
     List<String> allowCodecs;
 
-    @Option(names = "--fsync", description = "Force the file to disk before reporting success.")
+    @Option(names = "--fsync", description = "Force the received memory to disk before the sender is told the "
+            + "migration completed, and the directory after FILE is renamed into place.")
     boolean fsync;
+
+    @Option(names = "--force", description = "Replace FILE if it exists (without it an existing FILE is refused; "
+            + "a symbolic link at FILE or FILE.part is always refused).")
+    boolean force;
 
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "While the migration runs, print one JSON line of statistics (totals and per channel) "
@@ -162,14 +171,21 @@ public final class RecvCommand extends BaseCommand {
                 .acceptTimeout(Duration.ofMillis((long) (timeout * 1000)))
                 .build();
         tls.config(); // incomplete or unreadable TLS files: a usage error before anything listens
-        TransportListener listener = listen.listen(); // "cannot listen on ...: Address already in use"
+        OutputFile output = new OutputFile(target, force, fsync);
+        output.prepare(); // FILE.part created exclusively, 0600; a symlink or an existing FILE refused
+        TransportListener listener;
+        try {
+            listener = listen.listen(); // "cannot listen on ...: Address already in use"
+        } catch (RuntimeException e) {
+            output.discard();
+            throw e;
+        }
         String where = listen.where(listener);
         if (!common.quiet()) {
             err().println("listening on " + where);
         }
 
         Progress progress = new Progress(Progress.detect(common.quiet()), "recv", err(), 2);
-        OutputFile output = new OutputFile(target);
         Devices devices = new Devices();
         Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "recv").put("listen", where);
         MultiFdReceiver receiver = null;
@@ -217,7 +233,7 @@ public final class RecvCommand extends BaseCommand {
             ticker.close();
             progress.end("migration completed");
             progress.close();
-            output.commit(fsync);
+            output.commit();
             String sha = noVerify ? null : Hashing.sha256(target);
             SendCommand.fill(json, stats, output.ramBytes, output.pageSize, (int) Math.max(0, stats.syncs() - 1), sha);
             // from the moment every channel was in: the time the receiver waited for a sender is not the transfer's
@@ -306,29 +322,82 @@ public final class RecvCommand extends BaseCommand {
     }
 
     /**
-     * The output file: created as {@code FILE.part} when the manifest arrives, with one mapped
-     * block per announced block; renamed to FILE once the migration completed. {@link #open} runs
-     * on the receiver's manifest thread, {@link #commit} and {@link #discard} on the main thread
-     * (or the shutdown hook) after the receiver ended.
+     * The output file, written as {@code FILE.part} and renamed to FILE once the migration
+     * completed. {@link #prepare} (main thread, before listening) refuses a FILE or FILE.part that
+     * is a symbolic link, and an existing FILE unless {@code --force}; it creates FILE.part
+     * exclusively ({@code O_CREAT|O_EXCL}, never through a symbolic link), mode 0600, in FILE's
+     * directory. {@link #open} runs on the receiver's manifest thread and maps one block per
+     * announced block; {@link #forceData} on the receiver's coordinating thread before COMPLETED
+     * is sent; {@link #commit} and {@link #discard} on the main thread (or the shutdown hook)
+     * after the receiver ended.
      */
     static final class OutputFile {
         private final Path target;
         private final Path part;
-        private RandomAccessFile file;
+        private final boolean force;
+        private final boolean fsync;
+        private FileChannel file;
         private final List<RamBlock> blocks = new ArrayList<>();
         volatile long ramBytes;
         volatile int pageSize = RamBlock.DEFAULT_PAGE_SIZE;
         private boolean committed;
 
-        OutputFile(Path target) {
-            this.target = target;
-            this.part = target.resolveSibling(target.getFileName() + ".part");
+        OutputFile(Path target, boolean force, boolean fsync) {
+            this.target = target.toAbsolutePath();
+            this.part = this.target.resolveSibling(this.target.getFileName() + ".part");
+            this.force = force;
+            this.fsync = fsync;
         }
 
         /**
-         * The RAM destination: blocks mapped from the new, truncated (so all-zero, sparse) file.
+         * Checks FILE and creates FILE.part, empty, exclusively and with mode 0600.
+         *
+         * @throws UsageException if FILE or FILE.part is a symbolic link, FILE exists without
+         *                        {@code --force}, or FILE.part exists (a leftover: removed first
+         *                        with {@code --force})
+         * @throws IOException    if FILE.part cannot be created
+         */
+        synchronized void prepare() throws IOException {
+            if (Files.isSymbolicLink(target)) {
+                throw new UsageException("--out '" + target + "' is a symbolic link: refused (name the file itself)");
+            }
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new UsageException("--out '" + target + "' exists and is not a regular file: refused");
+                }
+                if (!force) {
+                    throw new UsageException("--out '" + target + "' exists: refused (add --force to replace it)");
+                }
+            }
+            if (Files.isSymbolicLink(part)) {
+                throw new UsageException("'" + part + "' is a symbolic link: refused (remove it first)");
+            }
+            if (Files.exists(part, LinkOption.NOFOLLOW_LINKS)) {
+                if (!force || !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new UsageException("'" + part + "' exists (a receiver writing it, or a leftover): refused "
+                            + "(remove it, or add --force)");
+                }
+                Files.delete(part);
+            }
+            Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            try {
+                if (part.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                    file = FileChannel.open(part, options,
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                } else {
+                    file = FileChannel.open(part, options);
+                }
+            } catch (FileAlreadyExistsException e) {
+                throw new UsageException("'" + part + "' appeared while it was being created: refused");
+            }
+        }
+
+        /**
+         * The RAM destination: blocks mapped from FILE.part (new, so all-zero and sparse).
          * Known-zero: zero pages that arrive for pages not written yet are skipped without
-         * touching the file, so its holes stay holes.
+         * touching the file, so its holes stay holes. With {@code --fsync} its
+         * {@link RamDestination#finished()} forces the data before the sender is told COMPLETED.
          */
         RamDestination destination(Progress progress, ReceivedBytes received) {
             RamDestination blocks = RamDestination.creatingZeroed(this::create);
@@ -349,41 +418,92 @@ public final class RecvCommand extends BaseCommand {
                 public boolean blocksStartZeroed() {
                     return blocks.blocksStartZeroed();
                 }
+
+                @Override
+                public void finished() throws IOException {
+                    if (fsync) {
+                        forceData();
+                    }
+                }
             };
         }
 
         private synchronized RamBlock create(RamBlockInfo info) throws IOException {
             if (file == null) {
-                file = new RandomAccessFile(part.toFile(), "rw");
-                file.setLength(0);
+                throw new IOException("'" + part + "' is closed");
             }
-            long position = file.length();
+            long position = file.size();
             position = (position + info.pageSize() - 1) / info.pageSize() * info.pageSize();
-            file.setLength(position + info.length()); // sparse: nothing is written until pages arrive
-            RamBlock b = RamBlock.map(info.name(), file.getChannel(), position, info.length(), info.pageSize(),
+            long end = position + info.length();
+            // one zero byte at the end extends the file as a hole (FileChannel.map would allocate it)
+            file.write(ByteBuffer.allocate(1), end - 1);
+            RamBlock b = RamBlock.map(info.name(), file, position, info.length(), info.pageSize(),
                     FileChannel.MapMode.READ_WRITE);
             blocks.add(b);
             return b;
         }
 
-        /** Completes the file: optionally forces it to disk, then renames it to its final name. */
-        synchronized void commit(boolean fsync) throws IOException {
-            if (file == null) {
-                Files.newByteChannel(part, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING).close();
-            } else {
-                if (fsync) {
-                    blocks.forEach(RamBlock::force);
-                    file.getChannel().force(true);
-                }
+        /** Forces every mapped block and the file's data and metadata to the device. */
+        synchronized void forceData() throws IOException {
+            try {
+                blocks.forEach(RamBlock::force);
+            } catch (java.io.UncheckedIOException e) {
+                throw new IOException("cannot force '" + part + "' to disk: " + e.getCause().getMessage(), e.getCause());
+            }
+            if (file != null) {
+                file.force(true);
+            }
+        }
+
+        /**
+         * Completes the file: renames FILE.part to FILE (replacing FILE only with {@code --force})
+         * and, with {@code --fsync}, forces the data (already done before COMPLETED when RAM was
+         * received) and then the directory, so that the rename is durable.
+         */
+        synchronized void commit() throws IOException {
+            if (fsync) {
+                forceData();
+            }
+            if (file != null) {
                 file.close();
             }
-            try {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            if (force) {
+                try {
+                    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } else {
+                publishWithoutReplacing();
             }
             committed = true;
+            if (fsync) {
+                forceDirectory(target.getParent());
+            }
+        }
+
+        /** A hard link fails if FILE exists (appeared meanwhile), unlike a rename, which replaces it. */
+        private void publishWithoutReplacing() throws IOException {
+            try {
+                Files.createLink(target, part);
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException("--out '" + target + "' appeared during the migration: not replaced (the "
+                        + "received memory stays in '" + part + "')", e);
+            } catch (UnsupportedOperationException | IOException e) {
+                // no hard links on this file system: a plain move, which also refuses an existing target
+                Files.move(part, target);
+                return;
+            }
+            Files.delete(part);
+        }
+
+        private static void forceDirectory(Path dir) throws IOException {
+            if (dir == null || !dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                return; // directories cannot be opened for forcing on every platform
+            }
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            }
         }
 
         /** Removes the partial file of a failed migration. Any thread; idempotent. */
@@ -394,8 +514,9 @@ public final class RecvCommand extends BaseCommand {
             try {
                 if (file != null) {
                     file.close();
+                    file = null;
+                    Files.deleteIfExists(part); // only the file this receiver created
                 }
-                Files.deleteIfExists(part);
             } catch (IOException ignored) {
                 // best effort: the migration already failed, and that is what gets reported
             }
