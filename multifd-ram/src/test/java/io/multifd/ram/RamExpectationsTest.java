@@ -130,8 +130,8 @@ class RamExpectationsTest {
         RamPayload p = rx.builder().expectedBlocks(List.of(new RamBlockInfo("pc.ram", 64L * PAGE, 2 * PAGE),
                 RamBlockInfo.of(src.get(1)))).build();
         Outcome o = run(src, p, RamSaver::saveAll);
-        assertRefused(o, "'ram.setup.name' = pc.ram", "block 0 is announced as", "pageSize=" + PAGE,
-                "this receiver expects", "pageSize=" + 2 * PAGE);
+        assertRefused(o, "'ram.setup.name' = pc.ram", "block 0 is announced as", "pages of " + PAGE,
+                "this receiver expects", "pages of " + 2 * PAGE);
         assertThat(rx.asked()).hasValue(0);
     }
 
