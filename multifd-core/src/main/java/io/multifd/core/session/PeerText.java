@@ -27,7 +27,7 @@ package io.multifd.core.session;
 public final class PeerText {
 
     /** How many characters of the peer's text are kept at most. */
-    public static final int MAX_LENGTH = 200;
+    public static final int MAX_LENGTH = 500;
 
     private PeerText() {
     }

@@ -60,7 +60,7 @@ class TlsRefusalTest {
     Path dir;
 
     private final MultiFdConfig config = MultiFdConfig.builder().channels(1).connectTimeout(T).handshakeTimeout(T)
-            .ioTimeout(T).acceptTimeout(Duration.ofSeconds(10)).build();
+            .ioTimeout(T).acceptTimeout(Duration.ofSeconds(4)).build();
     private final BlobSink sink = new BlobSink();
 
     /** What each side ended with. */
