@@ -150,8 +150,12 @@ class HandshakeRefusalTest {
             assertThat(c0.reply().kind()).isEqualTo(Wire.REPLY_HELLO_ACCEPT);
             c1.hello(B, 1, 2, 0, "");
             expectRefusal(c1.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.SESSION_MISMATCH, "hello.session id");
+            expectDropped(ProtocolCode.SESSION_MISMATCH, "hello.session id"); // while channel 0 is still open
+            try (RawClient c2 = RawClient.connect(transport.connector(), 1)) {
+                c2.hello(A, 1, 2, 0, "");
+                assertThat(c2.reply().kind()).as("the real channel 1, after the stray").isEqualTo(Wire.REPLY_HELLO_ACCEPT);
+            }
         }
-        expectDropped(ProtocolCode.SESSION_MISMATCH, "hello.session id");
     }
 
     @Test
@@ -163,8 +167,8 @@ class HandshakeRefusalTest {
             assertThat(c0.reply().kind()).isEqualTo(Wire.REPLY_HELLO_ACCEPT);
             c1.hello(A, 0, 2, 0, "");
             expectRefusal(c1.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.DUPLICATE_CHANNEL, "hello.channel id");
+            expectDropped(ProtocolCode.DUPLICATE_CHANNEL, "hello.channel id"); // while channel 0 is still open
         }
-        expectDropped(ProtocolCode.DUPLICATE_CHANNEL, "hello.channel id");
     }
 
     @Test
