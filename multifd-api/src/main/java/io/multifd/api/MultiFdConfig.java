@@ -43,6 +43,9 @@ public final class MultiFdConfig {
 
     /** Largest channel count the protocol allows. */
     public static final int MAX_CHANNELS = 255;
+
+    /** The largest {@link Builder#maxPendingConnections(int)}. */
+    public static final int MAX_PENDING_CONNECTIONS = 1024;
     /** Smallest value of {@link #maxPacketDataLength()}. */
     public static final int MIN_PACKET_DATA_LENGTH = 4096;
     /** Largest value of {@link #maxPacketDataLength()}: 64 MiB. */
@@ -59,6 +62,7 @@ public final class MultiFdConfig {
     private final int maxPayloadHeaderLength;
     private final int maxManifestLength;
     private final int maxChannels;
+    private final int maxPendingConnections;
     private final Set<String> allowedCodecs;
     private final Duration connectTimeout;
     private final Duration handshakeTimeout;
@@ -77,6 +81,7 @@ public final class MultiFdConfig {
         this.maxPayloadHeaderLength = b.maxPayloadHeaderLength;
         this.maxManifestLength = b.maxManifestLength;
         this.maxChannels = b.maxChannels;
+        this.maxPendingConnections = b.maxPendingConnections;
         this.allowedCodecs = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedCodecs));
         this.connectTimeout = b.connectTimeout;
         this.handshakeTimeout = b.handshakeTimeout;
@@ -108,6 +113,7 @@ public final class MultiFdConfig {
         b.maxPayloadHeaderLength = maxPayloadHeaderLength;
         b.maxManifestLength = maxManifestLength;
         b.maxChannels = maxChannels;
+        b.maxPendingConnections = maxPendingConnections;
         b.allowedCodecs = new LinkedHashSet<>(allowedCodecs);
         b.connectTimeout = connectTimeout;
         b.handshakeTimeout = handshakeTimeout;
@@ -157,6 +163,17 @@ public final class MultiFdConfig {
     /** Receiver: the largest channel count accepted from a sender. Default 64. */
     public int maxChannels() {
         return maxChannels;
+    }
+
+    /**
+     * How many connections the receiver handshakes at a time, those that have not yet sent a hello
+     * that matches the session (default 16). A connection beyond it is closed at once, and logged;
+     * connections that have not proved themselves never fail the migration.
+     *
+     * @return 1 to {@value #MAX_PENDING_CONNECTIONS}
+     */
+    public int maxPendingConnections() {
+        return maxPendingConnections;
     }
 
     /** Receiver: codec names a sender may select; empty means any codec present. Default empty. */
@@ -218,7 +235,7 @@ public final class MultiFdConfig {
                 + (codecOptions.isEmpty() ? "" : "(" + codecOptions + ")")
                 + ", maxPacketDataLength=" + maxPacketDataLength
                 + ", maxPayloadHeaderLength=" + maxPayloadHeaderLength
-                + ", maxManifestLength=" + maxManifestLength + ", maxChannels=" + maxChannels
+                + ", maxManifestLength=" + maxManifestLength + ", maxChannels=" + maxChannels + ", maxPendingConnections=" + maxPendingConnections
                 + ", allowedCodecs=" + allowedCodecs + ", connectTimeout=" + connectTimeout
                 + ", handshakeTimeout=" + handshakeTimeout + ", ioTimeout=" + ioTimeout
                 + ", finishTimeout=" + finishTimeout + ", acceptTimeout=" + acceptTimeout
@@ -237,6 +254,7 @@ public final class MultiFdConfig {
         private int maxPayloadHeaderLength = 64 << 10;
         private int maxManifestLength = 16 << 20;
         private int maxChannels = 64;
+        private int maxPendingConnections = 16;
         private Set<String> allowedCodecs = new LinkedHashSet<>();
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -337,6 +355,18 @@ public final class MultiFdConfig {
          */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = timeout("connectTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Caps the connections the receiver handshakes at a time; see
+         * {@link MultiFdConfig#maxPendingConnections()}.
+         *
+         * @param max 1 to {@value MultiFdConfig#MAX_PENDING_CONNECTIONS}
+         * @return this builder
+         */
+        public Builder maxPendingConnections(int max) {
+            this.maxPendingConnections = range("maxPendingConnections", max, 1, MAX_PENDING_CONNECTIONS);
             return this;
         }
 

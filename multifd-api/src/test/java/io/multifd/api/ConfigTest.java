@@ -61,6 +61,13 @@ class ConfigTest {
         assertThatThrownBy(() -> MultiFdConfig.builder().maxManifestLength(1023))
                 .hasMessageContaining("maxManifestLength");
         assertThatThrownBy(() -> MultiFdConfig.builder().maxChannels(0)).hasMessageContaining("maxChannels");
+        assertThatThrownBy(() -> MultiFdConfig.builder().maxPendingConnections(0))
+                .hasMessageContaining("maxPendingConnections");
+        assertThatThrownBy(() -> MultiFdConfig.builder().maxPendingConnections(MultiFdConfig.MAX_PENDING_CONNECTIONS + 1))
+                .hasMessageContaining("maxPendingConnections");
+        assertThat(MultiFdConfig.defaults().maxPendingConnections()).isEqualTo(16);
+        assertThat(MultiFdConfig.builder().maxPendingConnections(3).build().toBuilder().build().maxPendingConnections())
+                .isEqualTo(3);
         assertThatThrownBy(() -> MultiFdConfig.builder().maxBandwidth(100)).hasMessageContaining("maxBandwidth");
         assertThat(MultiFdConfig.builder().maxBandwidth(0).build().maxBandwidth()).isZero();
     }

@@ -315,7 +315,7 @@ public final class MultiFdReceiver implements AutoCloseable {
     private void runMain() {
         try {
             SessionTerms terms = new AcceptLoop(config, transport, watchdog, validator, table, latch, failures,
-                    graceNanos, new Starter()).run();
+                    graceNanos, threads, new Starter()).run();
             ReceiverShutdown.closeQuietly(transport);
             LOG.log(System.Logger.Level.INFO, "migration " + terms.sessionId() + " started: " + terms.channelCount()
                     + " channels on " + transport.description() + ", codec " + terms.codec().name());

@@ -50,9 +50,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Hostile or broken senders are refused with the field named, on both ends: the hand-driven
- * channel reads a HELLO_REFUSE (or the manifest refusal) naming the field, and the receiver's
- * {@code await()} fails with a {@link MalformedPacketException} carrying the same field. Nothing
+ * Hostile or broken senders are refused with the field named: the hand-driven channel reads a
+ * HELLO_REFUSE (or the manifest refusal) naming the field. A connection refused at its hello is
+ * dropped (logged once, the receiver goes on accepting); once a channel is in, a refusal fails the
+ * receiver's {@code await()} with a {@link MalformedPacketException} carrying the same field. Nothing
  * reaches a payload plug-in.
  */
 @Timeout(30)
@@ -101,6 +102,28 @@ class HandshakeRefusalTest {
                 .contains(" failed: ");
     }
 
+    /**
+     * A connection refused before it proved itself is dropped: logged once, naming the field, and
+     * the receiver goes on accepting (it did not fail: a failure comes before the drop is logged).
+     */
+    private void expectDropped(ProtocolCode code, String field) throws InterruptedException {
+        expectDropped(code, field, 1);
+    }
+
+    /** As above, for {@code connections} connections refused alike, each logged once. */
+    private void expectDropped(ProtocolCode code, String field, int connections) throws InterruptedException {
+        String needle = "field '" + field + "'";
+        assertThat(logs.awaitLogged(System.Logger.Level.WARNING, needle, Duration.ofSeconds(10)).message())
+                .startsWith("dropped connection ").contains(code.name());
+        for (int i = 0; connections > 1 && i < connections; i++) { // each names the channel it claimed
+            logs.awaitLogged(System.Logger.Level.WARNING, "(channel " + i + ", receiver side): ", Duration.ofSeconds(10));
+        }
+        assertThat(logs.records(System.Logger.Level.WARNING))
+                .filteredOn(e -> e.message().startsWith("dropped connection ") && e.message().contains(needle))
+                .hasSize(connections);
+        assertThat(receiver.awaitAsync()).as("the receiver goes on accepting").isNotDone();
+    }
+
     private static void expectRefusal(Reply r, int kind, ProtocolCode code, String field) {
         assertThat(r).as("reply").isNotNull();
         assertThat(r.kind()).as("reply kind").isEqualTo(kind);
@@ -115,7 +138,7 @@ class HandshakeRefusalTest {
             c.write("GET / HTTP/1.1\r\nHost: example\r\n\r\n_padding_".getBytes());
             expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.BAD_MAGIC, "hello.magic");
         }
-        expectReceiverFailure(ProtocolCode.BAD_MAGIC, "hello.magic");
+        expectDropped(ProtocolCode.BAD_MAGIC, "hello.magic");
     }
 
     @Test
@@ -127,8 +150,12 @@ class HandshakeRefusalTest {
             assertThat(c0.reply().kind()).isEqualTo(Wire.REPLY_HELLO_ACCEPT);
             c1.hello(B, 1, 2, 0, "");
             expectRefusal(c1.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.SESSION_MISMATCH, "hello.session id");
+            expectDropped(ProtocolCode.SESSION_MISMATCH, "hello.session id"); // while channel 0 is still open
+            try (RawClient c2 = RawClient.connect(transport.connector(), 1)) {
+                c2.hello(A, 1, 2, 0, "");
+                assertThat(c2.reply().kind()).as("the real channel 1, after the stray").isEqualTo(Wire.REPLY_HELLO_ACCEPT);
+            }
         }
-        expectReceiverFailure(ProtocolCode.SESSION_MISMATCH, "hello.session id");
     }
 
     @Test
@@ -140,8 +167,8 @@ class HandshakeRefusalTest {
             assertThat(c0.reply().kind()).isEqualTo(Wire.REPLY_HELLO_ACCEPT);
             c1.hello(A, 0, 2, 0, "");
             expectRefusal(c1.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.DUPLICATE_CHANNEL, "hello.channel id");
+            expectDropped(ProtocolCode.DUPLICATE_CHANNEL, "hello.channel id"); // while channel 0 is still open
         }
-        expectReceiverFailure(ProtocolCode.DUPLICATE_CHANNEL, "hello.channel id");
     }
 
     @Test
@@ -151,7 +178,7 @@ class HandshakeRefusalTest {
             c.hello(A, 2, 2, 0, "");
             expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.CHANNEL_ID_OUT_OF_RANGE, "hello.channel id");
         }
-        expectReceiverFailure(ProtocolCode.CHANNEL_ID_OUT_OF_RANGE, "hello.channel id");
+        expectDropped(ProtocolCode.CHANNEL_ID_OUT_OF_RANGE, "hello.channel id");
     }
 
     @Test
@@ -161,7 +188,7 @@ class HandshakeRefusalTest {
             c.hello(A, 0, 5, 0, "");
             expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.CHANNEL_COUNT, "hello.channel count");
         }
-        expectReceiverFailure(ProtocolCode.CHANNEL_COUNT, "hello.channel count");
+        expectDropped(ProtocolCode.CHANNEL_COUNT, "hello.channel count");
     }
 
     @Test
@@ -171,7 +198,7 @@ class HandshakeRefusalTest {
             c.hello(A, 0, 1, 999, "");
             expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.UNKNOWN_CODEC, "hello.codec id");
         }
-        expectReceiverFailure(ProtocolCode.UNKNOWN_CODEC, "hello.codec id");
+        expectDropped(ProtocolCode.UNKNOWN_CODEC, "hello.codec id");
     }
 
     @Test
@@ -181,7 +208,7 @@ class HandshakeRefusalTest {
             c.hello(A, 0, 1, 0, "level=3");
             expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters");
         }
-        expectReceiverFailure(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters");
+        expectDropped(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters");
     }
 
     @Test
@@ -193,7 +220,7 @@ class HandshakeRefusalTest {
             c.write(hello);
             expectRefusal(c.reply(), Wire.REPLY_HELLO_REFUSE, ProtocolCode.BAD_CRC, "hello.crc");
         }
-        expectReceiverFailure(ProtocolCode.BAD_CRC, "hello.crc");
+        expectDropped(ProtocolCode.BAD_CRC, "hello.crc");
     }
 
     /** A valid handshake for one channel, then whatever the test writes. */
@@ -317,7 +344,7 @@ class HandshakeRefusalTest {
                         assertThat(e.getMessage()).contains("'hello.channel count' = 6");
                     });
         }
-        expectReceiverFailure(ProtocolCode.CHANNEL_COUNT, "hello.channel count");
+        expectDropped(ProtocolCode.CHANNEL_COUNT, "hello.channel count", 6);
     }
 
     @Test

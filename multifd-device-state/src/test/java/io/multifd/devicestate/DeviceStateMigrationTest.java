@@ -313,8 +313,9 @@ class DeviceStateMigrationTest {
         List<String> names = made.stream().map(Thread::getName).toList();
         assertThat(names).as("every receiver thread came from the factory")
                 .contains("multifd-recv-0badcafe-main", "multifd-recv-0badcafe-watchdog",
-                        "multifd-recv-0badcafe-ch0", "multifd-recv-0badcafe-ch1", first.loadThread, second.loadThread)
-                .hasSize(6);
+                        "multifd-recv-0badcafe-ch0", "multifd-recv-0badcafe-ch1", first.loadThread, second.loadThread,
+                        "multifd-recv-0badcafe-handshake")
+                .hasSize(8); // one short-lived handshake thread per accepted connection
         assertThat(made).as("threads alive after close()").noneMatch(Thread::isAlive);
     }
 

@@ -61,6 +61,20 @@ public final class ChannelTable {
     }
 
     /**
+     * Forgets a pending connection that was dropped (closing it is the caller's).
+     *
+     * @param io the connection
+     */
+    public void removePending(ChannelIo io) {
+        lock.lock();
+        try {
+            pending.remove(io);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Publishes the session terms once, from the first accepted hello, and sizes the table.
      *
      * @param sessionTerms the terms

@@ -102,6 +102,7 @@ public final class SessionThreads {
         }
         t.setName(name(role));
         if (early != null) {
+            early.removeIf(n -> n.thread().getState() == Thread.State.TERMINATED); // short-lived handshakes
             early.add(new Named(t, role));
         }
         return t;

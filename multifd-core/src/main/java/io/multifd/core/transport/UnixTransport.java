@@ -64,13 +64,14 @@ public final class UnixTransport {
             @Override
             public TransportChannel connect(int channelId, Duration timeout) throws IOException {
                 return Retry.connect("unix " + path, timeout.toNanos(), left -> {
+                    boolean existed = Files.exists(path); // before the attempt: the receiver may create it meanwhile
                     SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
                     try {
                         ch.connect(address);
                         return new SocketTransportChannel(ch, "unix " + path + " (channel " + channelId + ")");
                     } catch (SocketException e) {
                         ch.close();
-                        if (!Files.exists(path)) { // the JDK says "No such file or directory": not listening yet
+                        if (!existed || !Files.exists(path)) { // "No such file or directory": not listening yet
                             throw new NoSuchFileException(path.toString(), null, "no socket file yet: " + e.getMessage());
                         }
                         throw e;

@@ -29,7 +29,8 @@ public final class PeerStrings {
     }
 
     /**
-     * Escapes peer text: printable ASCII (quotes and backslash included) is kept; a control
+     * Escapes peer text: printable ASCII (quotes included) is kept, a backslash is doubled (so
+     * the output cannot be mistaken for an escape the peer typed); a control
      * character or DEL becomes {@code \xNN}; any other character (non-ASCII, including invisible
      * and bidirectional controls) becomes {@code \}{@code uNNNN}. At most {@link #MAX_CHARS}
      * characters of the input are kept; the remainder is counted as {@code ...(N more)}.
@@ -57,7 +58,9 @@ public final class PeerStrings {
         StringBuilder out = new StringBuilder(keep + 16);
         for (int i = 0; i < keep; i++) {
             char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x7f) {
+            if (c == '\\') {
+                out.append("\\\\"); // doubled: a peer's literal "\x41" cannot pass for an escape
+            } else if (c >= 0x20 && c < 0x7f) {
                 out.append(c);
             } else if (c < 0x80) {
                 out.append(String.format("\\x%02x", (int) c));

@@ -61,4 +61,10 @@ class PeerStringsTest {
                 .isInstanceOfSatisfying(RemoteFailureException.class, e -> assertThat(e.getMessage())
                         .isEqualTo("the sender aborted: bad\\x1b]0;owned\\x07\\x0aline\\x0d\\x00"));
     }
+
+    @Test
+    void aBackslashIsDoubledSoAPeerCannotTypeAnEscape() {
+        assertThat(PeerStrings.escape("back\\x41")).isEqualTo("back\\\\x41");
+        assertThat(PeerStrings.escape("\u001b")).isEqualTo("\\x1b");
+    }
 }
