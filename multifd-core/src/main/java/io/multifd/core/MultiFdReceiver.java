@@ -22,7 +22,6 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.PayloadPlugin;
-import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.channel.AcceptLoop;
 import io.multifd.core.channel.ChannelIo;
@@ -138,11 +137,7 @@ public final class MultiFdReceiver implements AutoCloseable {
             counters[i] = new PayloadCounters(plugins[i].id(), plugins[i].name());
         }
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
-        boolean[] required = new boolean[plugins.length];
-        for (int i = 0; i < plugins.length; i++) {
-            required[i] = b.required.contains(plugins[i].id());
-        }
-        this.manifest = new ManifestApplication(config, plugins, required, registry.payloadNames(), latch);
+        this.manifest = new ManifestApplication(config, plugins, b.required, registry.payloadNames(), latch);
         this.failures = new FailureFanOut(latch, table, manifest, end, () -> {
             ReceiverParts p = parts;
             return p == null ? null : p.barrier();
@@ -282,22 +277,7 @@ public final class MultiFdReceiver implements AutoCloseable {
 
     /** A snapshot of the counters; any thread, any time. */
     public MigrationStats stats() {
-        ReceiveChannel[] cs = table.channels();
-        StatsAssembly a = new StatsAssembly(cs.length);
-        for (ReceiveChannel c : cs) {
-            if (c != null) {
-                a.channel(c.id(), c.packets(), c.rawBytes(), c.io().offset(), c.syncs(), c.io().writeBlockedNanos(),
-                        c.io().readBlockedNanos());
-            }
-        }
-        PayloadReceiver[] rs = manifest.receivers();
-        for (int i = 0; i < counters.length; i++) {
-            a.payload(counters[i], rs != null && rs[i] != null);
-        }
-        ReceiverParts p = parts;
-        SessionTerms t = p == null ? null : p.terms();
-        return a.build(t == null ? null : t.sessionId(), t == null ? 0 : t.channelCount(),
-                t == null ? "" : t.codec().name(), startNanos, endNanos, p == null ? 0 : p.barrier().passedEpochs(),
+        return StatsAssembly.ofReceiver(table.channels(), manifest.receivers(), counters, parts, startNanos, endNanos,
                 epochs.snapshot());
     }
 

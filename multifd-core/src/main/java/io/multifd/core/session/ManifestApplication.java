@@ -31,6 +31,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -70,19 +71,18 @@ public final class ManifestApplication {
     /**
      * @param config       the receiver's configuration (its cap on the manifest length)
      * @param plugins      the receiver's payload plug-ins, in registry order
-     * @param required     indexed like {@code plugins}: true where every manifest must have a
-     *                     record for that plug-in
+     * @param requiredIds  the ids of the plug-ins every manifest must have a record for
      * @param payloadNames their names, for messages
      * @param latch        the migration's first error
      */
-    public ManifestApplication(MultiFdConfig config, PayloadPlugin<?>[] plugins, boolean[] required, String payloadNames,
-            FailureLatch latch) {
-        if (required.length != plugins.length) {
-            throw new IllegalArgumentException(required.length + " required flags for " + plugins.length + " plug-ins");
-        }
+    public ManifestApplication(MultiFdConfig config, PayloadPlugin<?>[] plugins, Set<Integer> requiredIds,
+            String payloadNames, FailureLatch latch) {
         this.config = config;
         this.plugins = plugins.clone();
-        this.required = required.clone();
+        this.required = new boolean[plugins.length];
+        for (int i = 0; i < plugins.length; i++) {
+            required[i] = requiredIds.contains(plugins[i].id());
+        }
         this.payloadNames = payloadNames;
         this.latch = latch;
     }

@@ -20,6 +20,9 @@ import io.multifd.api.EpochStats;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.PayloadStats;
 import io.multifd.api.SessionId;
+import io.multifd.api.spi.PayloadReceiver;
+import io.multifd.core.channel.ReceiveChannel;
+import io.multifd.core.channel.ReceiverParts;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,6 +102,38 @@ public final class StatsAssembly {
                                 long syncs, List<EpochStats> epochs) {
         return new MigrationStats(sessionId, channelCount, codec, elapsed(startNanos, endNanos), packets, rawBytes,
                 wireBytes, syncs, channels, payloads, epochs);
+    }
+
+    /**
+     * A receiver's snapshot: the channels accepted so far, the payloads the manifest opened, and
+     * the session's terms once the first hello fixed them. Any thread.
+     *
+     * @param cs         the channel table (null entries: not accepted yet)
+     * @param receivers  the opened payload receivers by registry index, or null before the manifest
+     * @param counters   the payload counters by registry index
+     * @param parts      the session's parts, or null before the first hello
+     * @param startNanos when the first channel was accepted, 0 if none
+     * @param endNanos   when it ended, 0 while running
+     * @param epochs     the epochs so far
+     * @return the statistics
+     */
+    public static MigrationStats ofReceiver(ReceiveChannel[] cs, PayloadReceiver[] receivers,
+                                            PayloadCounters[] counters, ReceiverParts parts, long startNanos,
+                                            long endNanos, List<EpochStats> epochs) {
+        StatsAssembly a = new StatsAssembly(cs.length);
+        for (ReceiveChannel c : cs) {
+            if (c != null) {
+                a.channel(c.id(), c.packets(), c.rawBytes(), c.io().offset(), c.syncs(), c.io().writeBlockedNanos(),
+                        c.io().readBlockedNanos());
+            }
+        }
+        for (int i = 0; i < counters.length; i++) {
+            a.payload(counters[i], receivers != null && receivers[i] != null);
+        }
+        SessionTerms t = parts == null ? null : parts.terms();
+        return a.build(t == null ? null : t.sessionId(), t == null ? 0 : t.channelCount(),
+                t == null ? "" : t.codec().name(), startNanos, endNanos,
+                parts == null ? 0 : parts.barrier().passedEpochs(), epochs);
     }
 
     /**
