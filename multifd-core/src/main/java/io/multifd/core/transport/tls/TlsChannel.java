@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -144,7 +143,7 @@ public final class TlsChannel implements TransportChannel {
                         + Certificates.describe(p));
             } catch (IOException | RuntimeException e) {
                 IOException f = failure(e);
-                if (!timedOut && localRefusal(e)) {
+                if (!timedOut && TlsFailures.localRefusal(e)) {
                     // before the alert goes out: whatever the refused peer does next to this
                     // session's other channels, their failures can then name this reason
                     peerCheck.refused(f.getMessage());
@@ -196,59 +195,7 @@ public final class TlsChannel implements TransportChannel {
             c.initCause(e);
             return c;
         }
-        return new SSLHandshakeException(prefix + " failed: " + reason(e));
-    }
-
-    /** True if this end refused the peer (its certificate, names or identity), not a failure of the connection. */
-    static boolean localRefusal(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SSLPeerUnverifiedException
-                    || (t instanceof CertificateException && t.getMessage() != null && t.getMessage().startsWith("the peer"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A reason an operator can act on, from the JSSE exception chain. */
-    static String reason(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof CertificateException && t.getMessage() != null && t.getMessage().startsWith("the peer")) {
-                return t.getMessage();
-            }
-        }
-        String m = String.valueOf(e.getMessage());
-        if (e instanceof EOFException) {
-            return m;
-        }
-        if (!(e instanceof SSLException) && m.contains("Connection reset")) {
-            return "the peer reset the connection during the TLS handshake (a plaintext peer, or one that refused us?)";
-        }
-        int at = m.indexOf("Received fatal alert: "); // JDK 17 "Received fatal alert: x", 25 "(x) Received ..."
-        if (at >= 0) {
-            String alert = m.substring(at + "Received fatal alert: ".length()).trim();
-            String hint = switch (alert) {
-                case "bad_certificate", "certificate_unknown", "unknown_ca", "certificate_expired",
-                        "certificate_revoked", "unsupported_certificate", "access_denied" ->
-                        " (it does not accept our certificate)";
-                case "certificate_required" -> " (it requires a certificate and we presented none)";
-                case "protocol_version", "handshake_failure", "insufficient_security" ->
-                        " (no protocol version or cipher suite in common)";
-                default -> "";
-            };
-            return "the peer refused the handshake with the TLS alert '" + alert + "'" + hint;
-        }
-        if (m.contains("Unsupported or unrecognized SSL message") || m.contains("plaintext connection")
-                || m.contains("Plaintext connection")) {
-            return "the peer does not speak TLS (a plaintext sender or receiver?)";
-        }
-        if (m.contains("Empty client certificate chain") || m.contains("Empty server certificate chain")) {
-            return "the peer presented no certificate";
-        }
-        if (m.contains("No appropriate protocol") || m.contains("protocol is disabled")) {
-            return "no protocol version in common (" + m + ")";
-        }
-        return m;
+        return new SSLHandshakeException(prefix + " failed: " + TlsFailures.reason(e));
     }
 
     /** The blocking handshake loop, on the handshaking thread. */
@@ -390,7 +337,7 @@ public final class TlsChannel implements TransportChannel {
 
     private IOException onIo(IOException e) {
         if (e instanceof SSLException && !(e.getMessage() != null && e.getMessage().startsWith("TLS "))) {
-            return new SSLException("TLS on " + inner.description() + " failed: " + reason(e), e);
+            return new SSLException("TLS on " + inner.description() + " failed: " + TlsFailures.reason(e), e);
         }
         return e;
     }
