@@ -136,9 +136,6 @@ public class LoopbackSendSession implements SendSession, AutoCloseable {
     private int next;
     private int sent;
     private long epoch;
-    private long totalPackets;
-    private long totalRaw;
-    private long totalWire;
 
     /**
      * A session with the configuration's channel count and limits and nothing registered.
@@ -428,13 +425,14 @@ public class LoopbackSendSession implements SendSession, AutoCloseable {
     @Override
     public MigrationStats stats() {
         synchronized (lock) {
-            List<PayloadStats> per = new ArrayList<>();
+            List<PayloadStats> per = new ArrayList<>(); // the totals are the sums of the payloads'
             for (Kind<?> k : kinds.values()) {
                 per.add(k.sentStats());
             }
             per.sort((a, b) -> Integer.compare(a.typeId(), b.typeId()));
-            return new MigrationStats(sessionId(), channels, "none", Duration.ZERO, totalPackets, totalRaw, totalWire,
-                    epoch, List.of(), per);
+            return new MigrationStats(sessionId(), channels, "none", Duration.ZERO,
+                    per.stream().mapToLong(PayloadStats::packets).sum(), per.stream().mapToLong(PayloadStats::rawBytes).sum(),
+                    per.stream().mapToLong(PayloadStats::wireBytes).sum(), epoch, List.of(), per);
         }
     }
 
@@ -558,11 +556,8 @@ public class LoopbackSendSession implements SendSession, AutoCloseable {
             byte[] data = out.dataBytes();
             int wireLength = PACKET_HEADER_LENGTH + header.length + data.length;
             txPackets++;
-            totalPackets++;
             txRaw += data.length;
-            totalRaw += data.length;
             txWire += wireLength;
-            totalWire += wireLength;
             txItems += out.items();
             txElided += out.elidedItems();
             if (capture) {

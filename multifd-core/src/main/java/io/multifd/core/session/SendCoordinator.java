@@ -60,7 +60,17 @@ public final class SendCoordinator implements ChannelSender.Host {
     private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdSender");
     private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
 
-    private enum State { NEW, CONNECTING, CONNECTED, FINISHING, COMMITTING, FINISHED, FAILED, CLOSED }
+    /** The life-cycle states, each with the words messages use for it. */
+    private enum State {
+        NEW("not connected yet (call connect())"), CONNECTING("connecting"), CONNECTED("connected"),
+        FINISHING("finishing"), COMMITTING("finishing"), FINISHED("finished"), FAILED("failed"), CLOSED("closed");
+
+        private final String words;
+
+        State(String words) {
+            this.words = words;
+        }
+    }
 
     private final MultiFdConfig config;
     private final SessionId sessionId;
@@ -129,7 +139,7 @@ public final class SendCoordinator implements ChannelSender.Host {
      * @throws IllegalStateException after connect(), or if the payload was already declared
      */
     public void declare(int idx, byte[] record, String name) {
-        declared.declare(idx, record, name, describeState());
+        declared.declare(idx, record, name, state.words);
     }
 
     /** @return whether the payload at {@code idx} was declared; lock-free once connected */
@@ -152,7 +162,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         lock.lock();
         try {
             if (state != State.NEW) {
-                throw new IllegalStateException("connect() was already called; the sender is " + describeState());
+                throw new IllegalStateException("connect() was already called; the sender is " + state.words);
             }
             Manifest manifest = declared.freeze(config); // throws before anything started if too large
             state = State.CONNECTING;
@@ -472,7 +482,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             if (st == State.FINISHING || st == State.COMMITTING) {
                 throw new IllegalStateException(op + "() is not allowed: finish() was called");
             }
-            throw new IllegalStateException(op + "() is not allowed: the sender is " + describeState());
+            throw new IllegalStateException(op + "() is not allowed: the sender is " + state.words);
         }
     }
 
@@ -486,20 +496,8 @@ public final class SendCoordinator implements ChannelSender.Host {
                     throw new IllegalStateException(op + "() is not allowed: finish() was called");
                 }
             }
-            default -> throw new IllegalStateException(op + "() is not allowed: the sender is " + describeState());
+            default -> throw new IllegalStateException(op + "() is not allowed: the sender is " + state.words);
         }
-    }
-
-    private String describeState() {
-        return switch (state) {
-            case NEW -> "not connected yet (call connect())";
-            case CONNECTING -> "connecting";
-            case CONNECTED -> "connected";
-            case FINISHING, COMMITTING -> "finishing";
-            case FINISHED -> "finished";
-            case FAILED -> "failed";
-            case CLOSED -> "closed";
-        };
     }
 
     @Override
@@ -588,7 +586,6 @@ public final class SendCoordinator implements ChannelSender.Host {
      * @return the statistics
      */
     public MigrationStats stats() {
-        ChannelSender[] cs = channels;
         long syncs;
         lock.lock();
         try {
@@ -596,16 +593,8 @@ public final class SendCoordinator implements ChannelSender.Host {
         } finally {
             lock.unlock();
         }
-        StatsAssembly a = new StatsAssembly(cs.length);
-        for (ChannelSender c : cs) {
-            a.channel(c.id(), c.packets(), c.rawBytes(), c.wireBytes(), c.syncs(), c.writeBlockedNanos(),
-                    c.readBlockedNanos());
-        }
-        for (int i = 0; i < counters.length; i++) {
-            a.payload(counters[i], declared.isDeclared(i));
-        }
         Codec h = codec;
-        return a.build(sessionId, cs.length == 0 ? config.channels() : cs.length,
+        return StatsAssembly.ofSender(channels, counters, declared, sessionId, config.channels(),
                 h != null ? h.name() : config.codec(), startNanos, endNanos, syncs, epochs.snapshot());
     }
 }

@@ -21,6 +21,7 @@ import io.multifd.api.MigrationStats;
 import io.multifd.api.PayloadStats;
 import io.multifd.api.SessionId;
 import io.multifd.api.spi.PayloadReceiver;
+import io.multifd.core.channel.ChannelSender;
 import io.multifd.core.channel.ReceiveChannel;
 import io.multifd.core.channel.ReceiverParts;
 
@@ -102,6 +103,35 @@ public final class StatsAssembly {
                                 long syncs, List<EpochStats> epochs) {
         return new MigrationStats(sessionId, channelCount, codec, elapsed(startNanos, endNanos), packets, rawBytes,
                 wireBytes, syncs, channels, payloads, epochs);
+    }
+
+    /**
+     * A sender's snapshot. Any thread.
+     *
+     * @param cs         the channels, empty before {@code connect()}
+     * @param counters   the payload counters by registry index
+     * @param declared   which payloads were declared
+     * @param sessionId  the session
+     * @param configured the configured channel count (reported before the channels exist)
+     * @param codec      the codec's name
+     * @param startNanos when the channels started, 0 before
+     * @param endNanos   when it ended, 0 while running
+     * @param syncs      completed syncs
+     * @param epochs     the epochs so far
+     * @return the statistics
+     */
+    public static MigrationStats ofSender(ChannelSender[] cs, PayloadCounters[] counters, SetupRecords declared,
+                                          SessionId sessionId, int configured, String codec, long startNanos,
+                                          long endNanos, long syncs, List<EpochStats> epochs) {
+        StatsAssembly a = new StatsAssembly(cs.length);
+        for (ChannelSender c : cs) {
+            a.channel(c.id(), c.packets(), c.rawBytes(), c.wireBytes(), c.syncs(), c.writeBlockedNanos(),
+                    c.readBlockedNanos());
+        }
+        for (int i = 0; i < counters.length; i++) {
+            a.payload(counters[i], declared.isDeclared(i));
+        }
+        return a.build(sessionId, cs.length == 0 ? configured : cs.length, codec, startNanos, endNanos, syncs, epochs);
     }
 
     /**

@@ -61,7 +61,7 @@ public final class InMemoryTransport {
     private final long seed;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
-    private final ArrayDeque<End> backlog = new ArrayDeque<>();
+    private final ArrayDeque<InMemoryEnd> backlog = new ArrayDeque<>();
     private boolean listenerClosed;
     private int connections;
 
@@ -106,8 +106,8 @@ public final class InMemoryTransport {
                             ? new DelayPipe(bufferSize, maxDelayNanos, seed * 31 + channelId * 2L + 1) : new FastPipe(bufferSize);
                     Pipe toClient = maxDelayNanos > 0
                             ? new DelayPipe(bufferSize, maxDelayNanos, seed * 31 + channelId * 2L) : new FastPipe(bufferSize);
-                    End client = new End(toClient, toServer, "memory #" + n + " (channel " + channelId + ", sender side)");
-                    End server = new End(toServer, toClient, "memory #" + n + " (channel " + channelId + ", receiver side)");
+                    InMemoryEnd client = new InMemoryEnd(toClient, toServer, "memory #" + n + " (channel " + channelId + ", sender side)");
+                    InMemoryEnd server = new InMemoryEnd(toServer, toClient, "memory #" + n + " (channel " + channelId + ", receiver side)");
                     backlog.add(server);
                     arrived.signalAll();
                     return client;
@@ -154,7 +154,7 @@ public final class InMemoryTransport {
                 lock.lock();
                 try {
                     listenerClosed = true;
-                    backlog.forEach(End::close);
+                    backlog.forEach(InMemoryEnd::close);
                     backlog.clear();
                     arrived.signalAll();
                 } finally {
@@ -222,7 +222,7 @@ public final class InMemoryTransport {
      * One direction of a connection: one writing thread, one reading thread at a time. Holds the
      * ring and the positions and flags both kinds of pipe share; subclasses move the bytes.
      */
-    private abstract static class Pipe {
+    abstract static class Pipe {
         final byte[] ring;
         volatile long readPos;
         volatile long writePos;
@@ -528,86 +528,5 @@ public final class InMemoryTransport {
     private static InterruptedIOException interrupted(String doing) {
         Thread.currentThread().interrupt();
         return new InterruptedIOException("interrupted while " + doing);
-    }
-
-    /** One end of a connection. */
-    private static final class End implements TransportChannel {
-        private final Pipe in;
-        private final Pipe out;
-        private final String description;
-        private volatile boolean open = true;
-
-        End(Pipe in, Pipe out, String description) {
-            this.in = in;
-            this.out = out;
-            this.description = description;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            ensureOpen();
-            return in.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            ensureOpen();
-            return in.read(dsts, offset, length);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts) throws IOException {
-            return read(dsts, 0, dsts.length);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            ensureOpen();
-            return out.write(src);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            ensureOpen();
-            return out.write(srcs, offset, length);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs) throws IOException {
-            return write(srcs, 0, srcs.length);
-        }
-
-        @Override
-        public void shutdownOutput() {
-            out.shutdownWriter(false);
-        }
-
-        private void ensureOpen() throws ClosedChannelException {
-            if (!open) {
-                throw new ClosedChannelException();
-            }
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() {
-            open = false;
-            out.shutdownWriter(true);
-            in.closeReader();
-        }
-
-        @Override
-        public String description() {
-            return description;
-        }
-
-        @Override
-        public String toString() {
-            return description;
-        }
     }
 }
