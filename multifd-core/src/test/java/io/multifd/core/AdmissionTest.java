@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -36,6 +37,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -152,6 +156,29 @@ class AdmissionTest {
         for (Socket s : others) {
             droppedOnce(s);
         }
+    }
+
+    @Test
+    void aConnectionTricklingItsHelloIsDroppedAtTheHandshakeTimeout() throws Exception {
+        MultiFdConfig config = MultiFdConfig.builder().channels(2).handshakeTimeout(Duration.ofSeconds(1)).build();
+        receiver(config);
+        Socket slow = stray();
+        // a byte every 200 ms: each read makes progress well within the timeout, the hello never completes in it
+        ScheduledExecutorService drip = Executors.newSingleThreadScheduledExecutor();
+        try {
+            drip.scheduleAtFixedRate(() -> {
+                try {
+                    slow.getOutputStream().write(0);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e); // closed by the receiver: the drip stops
+                }
+            }, 0, 200, TimeUnit.MILLISECONDS);
+            assertThat(droppedOnce(slow)).contains("no complete hello within the handshake timeout 1 s");
+            assertThat(slow.getInputStream().read()).as("the receiver closed the trickling connection").isEqualTo(-1);
+        } finally {
+            drip.shutdownNow();
+        }
+        migrate(config);
     }
 
     @Test

@@ -41,4 +41,17 @@ public interface TransportChannel extends ByteChannel, ScatteringByteChannel, Ga
      */
     default void shutdownOutput() throws IOException {
     }
+
+    /**
+     * Called by a receiver once this accepted connection's hello was accepted into its session,
+     * before the channel carries any data, on the thread that read the hello. A transport that
+     * authenticates its peer refuses here what it can only decide knowing that this connection
+     * joins the session (TLS: every channel of a session presents the identity of the first one
+     * admitted, not of the first one that merely completed a handshake). The receiver then drops
+     * the connection, logs the reason and goes on accepting. The default accepts.
+     *
+     * @throws IOException naming why the connection may not join the session
+     */
+    default void admitted() throws IOException {
+    }
 }

@@ -19,6 +19,7 @@ import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
+import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.jfr.ConnectionRefusedEvent;
@@ -217,6 +218,9 @@ public final class AcceptLoop {
     /** A handshake thread: reads one hello, decides, answers; never fails the migration. */
     private void handshake(ChannelIo io) {
         boolean admitted = false;
+        // one deadline for the whole admission (TLS handshake and hello), however the peer
+        // trickles its bytes: each read's own deadline alone would let a byte per timeout go on
+        io.forceCloseAfter(config.handshakeTimeout().toNanos());
         try {
             Hello h;
             try {
@@ -226,7 +230,8 @@ public final class AcceptLoop {
                 return;
             } catch (IOException | RuntimeException e) {
                 if (!latch.failed()) {
-                    drop(io, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    drop(io, io.forced() ? notInTime()
+                            : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 }
                 io.close();
                 return;
@@ -242,16 +247,26 @@ public final class AcceptLoop {
         }
     }
 
+    private String notInTime() {
+        return "no complete hello within the handshake timeout " + Durations.format(config.handshakeTimeout());
+    }
+
     /** Decides on a hello under the lock; true once its channel's thread started. */
     private boolean admit(ChannelIo io, Hello h) throws IOException {
         HelloValidator.Refused refused = null;
+        MalformedPacketException transportRefused = null;
         lock.lock();
         try {
             if (!latch.failed()) {
                 HelloValidator.Verdict verdict = validator.check(h, soFar);
+                if (!io.cancelForceClose()) {
+                    drop(io, notInTime());
+                    io.close();
+                    return false;
+                }
                 if (verdict instanceof HelloValidator.Refused r) {
                     refused = r;
-                } else {
+                } else if ((transportRefused = transportRefusal(io, h)) == null) {
                     HelloValidator.Accepted accepted = (HelloValidator.Accepted) verdict;
                     if (soFar.terms() == null) {
                         session.started(accepted.session().terms());
@@ -271,12 +286,25 @@ public final class AcceptLoop {
         } finally {
             lock.unlock();
         }
-        if (refused == null) {
+        if (transportRefused != null) {
+            refuse(io, transportRefused);
+        } else if (refused == null) {
             io.close(); // the migration failed meanwhile; the fan-out reports it
         } else {
             refuse(io, refused.exception(h.channelId(), 0));
         }
         return false;
+    }
+
+    /** Asks the transport whether this connection may join the session; null if it may. */
+    private static MalformedPacketException transportRefusal(ChannelIo io, Hello h) {
+        try {
+            io.admitted();
+            return null;
+        } catch (IOException e) {
+            return new MalformedPacketException(ProtocolCode.SESSION_MISMATCH, h.channelId(), 0, "peer identity", null,
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+        }
     }
 
     /** Every channel is in: nothing else may join, the listener and the pending connections close. */

@@ -354,6 +354,25 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
         readGuard.forceCloseAt(nanos);
     }
 
+    /**
+     * Cancels a {@link #forceCloseAfter forced close} that has not come due. Any thread.
+     *
+     * @return false if it already came due (the channel is closed or being closed)
+     */
+    public boolean cancelForceClose() {
+        return readGuard.cancelForceClose();
+    }
+
+    /**
+     * Tells the transport that this connection's hello was accepted into a session (see
+     * {@link TransportChannel#admitted()}); the handshaking thread.
+     *
+     * @throws IOException naming why the transport refuses the connection
+     */
+    public void admitted() throws IOException {
+        channel.admitted();
+    }
+
     /** Ends the outbound direction, ignoring failures. */
     public void shutdownOutput() {
         try {

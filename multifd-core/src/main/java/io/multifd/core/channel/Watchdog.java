@@ -156,12 +156,26 @@ public final class Watchdog implements AutoCloseable {
          *
          * @param nanosFromNow grace period
          */
-        public void forceCloseAt(long nanosFromNow) {
+        public synchronized void forceCloseAt(long nanosFromNow) {
             long d = System.nanoTime() + nanosFromNow;
             long cur = forceDeadline;
-            if (cur == 0 || d - cur < 0) {
+            if (!forced && (cur == 0 || d - cur < 0)) {
                 forceDeadline = d == 0 ? 1 : d;
             }
+        }
+
+        /**
+         * Cancels a forced close that has not come due. Any thread.
+         *
+         * @return true if none is pending any more; false if it already came due (the transport is
+         *         closed or being closed)
+         */
+        public synchronized boolean cancelForceClose() {
+            if (forced) {
+                return false;
+            }
+            forceDeadline = 0;
+            return true;
         }
 
         /** True if the watchdog closed the transport because an armed call timed out. */
@@ -181,14 +195,18 @@ public final class Watchdog implements AutoCloseable {
 
         void check(long now) {
             long d = deadline;
-            long f = forceDeadline;
             boolean timeout = d != 0 && now - d >= 0;
-            boolean force = f != 0 && now - f >= 0;
-            if ((timeout && !fired) || (force && !forced)) {
+            boolean force = false;
+            if (!timeout || fired) {
+                synchronized (this) {
+                    long f = forceDeadline;
+                    force = !forced && f != 0 && now - f >= 0;
+                    forced |= force; // decided under the lock: a cancel after this sees it
+                }
+            }
+            if ((timeout && !fired) || force) {
                 if (timeout) {
                     fired = true;
-                } else {
-                    forced = true;
                 }
                 try {
                     target.close();

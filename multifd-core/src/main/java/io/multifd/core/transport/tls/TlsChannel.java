@@ -61,18 +61,6 @@ public final class TlsChannel implements TransportChannel {
     /** Encrypted records gathered before one write to the socket, and read with one read. */
     private static final int RECORDS_PER_WRITE = 4;
 
-    /** What the channels of one session share: checks an authenticated peer before any data moves. */
-    interface PeerCheck {
-        /** Refuses a peer (allowed names, same identity as the session's first channel). */
-        void check(TlsChannel channel, X509Certificate peer) throws IOException;
-
-        /** Remembers that a channel of the session refused its peer, first one wins. */
-        void refused(String message);
-
-        /** The first refusal of the session, or null. */
-        String firstRefusal();
-    }
-
     private final TransportChannel inner;
     private final SSLEngine engine;
     private final String description;
@@ -550,6 +538,15 @@ public final class TlsChannel implements TransportChannel {
             }
         }
         inner.shutdownOutput();
+    }
+
+    /**
+     * The receiver admitted this connection into its session: the session's identity check
+     * (every channel presents the certificate of the first one admitted). The admitting thread.
+     */
+    @Override
+    public void admitted() throws IOException {
+        peerCheck.admitted(this, peerCertificate());
     }
 
     /** The negotiated session (protocol, cipher suite, peer), after the handshake. */

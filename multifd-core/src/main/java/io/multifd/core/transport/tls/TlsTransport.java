@@ -42,9 +42,11 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *       else a certificate pinned in the trust file is the identity, else the certificate must
  *       name the host connected to (TCP; Unix sockets have no host name).</li>
  *   <li>The listener checks the allowed peer names if any.</li>
- *   <li>All channels of one connector, and all channels accepted by one listener (one
- *       receiving session), must present the same certificate as the first one that completed
- *       its handshake; another, even trusted, is refused.</li>
+ *   <li>All channels of one connector must present the same certificate as the first one that
+ *       completed its handshake, and all channels a receiver admits from one listener (one
+ *       receiving session) the same as the first one it admitted (whose hello joined the
+ *       session); another, even trusted, is refused. A trusted peer that completes a handshake
+ *       on the listener and then sends nothing valid fixes nothing.</li>
  *   <li>The connector completes the handshake inside {@code connect()}. A listener's
  *       {@code accept()} returns at once and the handshake runs on the channel's first read or
  *       write, so a slow client never holds up the accept loop; it is bounded by the handshake
@@ -99,7 +101,7 @@ public final class TlsTransport {
     public static TransportConnector connector(TransportConnector inner, TlsConfig config, String host, int port) {
         Objects.requireNonNull(inner, "inner");
         Objects.requireNonNull(config, "config");
-        Session session = new Session(config, "the receiver");
+        Session session = new Session(config, "the receiver", false);
         return new TransportConnector() {
             @Override
             public TransportChannel connect(int channelId, Duration timeout) throws IOException {
@@ -137,7 +139,7 @@ public final class TlsTransport {
     public static TransportListener listener(TransportListener inner, TlsConfig config) {
         Objects.requireNonNull(inner, "inner");
         Objects.requireNonNull(config, "config");
-        Session session = new Session(config, "the sender");
+        Session session = new Session(config, "the sender", true);
         return new TransportListener() {
             @Override
             public TransportChannel accept(Duration timeout) throws IOException {
@@ -185,20 +187,40 @@ public final class TlsTransport {
      * What the channels of one connector or listener (one session) share: the allowed names, the
      * first certificate presented (later channels must present the same), and the first refusal.
      */
-    private static final class Session implements TlsChannel.PeerCheck {
+    private static final class Session implements PeerCheck {
         private final TlsConfig config;
         private final AtomicReference<X509Certificate> first = new AtomicReference<>();
         private final AtomicReference<String> refusal = new AtomicReference<>();
         private final String who;
+        private final boolean pinAtAdmission;
 
-        Session(TlsConfig config, String who) {
+        /**
+         * @param pinAtAdmission true on a listener: the identity is fixed by the first channel the
+         *                       receiver admits (its hello joined the session), so a trusted peer
+         *                       that completes a handshake and then goes away fixes nothing
+         */
+        Session(TlsConfig config, String who, boolean pinAtAdmission) {
             this.config = config;
             this.who = who;
+            this.pinAtAdmission = pinAtAdmission;
         }
 
         @Override
         public void check(TlsChannel channel, X509Certificate peer) throws SSLPeerUnverifiedException {
             checkAllowed(config, peer);
+            if (!pinAtAdmission) {
+                sameAsFirst(peer);
+            }
+        }
+
+        @Override
+        public void admitted(TlsChannel channel, X509Certificate peer) throws SSLPeerUnverifiedException {
+            if (pinAtAdmission) {
+                sameAsFirst(peer);
+            }
+        }
+
+        private void sameAsFirst(X509Certificate peer) throws SSLPeerUnverifiedException {
             if (first.compareAndSet(null, peer)) {
                 return;
             }

@@ -17,6 +17,7 @@ package io.multifd.core.transport.tls;
 
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
+import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,6 +94,30 @@ class TlsAdmissionTest {
             assertThat(receiver.awaitAsync()).as("the receiver goes on accepting").isNotDone();
 
             assertThat(send(tcp, TlsFixtures.config(dir, "sender", "receiver").build())).isNull();
+            MigrationStats received = receiver.await(Duration.ofSeconds(20));
+            assertThat(received.channels()).isEqualTo(2);
+            assertThat(sink.applied()).hasSize(50);
+            assertThat(sink.corrupt()).isZero();
+        }
+    }
+
+    @Test
+    void aTrustedPeerThatNeverJoinsFixesNoIdentity(CapturedLogs logs) throws Exception {
+        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TransportListener listener = TlsTransport.listener(tcp,
+                TlsFixtures.config(dir, "receiver", "sender", "other-sender").build());
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, listener)
+                .registry(PluginRegistry.builder().build()).payload(new BlobPayload(sink)).build().start()) {
+            // trusted, completes its TLS handshake, then sends no valid hello
+            try (TransportChannel stray = TlsTransport.tcpConnector(tcp.localAddress(),
+                    TlsFixtures.config(dir, "other-sender", "receiver").build()).connect(0, T)) {
+                stray.write(ByteBuffer.allocate(64));
+                assertThat(logs.awaitLogged(System.Logger.Level.WARNING, "dropped connection", Duration.ofSeconds(10))
+                        .message()).contains("hello.magic");
+            }
+
+            assertThat(send(tcp, TlsFixtures.config(dir, "sender", "receiver").build()))
+                    .as("the real sender, whose identity differs from the stray's").isNull();
             MigrationStats received = receiver.await(Duration.ofSeconds(20));
             assertThat(received.channels()).isEqualTo(2);
             assertThat(sink.applied()).hasSize(50);

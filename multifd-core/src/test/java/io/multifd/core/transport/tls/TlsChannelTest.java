@@ -258,26 +258,39 @@ class TlsChannelTest {
     }
 
     @Test
-    void aSecondChannelWithAnotherTrustedIdentityIsRefused() throws Exception {
+    void aSecondAdmittedChannelWithAnotherTrustedIdentityIsRefused() throws Exception {
         TcpTransport.Listener tcp = tcp();
         TransportListener listener = TlsTransport.listener(tcp,
                 TlsFixtures.config(dir, "receiver", "sender", "other-sender").build());
         Future<TlsChannel> first = acceptOne(listener);
         connect(TlsTransport.tcpConnector(tcp.localAddress(), TlsFixtures.config(dir, "sender", "receiver").build()), 0);
-        assertThat(first.get(30, TimeUnit.SECONDS).peerCertificate().getSubjectX500Principal().getName())
-                .isEqualTo("CN=sender");
+        TlsChannel admitted = first.get(30, TimeUnit.SECONDS);
+        assertThat(admitted.peerCertificate().getSubjectX500Principal().getName()).isEqualTo("CN=sender");
+        admitted.admitted(); // the receiver admits it: CN=sender is now the session's identity
         Future<TlsChannel> second = acceptOne(listener);
-        TlsChannel other = connect(TlsTransport.tcpConnector(tcp.localAddress(),
-                TlsFixtures.config(dir, "other-sender", "receiver").build()), 1);
-        assertThat(cause(second)).hasMessageContaining("the peer's certificate CN=other-sender")
+        connect(TlsTransport.tcpConnector(tcp.localAddress(), TlsFixtures.config(dir, "other-sender", "receiver").build()),
+                1);
+        TlsChannel other = second.get(30, TimeUnit.SECONDS); // trusted: its handshake completes
+        assertThatThrownBy(other::admitted).hasMessageContaining("the peer's certificate CN=other-sender")
                 .hasMessageContaining("differs from the one CN=sender")
                 .hasMessageContaining("every channel of a session must come from the same peer");
-        // the refused client reads the end of the connection, never data
-        assertThatThrownBy(() -> {
-            if (other.read(ByteBuffer.allocate(10)) < 0) {
-                throw new IOException("end of stream");
-            }
-        }).isInstanceOf(IOException.class);
+        admitted.admitted(); // the same identity again is fine
+    }
+
+    @Test
+    void aTrustedPeerThatIsNeverAdmittedFixesNoIdentity() throws Exception {
+        TcpTransport.Listener tcp = tcp();
+        TransportListener listener = TlsTransport.listener(tcp,
+                TlsFixtures.config(dir, "receiver", "sender", "other-sender").build());
+        Future<TlsChannel> stray = acceptOne(listener);
+        connect(TlsTransport.tcpConnector(tcp.localAddress(), TlsFixtures.config(dir, "other-sender", "receiver").build()),
+                0).close();
+        stray.get(30, TimeUnit.SECONDS).close(); // completed its handshake, then went away unadmitted
+        Future<TlsChannel> real = acceptOne(listener);
+        connect(TlsTransport.tcpConnector(tcp.localAddress(), TlsFixtures.config(dir, "sender", "receiver").build()), 0);
+        TlsChannel admitted = real.get(30, TimeUnit.SECONDS);
+        admitted.admitted();
+        assertThat(admitted.peerCertificate().getSubjectX500Principal().getName()).isEqualTo("CN=sender");
     }
 
     @Test
