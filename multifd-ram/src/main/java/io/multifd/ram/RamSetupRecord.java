@@ -16,6 +16,7 @@
 package io.multifd.ram;
 
 import io.multifd.api.SetupRefusedException;
+import io.multifd.api.spi.PeerText;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -240,28 +241,15 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
     }
 
     /**
-     * A block name from the peer as it may appear in a message or a log line: printable ASCII
-     * kept, control characters and DEL as {@code \xNN}, other characters as {@code \}{@code uNNNN},
-     * cut after 255 characters (a name is at most 255 bytes anyway).
+     * A block name from the peer as it may appear in a message or a log line: escaped by the
+     * library's one rule ({@link PeerText}), cut after 255 characters (a name is at most 255
+     * bytes anyway).
      *
      * @param name the announced name
      * @return the escaped name
      */
     static String shown(String name) {
-        StringBuilder out = new StringBuilder(name.length() + 8);
-        int keep = Math.min(name.length(), RamBlock.MAX_NAME_LENGTH);
-        for (int i = 0; i < keep; i++) {
-            char c = name.charAt(i);
-            if (c >= 0x20 && c < 0x7f) {
-                out.append(c);
-            } else {
-                out.append(c < 0x80 ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
-            }
-        }
-        if (name.length() > keep) {
-            out.append("...(").append(name.length() - keep).append(" more)");
-        }
-        return out.toString();
+        return PeerText.escape(name, RamBlock.MAX_NAME_LENGTH);
     }
 
     static SetupRefusedException refuse(String field, Object value, String reason) {

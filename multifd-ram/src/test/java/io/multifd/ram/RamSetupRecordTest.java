@@ -129,12 +129,12 @@ class RamSetupRecordTest {
 
     @Test
     void aBlockNameWithControlCharactersIsShownEscapedInTheRefusal() {
-        String hostile = "ram\u001b[2J\r\nFAKE\u007f\u00e9";
+        String hostile = "ram\u001b[2J\r\nFAKE\u007f\u00e9\\x41";
         ByteBuffer record = new RamSetupRecord(4096, java.util.List.of(new RamBlockInfo(hostile, 1 << 20, 4096)))
                 .encode();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> RamSetupRecord.decode(record, 4096))
                 .isInstanceOf(io.multifd.api.SetupRefusedException.class)
-                .hasMessageContaining("block 'ram\\x1b[2J\\x0d\\x0aFAKE\\x7f\\u00e9' brings the total to 1048576")
+                .hasMessageContaining("block 'ram\\x1b[2J\\x0d\\x0aFAKE\\x7f\\u00e9\\\\x41' brings the total to 1048576")
                 .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage())
                         .doesNotContain("\n", "\r", "\u001b"));
     }

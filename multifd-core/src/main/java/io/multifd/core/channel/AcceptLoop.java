@@ -30,7 +30,7 @@ import io.multifd.core.session.SessionSoFar;
 import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.SessionTerms;
 import io.multifd.core.wire.Hello;
-import io.multifd.core.wire.PeerStrings;
+import io.multifd.api.spi.PeerText;
 import io.multifd.core.wire.Reply;
 import io.multifd.core.wire.Wire;
 
@@ -317,7 +317,7 @@ public final class AcceptLoop {
 
     /** Logs and records a dropped connection, once. */
     private void drop(ChannelIo io, String reason) {
-        String escaped = PeerStrings.escape(reason, MAX_REASON_CHARS);
+        String escaped = PeerText.escape(reason, MAX_REASON_CHARS);
         lock.lock();
         try {
             lastDrop = io.description() + ": " + escaped;

@@ -22,7 +22,7 @@ import io.multifd.api.PluginUnavailableException;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.Codec;
 import io.multifd.core.wire.Hello;
-import io.multifd.core.wire.PeerStrings;
+import io.multifd.api.spi.PeerText;
 import io.multifd.core.wire.Wire;
 
 import java.util.Objects;
@@ -172,7 +172,7 @@ public final class HelloValidator {
             codec.validate(options);
         } catch (IllegalArgumentException e) {
             return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters",
-                    PeerStrings.escape(h.codecParameters()), PeerStrings.escape(e.getMessage()), null);
+                    PeerText.escape(h.codecParameters()), PeerText.escape(e.getMessage()), null);
         }
         if (h.maxPacketDataLength() < MultiFdConfig.MIN_PACKET_DATA_LENGTH
                 || h.maxPacketDataLength() > config.maxPacketDataLength()) {
@@ -201,7 +201,7 @@ public final class HelloValidator {
         }
         if (!t.codecOptions().equals(parsedOrNull(h.codecParameters()))) {
             return new Refused(ProtocolCode.CODEC_PARAMETERS, "hello.codec parameters",
-                    PeerStrings.escape(h.codecParameters()),
+                    PeerText.escape(h.codecParameters()),
                     "earlier channels announced '" + t.codecOptions() + "'", null);
         }
         if (h.maxPacketDataLength() != t.maxDataLength()) {

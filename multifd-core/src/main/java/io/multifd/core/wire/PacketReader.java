@@ -17,6 +17,7 @@ package io.multifd.core.wire;
 
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.PeerText;
 import io.multifd.api.RemoteFailureException;
 
 import java.io.IOException;
@@ -234,7 +235,7 @@ public final class PacketReader {
         byte[] msg = new byte[(int) header.headerLength];
         payloadHeader.get(0, msg);
         return new RemoteFailureException(ProtocolCode.ABORTED, "the sender aborted: "
-                + PeerStrings.escape(new String(msg, StandardCharsets.UTF_8)));
+                + PeerText.escape(new String(msg, StandardCharsets.UTF_8)));
     }
 
     private void requireHeaderLength(int expected, String what) throws MalformedPacketException {

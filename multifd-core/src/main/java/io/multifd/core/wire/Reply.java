@@ -17,6 +17,7 @@ package io.multifd.core.wire;
 
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.PeerText;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -120,7 +121,7 @@ public record Reply(int kind, ProtocolCode code, int version, long valueA, long 
         ProtocolCode code = ProtocolCode.ofWire(Short.toUnsignedInt(fixed.getShort(6)));
         int version = Short.toUnsignedInt(fixed.getShort(8));
         // the peer's text: escaped once here, so no caller logs or shows it raw
-        String msg = PeerStrings.escape(new String(all, Wire.REPLY_FIXED_LENGTH, msgLength, StandardCharsets.UTF_8),
+        String msg = PeerText.escape(new String(all, Wire.REPLY_FIXED_LENGTH, msgLength, StandardCharsets.UTF_8),
                 Wire.MAX_REPLY_MESSAGE);
         return new Reply(kind, code, version, fixed.getLong(12), fixed.getLong(20), msg);
     }

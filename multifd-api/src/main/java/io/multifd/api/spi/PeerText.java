@@ -13,19 +13,22 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package io.multifd.core.wire;
+package io.multifd.api.spi;
 
 /**
  * Makes text that came from the peer (abort and refusal reasons, codec parameters, names) safe to
  * put in a log line, an exception message or a terminal: it can then neither start a new log
- * line, move the cursor, change colours, nor hide characters. Stateless; any thread.
+ * line, move the cursor, change colours, nor hide characters. The one escaping rule of the
+ * library: the core uses it for abort and refusal reasons, codec parameters and dropped
+ * connections, and plug-ins should use it for whatever their peer names (block names, device ids)
+ * before it reaches a message. Stateless; any thread.
  */
-public final class PeerStrings {
+public final class PeerText {
 
     /** The most characters of peer text kept; the rest is replaced by {@code ...(N more)}. */
     public static final int MAX_CHARS = 200;
 
-    private PeerStrings() {
+    private PeerText() {
     }
 
     /**

@@ -16,6 +16,7 @@
 package io.multifd.core.wire;
 
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.PeerText;
 import io.multifd.api.RemoteFailureException;
 import org.junit.jupiter.api.Test;
 
@@ -26,23 +27,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Peer text reaches messages and logs escaped: only printable ASCII, capped. */
-class PeerStringsTest {
+class PeerTextTest {
 
     private static final String HOSTILE = "disk \u001b[31mfull\r\nFAKE LOG LINE\u0000\u007f 'q' \"qq\" caf\u00e9 \u202e";
 
     @Test
     void controlCharactersDelAndNonAsciiAreEscapedAndQuotesKept() {
-        assertThat(PeerStrings.escape(HOSTILE)).isEqualTo(
+        assertThat(PeerText.escape(HOSTILE)).isEqualTo(
                 "disk \\x1b[31mfull\\x0d\\x0aFAKE LOG LINE\\x00\\x7f 'q' \"qq\" caf\\u00e9 \\u202e");
-        assertThat(PeerStrings.escape("plain text, kept")).isEqualTo("plain text, kept");
-        assertThat(PeerStrings.escape(null)).isEqualTo("null");
+        assertThat(PeerText.escape("plain text, kept")).isEqualTo("plain text, kept");
+        assertThat(PeerText.escape(null)).isEqualTo("null");
     }
 
     @Test
     void longTextIsCutAndTheRestCounted() {
-        String s = "a".repeat(PeerStrings.MAX_CHARS + 55);
-        assertThat(PeerStrings.escape(s)).isEqualTo("a".repeat(PeerStrings.MAX_CHARS) + "...(55 more)");
-        assertThat(PeerStrings.escape("b".repeat(PeerStrings.MAX_CHARS))).isEqualTo("b".repeat(PeerStrings.MAX_CHARS));
+        String s = "a".repeat(PeerText.MAX_CHARS + 55);
+        assertThat(PeerText.escape(s)).isEqualTo("a".repeat(PeerText.MAX_CHARS) + "...(55 more)");
+        assertThat(PeerText.escape("b".repeat(PeerText.MAX_CHARS))).isEqualTo("b".repeat(PeerText.MAX_CHARS));
     }
 
     @Test
@@ -51,7 +52,7 @@ class PeerStringsTest {
         byte[] bytes = new byte[wire.remaining()];
         wire.get(bytes);
         Reply r = Reply.read(ByteSource.of(bytes, 0));
-        assertThat(r.message()).isEqualTo(PeerStrings.escape(HOSTILE, Wire.MAX_REPLY_MESSAGE)).doesNotContain("\n", "\r", "\u001b", "\u0000");
+        assertThat(r.message()).isEqualTo(PeerText.escape(HOSTILE, Wire.MAX_REPLY_MESSAGE)).doesNotContain("\n", "\r", "\u001b", "\u0000");
     }
 
     @Test
@@ -64,7 +65,7 @@ class PeerStringsTest {
 
     @Test
     void aBackslashIsDoubledSoAPeerCannotTypeAnEscape() {
-        assertThat(PeerStrings.escape("back\\x41")).isEqualTo("back\\\\x41");
-        assertThat(PeerStrings.escape("\u001b")).isEqualTo("\\x1b");
+        assertThat(PeerText.escape("back\\x41")).isEqualTo("back\\\\x41");
+        assertThat(PeerText.escape("\u001b")).isEqualTo("\\x1b");
     }
 }
