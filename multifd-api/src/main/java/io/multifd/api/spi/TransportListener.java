@@ -31,6 +31,8 @@ public interface TransportListener extends Closeable {
      *
      * @param timeout how long to wait
      * @return the connected channel, owned by the caller
+     * @throws ConnectionRefusedException if a connection arrived and the listener refused its peer
+     *                                     (the listener stays open; call again for the next one)
      * @throws IOException on timeout (a {@link io.multifd.api.ChannelTimeoutException}), close, or failure
      */
     TransportChannel accept(Duration timeout) throws IOException;

@@ -20,6 +20,7 @@ import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.ConnectionRefusedException;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.jfr.ConnectionRefusedEvent;
@@ -158,6 +159,9 @@ public final class AcceptLoop {
                 tc = transport.accept(Duration.ofNanos(left));
             } catch (ChannelTimeoutException e) {
                 continue; // the loop reports the timeout with the channel counts
+            } catch (ConnectionRefusedException e) {
+                drop(e.connection(), e.getMessage()); // the listener's own rule; it goes on listening
+                continue;
             } catch (IOException e) {
                 now = sessionSoFar();
                 if (now.complete()) {
@@ -175,7 +179,7 @@ public final class AcceptLoop {
             }
             if (!table.addPending(io, latch)) {
                 pendingSlots.release();
-                recordRefused("dropped", io, -1, "the migration had already failed");
+                recordRefused("dropped", io.description(), -1, "the migration had already failed");
                 io.close();
                 latch.throwIfFailed("accepting channels");
             }
@@ -317,15 +321,19 @@ public final class AcceptLoop {
 
     /** Logs and records a dropped connection, once. */
     private void drop(ChannelIo io, String reason) {
+        drop(io.description(), reason);
+    }
+
+    private void drop(String connection, String reason) {
         String escaped = PeerText.escape(reason, MAX_REASON_CHARS);
         lock.lock();
         try {
-            lastDrop = io.description() + ": " + escaped;
+            lastDrop = connection + ": " + escaped;
         } finally {
             lock.unlock();
         }
-        recordRefused("dropped", io, -1, escaped);
-        LOG.log(System.Logger.Level.WARNING, "dropped connection " + io.description() + ": " + escaped);
+        recordRefused("dropped", connection, -1, escaped);
+        LOG.log(System.Logger.Level.WARNING, "dropped connection " + connection + ": " + escaped);
     }
 
     /** Drops a connection whose hello was refused, answering HELLO_REFUSE as the protocol says. */
@@ -340,11 +348,11 @@ public final class AcceptLoop {
         }
     }
 
-    private static void recordRefused(String action, ChannelIo io, int channel, String reason) {
+    private static void recordRefused(String action, String connection, int channel, String reason) {
         ConnectionRefusedEvent ev = new ConnectionRefusedEvent();
         if (ev.shouldCommit()) {
             ev.action = action;
-            ev.transport = io.description();
+            ev.transport = connection;
             ev.channel = channel;
             ev.reason = reason;
             ev.commit();

@@ -16,6 +16,7 @@
 package io.multifd.core.transport;
 
 import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.spi.ConnectionRefusedException;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportListener;
 
@@ -86,10 +87,9 @@ abstract class SocketListener implements TransportListener {
                     refused = "its credentials cannot be read: " + e.getMessage();
                 }
                 if (refused != null) {
-                    System.getLogger(SocketListener.class.getName()).log(System.Logger.Level.WARNING,
-                            "refused a connection on " + description() + ": " + refused);
+                    String who = describeQuietly(ch);
                     ch.close();
-                    continue;
+                    throw new ConnectionRefusedException(who, refused);
                 }
                 try {
                     ch.configureBlocking(true);
@@ -111,6 +111,14 @@ abstract class SocketListener implements TransportListener {
             } catch (ClosedSelectorException e) {
                 throw new ClosedChannelException();
             }
+        }
+    }
+
+    private String describeQuietly(SocketChannel ch) {
+        try {
+            return describe.apply(ch);
+        } catch (RuntimeException e) {
+            return description();
         }
     }
 

@@ -16,6 +16,7 @@
 package io.multifd.core.transport;
 
 import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.spi.ConnectionRefusedException;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportListener;
 import org.junit.jupiter.api.Test;
@@ -104,9 +105,13 @@ class UnixTransportTest {
         try (UnixTransport.Listener listener = UnixTransport.listen(socket, Set.of("no-such-user-multifd"));
              SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             client.connect(UnixDomainSocketAddress.of(socket));
-            assertThatThrownBy(() -> listener.accept(Duration.ofMillis(300)))
-                    .isInstanceOf(ChannelTimeoutException.class);
+            assertThatThrownBy(() -> listener.accept(Duration.ofSeconds(20)))
+                    .isInstanceOf(ConnectionRefusedException.class)
+                    .hasMessageMatching("peer user '.+' is not among the allowed users \\[no-such-user-multifd\\]")
+                    .satisfies(e -> assertThat(((ConnectionRefusedException) e).connection()).startsWith("unix "));
             assertThat(client.read(ByteBuffer.allocate(1))).as("closed by the listener").isEqualTo(-1);
+            assertThatThrownBy(() -> listener.accept(Duration.ofMillis(200)))
+                    .as("the listener goes on: nothing else arrived").isInstanceOf(ChannelTimeoutException.class);
         }
         Path socket2 = dir.resolve("allow2.sock");
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {

@@ -90,6 +90,11 @@ public final class RecvCommand extends BaseCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     TransportOptions.Listen listen;
 
+    @Option(names = "--unix-allow-user", paramLabel = "USER", description = "With --unix: accept connections only "
+            + "from processes running as USER (repeatable; the peer's user as the kernel reports it). Without it, "
+            + "whoever can open the socket file (mode 0600: this user and root) may connect.")
+    List<String> unixAllowedUsers = new ArrayList<>();
+
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the received memory.")
     Path outFile;
 
@@ -163,7 +168,7 @@ public final class RecvCommand extends BaseCommand {
             throw new UsageException("--out: directory '" + target.getParent() + "' does not exist");
         }
         StatsTicker.check(statsInterval);
-        listen.check();
+        listen.check(unixAllowedUsers);
         PluginRegistry discovered = PluginRegistry.discover();
         MultiFdConfig config = ioTimeout.apply(MultiFdConfig.builder())
                 .maxChannels(maxChannels)
@@ -175,7 +180,7 @@ public final class RecvCommand extends BaseCommand {
         output.prepare(); // FILE.part created exclusively, 0600; a symlink or an existing FILE refused
         TransportListener listener;
         try {
-            listener = listen.listen(); // "cannot listen on ...: Address already in use"
+            listener = listen.listen(unixAllowedUsers); // "cannot listen on ...: Address already in use"
         } catch (RuntimeException e) {
             output.discard();
             throw e;

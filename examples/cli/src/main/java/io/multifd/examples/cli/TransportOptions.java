@@ -22,6 +22,8 @@ import io.multifd.core.transport.TcpTransport;
 import io.multifd.core.transport.UnixTransport;
 import picocli.CommandLine.Option;
 
+import java.util.List;
+import java.util.Set;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,8 +87,15 @@ public final class TransportOptions {
         public Listen() {
         }
 
-        /** Checks what can be checked before listening. */
-        void check() {
+        /**
+         * Checks what can be checked before listening.
+         *
+         * @param allowedUsers the {@code --unix-allow-user} values
+         */
+        void check(List<String> allowedUsers) {
+            if (!allowedUsers.isEmpty() && socket == null) {
+                throw new UsageException("--unix-allow-user needs --unix (a TCP peer has no user to check)");
+            }
             if (socket != null) {
                 Path abs = socket.toAbsolutePath();
                 if (abs.getParent() != null && !Files.isDirectory(abs.getParent())) {
@@ -100,11 +109,12 @@ public final class TransportOptions {
         /**
          * Starts listening.
          *
+         * @param allowedUsers with {@code --unix}: the only users whose processes may connect; empty for any
          * @return the listener, owned by the caller
          * @throws java.io.UncheckedIOException if the port is in use or the socket file exists, naming it
          */
-        TransportListener listen() {
-            return socket != null ? UnixTransport.listen(socket.toAbsolutePath())
+        TransportListener listen(List<String> allowedUsers) {
+            return socket != null ? UnixTransport.listen(socket.toAbsolutePath(), Set.copyOf(allowedUsers))
                     : TcpTransport.listen(address.resolve());
         }
 

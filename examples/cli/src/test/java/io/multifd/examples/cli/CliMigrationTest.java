@@ -173,7 +173,8 @@ class CliMigrationTest {
         StringWriter rxErr = new StringWriter();
         CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
                 new String[]{"recv", "--unix", socket.toString(), "--out", out.toString(), "--json", "--timeout", "30",
-                        "--no-verify", "--allow-codecs", "none,zstd", "--io-timeout", "20"},
+                        "--no-verify", "--allow-codecs", "none,zstd", "--io-timeout", "20",
+                        "--unix-allow-user", System.getProperty("user.name")},
                 new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
         // the sender retries while the socket file does not exist yet
         CommandLineTest.Run tx = CommandLineTest.run("send", "--unix", socket.toString(), "--image", image.toString(),
@@ -194,6 +195,27 @@ class CliMigrationTest {
         assertThat(r.get("wire_bytes")).isEqualTo(s.get("wire_bytes"));
         assertThat(socket).as("the listener removed its socket file").doesNotExist();
         assertThat(rxErr.toString()).contains("listening on unix:" + socket);
+    }
+
+    @Test
+    void aUnixPeerOfAnotherUserIsClosedAndTheReceiverTimesOutNamingIt() throws Exception {
+        Path image = dir.resolve("src.img");
+        Path socket = dir.resolve("multifd.sock");
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", "65536", "--quiet").status()).isZero();
+        StringWriter rxOut = new StringWriter();
+        StringWriter rxErr = new StringWriter();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--unix", socket.toString(), "--out", dir.resolve("dst.img").toString(), "--json",
+                        "--timeout", "3", "--unix-allow-user", "no-such-user-here"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        CommandLineTest.Run tx = CommandLineTest.run("send", "--unix", socket.toString(), "--image", image.toString(),
+                "--connect-timeout", "10", "--json");
+        assertThat(tx.status()).as(tx.err()).isNotZero();
+        assertThat(rx.get()).as(rxErr.toString()).isEqualTo(ExitStatus.CONNECTION);
+        assertThat(rxErr.toString()).contains("the last connection dropped: unix ")
+                .contains("peer user '" + System.getProperty("user.name")
+                        + "' is not among the allowed users [no-such-user-here]");
+        assertThat(dir.resolve("dst.img")).doesNotExist();
     }
 
     @Test

@@ -145,6 +145,12 @@ class CommandLineTest {
     }
 
     @Test
+    void aUnixAllowListWithoutAUnixSocket() {
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(),
+                "--unix-allow-user", "root"), 2, "recv", "--unix-allow-user needs --unix (a TCP peer has no user to check)");
+    }
+
+    @Test
     void anUnknownOption() {
         assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", "x", "--bogus"), 2, "recv",
                 "Unknown option: '--bogus'");
