@@ -332,7 +332,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
         }
         // A transport failure (reset, broken pipe, closed): say where and while doing what.
         String what = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        return new MultiFdException(ProtocolCode.TRANSPORT, where() + ": " + what + " while the " + side + " was "
+        // a TLS record that does not decrypt is a damaged stream, not a lost connection
+        ProtocolCode code = e instanceof javax.net.ssl.SSLException ? ProtocolCode.MALFORMED : ProtocolCode.TRANSPORT;
+        return new MultiFdException(code, where() + ": " + what + " while the " + side + " was "
                 + doing + " (" + channel.description() + ")", e);
     }
 

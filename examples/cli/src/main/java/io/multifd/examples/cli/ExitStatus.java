@@ -57,7 +57,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *       session mismatch, a TLS peer not trusted or not allowed</td></tr>
  *   <tr><td>{@value #DAMAGED}</td><td>damaged or malformed stream or file</td><td>bad magic, bad CRC,
  *       a length over its cap, a packet that breaks the protocol, TLS records that do not decrypt
- *       (a plaintext peer)</td></tr>
+ *       (a plaintext peer, or a record changed on the way)</td></tr>
  *   <tr><td>{@value #CANCELLED}</td><td>cancelled by SIGINT (Ctrl-C) or SIGTERM</td><td>see
  *       {@link Cancellation}</td></tr>
  * </table>

@@ -101,6 +101,88 @@ class TlsCliTest {
         assertThat(stolen).doesNotExist();
     }
 
+    @Test
+    void aRecordChangedOnTheWireAfterTheHandshakeIsDamagedExit5AndNothingIsWritten() throws Exception {
+        keygen("sender-1");
+        keygen("receiver-1");
+        Path image = dir.resolve("src.img");
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", Long.toString(8 << 20), "--quiet")
+                .status()).isZero();
+        Path out = dir.resolve("dst.img");
+        RecvRun rx = recv("receiver-1", out);
+        // a man in the middle flips one bit of sender-to-receiver traffic, 256 KiB into each
+        // connection: long after the handshake, inside an application data record
+        try (BitFlipProxy proxy = new BitFlipProxy(rx.port(), 256 << 10)) {
+            CommandLineTest.Run tx = send("receiver-1", proxy.port(), image);
+            assertThat(rx.status()).as(rx.err()).isEqualTo(ExitStatus.DAMAGED);
+            assertThat(rx.err()).contains("TLS on tcp 127.0.0.1:")
+                    .contains("a TLS record failed its integrity check: the stream was changed on the way");
+            assertThat(tx.status()).as(tx.err()).isNotZero();
+        }
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("dst.img.part")).doesNotExist();
+    }
+
+    /** Forwards TCP connections to a port, flipping one bit at a fixed offset of each client-to-server stream. */
+    private static final class BitFlipProxy implements AutoCloseable {
+        private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress());
+        private final java.util.List<java.io.Closeable> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final Thread acceptor;
+
+        BitFlipProxy(int target, long flipAt) throws java.io.IOException {
+            open.add(server);
+            acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket client = server.accept();
+                        java.net.Socket upstream = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), target);
+                        open.add(client);
+                        open.add(upstream);
+                        pump(client, upstream, flipAt);
+                        pump(upstream, client, -1);
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            }, "bit-flip-proxy");
+            acceptor.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private static void pump(java.net.Socket from, java.net.Socket to, long flipAt) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[64 << 10];
+                long offset = 0;
+                try (java.io.InputStream in = from.getInputStream(); java.io.OutputStream o = to.getOutputStream()) {
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        if (flipAt >= offset && flipAt < offset + n) {
+                            buf[(int) (flipAt - offset)] ^= 0x10;
+                        }
+                        offset += n;
+                        o.write(buf, 0, n);
+                    }
+                } catch (java.io.IOException e) {
+                    // either side went away
+                }
+            }, "bit-flip-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (java.io.Closeable c : open) {
+                c.close();
+            }
+            acceptor.join(10_000);
+        }
+    }
+
     private CommandLineTest.Run send(String trusted, int port, Path image) {
         return CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image", image.toString(),
                 "--channels", "2", "--quiet", "--connect-timeout", "10",

@@ -65,6 +65,7 @@ final class TlsFailures {
                 case "certificate_required" -> " (it requires a certificate and we presented none)";
                 case "protocol_version", "handshake_failure", "insufficient_security" ->
                         " (no protocol version or cipher suite in common)";
+                case "bad_record_mac" -> " (our records reached it changed: something on the way alters the stream)";
                 default -> "";
             };
             return "the peer refused the handshake with the TLS alert '" + alert + "'" + hint;
@@ -72,6 +73,9 @@ final class TlsFailures {
         if (m.contains("Unsupported or unrecognized SSL message") || m.contains("plaintext connection")
                 || m.contains("Plaintext connection")) {
             return "the peer does not speak TLS (a plaintext sender or receiver?)";
+        }
+        if (m.contains("Tag mismatch") || m.contains("bad_record_mac")) {
+            return "a TLS record failed its integrity check: the stream was changed on the way (" + m + ")";
         }
         if (m.contains("Empty client certificate chain") || m.contains("Empty server certificate chain")) {
             return "the peer presented no certificate";
