@@ -26,6 +26,7 @@ import io.multifd.core.transport.TcpTransport;
 import io.multifd.testing.BlobClient;
 import io.multifd.testing.BlobPayload;
 import io.multifd.testing.BlobSink;
+import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,10 +48,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * The TLS refusal matrix, each case a real migration attempt over loopback TCP: the side that
  * refuses names the reason (and the certificate), the other side fails too, and no packet
  * reaches the receiving plug-in. One channel, so that the first failure the sender reports is the
- * refusal itself. Every wait is bounded by the handshake and I/O timeouts (3 s). A connection the
- * receiver refuses is dropped and the receiver goes on accepting: it fails only at its own accept
- * timeout (4 s here), naming the last connection dropped, which is what these tests read;
- * {@link TlsAdmissionTest} shows the real sender completing after a refused one.
+ * refusal itself. Every wait is bounded by the handshake and I/O timeouts (3 s). When the
+ * receiver refuses, it logs the connection once, goes on accepting, and the real sender then
+ * completes into the same receiver; when the sender refuses (an impostor receiver, a receiver
+ * name not allowed), the receiver gets nothing and fails at its own accept timeout (4 s here).
  */
 @Timeout(60)
 class TlsRefusalTest {
@@ -64,14 +65,15 @@ class TlsRefusalTest {
             .ioTimeout(T).acceptTimeout(Duration.ofSeconds(4)).build();
     private final BlobSink sink = new BlobSink();
 
-    /** What each side ended with. */
-    private record Outcome(Throwable sender, Throwable receiver) {
+    /** What each side ended with; {@code dropped} is the receiver's log line for the refused connection. */
+    private record Outcome(Throwable sender, Throwable receiver, String dropped) {
         String senderText() {
             return text(sender);
         }
 
+        /** Why the receiver refused: its dropped-connection line, or the failure it ended with. */
         String receiverText() {
-            return text(receiver);
+            return dropped != null ? dropped : text(receiver);
         }
     }
 
@@ -83,50 +85,98 @@ class TlsRefusalTest {
         return sb.toString();
     }
 
-    /** Runs a migration: a TLS or plaintext sender (null config) against a TLS or plaintext receiver. */
-    private Outcome migrate(TlsConfig senderTls, TlsConfig receiverTls) throws Exception {
-        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        TransportListener listener = receiverTls == null ? tcp : TlsTransport.listener(tcp, receiverTls);
-        TransportConnector connector = senderTls == null ? TcpTransport.connector(tcp.localAddress())
-                : TlsTransport.tcpConnector(tcp.localAddress(), senderTls);
-        MultiFdReceiver receiver = MultiFdReceiver.builder(config, listener).registry(PluginRegistry.builder().build())
+    private static TransportConnector connector(TcpTransport.Listener tcp, TlsConfig tls) {
+        return tls == null ? TcpTransport.connector(tcp.localAddress()) : TlsTransport.tcpConnector(tcp.localAddress(), tls);
+    }
+
+    private MultiFdReceiver receiver(TcpTransport.Listener tcp, TlsConfig tls, Duration acceptTimeout) {
+        TransportListener listener = tls == null ? tcp : TlsTransport.listener(tcp, tls);
+        MultiFdConfig c = MultiFdConfig.builder().channels(1).connectTimeout(T).handshakeTimeout(T).ioTimeout(T)
+                .acceptTimeout(acceptTimeout).build();
+        return MultiFdReceiver.builder(c, listener).registry(PluginRegistry.builder().build())
                 .payload(new BlobPayload(sink)).build().start();
+    }
+
+    /** One sender migrating one blob; its failure, or null if it completed. */
+    private Throwable send(TransportConnector connector, int blob) {
         try (MultiFdSender sender = MultiFdSender.builder(config, connector).registry(PluginRegistry.builder().build())
                 .payload(new BlobPayload()).build()) {
             BlobPayload plugin = sender.payload(BlobPayload.class).orElseThrow();
             BlobClient.declare(sender, plugin);
-            Throwable sent = catchThrowable(() -> {
+            return catchThrowable(() -> {
                 sender.connect();
                 BlobClient c = new BlobClient(sender, plugin);
-                c.add(1, 1, 1000);
+                c.add(blob, 1, 1000);
                 c.flush();
                 sender.finish();
             });
+        }
+    }
+
+    /** The sender the receivers of these tests trust. */
+    private TlsConfig real() throws java.io.IOException {
+        return TlsFixtures.config(dir, "sender", "receiver").build();
+    }
+
+    private static TcpTransport.Listener tcp() {
+        return TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /**
+     * A refusal by the sender (the receiver is not the one it trusts): the sender fails, and the
+     * receiver gets nothing and fails at its own accept timeout.
+     */
+    private Outcome migrate(TlsConfig senderTls, TlsConfig receiverTls) throws Exception {
+        TcpTransport.Listener tcp = tcp();
+        try (MultiFdReceiver receiver = receiver(tcp, receiverTls, Duration.ofSeconds(4))) {
+            Throwable sent = send(connector(tcp, senderTls), 1);
             Throwable received = catchThrowable(() -> receiver.await(Duration.ofSeconds(20)));
-            return new Outcome(sent, received);
-        } finally {
-            receiver.close();
+            assertThat(sink.packets()).as("packets that reached the receiving plug-in").isZero();
+            return new Outcome(sent, received, null);
+        }
+    }
+
+    /**
+     * A refusal by the receiver: the refused sender fails and nothing of it arrives; the receiver
+     * logs the connection once, goes on accepting, and the real sender ({@code realTls}, or
+     * plaintext for null) then completes into the same receiver.
+     */
+    private Outcome refusedThenReal(TlsConfig refusedTls, TlsConfig receiverTls, TlsConfig realTls,
+                                    CapturedLogs logs) throws Exception {
+        TcpTransport.Listener tcp = tcp();
+        try (MultiFdReceiver receiver = receiver(tcp, receiverTls, Duration.ofSeconds(30))) {
+            Throwable refused = send(connector(tcp, refusedTls), 1);
+            String dropped = logs.awaitLogged(System.Logger.Level.WARNING, "dropped connection", Duration.ofSeconds(10))
+                    .message();
+            assertThat(sink.packets()).as("packets of the refused sender").isZero();
+            assertThat(receiver.awaitAsync()).as("the receiver goes on accepting").isNotDone();
+
+            assertThat(send(connector(tcp, realTls), 2)).as("the real sender, after the refused one").isNull();
+            assertThat(receiver.await(Duration.ofSeconds(20)).channels()).isEqualTo(1);
+            assertThat(sink.applied()).as("only the real sender's blob").hasSize(1).containsKey(2L);
+            assertThat(sink.corrupt()).isZero();
+            assertThat(logs.records(System.Logger.Level.WARNING)).filteredOn(e -> e.message().startsWith("dropped"))
+                    .as("the refused connection is logged once").hasSize(1);
+            return new Outcome(refused, null, dropped);
         }
     }
 
     @AfterEach
-    void nothingArrivedAndEveryThreadEnded() throws InterruptedException {
-        assertThat(sink.packets()).as("packets that reached the receiving plug-in").isZero();
-        assertThat(sink.arrivals()).isEmpty();
+    void everyThreadEnded() throws InterruptedException {
         assertThat(Threads.awaitNone(5)).isEmpty();
     }
 
     @Test
-    void aClientCertificateTheReceiverDoesNotTrustIsRefused() throws Exception {
-        Outcome o = migrate(TlsFixtures.config(dir, "other-sender", "receiver").build(),
-                TlsFixtures.config(dir, "receiver", "sender").build());
+    void aClientCertificateTheReceiverDoesNotTrustIsRefused(CapturedLogs logs) throws Exception {
+        Outcome o = refusedThenReal(TlsFixtures.config(dir, "other-sender", "receiver").build(),
+                TlsFixtures.config(dir, "receiver", "sender").build(), real(), logs);
         assertThat(o.receiverText()).contains("TLS handshake with tcp 127.0.0.1:")
                 .contains("the peer's certificate CN=other-sender").contains("is not trusted");
         assertThat(o.senderText()).contains("refused the handshake").contains("does not accept our certificate");
     }
 
     @Test
-    void aSenderWithoutCertificateIsRefused() throws Exception {
+    void aSenderWithoutCertificateIsRefused(CapturedLogs logs) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setCertificateEntry("receiver", TlsFixtures.identity("receiver").certificate());
@@ -134,8 +184,8 @@ class TlsRefusalTest {
         tmf.init(ks);
         SSLContext noKey = SSLContext.getInstance("TLS");
         noKey.init(null, tmf.getTrustManagers(), null);
-        Outcome o = migrate(TlsConfig.builder().sslContext(noKey).verifyHostName(false).build(),
-                TlsFixtures.config(dir, "receiver", "sender").build());
+        Outcome o = refusedThenReal(TlsConfig.builder().sslContext(noKey).verifyHostName(false).build(),
+                TlsFixtures.config(dir, "receiver", "sender").build(), real(), logs);
         assertThat(o.receiverText()).contains("TLS handshake with tcp").contains("the peer presented no certificate");
         assertThat(o.senderText()).contains("refused the handshake");
     }
@@ -161,25 +211,26 @@ class TlsRefusalTest {
     }
 
     @Test
-    void aSenderNameNotAllowedByReceiverIsRefused() throws Exception {
-        Outcome o = migrate(TlsFixtures.config(dir, "sender", "receiver").build(),
+    void aSenderNameNotAllowedByReceiverIsRefused(CapturedLogs logs) throws Exception {
+        Outcome o = refusedThenReal(TlsFixtures.config(dir, "sender", "receiver").build(),
                 TlsFixtures.config(dir, "receiver", "sender", "other-sender").allowedPeerNames(List.of("OTHER-sender"))
-                        .build());
+                        .build(), TlsFixtures.config(dir, "other-sender", "receiver").build(), logs);
         assertThat(o.receiverText()).contains("the peer's certificate CN=sender")
                 .contains("none of the allowed peer names [other-sender]");
         assertThat(o.sender()).isNotNull();
     }
 
     @Test
-    void aPlaintextSenderIntoATlsReceiverIsRefused() throws Exception {
-        Outcome o = migrate(null, TlsFixtures.config(dir, "receiver", "sender").build());
+    void aPlaintextSenderIntoATlsReceiverIsRefused(CapturedLogs logs) throws Exception {
+        Outcome o = refusedThenReal(null, TlsFixtures.config(dir, "receiver", "sender").build(), real(), logs);
         assertThat(o.receiverText()).contains("TLS handshake with tcp").contains("the peer does not speak TLS");
         assertThat(o.sender()).isNotNull();
     }
 
     @Test
-    void aTlsSenderIntoAPlaintextReceiverFails() throws Exception {
-        Outcome o = migrate(TlsFixtures.config(dir, "sender", "receiver").build(), null);
+    void aTlsSenderIntoAPlaintextReceiverFails(CapturedLogs logs) throws Exception {
+        // the plaintext receiver drops the TLS client and then takes a plaintext sender
+        Outcome o = refusedThenReal(TlsFixtures.config(dir, "sender", "receiver").build(), null, null, logs);
         assertThat(o.senderText()).contains("TLS handshake with tcp 127.0.0.1:")
                 .containsAnyOf("the peer does not speak TLS", "the peer closed the connection during the TLS handshake");
         assertThat(o.receiverText()).as("the plaintext receiver reads a TLS ClientHello as a bad hello")
@@ -187,9 +238,9 @@ class TlsRefusalTest {
     }
 
     @Test
-    void anExpiredCertificateIsRefused() throws Exception {
-        Outcome o = migrate(TlsFixtures.config(dir, "expired", "receiver").build(),
-                TlsFixtures.config(dir, "receiver", "expired").build());
+    void anExpiredCertificateIsRefused(CapturedLogs logs) throws Exception {
+        Outcome o = refusedThenReal(TlsFixtures.config(dir, "expired", "receiver").build(),
+                TlsFixtures.config(dir, "receiver", "expired", "sender").build(), real(), logs);
         assertThat(o.receiverText()).contains("the peer's certificate CN=expired").contains("expired on 2020-01-03");
         assertThat(o.sender()).isNotNull();
     }
