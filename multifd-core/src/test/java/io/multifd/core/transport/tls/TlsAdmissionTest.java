@@ -18,10 +18,12 @@ package io.multifd.core.transport.tls;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.spi.TransportChannel;
+import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
+import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.TcpTransport;
 import io.multifd.testing.BlobClient;
@@ -31,6 +33,8 @@ import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
@@ -38,6 +42,8 @@ import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -123,5 +129,194 @@ class TlsAdmissionTest {
             assertThat(sink.applied()).hasSize(50);
             assertThat(sink.corrupt()).isZero();
         }
+    }
+    /**
+     * The stray mix of the trust issue while a real migration joins, with and without TLS: 50
+     * connections that close at once, 10 that stay silent, 10 that send random bytes, and, between
+     * the real sender's channels, a valid hello of another session (over TLS: from a trusted
+     * identity). The migration completes byte-exact and each stray is logged exactly once.
+     */
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(booleans = {false, true})
+    void theStrayMixWhileTheRealMigrationJoins(boolean tls, CapturedLogs logs) throws Exception {
+        MultiFdConfig cfg = MultiFdConfig.builder().channels(3).connectTimeout(T).ioTimeout(T)
+                .handshakeTimeout(Duration.ofSeconds(30)).build();
+        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TransportListener listener = tls
+                ? TlsTransport.listener(tcp, TlsFixtures.config(dir, "receiver", "sender").build()) : tcp;
+        TransportConnector real = tls
+                ? TlsTransport.tcpConnector(tcp.localAddress(), TlsFixtures.config(dir, "sender", "receiver").build())
+                : TcpTransport.connector(tcp.localAddress());
+        List<java.net.Socket> silent = new ArrayList<>();
+        List<java.net.Socket> others = new ArrayList<>();
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(cfg, listener)
+                .registry(PluginRegistry.builder().build()).payload(new BlobPayload(sink)).build().start()) {
+            for (int i = 0; i < 10; i++) {
+                silent.add(stray(tcp));
+            }
+            java.util.Random random = new java.util.Random(7);
+            for (int i = 0; i < 10; i++) {
+                java.net.Socket s = stray(tcp);
+                byte[] junk = new byte[64];
+                random.nextBytes(junk);
+                s.getOutputStream().write(junk);
+                others.add(s);
+            }
+            for (int i = 0; i < 50; i++) {
+                java.net.Socket s = stray(tcp);
+                s.close();
+                others.add(s);
+            }
+            for (java.net.Socket s : others) {
+                droppedOnce(logs, s);
+            }
+            // the real sender; once its first two channels are in (each read its HELLO_ACCEPT), and
+            // before its last one, a hello of another session arrives
+            java.util.concurrent.CountDownLatch firstTwoIn = new java.util.concurrent.CountDownLatch(2);
+            TransportConnector interleaved = new TransportConnector() {
+                @Override
+                public TransportChannel connect(int channelId, Duration timeout) throws java.io.IOException {
+                    if (channelId < 2) {
+                        return new FirstReadSignal(real.connect(channelId, timeout), firstTwoIn);
+                    }
+                    try {
+                        assertThat(firstTwoIn.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                    if (channelId == 2) {
+                        try (RawClient other = RawClient.connect(real, 0)) {
+                            other.hello(io.multifd.api.SessionId.random(), 0, 3, 0, "");
+                            assertThat(logs.awaitLogged(System.Logger.Level.WARNING, "SESSION_MISMATCH",
+                                    Duration.ofSeconds(20)).message()).startsWith("dropped connection ");
+                        } catch (InterruptedException e) {
+                            throw new java.io.InterruptedIOException();
+                        }
+                    }
+                    return real.connect(channelId, timeout);
+                }
+
+                @Override
+                public String description() {
+                    return real.description();
+                }
+            };
+            try (MultiFdSender sender = MultiFdSender.builder(cfg, interleaved)
+                    .registry(PluginRegistry.builder().build()).payload(new BlobPayload()).build()) {
+                BlobPayload plugin = sender.payload(BlobPayload.class).orElseThrow();
+                BlobClient.declare(sender, plugin);
+                sender.connect();
+                BlobClient c = new BlobClient(sender, plugin);
+                for (int i = 0; i < 200; i++) {
+                    c.add(i, 1, 1500);
+                }
+                c.flush();
+                MigrationStats sent = sender.finish();
+                MigrationStats received = receiver.await(Duration.ofSeconds(30));
+                assertThat(received.rawBytes()).isEqualTo(sent.rawBytes());
+            }
+            assertThat(sink.applied()).hasSize(200);
+            assertThat(sink.corrupt()).as("blobs whose bytes differ").isZero();
+            for (java.net.Socket s : silent) {
+                assertThat(s.getInputStream().read()).as("a silent stray is closed once every channel is in")
+                        .isEqualTo(-1);
+                droppedOnce(logs, s);
+            }
+            for (java.net.Socket s : others) {
+                droppedOnce(logs, s);
+            }
+            assertThat(logs.records(System.Logger.Level.WARNING)).filteredOn(e -> e.message().contains("SESSION_MISMATCH"))
+                    .as("the other session's hello, logged once").hasSize(1);
+        } finally {
+            for (java.net.Socket s : silent) {
+                s.close();
+            }
+            tcp.close();
+        }
+    }
+
+    /** A channel that counts a latch down once, when its first read returned bytes. */
+    private static final class FirstReadSignal implements TransportChannel {
+        private final TransportChannel inner;
+        private final java.util.concurrent.CountDownLatch latch;
+        private volatile boolean signalled;
+
+        FirstReadSignal(TransportChannel inner, java.util.concurrent.CountDownLatch latch) {
+            this.inner = inner;
+            this.latch = latch;
+        }
+
+        private <N extends Number> N signal(N n) {
+            if (n.longValue() > 0 && !signalled) {
+                signalled = true;
+                latch.countDown();
+            }
+            return n;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws java.io.IOException {
+            return signal(inner.read(dst));
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws java.io.IOException {
+            return signal(inner.read(dsts, offset, length));
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts) throws java.io.IOException {
+            return signal(inner.read(dsts));
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws java.io.IOException {
+            return inner.write(src);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws java.io.IOException {
+            return inner.write(srcs, offset, length);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) throws java.io.IOException {
+            return inner.write(srcs);
+        }
+
+        @Override
+        public void shutdownOutput() throws java.io.IOException {
+            inner.shutdownOutput();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return inner.isOpen();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            inner.close();
+        }
+
+        @Override
+        public String description() {
+            return inner.description();
+        }
+    }
+
+    private static java.net.Socket stray(TcpTransport.Listener tcp) throws java.io.IOException {
+        java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), tcp.localAddress().getPort());
+        s.setSoTimeout(20_000); // bounds the reads: a receiver that never closes fails the test
+        return s;
+    }
+
+    /** The one WARNING line naming the stray's port, waiting for it; fails if there are more. */
+    private static void droppedOnce(CapturedLogs logs, java.net.Socket s) throws InterruptedException {
+        String needle = "127.0.0.1:" + s.getLocalPort() + ":";
+        assertThat(logs.awaitLogged(System.Logger.Level.WARNING, needle, Duration.ofSeconds(20)).message())
+                .startsWith("dropped connection ");
+        assertThat(logs.records(System.Logger.Level.WARNING)).filteredOn(e -> e.message().contains(needle))
+                .as("log lines for the stray " + needle).hasSize(1);
     }
 }
