@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -29,7 +28,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
-import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -85,16 +84,10 @@ public final class TlsConfig {
 
     private static SSLContext context(PrivateKey key, List<X509Certificate> chain, PeerTrustManager trust) {
         try {
-            char[] pass = "in-memory".toCharArray();
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("identity", key, pass, chain.toArray(new X509Certificate[0]));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pass);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), new TrustManager[] {trust}, null);
+            ctx.init(new KeyManager[] {new IdentityKeyManager(key, chain)}, new TrustManager[] {trust}, null);
             return ctx;
-        } catch (GeneralSecurityException | IOException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot set up TLS with the certificate "
                     + Certificates.subject(chain.get(0)) + ": " + e.getMessage(), e);
         }
