@@ -28,6 +28,7 @@ module io.multifd.ram {
     requires jdk.jfr;
 
     exports io.multifd.ram;
+    exports io.multifd.ram.snapshot;
 
     provides io.multifd.api.spi.PayloadPlugin with io.multifd.ram.RamPayload;
 }
