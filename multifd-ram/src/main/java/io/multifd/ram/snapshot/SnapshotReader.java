@@ -162,11 +162,13 @@ public final class SnapshotReader implements Closeable {
             List<long[]> areas = new ArrayList<>();
             areas.add(new long[]{start, r.blocks().isEmpty() ? start + 1 : r.blocks().get(0).recordOffset()});
             for (SnapshotBlock b : r.blocks()) {
-                bitmaps.put(b.name(), readBitmap(file, b, size, null));
                 areas.add(new long[]{b.recordOffset(), b.bitmapOffset() + b.bitmapLength()});
                 areas.add(new long[]{b.pagesOffset(), b.pagesEnd()});
             }
             checkAreas(start, size, areas, r.blocks());
+            for (SnapshotBlock b : r.blocks()) {
+                bitmaps.put(b.name(), readBitmap(file, b, size, null, true));
+            }
             return new SnapshotReader(file, owns, Format.QEMU_MAPPED_RAM, start, r.endOffset(), r.blocks(), bitmaps,
                     null, r.machineType());
         }
@@ -208,21 +210,28 @@ public final class SnapshotReader implements Closeable {
             areas.add(new long[]{h.deviceOffset(), h.deviceOffset() + h.deviceLength()});
         }
         checkAreas(start, h.endOffset(), areas, List.of());
+        // then the page areas the records place, before any bitmap is trusted
         List<SnapshotBlock> blocks = new ArrayList<>();
-        Map<String, long[]> bitmaps = new LinkedHashMap<>();
         for (SnapshotFormat.Entry e : h.blocks()) {
             SnapshotBlock b = readRecord(file, e);
-            CRC32C crc = new CRC32C();
-            crc.update(SnapshotFormat.encodeRecord(b));
-            bitmaps.put(b.name(), readBitmap(file, b, h.endOffset(), crc));
-            if ((int) crc.getValue() != e.crc()) {
-                throw new SnapshotFormatException(Reason.CHECKSUM_MISMATCH, String.format("record and bitmap of block "
-                        + "'%s': CRC32C stored %08x, computed %08x", b.name(), e.crc(), (int) crc.getValue()));
-            }
             blocks.add(b);
             areas.add(new long[]{b.pagesOffset(), b.pagesEnd()});
         }
         checkAreas(start, h.endOffset(), areas, blocks);
+        Map<String, long[]> bitmaps = new LinkedHashMap<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            SnapshotBlock b = blocks.get(i);
+            int stored = h.blocks().get(i).crc();
+            CRC32C crc = new CRC32C();
+            crc.update(SnapshotFormat.encodeRecord(b));
+            long[] words = readBitmap(file, b, h.endOffset(), crc, false);
+            if ((int) crc.getValue() != stored) {
+                throw new SnapshotFormatException(Reason.CHECKSUM_MISMATCH, String.format("record and bitmap of block "
+                        + "'%s': CRC32C stored %08x, computed %08x", b.name(), stored, (int) crc.getValue()));
+            }
+            checkBitmapEnd(b, words);
+            bitmaps.put(b.name(), words);
+        }
         return new SnapshotReader(file, owns, Format.MULTIFD, start, h.endOffset(), List.copyOf(blocks), bitmaps, h,
                 null);
     }
@@ -262,7 +271,8 @@ public final class SnapshotReader implements Closeable {
     }
 
     /** Reads a bitmap (little-endian 64-bit words) and checks that it marks no page past the block. */
-    private static long[] readBitmap(FileChannel file, SnapshotBlock b, long limit, CRC32C crc) throws IOException {
+    private static long[] readBitmap(FileChannel file, SnapshotBlock b, long limit, CRC32C crc, boolean checkEnd)
+            throws IOException {
         long bytes = b.bitmapLength();
         if (b.bitmapOffset() + bytes > limit) {
             throw new SnapshotFormatException(Reason.TRUNCATED, "the bitmap of block '" + b.name() + "' ends at byte "
@@ -280,6 +290,13 @@ public final class SnapshotReader implements Closeable {
         }
         long[] words = new long[(int) (bytes / 8)];
         raw.order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(words);
+        if (checkEnd) {
+            checkBitmapEnd(b, words);
+        }
+        return words;
+    }
+
+    private static void checkBitmapEnd(SnapshotBlock b, long[] words) throws SnapshotFormatException {
         long pages = b.pageCount();
         if (pages % 64 != 0 && words.length > 0) {
             long extra = words[words.length - 1] >>> (pages % 64);
@@ -289,7 +306,6 @@ public final class SnapshotReader implements Closeable {
                         + "' marks page " + page + "; the block has " + pages + " pages");
             }
         }
-        return words;
     }
 
     /** No area before the start, past the end, or overlapping another. */
