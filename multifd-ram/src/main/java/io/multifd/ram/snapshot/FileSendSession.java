@@ -193,7 +193,7 @@ final class FileSendSession implements SendSession {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for a snapshot channel");
         }
-        if (e == null) {
+        if (e == null || failure != null) {
             checkUsable();
             throw new IOException("no snapshot channel became idle within " + config.ioTimeout());
         }
@@ -333,6 +333,12 @@ final class FileSendSession implements SendSession {
                 }
             }
         }
+    }
+
+    /** Fails the save from any thread: a client waiting in {@link #send} or {@link #sync} throws at once. */
+    void abort(Throwable why) {
+        fail(why);
+        empty.offer(new SendData()); // wakes a send() waiting for a channel; it sees the failure
     }
 
     private void fail(Throwable t) {

@@ -417,6 +417,29 @@ public final class SnapshotReader implements Closeable {
         return n;
     }
 
+    /**
+     * The bytes of the snapshot that hold data: everything from the start offset to the end
+     * except the zero pages (holes) and the padding before each page area. On a file system with
+     * sparse files this is what the snapshot allocates (what {@code du} reports), up to the file
+     * system's block rounding.
+     *
+     * @return the data bytes
+     */
+    public long dataBytes() {
+        long n = end - start;
+        for (SnapshotBlock b : blocks) {
+            n -= b.pagesOffset() - (b.bitmapOffset() + b.bitmapLength());
+            long[] words = bitmap(b);
+            long pages = b.pageCount();
+            for (long p = 0; p < pages; p++) {
+                if ((words[(int) (p >>> 6)] & (1L << (p & 63))) == 0) {
+                    n -= Math.min(b.pageSize(), b.length() - p * b.pageSize());
+                }
+            }
+        }
+        return n;
+    }
+
     /** The block's bitmap words (the reader's own array: do not modify). */
     long[] bitmap(SnapshotBlock block) {
         long[] w = bitmaps.get(block.name());

@@ -216,6 +216,17 @@ public final class SnapshotWriter implements Closeable {
     }
 
     /**
+     * Cancels the save from any thread: the saver's {@code send} or {@code sync}, and
+     * {@link #finish()}, throw promptly; the file is left without a header. Call {@link #close()}
+     * afterwards on the saver's thread.
+     *
+     * @param reason why, the cause of what the saver's thread throws
+     */
+    public void abort(String reason) {
+        session.abort(new java.io.InterruptedIOException("snapshot save cancelled: " + reason));
+    }
+
+    /**
      * Ends the channel threads; a writer that did not finish leaves a file without a header
      * (refused as incomplete). Closes the file if the writer opened it. Idempotent.
      *
