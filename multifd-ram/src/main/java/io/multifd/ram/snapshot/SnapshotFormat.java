@@ -35,7 +35,8 @@ import java.util.zip.CRC32C;
  * S + header:     block 0's record (name8, be64 length, 28-byte mapped-ram header), its bitmap,
  *                 its page area at the next multiple of 1 MiB; block 1's record right after
  *                 block 0's page area; ...
- * after the RAM:  the device-state area, at a multiple of 4 KiB: per entry name8, be64 length, bytes
+ * after the RAM:  the device-state area, at a multiple of 4 KiB: per entry name8, be32 instance,
+ *                 be64 length, bytes
  * </pre>
  * Integers are big-endian except the bitmaps (little-endian 64-bit words), as in QEMU 10's
  * mapped-ram files; every offset is an absolute position in the file.

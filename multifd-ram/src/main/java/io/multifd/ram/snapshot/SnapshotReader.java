@@ -65,10 +65,11 @@ public final class SnapshotReader implements Closeable {
     /**
      * One device's saved state.
      *
-     * @param name the device's name, as the saver gave it
-     * @param data the state, a read-only buffer owned by the caller
+     * @param name     the device's name, as the saver gave it
+     * @param instance the device's instance number
+     * @param data     the state, a read-only buffer owned by the caller
      */
-    public record DeviceState(String name, ByteBuffer data) {
+    public record DeviceState(String name, int instance, ByteBuffer data) {
     }
 
     private final FileChannel file;
@@ -482,6 +483,7 @@ public final class SnapshotReader implements Closeable {
         try {
             for (int i = 0; i < header.deviceCount(); i++) {
                 String name = SnapshotFormat.name8(area);
+                int instance = area.getInt();
                 long n = area.getLong();
                 if (n < 0 || n > area.remaining()) {
                     throw new SnapshotFormatException(Reason.MALFORMED, "device state '" + name + "' of " + n
@@ -489,7 +491,7 @@ public final class SnapshotReader implements Closeable {
                 }
                 ByteBuffer data = area.slice(area.position(), (int) n).asReadOnlyBuffer();
                 area.position(area.position() + (int) n);
-                out.add(new DeviceState(name, data));
+                out.add(new DeviceState(name, instance, data));
             }
         } catch (java.nio.BufferUnderflowException e) {
             throw new SnapshotFormatException(Reason.MALFORMED, "device-state area ends inside entry " + out.size());

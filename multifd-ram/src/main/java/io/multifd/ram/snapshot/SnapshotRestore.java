@@ -66,6 +66,7 @@ public final class SnapshotRestore {
     private final SnapshotReader reader;
     private final List<SnapshotBlock> selected;
     private final int channels;
+    private final DeviceStateHandler devices;
     private final AtomicLong restored = new AtomicLong();
     private final AtomicLong pages = new AtomicLong();
     private final AtomicLong zeroPages = new AtomicLong();
@@ -78,6 +79,26 @@ public final class SnapshotRestore {
         this.reader = b.reader;
         this.selected = b.selected;
         this.channels = b.channels;
+        this.devices = b.devices;
+    }
+
+    /**
+     * Receives the device states of a snapshot after its RAM was restored, for instance to hand
+     * each to a device-state loader:
+     * {@code (name, instance, state) -> { var l = factory.create(name, instance); l.load(state); l.complete(); }}.
+     */
+    @FunctionalInterface
+    public interface DeviceStateHandler {
+        /**
+         * Loads one device's state. Called once per device, on a restore thread; several devices
+         * load at once (up to the restore's channel count), each device from one thread.
+         *
+         * @param name     the device's name
+         * @param instance its instance number
+         * @param state    its state, read-only, owned by the handler
+         * @throws Exception to fail the restore, naming the device
+         */
+        void load(String name, int instance, ByteBuffer state) throws Exception;
     }
 
     /**
@@ -165,6 +186,39 @@ public final class SnapshotRestore {
             threads[t].setDaemon(true);
             threads[t].start();
         }
+        join(threads);
+        if (devices != null) {
+            loadDevices(reader.deviceStates());
+        }
+        destination.finished();
+        return new SnapshotStats(ramBytes(), pages.get(), zeroPages.get(), bytesRead.get(), reader.endOffset(),
+                Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** Hands each device state to the handler, up to {@code channels} devices at once. */
+    private void loadDevices(List<SnapshotReader.DeviceState> states) throws IOException {
+        AtomicInteger next = new AtomicInteger();
+        Thread[] threads = new Thread[Math.max(1, Math.min(channels, states.size()))];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                int k;
+                while (failure.get() == null && !cancelled && (k = next.getAndIncrement()) < states.size()) {
+                    SnapshotReader.DeviceState d = states.get(k);
+                    try {
+                        devices.load(d.name(), d.instance(), d.data());
+                    } catch (Exception e) {
+                        failure.compareAndSet(null, new IOException("loading the state of device '" + d.name()
+                                + "' instance " + d.instance() + " failed: " + e, e));
+                    }
+                }
+            }, "multifd-snapshot-load-" + t);
+            threads[t].setDaemon(true);
+            threads[t].start();
+        }
+        join(threads);
+    }
+
+    private void join(Thread[] threads) throws IOException {
         try {
             for (Thread t : threads) {
                 t.join();
@@ -179,13 +233,12 @@ public final class SnapshotRestore {
             throw io;
         } else if (f instanceof RuntimeException re) {
             throw re;
+        } else if (f != null) {
+            throw new IOException(f);
         }
         if (cancelled) {
             throw new InterruptedIOException("the restore was cancelled");
         }
-        destination.finished();
-        return new SnapshotStats(ramBytes(), pages.get(), zeroPages.get(), bytesRead.get(), reader.endOffset(),
-                Duration.ofNanos(System.nanoTime() - t0));
     }
 
     private List<RamBlock> resolve(RamDestination destination) throws SnapshotFormatException {
@@ -271,6 +324,7 @@ public final class SnapshotRestore {
         private final SnapshotReader reader;
         private List<SnapshotBlock> selected;
         private int channels = 1;
+        private DeviceStateHandler devices;
 
         private Builder(SnapshotReader reader) {
             this.reader = reader;
@@ -313,6 +367,19 @@ public final class SnapshotRestore {
                 throw new IllegalArgumentException("channels must be 1 to " + SnapshotWriter.MAX_CHANNELS + ": " + channels);
             }
             this.channels = channels;
+            return this;
+        }
+
+        /**
+         * Hands the snapshot's device states to {@code handler} after the RAM was restored and
+         * before the destination is told {@link RamDestination#finished()} (by default they are
+         * not read; {@link SnapshotReader#deviceStates()} reads them too).
+         *
+         * @param handler loads each device's state
+         * @return this builder
+         */
+        public Builder deviceStates(DeviceStateHandler handler) {
+            this.devices = Objects.requireNonNull(handler, "handler");
             return this;
         }
 

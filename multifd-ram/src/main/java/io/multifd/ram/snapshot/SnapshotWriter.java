@@ -40,7 +40,7 @@ import java.util.zip.CRC32C;
  * try (SnapshotWriter w = SnapshotWriter.create(path, 4)) {
  *     RamSaver saver = RamSaver.open(w.session(), blocks);
  *     saver.saveAll();                       // or PreCopy rounds while the memory keeps changing
- *     w.addDeviceState("cpu0", cpuState);    // optional
+ *     w.addDeviceState("cpu", 0, cpuState);  // optional, from any thread
  *     SnapshotStats stats = w.finish();
  * }
  * }</pre>
@@ -70,6 +70,8 @@ public final class SnapshotWriter implements Closeable {
     private final List<byte[]> deviceEntries = new ArrayList<>();
     private final long startNanos = System.nanoTime();
     private boolean done;
+    private int placedDevices;
+    private long nextDeviceOffset = -1;
 
     private SnapshotWriter(FileChannel file, boolean ownsFile, long start, int channels, Duration ioTimeout) {
         if (channels < 1 || channels > MAX_CHANNELS) {
@@ -130,14 +132,18 @@ public final class SnapshotWriter implements Closeable {
     }
 
     /**
-     * Adds one device's state, to be written into the device-state area by {@link #finish()}.
+     * Adds one device's state. Once the saver declared its blocks ({@code RamSaver.open}), the
+     * state goes to the channel threads at once and is written into the device-state area while
+     * RAM rounds go on; a state added before that is written when the blocks are declared or at
+     * {@link #finish()}. Thread-safe: a product may save its devices from threads of its own.
      *
-     * @param name  the device's name, 1 to 255 bytes of UTF-8
-     * @param state the state (the bytes between position and limit are copied; the buffer is not modified)
+     * @param name     the device's name, 1 to 255 bytes of UTF-8
+     * @param instance the device's instance number
+     * @param state    the state (the bytes between position and limit are copied; the buffer is not modified)
      * @throws IllegalArgumentException if the name is empty or too long
      * @throws IllegalStateException    if the writer finished
      */
-    public void addDeviceState(String name, ByteBuffer state) {
+    public synchronized void addDeviceState(String name, int instance, ByteBuffer state) {
         byte[] n = SnapshotFormat.utf8(Objects.requireNonNull(name, "name"));
         if (n.length < 1 || n.length > 255) {
             throw new IllegalArgumentException("device name must be 1 to 255 bytes of UTF-8: '" + name + "'");
@@ -146,9 +152,26 @@ public final class SnapshotWriter implements Closeable {
             throw new IllegalStateException("the snapshot writer finished");
         }
         ByteBuffer s = state.duplicate();
-        ByteBuffer e = ByteBuffer.allocate(1 + n.length + 8 + s.remaining());
-        e.put((byte) n.length).put(n).putLong(s.remaining()).put(s);
+        ByteBuffer e = ByteBuffer.allocate(1 + n.length + 4 + 8 + s.remaining());
+        e.put((byte) n.length).put(n).putInt(instance).putLong(s.remaining()).put(s);
         deviceEntries.add(e.array());
+        placeDeviceStates();
+    }
+
+    /** Gives every device state not placed yet its offset and hands it to the channels (once the layout is known). */
+    private void placeDeviceStates() {
+        List<SnapshotBlock> layout = session.layout();
+        if (layout == null) {
+            return;
+        }
+        if (nextDeviceOffset < 0) {
+            nextDeviceOffset = SnapshotFormat.deviceOffset(start, layout);
+        }
+        for (; placedDevices < deviceEntries.size(); placedDevices++) {
+            byte[] e = deviceEntries.get(placedDevices);
+            session.submit(new FileSendSession.Write(ByteBuffer.wrap(e), nextDeviceOffset));
+            nextDeviceOffset += e.length;
+        }
     }
 
     /**
@@ -160,7 +183,7 @@ public final class SnapshotWriter implements Closeable {
      * @throws IOException           if a write failed (the file has no valid header then)
      * @throws IllegalStateException if no blocks were declared, or the writer finished or closed
      */
-    public SnapshotStats finish() throws IOException {
+    public synchronized SnapshotStats finish() throws IOException {
         if (done) {
             throw new IllegalStateException("the snapshot writer finished or was closed");
         }
@@ -170,15 +193,15 @@ public final class SnapshotWriter implements Closeable {
         }
         done = true;
         try {
-            session.awaitIdle();
+            placeDeviceStates();
             long devOffset = SnapshotFormat.deviceOffset(start, layout);
             long pos = devOffset;
             CRC32C devCrc = new CRC32C();
             for (byte[] e : deviceEntries) {
-                session.submit(new FileSendSession.Write(ByteBuffer.wrap(e), pos));
                 devCrc.update(e);
                 pos += e.length;
             }
+            session.awaitIdle();
             long devLength = pos - devOffset;
             List<SnapshotFormat.Entry> entries = new ArrayList<>();
             for (SnapshotBlock b : layout) {
@@ -233,7 +256,7 @@ public final class SnapshotWriter implements Closeable {
      * @throws IOException if the file cannot be closed
      */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (!done) {
             done = true;
             session.stop();

@@ -63,7 +63,7 @@ class SnapshotMalformedTest {
         SnapshotFixtures.fillMixed(b, 12);
         try (FileChannel ch = rw(); SnapshotWriter w = SnapshotWriter.create(ch, START, 2, Duration.ofSeconds(30))) {
             RamSaver.open(w.session(), a, b).saveAll();
-            w.addDeviceState("dev", ByteBuffer.wrap(new byte[]{1, 2, 3, 4}));
+            w.addDeviceState("dev", 1, ByteBuffer.wrap(new byte[]{1, 2, 3, 4}));
             w.finish();
         }
     }

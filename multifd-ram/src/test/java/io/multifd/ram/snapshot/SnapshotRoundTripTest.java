@@ -159,8 +159,8 @@ class SnapshotRoundTripTest {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
              SnapshotWriter w = SnapshotWriter.create(ch, prefix.length, 2, Duration.ofSeconds(30))) {
             RamSaver.open(w.session(), ram).saveAll();
-            w.addDeviceState("cpu0", ByteBuffer.wrap("registers".getBytes(StandardCharsets.US_ASCII)));
-            w.addDeviceState("uart", ByteBuffer.allocate(0));
+            w.addDeviceState("cpu0", 0, ByteBuffer.wrap("registers".getBytes(StandardCharsets.US_ASCII)));
+            w.addDeviceState("uart", 3, ByteBuffer.allocate(0));
             w.finish();
         }
         assertThat(SnapshotFixtures.sha256(file, 0, prefix.length)).isEqualTo(prefixHash);
@@ -195,6 +195,58 @@ class SnapshotRoundTripTest {
             assertThat(out).extracting(RamBlock::name).containsExactly("b");
             assertThat(SnapshotFixtures.sha256(out.get(0))).isEqualTo(SnapshotFixtures.sha256(b));
             assertThat(restore.restoredBytes()).isEqualTo(b.length());
+        }
+    }
+
+    @Test
+    void deviceStatesSavedWhileRamRoundsRunReachTheirHandlers() throws Exception {
+        RamBlock ram = RamBlock.allocate("ram", 8L << 20);
+        SnapshotFixtures.fillMixed(ram, SEED);
+        java.util.Map<String, String> saved = new java.util.concurrent.ConcurrentHashMap<>();
+        Path file = dir.resolve("devices");
+        try (SnapshotWriter w = SnapshotWriter.create(file, 3)) {
+            RamSaver saver = RamSaver.open(w.session(), ram);
+            Thread devices = new Thread(() -> {
+                SplittableRandom rnd = new SplittableRandom(SEED);
+                for (int i = 0; i < 6; i++) {
+                    byte[] state = new byte[rnd.nextInt(300_000)];
+                    rnd.nextBytes(state);
+                    saved.put("dev" + i + "/" + i * 10, io.multifd.testing.Hashes.sha256(state));
+                    w.addDeviceState("dev" + i, i * 10, ByteBuffer.wrap(state));
+                }
+            }, "device-saver");
+            devices.start(); // while the RAM round runs
+            saver.saveAll();
+            devices.join();
+            w.finish();
+        }
+        java.util.Map<String, String> loaded = new java.util.concurrent.ConcurrentHashMap<>();
+        try (SnapshotReader r = SnapshotReader.open(file)) {
+            List<RamBlock> out = new ArrayList<>();
+            SnapshotRestore.builder(r).channels(2)
+                    .deviceStates((name, instance, state) -> loaded.put(name + "/" + instance,
+                            io.multifd.testing.Hashes.sha256(state)))
+                    .build().run(RamDestination.allocating(out));
+            assertThat(SnapshotFixtures.sha256(out.get(0))).isEqualTo(SnapshotFixtures.sha256(ram));
+        }
+        assertThat(loaded).hasSize(6).isEqualTo(saved);
+    }
+
+    @Test
+    void aFailingDeviceHandlerFailsTheRestoreNamingTheDevice() throws Exception {
+        RamBlock ram = RamBlock.allocate("ram", 1L << 20);
+        Path file = dir.resolve("device-fails");
+        try (SnapshotWriter w = SnapshotWriter.create(file, 1)) {
+            RamSaver.open(w.session(), ram).saveAll();
+            w.addDeviceState("nic", 2, ByteBuffer.wrap(new byte[]{9}));
+            w.finish();
+        }
+        try (SnapshotReader r = SnapshotReader.open(file)) {
+            SnapshotRestore restore = SnapshotRestore.builder(r).deviceStates((name, instance, state) -> {
+                throw new IllegalStateException("unknown register layout");
+            }).build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> restore.run(RamDestination.allocating(new ArrayList<>())))
+                    .hasMessageContaining("device 'nic' instance 2").hasMessageContaining("unknown register layout");
         }
     }
 }
