@@ -99,6 +99,10 @@ public final class SaveCommand extends BaseCommand {
     @Option(names = "--force", description = "Replace SNAPSHOT if it exists (without it an existing SNAPSHOT is refused).")
     boolean force;
 
+    @Option(names = "--no-verify", description = "Do not hash the memory at the end (no sha256 in the result; "
+            + "faster for large images).")
+    boolean noVerify;
+
     /** Made by picocli. */
     public SaveCommand() {
     }
@@ -161,7 +165,7 @@ public final class SaveCommand extends BaseCommand {
             try (SnapshotReader check = SnapshotReader.open(file, 0)) { // reads back the header and bitmaps
                 dataBytes = check.dataBytes();
             }
-            String sha = Hashing.sha256(block);
+            String sha = noVerify ? null : Hashing.sha256(block);
             json.put("seconds", secs).put("ram_bytes", size).put("sha256", sha)
                     .put("file_bytes", dataBytes).put("file_apparent_bytes", Files.size(target))
                     .put("normal_pages", stats.pages()).put("zero_pages", stats.zeroPages())
@@ -171,6 +175,9 @@ public final class SaveCommand extends BaseCommand {
                 json.put("converged", preCopy.converged())
                         .put("downtime_ms", preCopy.downtime().toNanos() / 1e6)
                         .put("dirtied_pages", writers.pagesWritten());
+            }
+            if (noVerify) {
+                json.fields().remove("sha256");
             }
             completed(json);
             done = true;
