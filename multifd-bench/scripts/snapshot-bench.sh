@@ -44,6 +44,7 @@ for run in $(seq 1 "$runs"); do
   rm -f "$dir/copy"
   measure cp 0 cp "$img" "$dir/copy"
   for c in $channels; do
+    rm -f "$dir/snap" "$dir/restored" # unlinking a large file with dirty pages can take long: not measured
     measure save "$c" "$mf" save --image "$img" --to "$dir/snap" --channels "$c" --force --no-verify --json --quiet
     measure restore "$c" "$mf" restore --from "$dir/snap" --out "$dir/restored" --channels "$c" --force --no-verify --json --quiet
   done
