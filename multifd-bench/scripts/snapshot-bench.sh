@@ -4,8 +4,9 @@
 # One JSON line per measurement on stdout; a median table at the end.
 #   SIZE=1G CHANNELS="1 2 4" RUNS=3 DIR=/var/tmp/snapbench multifd-bench/scripts/snapshot-bench.sh
 # Each save and restore is a fresh JVM (./multifd); "seconds" is the command's own figure (from
-# its start of work to a complete file, without the JVM's start and without hashing), "cpu_s" the
-# whole process's user+system CPU (JVM start included). Nothing is synced: every figure is into
+# its start of work to a complete file, without the JVM's start and without hashing; for save,
+# "save_seconds" is from the first round's start, the image already mapped), "cpu_s" the whole
+# process's user+system CPU (JVM start included). Nothing is synced: every figure is into
 # the page cache, as QEMU's own file migration measures.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -34,6 +35,8 @@ row = {"what": label, "channels": int(ch), "wall_s": round(float(t1) - float(t0)
 if out.strip():
     j = json.loads(out.strip().splitlines()[-1])
     row.update(seconds=j["seconds"], ram_bytes=j["ram_bytes"], file_bytes=j.get("file_bytes"))
+    if "save_seconds" in j:
+        row["save_seconds"] = j["save_seconds"]
 else:
     row["seconds"] = row["wall_s"]
 print(json.dumps(row))
@@ -56,13 +59,15 @@ python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 keys = sorted({(r["what"], r["channels"]) for r in rows}, key=lambda k: ("cp save restore".split().index(k[0]), k[1]))
-print("| what | channels | seconds, median (min-max) | GiB/s at the median | CPU s, median |")
-print("|---|---|---|---|---|")
+print("| what | channels | seconds, median (min-max) | GiB/s at the median | save_seconds, median | CPU s, median |")
+print("|---|---|---|---|---|---|")
 for k in keys:
     rs = [r for r in rows if (r["what"], r["channels"]) == k]
     s = [r["seconds"] for r in rs]
     size = rs[0].get("ram_bytes") or 0
     med = statistics.median(s)
     gib = f"{size / med / 2**30:.2f}" if size else "-"
-    print(f"| {k[0]} | {k[1] or '-'} | {med:.2f} ({min(s):.2f}-{max(s):.2f}) | {gib} | {statistics.median(r['cpu_s'] for r in rs):.2f} |")
+    ss = [r["save_seconds"] for r in rs if "save_seconds" in r]
+    sv = f"{statistics.median(ss):.2f}" if ss else "-"
+    print(f"| {k[0]} | {k[1] or '-'} | {med:.2f} ({min(s):.2f}-{max(s):.2f}) | {gib} | {sv} | {statistics.median(r['cpu_s'] for r in rs):.2f} |")
 PY

@@ -34,8 +34,6 @@ import io.multifd.ram.internal.ZeroPages;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
@@ -66,11 +64,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class FileSendSession implements SendSession {
 
-    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final RamAccess ACCESS = RamAccess.get();
     private static final Object STOP = new Object();
 
-    /** One block's place in the file and its bitmap of present pages (updated atomically). */
+    /** One block's place in the file and its bitmap of present pages (guarded by the object's lock). */
     static final class BlockState {
         final SnapshotBlock place;
         final long[] bitmap;
@@ -353,7 +350,11 @@ final class FileSendSession implements SendSession {
         }
     }
 
-    /** Writes a body's non-zero pages, contiguous runs in one positional write each, and updates the bitmap. */
+    /**
+     * Writes a body's non-zero pages, contiguous runs in one positional write each, and updates
+     * the bitmap: the bits are gathered per 64-page word while the pages are checked, and applied
+     * under the block's lock once per word run (two channels may share a word, never a page).
+     */
     private void writePages(RamBody body, ZeroPages.Scanner scanner) throws IOException {
         RamBlock block = body.block();
         BlockState st = blocks.get(block.name());
@@ -361,30 +362,40 @@ final class FileSendSession implements SendSession {
             throw new IllegalArgumentException("block " + block + " was not declared to this snapshot");
         }
         ByteBuffer[] segments = ACCESS.segments(block);
-        int shift = ACCESS.pageShift(block);
         ByteBuffer[] views = new ByteBuffer[segments.length];
+        int shift = ACCESS.pageShift(block);
         int n = body.count();
-        packets.incrementAndGet();
+        long[] offsets = ACCESS.offsets(body);
         long runStart = -1;
         long runEnd = -1;
         int runSegment = -1;
+        int word = -1;
+        long set = 0;
+        long clear = 0;
+        long normal = 0;
+        long normalLen = 0;
         for (int i = 0; i < n; i++) {
-            long off = body.offset(i);
-            int len = block.pageLength(off);
+            long off = offsets[i];
+            int len = (int) Math.min(block.pageSize(), block.length() - off);
             int seg = ACCESS.segmentIndex(block, off);
             int pos = ACCESS.segmentOffset(block, off);
             long page = off >>> shift;
+            if ((int) (page >>> 6) != word) {
+                applyBits(st, word, set, clear);
+                word = (int) (page >>> 6);
+                set = 0;
+                clear = 0;
+            }
             if (views[seg] == null) {
                 views[seg] = segments[seg].duplicate();
             }
             if (scanner.isZero(views[seg], pos, len)) {
-                WORDS.getAndBitwiseAnd(st.bitmap, (int) (page >>> 6), ~(1L << (page & 63)));
-                zeroPages.incrementAndGet();
+                clear |= 1L << (page & 63);
                 continue;
             }
-            WORDS.getAndBitwiseOr(st.bitmap, (int) (page >>> 6), 1L << (page & 63));
-            normalPages.incrementAndGet();
-            normalBytes.addAndGet(len);
+            set |= 1L << (page & 63);
+            normal++;
+            normalLen += len;
             if (runStart >= 0 && off == runEnd && seg == runSegment) {
                 runEnd = off + len;
                 continue;
@@ -396,8 +407,21 @@ final class FileSendSession implements SendSession {
             runEnd = off + len;
             runSegment = seg;
         }
+        applyBits(st, word, set, clear);
         if (runStart >= 0) {
             writeRun(block, segments[runSegment], st.place, runStart, runEnd);
+        }
+        packets.incrementAndGet();
+        normalPages.addAndGet(normal);
+        normalBytes.addAndGet(normalLen);
+        zeroPages.addAndGet(n - normal);
+    }
+
+    private static void applyBits(BlockState st, int word, long set, long clear) {
+        if (word >= 0 && (set | clear) != 0) {
+            synchronized (st) {
+                st.bitmap[word] = (st.bitmap[word] | set) & ~clear;
+            }
         }
     }
 

@@ -159,14 +159,17 @@ public final class SaveCommand extends BaseCommand {
             if (fsync) {
                 file.force(true);
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
+            long saved = System.nanoTime();
+            double secs = (saved - t0) / 1e9;
             progress.close();
             long dataBytes;
             try (SnapshotReader check = SnapshotReader.open(file, 0)) { // reads back the header and bitmaps
                 dataBytes = check.dataBytes();
             }
             String sha = noVerify ? null : Hashing.sha256(block);
+            long firstRound = listener.firstRoundNanos();
             json.put("seconds", secs).put("ram_bytes", size).put("sha256", sha)
+                    .put("save_seconds", firstRound == 0 ? secs : (saved - firstRound) / 1e9)
                     .put("file_bytes", dataBytes).put("file_apparent_bytes", Files.size(target))
                     .put("normal_pages", stats.pages()).put("zero_pages", stats.zeroPages())
                     .put("round_count", rounds).put("channel_count", channels).put("page_size", ps)
@@ -252,6 +255,7 @@ public final class SaveCommand extends BaseCommand {
         private final SendSession session;
         private final int pageSize;
         private final AtomicLong finished = new AtomicLong();
+        private volatile long firstRoundNanos;
 
         Rounds(Progress progress, SendSession session, int pageSize) {
             this.progress = progress;
@@ -264,8 +268,16 @@ public final class SaveCommand extends BaseCommand {
                     .map((PayloadStats p) -> p.rawBytes() + p.elidedItems() * pageSize).orElse(0L);
         }
 
+        /** When the first round started ({@link System#nanoTime()}), or 0. */
+        long firstRoundNanos() {
+            return firstRoundNanos;
+        }
+
         @Override
         public void onRoundStarted(int round, long plannedItems, long plannedBytes) {
+            if (round == 1) {
+                firstRoundNanos = System.nanoTime();
+            }
             long base = finished.get();
             progress.begin("round " + round, plannedBytes, () -> done() - base);
         }

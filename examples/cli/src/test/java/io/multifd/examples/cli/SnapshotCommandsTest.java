@@ -60,6 +60,7 @@ class SnapshotCommandsTest {
         assertThat(s.getLong("file_bytes")).as("zero pages are holes").isLessThan(size);
         assertThat(s.getLong("file_apparent_bytes")).isEqualTo(Files.size(snap));
         assertThat(s.getDouble("seconds")).isPositive();
+        assertThat(s.getDouble("save_seconds")).isPositive().isLessThanOrEqualTo(s.getDouble("seconds"));
 
         CommandLineTest.Run restore = CommandLineTest.run("restore", "--from", snap.toString(), "--out", out.toString(),
                 "--channels", Integer.toString(channels), "--json");
