@@ -249,4 +249,31 @@ class SnapshotRoundTripTest {
                     .hasMessageContaining("device 'nic' instance 2").hasMessageContaining("unknown register layout");
         }
     }
+
+    @ParameterizedTest(name = "into a file with {0} channels")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3})
+    void restoresOneBlockIntoAFileWithPositionalWrites(int channels) throws Exception {
+        RamBlock ram = RamBlock.allocate("pc.ram", (40L << 20) + 100); // more than one chunk, a partial page
+        SnapshotFixtures.fillMixed(ram, SEED + channels);
+        for (long off = ram.length() - 4000; off < ram.length(); off++) {
+            ram.put(off, new byte[1], 0, 1); // the partial last page is zero: the file must still reach the end
+        }
+        Path file = dir.resolve("snap");
+        try (SnapshotWriter w = SnapshotWriter.create(file, 2)) {
+            RamSaver.open(w.session(), ram).saveAll();
+            w.finish();
+        }
+        Path out = dir.resolve("out");
+        Files.write(out, "head".getBytes(StandardCharsets.US_ASCII));
+        try (SnapshotReader r = SnapshotReader.open(file);
+             FileChannel ch = FileChannel.open(out, StandardOpenOption.WRITE)) {
+            SnapshotRestore restore = SnapshotRestore.builder(r).channels(channels).build();
+            SnapshotStats stats = restore.runToFile(ch, 4);
+            assertThat(restore.restoredBytes()).isEqualTo(ram.length());
+            assertThat(stats.pages()).isEqualTo(r.presentPages(r.blocks().get(0)));
+        }
+        assertThat(Files.size(out)).isEqualTo(4 + ram.length());
+        assertThat(SnapshotFixtures.sha256(out, 4, ram.length())).isEqualTo(SnapshotFixtures.sha256(ram));
+        assertThat(new String(Files.readAllBytes(out), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("head");
+    }
 }

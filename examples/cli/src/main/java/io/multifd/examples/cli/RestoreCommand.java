@@ -15,10 +15,6 @@
  */
 package io.multifd.examples.cli;
 
-import io.multifd.api.SetupRefusedException;
-import io.multifd.ram.RamBlock;
-import io.multifd.ram.RamDestination;
-import io.multifd.ram.RamSetupRecord;
 import io.multifd.ram.snapshot.SnapshotBlock;
 import io.multifd.ram.snapshot.SnapshotFormatException;
 import io.multifd.ram.snapshot.SnapshotReader;
@@ -29,8 +25,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -121,25 +120,13 @@ public final class RestoreCommand extends BaseCommand {
                     .build();
             Cancellation.Registration cancel = cancellation.onCancel(restore::cancel);
             try {
-                RamDestination file = output.destination(progress, ps -> restore.restoredBytes());
-                SnapshotStats stats = restore.run(new RamDestination() {
-                    @Override
-                    public List<RamBlock> open(RamSetupRecord announced) throws SetupRefusedException {
-                        List<RamBlock> blocks = file.open(announced);
-                        progress.begin("restoring " + chosen.name(), chosen.length(), restore::restoredBytes);
-                        return blocks;
-                    }
-
-                    @Override
-                    public boolean blocksStartZeroed() {
-                        return file.blocksStartZeroed();
-                    }
-
-                    @Override
-                    public void finished() throws IOException {
-                        file.finished();
-                    }
-                });
+                SnapshotStats stats;
+                // FILE.part as prepare() created it (exclusively, 0600); pages go in with positional writes
+                Path part = target.resolveSibling(target.getFileName() + ".part");
+                try (FileChannel partFile = FileChannel.open(part, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    progress.begin("restoring " + chosen.name(), chosen.length(), restore::restoredBytes);
+                    stats = restore.runToFile(partFile, 0);
+                }
                 double secs = (System.nanoTime() - t0) / 1e9;
                 progress.end(String.format(Locale.ROOT, "%d pages read, %d zero pages left as holes", stats.pages(),
                         stats.zeroPages()));
