@@ -19,7 +19,12 @@
  * and the {@link io.multifd.ram.PreCopy} driver, and the {@link io.multifd.ram.RamPayload}
  * plug-in (wire id 1, name {@code ram}).
  *
- * <p>Only {@code io.multifd.ram} is exported: the plug-in and what users call. The encoder, the
+ * <p>{@code io.multifd.ram.snapshot} is file mode: {@link io.multifd.ram.snapshot.SnapshotWriter}
+ * saves blocks to a snapshot file from the same {@code RamSaver} rounds,
+ * {@link io.multifd.ram.snapshot.SnapshotReader} and {@link io.multifd.ram.snapshot.SnapshotRestore}
+ * read it (or a QEMU mapped-ram file) back in parallel.
+ *
+ * <p>Only {@code io.multifd.ram} and {@code io.multifd.ram.snapshot} are exported: the plug-in and what users call. The encoder, the
  * receivers and the other wire code live in {@code io.multifd.ram.internal}, which is not.
  */
 module io.multifd.ram {
@@ -28,6 +33,7 @@ module io.multifd.ram {
     requires jdk.jfr;
 
     exports io.multifd.ram;
+    exports io.multifd.ram.snapshot;
 
     provides io.multifd.api.spi.PayloadPlugin with io.multifd.ram.RamPayload;
 }

@@ -1,0 +1,139 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.examples.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code multifd save} and {@code multifd restore} in this JVM: results, exit statuses, output safety. */
+@Timeout(120)
+class SnapshotCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    private Path image(long size) {
+        Path image = dir.resolve("src.img");
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", Long.toString(size), "--seed", "5",
+                "--quiet").status()).isZero();
+        return image;
+    }
+
+    @ParameterizedTest(name = "{0} channels")
+    @ValueSource(ints = {1, 2, 4})
+    void saveAndRestoreAreByteExact(int channels) throws Exception {
+        long size = (5 << 20) + 777; // a partial last page
+        Path image = image(size);
+        Path snap = dir.resolve("snap");
+        Path out = dir.resolve("out.img");
+        CommandLineTest.Run save = CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(),
+                "--channels", Integer.toString(channels), "--json");
+        assertThat(save.status()).as(save.err()).isZero();
+        Json s = Json.parse(save.out().strip());
+        assertThat(s.getString("status")).isEqualTo("completed");
+        assertThat(s.getString("sha256")).isEqualTo(Hashing.sha256(image));
+        assertThat(s.getLong("ram_bytes")).isEqualTo(size);
+        assertThat(s.getLong("file_bytes")).as("zero pages are holes").isLessThan(size);
+        assertThat(s.getLong("file_apparent_bytes")).isEqualTo(Files.size(snap));
+        assertThat(s.getDouble("seconds")).isPositive();
+        assertThat(s.getDouble("save_seconds")).isPositive().isLessThanOrEqualTo(s.getDouble("seconds"));
+
+        CommandLineTest.Run restore = CommandLineTest.run("restore", "--from", snap.toString(), "--out", out.toString(),
+                "--channels", Integer.toString(channels), "--json");
+        assertThat(restore.status()).as(restore.err()).isZero();
+        Json r = Json.parse(restore.out().strip());
+        assertThat(r.getString("status")).isEqualTo("completed");
+        assertThat(r.getString("sha256")).isEqualTo(s.getString("sha256")).isEqualTo(Hashing.sha256(out));
+        assertThat(r.getLong("ram_bytes")).isEqualTo(size);
+        assertThat(r.getLong("normal_pages")).isEqualTo(s.getLong("normal_pages"));
+        assertThat(r.getString("block")).isEqualTo(SendCommand.BLOCK_NAME);
+        assertThat(dir.resolve("out.img.part")).doesNotExist();
+    }
+
+    @Test
+    void liveSaveRestoresTheFinalMemory() throws Exception {
+        Path image = image(6 << 20);
+        Path snap = dir.resolve("snap");
+        Path out = dir.resolve("out.img");
+        CommandLineTest.Run save = CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(),
+                "--channels", "3", "--dirty-rate", "20000", "--json");
+        assertThat(save.status()).as(save.err()).isZero();
+        Json s = Json.parse(save.out().strip());
+        assertThat(s.getLong("round_count")).isGreaterThanOrEqualTo(2);
+        assertThat(s.getString("sha256")).as("the writers changed the memory").isNotEqualTo(Hashing.sha256(image));
+        CommandLineTest.Run restore = CommandLineTest.run("restore", "--from", snap.toString(), "--out", out.toString(),
+                "--json");
+        assertThat(restore.status()).as(restore.err()).isZero();
+        assertThat(Hashing.sha256(out)).isEqualTo(s.getString("sha256"));
+    }
+
+    @Test
+    void damagedSnapshotExitsFiveAndLeavesNoOutput() throws Exception {
+        Path image = image(2 << 20);
+        Path snap = dir.resolve("snap");
+        assertThat(CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--quiet")
+                .status()).isZero();
+        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[]{0x55}), 20); // inside the header
+        }
+        Path out = dir.resolve("out.img");
+        CommandLineTest.Run restore = CommandLineTest.run("restore", "--from", snap.toString(), "--out", out.toString(),
+                "--json");
+        assertThat(restore.status()).isEqualTo(ExitStatus.DAMAGED);
+        assertThat(restore.err()).contains("checksum mismatch");
+        Json r = Json.parse(restore.out().strip());
+        assertThat(r.getString("status")).isEqualTo("failed");
+        assertThat(r.getLong("exit_code")).isEqualTo(ExitStatus.DAMAGED);
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("out.img.part")).doesNotExist();
+    }
+
+    @Test
+    void existingFilesAndUnknownBlocksAreUsageErrors() throws Exception {
+        Path image = image(1 << 20);
+        Path snap = dir.resolve("snap");
+        assertThat(CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--quiet")
+                .status()).isZero();
+        CommandLineTest.Run again = CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString());
+        assertThat(again.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(again.err()).contains("exists: refused (add --force");
+        assertThat(CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--force",
+                "--quiet").status()).isZero();
+
+        Path out = dir.resolve("out.img");
+        Files.writeString(out, "keep me");
+        CommandLineTest.Run exists = CommandLineTest.run("restore", "--from", snap.toString(), "--out", out.toString());
+        assertThat(exists.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(Files.readString(out)).isEqualTo("keep me");
+        CommandLineTest.Run block = CommandLineTest.run("restore", "--from", snap.toString(), "--out",
+                dir.resolve("other").toString(), "--block", "pc.ram");
+        assertThat(block.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(block.err()).contains("no such block").contains("[image]");
+        assertThat(dir.resolve("other")).doesNotExist();
+        assertThat(dir.resolve("other.part")).doesNotExist();
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# File mode: `multifd save` and `multifd restore` of a mixed image at several channel counts,
+# beside `cp` of a file of the same size on the same disk, in the same run, alternating.
+# One JSON line per measurement on stdout; a median table at the end.
+#   SIZE=1G CHANNELS="1 2 4" RUNS=3 DIR=/var/tmp/snapbench multifd-bench/scripts/snapshot-bench.sh
+# Each save and restore is a fresh JVM (./multifd); "seconds" is the command's own figure (from
+# its start of work to a complete file, without the JVM's start and without hashing; for save,
+# "save_seconds" is from the first round's start, the image already mapped), "cpu_s" the whole
+# process's user+system CPU (JVM start included). Nothing is synced: every figure is into
+# the page cache, as QEMU's own file migration measures.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+size="${SIZE:-1G}"
+channels="${CHANNELS:-1 2 4}"
+runs="${RUNS:-3}"
+dir="${DIR:-${TMPDIR:-/tmp}/multifd-snapshot-bench}"
+mkdir -p "$dir"
+mf="$root/multifd"
+img="$dir/image"
+[ -f "$img" ] || "$mf" gen-image --size "$size" --seed 1 --quiet "$img"
+results="$dir/results.jsonl"
+: > "$results"
+
+measure() { # label channels command...: runs the command under time, appends one JSON line
+  local label="$1" ch="$2"; shift 2
+  local t0 t1 out cpu
+  t0=$(date +%s.%N)
+  out=$( { /usr/bin/time -f "%U %S" "$@" 2>"$dir/time.err" ; } ) || { cat "$dir/time.err" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  cpu=$(tail -1 "$dir/time.err" | awk '{print $1 + $2}')
+  python3 - "$label" "$ch" "$t0" "$t1" "$cpu" "$out" <<'PY' | tee -a "$results"
+import json, sys
+label, ch, t0, t1, cpu, out = sys.argv[1:7]
+row = {"what": label, "channels": int(ch), "wall_s": round(float(t1) - float(t0), 3), "cpu_s": float(cpu)}
+if out.strip():
+    j = json.loads(out.strip().splitlines()[-1])
+    row.update(seconds=j["seconds"], ram_bytes=j["ram_bytes"], file_bytes=j.get("file_bytes"))
+    if "save_seconds" in j:
+        row["save_seconds"] = j["save_seconds"]
+else:
+    row["seconds"] = row["wall_s"]
+print(json.dumps(row))
+PY
+}
+
+for run in $(seq 1 "$runs"); do
+  rm -f "$dir/copy"
+  measure cp 0 cp "$img" "$dir/copy"
+  for c in $channels; do
+    rm -f "$dir/snap" "$dir/restored" # unlinking a large file with dirty pages can take long: not measured
+    measure save "$c" "$mf" save --image "$img" --to "$dir/snap" --channels "$c" --force --no-verify --json --quiet
+    measure restore "$c" "$mf" restore --from "$dir/snap" --out "$dir/restored" --channels "$c" --force --no-verify --json --quiet
+  done
+done
+cmp "$img" "$dir/restored"
+echo "du of the image, the snapshot, the restored image (KiB):" >&2
+du -k "$img" "$dir/snap" "$dir/restored" >&2
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+keys = sorted({(r["what"], r["channels"]) for r in rows}, key=lambda k: ("cp save restore".split().index(k[0]), k[1]))
+print("| what | channels | seconds, median (min-max) | GiB/s at the median | save_seconds, median | CPU s, median |")
+print("|---|---|---|---|---|---|")
+for k in keys:
+    rs = [r for r in rows if (r["what"], r["channels"]) == k]
+    s = [r["seconds"] for r in rs]
+    size = rs[0].get("ram_bytes") or 0
+    med = statistics.median(s)
+    gib = f"{size / med / 2**30:.2f}" if size else "-"
+    ss = [r["save_seconds"] for r in rs if "save_seconds" in r]
+    sv = f"{statistics.median(ss):.2f}" if ss else "-"
+    print(f"| {k[0]} | {k[1] or '-'} | {med:.2f} ({min(s):.2f}-{max(s):.2f}) | {gib} | {sv} | {statistics.median(r['cpu_s'] for r in rs):.2f} |")
+PY
