@@ -244,10 +244,19 @@ public final class AcceptLoop {
         } catch (Throwable t) {
             failures.fail(t, io); // a defect or a failure of an accepted channel's start
         } finally {
+            pendingSlots.release();
+            if (!admitted && !io.isClosed()) {
+                // refused, the refusal written: a sender writes its manifest right after its hello,
+                // and closing with it unread would reset the connection, which can reach the
+                // sender before the refusal does. So read until it closes, without holding a
+                // pending slot; the grace the refusal set, the session completing (strays are
+                // closed then) or the receiver closing ends the wait.
+                io.drainUntilPeerCloses(1 << 20);
+                io.close();
+            }
             if (!admitted) {
                 table.removePending(io);
             }
-            pendingSlots.release();
         }
     }
 
@@ -345,6 +354,7 @@ public final class AcceptLoop {
             io.shutdownOutput();
         } catch (IOException | RuntimeException x) {
             LOG.log(System.Logger.Level.DEBUG, "could not send a refusal: " + x);
+            io.close();
         }
     }
 

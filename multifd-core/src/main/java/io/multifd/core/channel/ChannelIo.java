@@ -375,6 +375,27 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
         channel.admitted();
     }
 
+    /**
+     * After a refusal was written and the output shut: reads and discards what the peer still
+     * sends until it closes, at most {@code maxBytes}, so that closing does not reset the
+     * connection (a reset can destroy the refusal before the peer reads it). Bounded by a
+     * {@link #forceCloseAfter forced close} set before; never throws.
+     *
+     * @param maxBytes the most bytes to discard
+     */
+    public void drainUntilPeerCloses(long maxBytes) {
+        ByteBuffer sink = ByteBuffer.allocate(8192);
+        long drained = 0;
+        try {
+            int n;
+            while (drained < maxBytes && (n = channel.read(sink.clear())) >= 0) {
+                drained += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the peer reset, or the forced close came due: either way the refusal is done
+        }
+    }
+
     /** Ends the outbound direction, ignoring failures. */
     public void shutdownOutput() {
         try {
