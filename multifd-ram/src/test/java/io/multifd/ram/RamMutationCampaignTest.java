@@ -49,9 +49,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The mutation campaign, per codec: a real two-channel RAM migration (two epochs, every data
- * checksum on) is captured as each channel received it, then damaged versions of it (2,000 in the normal build, 10,000 with
- * {@code -Dmultifd.fuzz.scale=5}, which the long fuzzing script sets) are
- * replayed into fresh receivers: byte-level mutations of one channel, packets swapped across
+ * checksum on) is captured as each channel received it, then damaged versions of it (2,000 in
+ * the normal build, 10,000 with {@code -Dmultifd.fuzz.scale=5}, which the long fuzzing script
+ * sets) are replayed into fresh receivers: byte-level mutations of one channel, packets swapped across
  * channels, moved, duplicated, dropped or reordered, a dropped SYNC or EOS, a channel cut at a
  * packet boundary or after its hello. (Exchanging the two channels' whole streams is no damage:
  * the receiver takes channels in any order.) Every run must end within 2 s, either
