@@ -50,7 +50,8 @@ import java.util.concurrent.Callable;
         description = {"Moves a memory image between two processes over several parallel TCP channels "
                 + "(a JVM re-creation of QEMU's multifd migration).", "",
                 "Try: multifd demo        (a 1 GiB live migration on this machine)"},
-        subcommands = {GenImageCommand.class, RecvCommand.class, SendCommand.class, DemoCommand.class, KeygenCommand.class},
+        subcommands = {GenImageCommand.class, RecvCommand.class, SendCommand.class, DemoCommand.class, KeygenCommand.class,
+                InspectCommand.class},
         exitCodeListHeading = "%nExit status (the same for every command):%n")
 public final class MultifdCommand implements Callable<Integer> {
 
