@@ -46,8 +46,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * only acceptable refusals are {@link MalformedPacketException} (a header, or the order of a
  * device's buffers) and {@link SetupRefusedException} (a record); a failure the plug-in reports
  * from its loader threads must be the library's exception too, and every loader thread must end.
+ *
+ * <p>No class-level timeout: Jazzer turns a JUnit timeout that applies to the fuzz test into its
+ * per-input limit, which the fuzzing script sets to 1 s.
  */
-@Timeout(120)
 class DeviceStateFuzzTest {
 
     private static final int MAX_BUFFER = 4096;
@@ -103,11 +105,13 @@ class DeviceStateFuzzTest {
     }
 
     @Test
+    @Timeout(120)
     void seededSetupRecord() {
         run("setupRecord", 5_000, this::setupRecord);
     }
 
     @Test
+    @Timeout(120)
     void seededPayloadHeader() {
         long before = LOADED.get();
         run("payloadHeader", 3_000, this::payloadHeader);

@@ -46,8 +46,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code [header length:u16][raw length:u32][header]...}; each packet's data is delivered only if
  * {@code begin} accepted it, and must then fill the targets it named exactly. The only acceptable
  * refusals are {@link MalformedPacketException} (header) and {@link SetupRefusedException} (record).
+ *
+ * <p>No class-level timeout: Jazzer turns a JUnit timeout that applies to the fuzz test into its
+ * per-input limit, which the fuzzing script sets to 1 s.
  */
-@Timeout(120)
 class RamFuzzTest {
 
     private static final long LEN = (2 << 20) + 100;
@@ -99,11 +101,13 @@ class RamFuzzTest {
     }
 
     @Test
+    @Timeout(120)
     void seededSetupRecord() {
         run("setupRecord", 5_000, this::setupRecord);
     }
 
     @Test
+    @Timeout(120)
     void seededPayloadHeader() {
         long before = APPLIED.get();
         run("payloadHeader", 5_000, this::payloadHeader);

@@ -37,7 +37,8 @@ import java.util.Objects;
  * <p>Each file is written by the thread that reads its channel, as the bytes arrive, and closed
  * when the channel closes. A file that cannot be written stops that channel's capture (logged
  * once, as a warning, under {@code io.multifd.core.transport.CaptureListener}); the migration
- * goes on. Existing files of the same name are replaced. Decode the files with
+ * goes on. Existing files of the same name are replaced; new files get mode 0600 where the file
+ * system has POSIX permissions (they hold the migrated memory). Decode the files with
  * {@code multifd inspect}.
  *
  * <p>{@link #accept} is called from one thread, {@link #close} from any, as for every listener.

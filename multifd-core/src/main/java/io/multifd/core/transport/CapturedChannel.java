@@ -21,8 +21,12 @@ import io.multifd.core.wire.Wire;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * One connection accepted by a {@link CaptureListener}: reads pass through and are appended to the
@@ -119,8 +123,14 @@ final class CapturedChannel implements TransportChannel {
                 name = "channel-" + channel + ".bin";
             }
         }
-        file = FileChannel.open(dir.resolve(name), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        Path p = dir.resolve(name);
+        // the bytes are the migrated memory: readable by the owner only, never through a link left there
+        Files.deleteIfExists(p);
+        Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        file = p.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? FileChannel.open(p, options,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                : FileChannel.open(p, options);
         writeFully(prefix.duplicate().flip());
     }
 

@@ -40,8 +40,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@link StreamReplay#cut}), each written into its own channel of a fresh receiver with the blob
  * payload and every data checksum on. A run must end within 2 s, either completed with every
  * blob intact or failed with the library's exception (or an end of stream); nothing else.
+ *
+ * <p>No class-level timeout: Jazzer turns a JUnit timeout that applies to the fuzz test into its
+ * per-input limit, which the fuzzing script sets to 1 s.
  */
-@Timeout(300)
 class ReceiverFuzzTest {
 
     /** Short timeouts: a damaged stream that leaves a channel waiting fails fast (a timeout is a refusal). */
@@ -72,6 +74,7 @@ class ReceiverFuzzTest {
     }
 
     @Test
+    @Timeout(300)
     void seededReceiver(CapturedLogs logs) throws Exception {
         List<byte[]> corpus = SeededFuzz.corpus(ReceiverFuzzTest.class, "receiver");
         assertThat(corpus).as("the seed corpus").isNotEmpty();

@@ -50,8 +50,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from real streams, and every reproducer found) and the {@code @Test} methods run seeded
  * mutations of the same corpus through the same entry points. {@code JAZZER_FUZZ=1} fuzzes
  * (see {@code multifd-bench/scripts/fuzz.sh}).
+ *
+ * <p>No class-level timeout: Jazzer turns a JUnit timeout that applies to the fuzz test into its
+ * per-input limit, which the fuzzing script sets to 1 s.
  */
-@Timeout(120)
 class WireFuzzTest {
 
     static final int MAX_PAYLOAD_HEADER = 4096;
@@ -158,21 +160,25 @@ class WireFuzzTest {
     }
 
     @Test
+    @Timeout(120)
     void seededHello() {
         run("hello", 20_000, this::hello);
     }
 
     @Test
+    @Timeout(120)
     void seededReply() {
         run("reply", 20_000, this::reply);
     }
 
     @Test
+    @Timeout(120)
     void seededManifest() {
         run("manifest", 20_000, this::manifest);
     }
 
     @Test
+    @Timeout(120)
     void seededPackets() {
         run("packets", 20_000, this::packets);
     }
