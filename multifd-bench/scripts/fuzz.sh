@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Long fuzzing, outside CI: every Jazzer fuzz target in turn, coverage-guided (JAZZER_FUZZ=1), for
-# DURATION each, with an input taking over 1 s (a whole receiver: 2 s) counted as a finding; then the mutation campaigns
-# at full size (10,000 damaged streams per codec) and the seeded drivers at 10x.
+# DURATION each, with an input taking over 1 s (a whole receiver: over 2 s twice) counted as a
+# finding; then the mutation campaigns at full size (10,000 damaged streams per codec) and the
+# seeded drivers at 5x.
 #
 # A finding is written by Jazzer into the target's corpus directory under src/test/resources
 # (<TestClass>Inputs/<method>/crash-...): the normal test run replays it from then on. Fix the
@@ -60,7 +61,7 @@ for t in "${targets[@]}"; do
   # Jazzer turns the test-template timeout into libFuzzer's -timeout (an input running longer is a
   # finding); JUnit's own enforcement is off, or it would stop the whole fuzzing run after it.
   limit="1 s"
-  case "$test" in *ReceiverFuzzTest*) limit="2 s" ;; esac   # a whole receiver: its 2 s hang bound
+  case "$test" in *ReceiverFuzzTest*) limit="5 s" ;; esac   # a whole receiver: 2 s, judged twice
   if JAZZER_FUZZ=1 ./mvnw -B -ntp -o -q -pl "$module" -am test -Dlicense.skip \
       -Dtest="${test##*.}" -Dsurefire.failIfNoSpecifiedTests=false \
       -Dmultifd.jazzer.hooks=true -Djazzer.max_duration="$duration" \
