@@ -83,8 +83,9 @@ done
 
 if [ "$campaigns" = 1 ]; then
   out="$(mktemp)"
-  # 10,000 damaged streams per codec, and 10x the seeded drivers
+  # 10,000 damaged streams per codec, and 5x the seeded drivers
   if ./mvnw -B -ntp -o -q -pl multifd-ram,multifd-core -am test -Dlicense.skip -Dmultifd.fuzz.scale=5 \
+      -Dmultifd.campaign.runs=10000 \
       -Dtest='RamMutationCampaignTest,ReceiverFuzzTest,WireFuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
       >"$out" 2>&1; then
     say "campaigns: ok"

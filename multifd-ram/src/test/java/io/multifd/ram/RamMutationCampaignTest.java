@@ -52,9 +52,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The mutation campaign, per codec: a real two-channel RAM migration (two epochs, every data
- * checksum on) is captured as each channel received it, then damaged versions of it (2,000 in
- * the normal build, 10,000 with {@code -Dmultifd.fuzz.scale=5}, which the long fuzzing script
- * sets) are replayed into fresh receivers: byte-level mutations of one channel, packets swapped across
+ * checksum on) is captured as each channel received it, then damaged versions of it (1,500 in
+ * the normal build, 10,000 with {@code -Dmultifd.campaign.runs=10000}, which the long fuzzing
+ * script sets) are replayed into fresh receivers: byte-level mutations of one channel, packets swapped across
  * channels, moved, duplicated, dropped or reordered, a dropped SYNC or EOS, a channel cut at a
  * packet boundary or after its hello. (Exchanging the two channels' whole streams is no damage:
  * the receiver takes channels in any order.) Every run must end within 2 s, either
@@ -65,8 +65,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(900)
 class RamMutationCampaignTest {
 
-    /** Runs per codec in the normal build; the long script runs five times as many (10,000). */
-    private static final int RUNS = 2_000;
+    /** Runs per codec: 1,500 in the normal build; the long script sets 10,000. */
+    static final String RUNS_PROPERTY = "multifd.campaign.runs";
     private static final long LEN = 128 << 10;
     private static final Duration HANG = Duration.ofSeconds(2);
 
@@ -270,7 +270,7 @@ class RamMutationCampaignTest {
         byte[] zeros = new byte[(int) LEN];
 
         long seed = Long.getLong(SeededFuzz.SEED_PROPERTY, 20261207L ^ codec.hashCode());
-        long runs = RUNS * Long.getLong(SeededFuzz.SCALE_PROPERTY, 1L);
+        long runs = Long.getLong(RUNS_PROPERTY, 1_500);
         SplittableRandom master = new SplittableRandom(seed);
         long completed = 0;
         long failed = 0;

@@ -94,7 +94,7 @@ class ReceiverFuzzTest {
             assertThat(sink.arrivals()).isNotEmpty();
         }
         SeededFuzz.Summary s = SeededFuzz.run("ReceiverFuzzTest.receiver", corpus, this::receiver, t -> false,
-                20261207L, 600, HANG.multipliedBy(2).plusSeconds(1));
+                20261207L, 400, HANG.multipliedBy(2).plusSeconds(1));
         assertThat(s.refused()).as("runs that threw").isZero();
         assertThat(Threads.awaitNone(5)).as("threads left").isEmpty();
     }
