@@ -38,6 +38,7 @@ module io.multifd.core {
     exports io.multifd.core;
     exports io.multifd.core.transport;
     exports io.multifd.core.transport.tls;
+    exports io.multifd.core.inspect;
 
     uses PayloadPlugin;
     uses Codec;

@@ -32,6 +32,7 @@ open module io.multifd.testing {
 
     exports io.multifd.testing;
     exports io.multifd.testing.contract;
+    exports io.multifd.testing.fuzz;
     exports io.multifd.testing.logging;
     exports io.multifd.testing.transport;
 

@@ -175,6 +175,37 @@ public final class DeviceStatePayload implements PayloadPlugin<DeviceStateBody> 
      *                               {@code device-state.setup.version}, {@code device-state.setup.flags}
      *                               or {@code device-state.setup.max-buffer-length}
      */
+    /**
+     * Describes a device-state payload header for tools: flags, device id, instance and buffer
+     * index. Never throws.
+     *
+     * @param header the payload header (position 0 to limit)
+     * @return the fields in wire order
+     */
+    @Override
+    public Map<String, Object> describeHeader(ByteBuffer header) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        int hl = header.limit();
+        if (hl < DeviceStateWire.FIXED_HEADER_LENGTH) {
+            m.put("error", "a " + hl + "-byte header is shorter than the " + DeviceStateWire.FIXED_HEADER_LENGTH
+                    + "-byte fixed part");
+            return m;
+        }
+        int flags = header.get(0) & 0xFF;
+        int idLength = header.get(1) & 0xFF;
+        m.put("flags", (flags & DeviceStateWire.FLAG_LAST) != 0 ? "LAST" : String.valueOf(flags));
+        m.put("instance", Integer.toUnsignedLong(header.getInt(4)));
+        m.put("index", Integer.toUnsignedLong(header.getInt(8)));
+        if (DeviceStateWire.FIXED_HEADER_LENGTH + idLength != hl) {
+            m.put("error", "a " + idLength + "-byte id in a " + hl + "-byte header");
+            return m;
+        }
+        String id = DeviceStateWire.decodeId(DeviceStateWire.strictDecoder(), header,
+                DeviceStateWire.FIXED_HEADER_LENGTH, idLength);
+        m.put("device", id == null ? "(not UTF-8, or holds NUL)" : DeviceStateWire.printable(id));
+        return m;
+    }
+
     @Override
     public PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord) throws SetupRefusedException {
         ByteBuffer r = setupRecord.duplicate();

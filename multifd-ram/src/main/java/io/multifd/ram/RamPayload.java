@@ -24,10 +24,12 @@ import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
 import io.multifd.api.spi.SendChannelContext;
 import io.multifd.ram.internal.RamEncoder;
+import io.multifd.ram.internal.RamHeaderDescription;
 import io.multifd.ram.internal.RamReceiver;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -230,6 +232,18 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
      * @return the session's receiver
      * @throws SetupRefusedException naming the field and value that cannot be accepted
      */
+    /**
+     * Describes a RAM payload header for tools: version, flags, block, page counts and the first
+     * offsets. Never throws.
+     *
+     * @param header the payload header (position 0 to limit)
+     * @return the fields in wire order
+     */
+    @Override
+    public Map<String, Object> describeHeader(ByteBuffer header) {
+        return RamHeaderDescription.describe(header);
+    }
+
     @Override
     public PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord) throws SetupRefusedException {
         RamSetupRecord record = RamSetupRecord.decode(setupRecord, maxTotalBytes);

@@ -18,6 +18,7 @@ package io.multifd.api.spi;
 import io.multifd.api.SetupRefusedException;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
  * A payload kind: RAM pages, device state, or a user's own. The core moves slots tagged with a
@@ -104,4 +105,20 @@ public interface PayloadPlugin<B> {
      * @throws SetupRefusedException if the record is malformed or not acceptable, naming the field
      */
     PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord) throws SetupRefusedException;
+
+    /**
+     * Describes one of this payload's packet headers for tools that decode recorded streams
+     * ({@code multifd inspect}): its fields by name, in wire order, as short values (numbers,
+     * strings, lists of numbers). Nothing is checked against a session (there is none): this only
+     * says what the bytes claim.
+     *
+     * <p>The bytes are untrusted: never throw; describe what cannot be parsed with an entry named
+     * {@code "error"}. Called from any thread; must not keep {@code header}.
+     *
+     * @param header the payload header, position 0 to its limit, read-only
+     * @return the fields; the default describes nothing (tools then show the length only)
+     */
+    default Map<String, Object> describeHeader(ByteBuffer header) {
+        return Map.of();
+    }
 }

@@ -51,7 +51,7 @@ import java.util.concurrent.Callable;
                 + "(a JVM re-creation of QEMU's multifd migration).", "",
                 "Try: multifd demo        (a 1 GiB live migration on this machine)"},
         subcommands = {GenImageCommand.class, RecvCommand.class, SendCommand.class, DemoCommand.class, KeygenCommand.class,
-                SaveCommand.class, RestoreCommand.class},
+                SaveCommand.class, RestoreCommand.class, InspectCommand.class},
         exitCodeListHeading = "%nExit status (the same for every command):%n")
 public final class MultifdCommand implements Callable<Integer> {
 

@@ -120,6 +120,10 @@ public final class RecvCommand extends BaseCommand {
     @Mixin
     TransportOptions.IoTimeout ioTimeout;
 
+    @Option(names = "--capture", paramLabel = "DIR", description = "Write the bytes each channel receives, as they "
+            + "arrive, to DIR/channel-K.bin (decode them with multifd inspect).")
+    Path captureDir;
+
     @Option(names = {"--allow-codecs", "--allow-compression"}, paramLabel = "CODEC", split = ",",
             description = "The codecs a sender may use, e.g. none or none,zstd (default: every codec this build "
                     + "has); a sender asking for another is refused (exit status 4 on both sides).")
@@ -216,7 +220,7 @@ public final class RecvCommand extends BaseCommand {
             // default discovery refuses them as a clash in this core version, so the registry is built here)
             PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
             // RAM is what recv is for: a sender without it is refused rather than leaving an empty --out
-            MultiFdReceiver r = MultiFdReceiver.builder(config, tls.listener(listener)).registry(registry).require(ram)
+            MultiFdReceiver r = MultiFdReceiver.builder(config, InspectCommand.capture(tls.listener(listener), captureDir)).registry(registry).require(ram)
                     .listener(new MigrationListener() {
                         @Override
                         public void onConnected(SessionId sessionId, int channels, String codec) {
