@@ -18,6 +18,8 @@ package io.multifd.ram;
 import io.multifd.api.SetupRefusedException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -87,6 +89,53 @@ public interface RamDestination {
      *                     sender is told it failed
      */
     default void finished() throws IOException {
+    }
+
+    /**
+     * Tells where the receiver should put a block's pages with positional file writes
+     * ({@link FileChannel#write(ByteBuffer, long)}) instead of writing them into the block's
+     * memory. For a block mapped from a new file this costs about half the CPU of filling the
+     * mapping (a full-page write needs no page fault and no clearing of the new page; see
+     * docs/performance.md). The channel threads then receive each packet into a buffer of their
+     * own and write its runs of adjacent pages at {@code position + offset}; a zero page is
+     * written (as zeros) only if this session wrote the page before, or if the blocks do not
+     * start zeroed. The block's memory is then not written by the receiver; it must show the
+     * file's contents (a mapping of the same region: the operating system keeps both views of
+     * the page cache coherent on Linux) if anything reads it. Called on the receiver's manifest
+     * thread once per block, right after {@link #open}.
+     *
+     * @param block a block {@link #open} returned
+     * @return the file region the block's pages go to, or null (the default) to write into the
+     *         block's memory
+     */
+    default WriteTarget writeTarget(RamBlock block) {
+        return null;
+    }
+
+    /**
+     * A file region a block's pages are written to: the page at block offset {@code o} goes to
+     * {@code channel} at {@code position + o}. The channel is the product's: open and writable
+     * until the migration ended (the library never closes it); an {@link IOException} writing it
+     * (a full disk) fails the migration.
+     *
+     * @param channel  the file, open for writing
+     * @param position where the block's first page goes, at least 0
+     */
+    record WriteTarget(FileChannel channel, long position) {
+        /**
+         * Checks the fields.
+         *
+         * @param channel  the file, open for writing
+         * @param position where the block's first page goes
+         * @throws NullPointerException     if channel is null
+         * @throws IllegalArgumentException if position is negative
+         */
+        public WriteTarget {
+            Objects.requireNonNull(channel, "channel");
+            if (position < 0) {
+                throw new IllegalArgumentException("file position must be at least 0: " + position);
+            }
+        }
     }
 
     /**

@@ -273,7 +273,12 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
                         "the destination block is read-only");
             }
         }
-        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage), destination);
+        RamDestination.WriteTarget[] files = new RamDestination.WriteTarget[blocks.size()];
+        for (int i = 0; i < files.length; i++) {
+            files[i] = destination.writeTarget(blocks.get(i));
+        }
+        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage, files),
+                destination);
     }
 
     /**

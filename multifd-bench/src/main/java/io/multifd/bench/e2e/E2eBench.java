@@ -46,6 +46,8 @@ import java.util.concurrent.TimeUnit;
  *   --no-raw            skip the raw NIO baseline
  *   --no-iperf          skip iperf3
  *   --content KIND      source pages: random (default), text, zero, mixed
+ *   --image FILE        migrate the bytes of FILE instead (mapped read-only by the sender; --size and
+ *                       --content are then ignored: the size is FILE's)
  *   --raw-chunk BYTES   bytes per read/write call of the raw baseline, default 8m
  *   --batch BYTES       RAM batch (page data per packet), default the RamPayload default (512k)
  *   --tls               also measure multifd over mutual TLS (mode "tls"; self-signed EC P-256
@@ -65,6 +67,14 @@ public final class E2eBench {
         Map<String, String> o = Roles.options(args, Map.of("--size", "4g", "--channels", "1,2,4", "--runs", "2",
                 "--codec", "none", "--max-bandwidth", "0", "--content", "random"));
         long size = Roles.bytes(o.get("--size"));
+        if (o.containsKey("--image")) {
+            Path image = Path.of(o.get("--image")).toAbsolutePath();
+            if (!Files.isRegularFile(image) || Files.size(image) == 0) {
+                throw new IllegalArgumentException("--image " + image + ": not a non-empty regular file");
+            }
+            size = Files.size(image);
+            o.put("--image", image.toString());
+        }
         int runs = Integer.parseInt(o.get("--runs"));
         List<Map<String, String>> rows = new ArrayList<>();
         if (o.containsKey("--tls")) {
@@ -117,6 +127,10 @@ public final class E2eBench {
         }
         if (fresh) {
             common.add("--fresh");
+        }
+        if (o.containsKey("--image")) {
+            common.add("--image");
+            common.add(o.get("--image"));
         }
         if (o.containsKey("--batch")) {
             common.add("--batch");

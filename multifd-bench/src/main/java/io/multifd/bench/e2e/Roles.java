@@ -196,8 +196,14 @@ public final class Roles {
 
     static void sender(String mode, int channels, long size, int runs, int port, Map<String, String> o)
             throws Exception {
-        RamBlock src = RamBlock.allocate("pc.ram", size);
-        fill(src, o.getOrDefault("--content", "random"));
+        RamBlock src;
+        if (o.containsKey("--image")) {
+            // the file's own bytes, mapped read-only (as the command line's send does)
+            src = RamBlock.map("pc.ram", Path.of(o.get("--image")), size, RamBlock.DEFAULT_PAGE_SIZE, false);
+        } else {
+            src = RamBlock.allocate("pc.ram", size);
+            fill(src, o.getOrDefault("--content", "random"));
+        }
         for (int run = 0; run <= runs; run++) {
             if (mode.equals("raw")) {
                 rawSender(src, channels, port, run);

@@ -19,10 +19,12 @@ import io.multifd.api.spi.DataTargets;
 import io.multifd.api.spi.IncomingPacket;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -31,7 +33,9 @@ import java.util.Arrays;
  * any target, then names views of the destination pages as targets (the core reads the data
  * straight into them), and after the data arrived zeroes the zero pages that are not zero already.
  * Views are made once per block and segment on this channel and re-positioned afterwards; steady
- * state allocates nothing. Confined to the channel thread.
+ * state allocates nothing. For a block with a {@link RamDestination#writeTarget file target} the
+ * targets are views of this channel's staging buffer instead, and {@link #end} writes the runs and
+ * the zero pages that need it to the file at their offsets. Confined to the channel thread.
  */
 final class RamChannelReceiver implements PayloadChannelReceiver {
 
@@ -42,6 +46,13 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
     private final ZeroPages.Scanner scanner = new ZeroPages.Scanner();
     private final long[] offsets;
     private final long[] sortScratch;
+
+    // positional writes (RamDestination.writeTarget): the packet's data lands in staging, one view per run
+    private SegmentViews stagingViews;
+    private ByteBuffer zeros;
+    private final ByteBuffer[] runViews;
+    private final long[] runOffsets;
+    private int runs;
 
     // the packet between begin and end
     private RamBlock block;
@@ -54,6 +65,12 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         this.views = new SegmentViews[session.blocks.length];
         this.offsets = new long[session.maxPagesPerPacket];
         this.sortScratch = new long[session.maxPagesPerPacket];
+        boolean anyFile = false;
+        for (RamDestination.WriteTarget f : session.files) {
+            anyFile |= f != null;
+        }
+        this.runViews = anyFile ? new ByteBuffer[session.maxPagesPerPacket] : null;
+        this.runOffsets = anyFile ? new long[session.maxPagesPerPacket] : null;
     }
 
     @Override
@@ -138,6 +155,20 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         }
 
         // everything checked: name the targets, adjacent pages coalesced
+        if (session.files[idx] != null) {
+            stage(b, nn, pageSize, targets);
+        } else {
+            name(idx, b, nn, pageSize, targets);
+        }
+        block = b;
+        blockIndex = idx;
+        normal = nn;
+        zero = total - nn;
+    }
+
+    /** Names views of the block's memory as the targets. */
+    private void name(int idx, RamBlock b, int nn, int pageSize, DataTargets targets) {
+        long length = b.length();
         SegmentViews v = viewsFor(idx, b);
         v.reset(); // the previous packet's targets are filled and applied
         int i = 0;
@@ -153,10 +184,79 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
             targets.add(v.take(seg, ACCESS.segmentOffset(b, start), (int) (end - start)));
             i = j;
         }
-        block = b;
-        blockIndex = idx;
-        normal = nn;
-        zero = total - nn;
+    }
+
+    /**
+     * Names views of this channel's staging buffer as the targets, one per run of adjacent pages;
+     * {@link #end} writes each run to the file. The buffer holds one packet: at most the packet's
+     * page cap times the page size, the batch size.
+     */
+    private void stage(RamBlock b, int nn, int pageSize, DataTargets targets) {
+        long length = b.length();
+        if (stagingViews == null) {
+            int bytes = 0;
+            for (int k = 0; k < session.blocks.length; k++) {
+                if (session.files[k] != null) {
+                    bytes = Math.max(bytes, session.pagesPerPacket[k] * session.blocks[k].pageSize());
+                }
+            }
+            stagingViews = new SegmentViews(new ByteBuffer[]{ByteBuffer.allocateDirect(bytes)}, false);
+        }
+        stagingViews.reset();
+        runs = 0;
+        int pos = 0;
+        int i = 0;
+        while (i < nn) {
+            long start = offsets[i];
+            long end = start + Math.min(pageSize, length - start);
+            int j = i + 1;
+            while (j < nn && offsets[j] == end && end < length) {
+                end += Math.min(pageSize, length - end);
+                j++;
+            }
+            int len = (int) (end - start);
+            ByteBuffer view = stagingViews.take(0, pos, len);
+            runViews[runs] = view;
+            runOffsets[runs++] = start;
+            targets.add(view);
+            pos += len;
+            i = j;
+        }
+    }
+
+    /** Writes the staged runs of the packet, then its zero pages that need it, to the block's file. */
+    private void writeOut(RamBlock b, PageBitmap written, int shift) throws IOException {
+        RamDestination.WriteTarget file = session.files[blockIndex];
+        FileChannel ch = file.channel();
+        int pos = 0;
+        for (int r = 0; r < runs; r++) {
+            ByteBuffer view = runViews[r];
+            int len = view.limit() - pos; // the core filled it: position == limit
+            view.position(pos);
+            long at = file.position() + runOffsets[r];
+            while (view.hasRemaining()) {
+                at += ch.write(view, at);
+            }
+            pos += len;
+            runViews[r] = null;
+        }
+        runs = 0;
+        long length = b.length();
+        int pageSize = b.pageSize();
+        for (int i = normal, e = normal + zero; i < e; i++) {
+            long off = offsets[i];
+            if (written != null && !written.get(off >>> shift)) {
+                continue; // never written in this session: the file holds zeros there
+            }
+            if (zeros == null) {
+                zeros = ByteBuffer.allocateDirect(RamBlock.MAX_PAGE_SIZE);
+            }
+            zeros.clear().limit((int) Math.min(pageSize, length - off));
+            long at = file.position() + off;
+            while (zeros.hasRemaining()) {
+                at += ch.write(zeros, at);
+            }
+        }
     }
 
     @Override
@@ -168,6 +268,18 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         block = null;
         PageBitmap written = session.written[blockIndex];
         int shift = ACCESS.pageShift(b);
+        if (session.files[blockIndex] != null) {
+            // zero pages first checked against the bitmap as it was before this packet's pages
+            writeOut(b, written, shift);
+            if (written != null) {
+                for (int i = 0; i < normal; i++) {
+                    written.set(offsets[i] >>> shift);
+                }
+            }
+            finishPacket(shift);
+            packet.countItems(normal, zero);
+            return;
+        }
         if (written != null) {
             for (int i = 0; i < normal; i++) {
                 written.set(offsets[i] >>> shift);
@@ -192,11 +304,15 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
                 }
             }
         }
+        finishPacket(shift);
+        packet.countItems(normal, zero);
+    }
+
+    private void finishPacket(int shift) {
         PageBitmap[] received = session.received;
         if (received != null) {
             received[blockIndex].setOffsets(offsets, 0, normal + zero, shift);
         }
-        packet.countItems(normal, zero);
     }
 
     private SegmentViews viewsFor(int idx, RamBlock b) {

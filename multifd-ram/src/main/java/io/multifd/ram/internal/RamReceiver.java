@@ -19,6 +19,7 @@ import io.multifd.api.SetupRefusedException;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamSetupRecord;
 
 import java.time.Duration;
@@ -42,6 +43,8 @@ public final class RamReceiver implements PayloadReceiver {
     final PageBitmap[] written;
     /** Per block, the pages (normal or zero) this session applied; null if not checked. */
     final PageBitmap[] received;
+    /** Per block: the file region its pages are written to with positional writes, or null. */
+    final RamDestination.WriteTarget[] files;
 
     /**
      * Sets up a session's receiving side; called on the receiver's manifest thread.
@@ -53,9 +56,14 @@ public final class RamReceiver implements PayloadReceiver {
      *                    {@link io.multifd.ram.RamDestination#blocksStartZeroed()})
      * @param everyPage   true to record every page applied and make {@link #finish(Duration)}
      *                    fail unless every page of every block arrived at least once
+     * @param files       per block, the file region to write its pages to with positional writes,
+     *                    or null to write into the block's memory (see
+     *                    {@link RamDestination#writeTarget(RamBlock)})
      */
-    public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed, boolean everyPage) {
+    public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed, boolean everyPage,
+                       RamDestination.WriteTarget[] files) {
         this.record = record;
+        this.files = files.clone();
         this.blocks = blocks.toArray(new RamBlock[0]);
         this.pagesPerPacket = new int[this.blocks.length];
         byte[][] names = new byte[this.blocks.length][];

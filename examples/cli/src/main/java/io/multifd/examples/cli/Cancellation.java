@@ -189,7 +189,7 @@ public final class Cancellation {
         private void onShutdown() {
             synchronized (this) {
                 if (status != null) {
-                    halt(status);
+                    return; // a normal exit: System.exit already has the status; other hooks (JFR's dump) run
                 }
             }
             cancellation.cancel("SIGINT or SIGTERM");

@@ -31,6 +31,8 @@ import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,13 +52,25 @@ class RecvExpectationsTest {
     }
 
     private Both migrate(Path image, Path out, String expectSize) throws Exception {
+        return migrate(image, out, expectSize, false);
+    }
+
+    private Both migrate(Path image, Path out, String expectSize, boolean preallocate) throws Exception {
         StringWriter rxOut = new StringWriter();
         CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
+        List<String> args = new ArrayList<>(List.of("recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json",
+                "--timeout", "30", "--expect-size", expectSize));
+        if (preallocate) {
+            args.add("--preallocate");
+        }
         CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
-                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30",
-                        "--expect-size", expectSize},
-                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+                args.toArray(String[]::new), new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
         int port = rxErr.port();
+        if (preallocate) {
+            // "listening" is printed once the file is allocated: FILE.part already has the expected size
+            assertThat(Files.size(out.resolveSibling(out.getFileName() + ".part")))
+                    .isEqualTo(new Converters.Size().convert(expectSize));
+        }
         CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
                 image.toString(), "--channels", "2", "--json");
         return new Both(rx.get(), rxOut.toString(), rxErr.toString(), tx);
@@ -94,6 +108,38 @@ class RecvExpectationsTest {
         assertThat(b.recv()).as(b.recvErr()).isZero();
         assertThat(Hashing.sha256(out)).isEqualTo(Hashing.sha256(image));
         assertThat(Files.size(out)).isEqualTo(size);
+    }
+
+    @Test
+    void aPreallocatedFileReceivesTheImage() throws Exception {
+        long size = (3 << 20) + 777; // a last partial page; gen-image's mix includes zero pages
+        Path image = image(size);
+        Path out = dir.resolve("dst.img");
+        Both b = migrate(image, out, Long.toString(size), true);
+        assertThat(b.send().status()).as(b.send().err()).isZero();
+        assertThat(b.recv()).as(b.recvErr()).isZero();
+        assertThat(Hashing.sha256(out)).isEqualTo(Hashing.sha256(image));
+        assertThat(Files.size(out)).isEqualTo(size);
+        assertThat(out.resolveSibling("dst.img.part")).doesNotExist();
+    }
+
+    @Test
+    void aPreallocatedFileIsRemovedWhenAnotherSizeIsRefused() throws Exception {
+        Path out = dir.resolve("dst.img");
+        Both b = migrate(image((2 << 20) + 4096), out, "2M", true);
+        assertThat(b.recv()).as(b.recvErr()).isEqualTo(ExitStatus.REFUSED);
+        assertThat(b.send().status()).as(b.send().err()).isEqualTo(ExitStatus.REFUSED);
+        assertThat(out).doesNotExist();
+        assertThat(out.resolveSibling("dst.img.part")).as("the preallocated part file is removed").doesNotExist();
+    }
+
+    @Test
+    void preallocateWithoutAnExpectedSizeIsAUsageError() {
+        CommandLineTest.Run r = CommandLineTest.run("recv", "--listen", "127.0.0.1:0", "--out",
+                dir.resolve("o").toString(), "--preallocate");
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("--preallocate needs --expect-size");
+        assertThat(dir.resolve("o.part")).doesNotExist();
     }
 
     @Test
