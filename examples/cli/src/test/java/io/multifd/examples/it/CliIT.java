@@ -181,7 +181,7 @@ class CliIT {
 
     @Test
     void aReceiverRefusesMoreChannelsThanItsMax() throws Exception {
-        Pair p = migrate("too-many", new String[]{"--max-channels", "1", "--timeout", "3"}, "--channels", "2");
+        Pair p = migrate("too-many", new String[]{"--max-channels", "1", "--timeout", "10"}, "--channels", "2");
         assertThat(p.send().status()).as("refused: exit status 4").isEqualTo(4);
         assertThat(p.send().err()).contains("channel count");
         // the refused connections were dropped: recv went on accepting until its own timeout
