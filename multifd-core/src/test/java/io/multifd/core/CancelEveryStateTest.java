@@ -25,7 +25,7 @@ import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.channel.ReceiveChannel;
 import io.multifd.core.session.SenderState;
-import io.multifd.core.testkit.FaultLink;
+import io.multifd.testing.transport.FaultLink;
 import io.multifd.core.testkit.FaultyTransport;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.RawClient;

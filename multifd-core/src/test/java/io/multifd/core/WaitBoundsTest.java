@@ -22,7 +22,7 @@ import io.multifd.api.MultiFdConfig;
 import io.multifd.api.SessionId;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
-import io.multifd.core.testkit.FaultLink;
+import io.multifd.testing.transport.FaultLink;
 import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;

@@ -13,12 +13,11 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package io.multifd.core.testkit;
+package io.multifd.testing.transport;
 
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
-import io.multifd.testing.transport.ForwardingTransportChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -36,7 +35,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * peer reads end of stream (EOF), the connection is closed underneath (RESET), it stops moving
  * bytes while staying open (STALL), or one bit of what the sender writes flips (CORRUPT). On the sender side the offset counts bytes written, on the
  * receiver side bytes read. Every wrapped connection is remembered so that a test can check that
- * all were closed. Test code only; thread-safe.
+ * all were closed, and the moment the fault happened so that it can bound how long the sides took
+ * to notice. The fault is placed by byte count, so this class knows nothing of any wire format.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe: the wrappers follow the {@link TransportChannel} rules (one reader and one writer
+ * at a time, {@code close()} from any thread, which also ends a stalled call);
+ * {@link #trigger()}, {@link #fired()} and {@link #open()} from any thread.
  */
 public final class FaultLink {
 
@@ -53,7 +58,12 @@ public final class FaultLink {
     }
 
     /** Which side's connection breaks. */
-    public enum Side { SENDER, RECEIVER }
+    public enum Side {
+        /** The sender's connection: the offset counts bytes it wrote. */
+        SENDER,
+        /** The receiver's connection: the offset counts bytes it read. */
+        RECEIVER
+    }
 
     /**
      * One fault.
@@ -70,7 +80,11 @@ public final class FaultLink {
     private final List<Conn> conns = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
 
-    /** @param fault the fault to inject, or null for none */
+    /**
+     * Makes a link that injects one fault.
+     *
+     * @param fault the fault to inject, or null for none
+     */
     public FaultLink(Fault fault) {
         this.fault = fault;
     }
@@ -82,23 +96,42 @@ public final class FaultLink {
         }
     }
 
-    /** @return true once the fault happened */
+    /**
+     * Whether the fault happened.
+     *
+     * @return true once the fault happened
+     */
     public boolean fired() {
-        for (Conn c : conns) {
-            if (c.fired) {
-                return true;
-            }
-        }
-        return false;
+        return firedAt() != 0;
     }
 
-    /** @return descriptions of the wrapped connections that were never closed by their user */
+    /**
+     * When the fault happened.
+     *
+     * @return its {@link System#nanoTime()}, or 0 if it did not happen (yet)
+     */
+    public long firedAt() {
+        for (Conn c : conns) {
+            if (c.fired) {
+                return c.firedAt;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * The connections still open, for a leak check after both sides ended.
+     *
+     * @return descriptions of the wrapped connections that their user never closed
+     */
     public List<String> open() {
         return conns.stream().filter(c -> !c.userClosed).map(Conn::description).toList();
     }
 
     /**
-     * @param inner the sender's transport
+     * Wraps the sender's transport.
+     *
+     * @param inner the sender's transport; its channels are owned by the wrappers
      * @return it, wrapped
      */
     public TransportConnector connector(TransportConnector inner) {
@@ -119,7 +152,9 @@ public final class FaultLink {
     }
 
     /**
-     * @param inner the receiver's transport
+     * Wraps the receiver's transport.
+     *
+     * @param inner the receiver's transport; its channels are owned by the wrappers
      * @return it, wrapped
      */
     public TransportListener listener(TransportListener inner) {
@@ -153,6 +188,7 @@ public final class FaultLink {
         private final Condition closedCond = lock.newCondition();
         private volatile long counted;
         private volatile boolean fired;
+        private volatile long firedAt;
         private volatile boolean forced;
         private volatile boolean userClosed;
 
@@ -171,10 +207,12 @@ public final class FaultLink {
                 if (fired) {
                     return null;
                 }
+                firedAt = System.nanoTime();
                 fired = true;
                 return Kind.CORRUPT;
             }
             if (!fired) {
+                firedAt = System.nanoTime();
                 fired = true;
                 if (fault.kind() == Kind.RESET) {
                     delegate.close();
