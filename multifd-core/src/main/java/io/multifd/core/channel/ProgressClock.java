@@ -108,8 +108,8 @@ public final class ProgressClock {
 
     /**
      * How much longer a wait that began at {@code startNanos} may go on: the timeout, and a
-     * quarter more, counted from the later of its start and the last progress of any channel.
-     * Any thread.
+     * quarter more, counted from the later of its start and the last progress of any channel (a
+     * frozen clock: exactly the timeout from the start). Any thread.
      *
      * @param startNanos {@link System#nanoTime()} when the wait began
      * @return nanoseconds left; zero or less once the wait has gone on for the timeout without
@@ -120,10 +120,10 @@ public final class ProgressClock {
             return timeoutNanos; // held back by the cap, not stalled: look again later
         }
         long l = last;
-        long from = l - startNanos > 0 ? l : startNanos;
+        long from = !frozen && l - startNanos > 0 ? l : startNanos;
         // A quarter more than the timeout: a channel's own read or write timeout (checked by the
         // watchdog up to an eighth late), which names the channel and what it was doing, fires first.
-        return from + timeoutNanos + timeoutNanos / 4 - System.nanoTime();
+        return from + timeoutNanos + (frozen ? 0 : timeoutNanos / 4) - System.nanoTime();
     }
 
     /** @return words for a timeout message, such as "no channel moved a byte for 30 s" */

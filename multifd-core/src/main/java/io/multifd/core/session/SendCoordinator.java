@@ -425,12 +425,7 @@ public final class SendCoordinator implements ChannelSender.Host {
      * @return its index in the registry order, or -1 if it is not one of this sender's instances
      */
     public int indexOf(PayloadPlugin<?> p) {
-        for (int i = 0; i < plugins.length; i++) {
-            if (plugins[i] == p) {
-                return i;
-            }
-        }
-        return -1;
+        return declared.indexOf(p);
     }
 
     /** @return the life-cycle state now; any thread */
