@@ -20,16 +20,22 @@ package io.multifd.api;
  *
  * <p>A checksum may only cover <em>stable</em> bytes: bytes that cannot change between the moment
  * the CRC is computed and the moment they are written. A codec's output is stable (it sits in the
- * codec's own buffer). Uncompressed RAM pages are live memory that a writer may change while they
- * are sent, so they are covered only if the sender first copies them into a staging buffer,
- * which costs one memory copy per packet. Accidental corruption of raw data is otherwise left to
- * the transport (TCP's checksum, or TLS).
+ * codec's own buffer), and so is data a payload adds with
+ * {@link io.multifd.api.spi.OutgoingPacket#addStableData} (device state: sealed buffers).
+ * Uncompressed RAM pages are live memory that a writer may change while they are sent, so they
+ * are covered only if the sender first copies them into a staging buffer ({@link #ALL}), which
+ * costs one memory copy per packet. Accidental corruption of raw pages is otherwise left to the
+ * transport (TCP's checksum, or TLS). docs/design/0013 records the measurements behind the
+ * default.
  */
 public enum DataChecksum {
     /** Only headers are checked. */
     OFF,
-    /** The default: a codec's output is checked; raw data is not (it may be live memory). */
+    /**
+     * The default: a codec's output and stable raw data are checked; live raw data (RAM pages)
+     * is not.
+     */
     ENCODED,
-    /** Everything: raw data is first copied into a per-channel staging buffer, then checked. */
+    /** Everything: live raw data is first copied into a per-channel staging buffer, then checked. */
     ALL
 }

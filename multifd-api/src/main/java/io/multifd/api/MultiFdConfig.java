@@ -192,9 +192,11 @@ public final class MultiFdConfig {
     }
 
     /**
-     * Both sides: how long a read may receive nothing, or a write may send nothing, before the
-     * channel is declared dead. Idle sender channels send a keepalive at a third of this.
-     * Default 30 s.
+     * Both sides: how long a read may receive nothing, or a write after the handshake may send
+     * nothing, before the channel is declared dead; and how long a wait that depends on other
+     * channels (an idle channel for {@code send()}, the sync barrier, every channel's end of
+     * stream) may go on while no channel moves a byte. Idle sender channels send a keepalive at a
+     * third of this. Default 30 s.
      */
     public Duration ioTimeout() {
         return ioTimeout;

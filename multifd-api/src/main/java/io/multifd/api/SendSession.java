@@ -93,9 +93,11 @@ public interface SendSession {
      * @throws java.io.InterruptedIOException if interrupted while waiting; no swap happened, the
      *                                        caller still owns {@code filled}, the migration goes on
      * @throws MigrationFailedException       if the migration failed (cause: the first error)
-     * @throws IOException                    if no channel became idle within the I/O timeout
+     * @throws IOException                    if no channel became idle while no channel moved a byte
+     *                                        for the I/O timeout (a slow but moving migration waits)
      * @throws IllegalArgumentException       if the slot is empty or tagged with an unregistered plug-in
-     * @throws IllegalStateException          if the session is not connected, or already finished
+     * @throws IllegalStateException          if the session is not connected, or already finished, or
+     *                                        {@code finish()} began before the slot was handed over
      */
     SendData send(SendData filled) throws IOException;
 

@@ -27,6 +27,7 @@ import io.multifd.core.channel.AcceptLoop;
 import io.multifd.core.channel.ChannelIo;
 import io.multifd.core.channel.ChannelTable;
 import io.multifd.core.channel.FailureFanOut;
+import io.multifd.core.channel.ProgressClock;
 import io.multifd.core.channel.ReceiveChannel;
 import io.multifd.core.channel.ReceiverParts;
 import io.multifd.core.channel.ReceiverShutdown;
@@ -45,6 +46,7 @@ import io.multifd.core.session.SessionTerms;
 import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.StatsAssembly;
 import io.multifd.core.session.SyncBarrier;
+import io.multifd.core.session.ThreadJoins;
 import io.multifd.core.wire.Reply;
 
 import java.io.IOException;
@@ -109,7 +111,7 @@ public final class MultiFdReceiver implements AutoCloseable {
     private final FailureLatch latch = new FailureLatch(System.getLogger("io.multifd.core.MultiFdReceiver"));
     private final ChannelTable table = new ChannelTable();
     private final ManifestApplication manifest;
-    private final ReceiverEnd end = new ReceiverEnd(latch);
+    private final ReceiverEnd end;
     private final FailureFanOut failures;
     private final HelloValidator validator;
     private final SessionThreads threads;
@@ -137,6 +139,7 @@ public final class MultiFdReceiver implements AutoCloseable {
             counters[i] = new PayloadCounters(plugins[i].id(), plugins[i].name());
         }
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
+        this.end = new ReceiverEnd(latch, ProgressClock.of(config.ioTimeout()));
         this.manifest = new ManifestApplication(config, plugins, b.required, registry.payloadNames(), latch);
         this.failures = new FailureFanOut(latch, table, manifest, end, () -> {
             ReceiverParts p = parts;
@@ -227,12 +230,9 @@ public final class MultiFdReceiver implements AutoCloseable {
      * same future. Closing the receiver before {@code start()} fails it like {@code await()}.
      *
      * <p>{@code cancel(true)} or {@code cancel(false)} on the returned future (not on stages
-     * derived from it) aborts the migration as {@link #close()} does (the sender is told),
-     * unless it already passed its commit point (every channel confirmed COMPLETED), and
-     * completes the future with a {@link java.util.concurrent.CancellationException} at once; it
-     * does not wait for the threads to end: {@code close()} still does that, and {@code await()}
-     * still reports how the migration ended. A timeout on the future ({@code orTimeout}) does
-     * not abort anything, like {@link #await(Duration)}.
+     * derived from it) does what {@link #cancel()} does, and completes the future with a
+     * {@link java.util.concurrent.CancellationException} at once; {@code await()} still reports
+     * how the migration ended. A timeout on the future ({@code orTimeout}) aborts nothing.
      *
      * @return the future of the final statistics; never null
      */
@@ -246,16 +246,20 @@ public final class MultiFdReceiver implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!abort("the receiver was closed before the migration ended")) {
-            return;
+        if (abort("the receiver was closed before the migration ended")) {
+            ThreadJoins.join(mainThread, System.nanoTime() + graceNanos + TimeUnit.SECONDS.toNanos(10));
         }
-        if (Thread.currentThread() != mainThread) {
-            try {
-                mainThread.join(TimeUnit.NANOSECONDS.toMillis(graceNanos) + 10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    }
+
+    /**
+     * Aborts the migration without waiting; any thread, any state. {@code await()} throws a
+     * {@link MigrationFailedException} whose cause ({@link ProtocolCode#ABORTED}) names this
+     * receiver's {@code cancel()} and the calling thread; the sender is told the same and fails.
+     * Before {@link #start()} it ends the receiver; past the commit point or after a failure it
+     * changes nothing. {@link #close()} still waits for the threads.
+     */
+    public void cancel() {
+        abort("the receiver was cancelled (cancel() on thread '" + Thread.currentThread().getName() + "')");
     }
 
     /**
@@ -328,7 +332,7 @@ public final class MultiFdReceiver implements AutoCloseable {
             migrationRecord.begin();
             epochs.start(terms.sessionId());
             table.open(terms);
-            SyncBarrier barrier = new SyncBarrier(terms.channelCount(), latch::cause, this::epochPassed);
+            SyncBarrier barrier = new SyncBarrier(terms.channelCount(), latch::cause, this::epochPassed, end.clock());
             parts = new ReceiverParts(config, terms, manifest, counters, barrier, end, latch, failures,
                     new PluginContext(terms, config, failures::fail, threads), graceNanos);
         }

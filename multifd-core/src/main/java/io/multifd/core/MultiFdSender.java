@@ -96,7 +96,6 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     private final SafeListener listener;
     private static final System.Logger LOG = System.getLogger(MultiFdSender.class.getName());
     private final SessionId sessionId;
-    private final PayloadPlugin<?>[] plugins;
     private final PayloadCounters[] counters;
     /** The session-wide state, the channels and every wait on them. */
     private final SendCoordinator session;
@@ -111,7 +110,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         this.registry = b.composeRegistry();
         this.listener = new SafeListener(b.listenerOrNone());
         this.sessionId = config.sessionId().orElseGet(SessionId::random);
-        this.plugins = registry.payloads().toArray(new PayloadPlugin<?>[0]);
+        PayloadPlugin<?>[] plugins = registry.payloads().toArray(new PayloadPlugin<?>[0]);
         this.counters = new PayloadCounters[plugins.length];
         for (int i = 0; i < plugins.length; i++) {
             counters[i] = new PayloadCounters(plugins[i].id(), plugins[i].name());
@@ -157,7 +156,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     public void declare(PayloadPlugin<?> plugin, ByteBuffer setupRecord) {
         Objects.requireNonNull(plugin, "plugin");
         Objects.requireNonNull(setupRecord, "setupRecord");
-        int idx = indexOf(plugin);
+        int idx = session.indexOf(plugin);
         if (idx < 0) {
             throw new IllegalArgumentException("payload plug-in '" + plugin.name() + "' (" + plugin.getClass().getName()
                     + ") is not the instance registered with this sender; use sender.payload(Class)");
@@ -221,7 +220,7 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
         if (p == null) {
             throw new IllegalArgumentException("cannot send an empty slot");
         }
-        int idx = indexOf(p);
+        int idx = session.indexOf(p);
         if (idx < 0) {
             throw new IllegalArgumentException("slot is tagged with payload plug-in '" + p.name() + "' ("
                     + p.getClass().getName() + "), which is not the instance registered with this sender");
@@ -347,6 +346,17 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     }
 
     /**
+     * Aborts the migration without waiting; any thread, any state. Blocked and later calls throw a
+     * {@link MigrationFailedException} whose cause ({@link ProtocolCode#ABORTED}) names this
+     * sender's {@code cancel()} and the calling thread; the receiver is told the same and fails.
+     * Before {@code connect()} it makes {@code connect()} fail; past the commit point or after a
+     * failure it changes nothing. {@link #close()} still waits for the threads.
+     */
+    public void cancel() {
+        session.cancel("the sender was cancelled (cancel() on thread '" + Thread.currentThread().getName() + "')");
+    }
+
+    /**
      * Releases everything. After {@link #finish()} succeeded it only waits for the threads to
      * end; before, it aborts the migration (the receiver is told, then every channel closes) and
      * waits for every thread to end (a few seconds at most), including the thread of
@@ -356,15 +366,6 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     public void close() {
         session.close();
         ThreadJoins.join(finishThread, ThreadJoins.shutdownDeadline(TimeUnit.SECONDS.toNanos(2)));
-    }
-
-    private int indexOf(PayloadPlugin<?> p) {
-        for (int i = 0; i < plugins.length; i++) {
-            if (plugins[i] == p) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     // ------------------------------------------------------------------ stats

@@ -51,6 +51,23 @@ public interface OutgoingPacket {
      */
     void addData(ByteBuffer data);
 
+    /**
+     * Adds data that cannot change until the packet is written (the encoder's own sealed buffer,
+     * not live memory): like {@link #addData(ByteBuffer)}, and it also lets the core cover the
+     * data with the data checksum without copying it first. A packet whose data was all added
+     * this way carries the checksum unless the session's {@link io.multifd.api.DataChecksum} is
+     * {@code OFF}. Bytes that do change meanwhile fail the receiver's check.
+     *
+     * <p>The default adds the data as possibly live (no checksum without a copy).
+     *
+     * @param data a buffer whose remaining bytes are data, unchanged until the next
+     *             {@code prepare} call on this channel
+     * @throws IllegalArgumentException if the total would exceed {@link #maxDataLength()}
+     */
+    default void addStableData(ByteBuffer data) {
+        addData(data);
+    }
+
     /** Bytes of data added so far. */
     int dataLength();
 

@@ -49,6 +49,9 @@ import java.util.concurrent.TimeUnit;
  *   --image FILE        migrate the bytes of FILE instead (mapped read-only by the sender; --size and
  *                       --content are then ignored: the size is FILE's)
  *   --raw-chunk BYTES   bytes per read/write call of the raw baseline, default 8m
+ *   --checksum WHAT     data checksum of the multifd modes: off, encoded (default), all
+ *   --soak              after each migration each role prints a SOAK line: heap after GC, direct
+ *                       memory, open file descriptors, threads, SHA-256 of its memory (scripts/soak.sh)
  *   --batch BYTES       RAM batch (page data per packet), default the RamPayload default (512k)
  *   --tls               also measure multifd over mutual TLS (mode "tls"; self-signed EC P-256
  *                       identities made with the JDK's keytool, each pinning the other)
@@ -139,6 +142,13 @@ public final class E2eBench {
         if (o.containsKey("--tls-dir")) {
             common.add("--tls-dir");
             common.add(o.get("--tls-dir"));
+        }
+        if (o.containsKey("--soak")) {
+            common.add("--soak");
+        }
+        if (o.containsKey("--checksum")) {
+            common.add("--checksum");
+            common.add(o.get("--checksum"));
         }
         if (o.containsKey("--raw-chunk")) {
             common.add("--raw-chunk");

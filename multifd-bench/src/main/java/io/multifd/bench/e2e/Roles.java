@@ -141,6 +141,7 @@ public final class Roles {
         } finally {
             l.close();
         }
+        soak("receiver", run, o, dst);
         return l.localAddress().getPort();
     }
 
@@ -253,6 +254,42 @@ public final class Roles {
                     splitSince(split0, "sender"));
             System.out.flush();
         }
+        soak("sender", run, o, src);
+    }
+
+    /**
+     * With {@code --soak}: after each migration (every library object closed), prints the role's
+     * resources after a full GC and the SHA-256 of its memory (the source, or what arrived), so
+     * that a long series can be compared run by run: {@code SOAK role run=k heapAfterGc=B
+     * direct=B fds=N threads=N sha256=HEX}.
+     */
+    static void soak(String role, int run, Map<String, String> o, RamBlock memory) throws IOException {
+        if (!o.containsKey("--soak")) {
+            return;
+        }
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (ByteBuffer b : views(memory, 0, memory.length())) {
+            md.update(b);
+        }
+        System.gc();
+        System.gc();
+        long heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long direct = java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
+                .stream().filter(p -> p.getName().equals("direct"))
+                .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
+        long fds;
+        try (java.util.stream.Stream<Path> f = Files.list(Path.of("/proc/self/fd"))) {
+            fds = f.count();
+        }
+        int threads = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+        System.out.printf(Locale.ROOT, "SOAK %s run=%d heapAfterGc=%d direct=%d fds=%d threads=%d sha256=%s%n", role, run,
+                heap, direct, fds, threads, java.util.HexFormat.of().formatHex(md.digest()));
+        System.out.flush();
     }
 
     static void rawSender(RamBlock src, int channels, int port, int run) throws Exception {
@@ -322,6 +359,8 @@ public final class Roles {
                 .maxBandwidth(bytes(o.getOrDefault("--max-bandwidth", "0")))
                 .ioTimeout(Duration.ofSeconds(60)).finishTimeout(Duration.ofSeconds(120))
                 .acceptTimeout(Duration.ofSeconds(120)).connectTimeout(Duration.ofSeconds(60));
+        b.dataChecksum(io.multifd.api.DataChecksum.valueOf(o.getOrDefault("--checksum", "encoded")
+                .toUpperCase(Locale.ROOT)));
         String codec = o.getOrDefault("--codec", "none");
         if (o.containsKey("--level")) {
             b.codec(codec, CodecOptions.level(Integer.parseInt(o.get("--level"))));

@@ -53,7 +53,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
     private final String side;
     private volatile int channelId;
     private volatile long readTimeoutNanos;
-    private final long writeTimeoutNanos;
+    private volatile long writeTimeoutNanos;
+    /** Told of every read and write that moved bytes; null until the session's clock is set. */
+    private volatile ProgressClock progress;
     private volatile long inOffset;
     private volatile long outOffset;
     private volatile boolean closed;
@@ -84,9 +86,38 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
         this.channelId = id;
     }
 
-    /** Sets the bound on reads from now on. */
+    /**
+     * Sets the bound on reads from now on.
+     *
+     * @param timeout how long one read may go without moving a byte
+     */
     public void readTimeout(Duration timeout) {
         this.readTimeoutNanos = timeout.toNanos();
+    }
+
+    /**
+     * Sets the bound on writes from now on (after the handshake: the I/O timeout).
+     *
+     * @param timeout how long one write may go without moving a byte
+     */
+    public void writeTimeout(Duration timeout) {
+        this.writeTimeoutNanos = timeout.toNanos();
+    }
+
+    /**
+     * Makes every read and write that moves bytes from now on tick the session's clock.
+     *
+     * @param clock the session's progress clock
+     */
+    public void progress(ProgressClock clock) {
+        this.progress = clock;
+    }
+
+    private void moved(long n, long nowNanos) {
+        ProgressClock c = progress;
+        if (n > 0 && c != null) {
+            c.tick(nowNanos);
+        }
     }
 
     @Override
@@ -158,7 +189,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
             } catch (IOException e) {
                 throw translate(e, readGuard, "reading " + what);
             } finally {
-                readNanos += System.nanoTime() - t0;
+                long t1 = System.nanoTime();
+                readNanos += t1 - t0;
+                moved(n, t1);
                 readGuard.disarm();
                 if (ev != null) {
                     endBlocked(ev, "read", what, n);
@@ -200,7 +233,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
             } catch (IOException e) {
                 throw translate(e, readGuard, "reading " + what);
             } finally {
-                readNanos += System.nanoTime() - t0;
+                long t1 = System.nanoTime();
+                readNanos += t1 - t0;
+                moved(n, t1);
                 readGuard.disarm();
                 if (ev != null) {
                     endBlocked(ev, "read", what, n);
@@ -243,7 +278,17 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
             }
             // Cap this write at one chunk: lower the limit of the buffer where the chunk ends.
             int grant = (int) Math.min(left, limiter.chunk());
-            limiter.acquire(grant, aborted);
+            ProgressClock clock = progress;
+            if (clock != null) {
+                clock.throttleBegin();
+            }
+            try {
+                limiter.acquire(grant, aborted);
+            } finally {
+                if (clock != null) {
+                    clock.throttleEnd(System.nanoTime());
+                }
+            }
             int last = first;
             long acc = 0;
             while (true) {
@@ -290,7 +335,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
             } catch (IOException e) {
                 throw translate(e, writeGuard, "writing " + what);
             } finally {
-                writeNanos += System.nanoTime() - t0;
+                long t1 = System.nanoTime();
+                writeNanos += t1 - t0;
+                moved(n, t1);
                 writeGuard.disarm();
                 if (ev != null) {
                     endBlocked(ev, "write", what, n);
@@ -310,7 +357,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
         } catch (IOException e) {
             throw translate(e, writeGuard, "writing " + what);
         } finally {
-            writeNanos += System.nanoTime() - t0;
+            long t1 = System.nanoTime();
+            writeNanos += t1 - t0;
+            moved(n, t1);
             writeGuard.disarm();
             if (ev != null) {
                 endBlocked(ev, "write", what, n);

@@ -147,11 +147,12 @@ public final class ChannelSender implements SyncCounters {
      * @param limiter      the bandwidth cap, or null
      * @param graceNanos   how long a failing channel may still drain before it is closed
      * @param threads      makes the channel and reply threads
+     * @param progress     the session's progress clock, ticked by every channel's reads and writes
      */
     public record Setup(MultiFdConfig config, TransportConnector connector, SessionId sessionId, int channelCount,
                         Codec codec, CodecOptions codecOptions, Manifest manifest, PayloadPlugin<?>[] plugins,
                         PayloadCounters[] counters, Watchdog watchdog, RateLimiter limiter, long graceNanos,
-                        SessionThreads threads) {
+                        SessionThreads threads, ProgressClock progress) {
     }
 
     private final int id;
@@ -433,7 +434,11 @@ public final class ChannelSender implements SyncCounters {
                         Wire.replyKindName(m.kind()), "expected MANIFEST_ACCEPT or MANIFEST_REFUSE");
             }
         }
+        // From here on the receiver replies only at the end (its COMPLETED is bounded by the finish
+        // timeout), while every write is bounded by the I/O timeout, not the handshake's.
         c.readTimeout(Duration.ofNanos(NO_TIMEOUT));
+        c.writeTimeout(config.ioTimeout());
+        c.progress(setup.progress());
         writer.handshakeWritten(c);
         phase = Phase.READY;
         host.progressed();
@@ -459,6 +464,9 @@ public final class ChannelSender implements SyncCounters {
             }
             Phase p = phase;
             if (job != null) {
+                if (p != Phase.STREAMING) { // finish() waits for every send(): never happens
+                    throw new IllegalStateException("channel " + id + ": a slot was handed over after end of stream");
+                }
                 writer.writeJob(job);
                 mailbox.done();
             } else if (sreq > writer.syncs()) {

@@ -69,6 +69,8 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
     private ByteBuffer[] gather = new ByteBuffer[16];
     private int dataCount;
     private int dataLength;
+    /** True while every data buffer of the packet being prepared was added as stable. */
+    private boolean allStable;
     private long items;
     private long elided;
     private final PayloadEncoder<?>[] encoders;
@@ -186,6 +188,16 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
 
     @Override
     public void addData(ByteBuffer data) {
+        add(data, false);
+    }
+
+    @Override
+    public void addStableData(ByteBuffer data) {
+        add(data, true);
+    }
+
+    private void add(ByteBuffer data, boolean stable) {
+        allStable &= stable;
         int r = data.remaining();
         if ((long) dataLength + r > config.maxPacketDataLength()) {
             throw new IllegalArgumentException("packet data would be " + ((long) dataLength + r)
@@ -232,6 +244,7 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
         payloadHeader.clear();
         dataCount = 0;
         dataLength = 0;
+        allStable = true;
         items = 0;
         elided = 0;
         encoded = null;
@@ -267,7 +280,16 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
                 wireData = e.remaining();
             } else {
                 flags |= Wire.FLAG_RAW;
-                if (config.dataChecksum() == DataChecksum.ALL) {
+                if (allStable && config.dataChecksum() != DataChecksum.OFF) {
+                    // stable bytes: checksummed where they are, no copy
+                    crc.reset();
+                    for (int i = 0; i < dataCount; i++) {
+                        ByteBuffer d = gather[2 + i];
+                        crc.update(d, d.position(), d.limit());
+                    }
+                    header.dataCrc = crc.value();
+                    flags |= Wire.FLAG_DATA_CRC;
+                } else if (config.dataChecksum() == DataChecksum.ALL) {
                     header.dataCrc = crc.of(stageRaw(), 0, staging.limit());
                     flags |= Wire.FLAG_DATA_CRC;
                     gather[2] = staging;

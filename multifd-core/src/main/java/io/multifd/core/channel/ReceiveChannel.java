@@ -362,6 +362,8 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
                 }
             }
             io.readTimeout(parts.config().ioTimeout());
+            io.writeTimeout(parts.config().ioTimeout());
+            io.progress(parts.end().clock());
             enter(Phase.STREAMING);
             stream();
             end();
@@ -477,7 +479,7 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
     private void end() throws IOException {
         enter(Phase.ENDED);
         parts.end().eosRead();
-        parts.end().awaitCompleted();
+        parts.end().awaitCompleted(terms.channelCount());
         enter(Phase.COMMITTING);
         // Longer than the sender's wait for COMPLETED, which started earlier: when a COMPLETED is
         // lost, the sender's timeout fires first and its ABORT names the cause here.

@@ -136,6 +136,25 @@ public final class SlotHandoff {
      * @throws IllegalArgumentException if {@code filled} is a slot a channel still holds
      */
     public SendData send(SendData filled, Gate gate, long timeoutNanos) throws IOException {
+        return send(filled, gate, ProgressClock.frozen(timeoutNanos));
+    }
+
+    /**
+     * Hands {@code filled} to an idle channel and returns that channel's empty slot, waiting for a
+     * channel to become idle until {@code progress} says that no channel moved a byte for its
+     * timeout: a slow but moving migration (a low bandwidth cap) never times out here. Allocates
+     * nothing. Any client thread; the caller owns {@code filled} until the call and the returned
+     * slot afterwards.
+     *
+     * @param filled   the slot to send, tagged and filled by the caller
+     * @param gate     the session's checks
+     * @param progress the session's progress clock; {@link Gate#timedOut()} once it says stalled
+     * @return an empty slot, now owned by the caller
+     * @throws IOException whatever {@link Gate#check()} throws, or an {@link InterruptedIOException}
+     *                     (the slot was not sent)
+     * @throws IllegalArgumentException if {@code filled} is a slot a channel still holds
+     */
+    public SendData send(SendData filled, Gate gate, ProgressClock progress) throws IOException {
         gate.check();
         Mailbox[] boxes = mailboxes;
         for (Mailbox b : boxes) {
@@ -151,7 +170,7 @@ public final class SlotHandoff {
         if (empty != null) {
             return empty;
         }
-        long deadline = System.nanoTime() + timeoutNanos;
+        long start = System.nanoTime();
         int me = -1;
         // Count first, register second, scan third: see wakeWaiters() for why this order matters.
         waiterCount.incrementAndGet();
@@ -169,7 +188,7 @@ public final class SlotHandoff {
                 if (empty != null) {
                     return empty;
                 }
-                long left = deadline - System.nanoTime();
+                long left = progress.left(start);
                 if (left <= 0) {
                     gate.timedOut();
                     continue; // check() now throws

@@ -17,6 +17,7 @@ package io.multifd.core.session;
 
 import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.MigrationFailedException;
+import io.multifd.core.channel.ProgressClock;
 import io.multifd.core.wire.EndExchange;
 
 import java.io.IOException;
@@ -33,11 +34,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link #completedWritten}) and waits for every COMMIT ({@link #awaitEveryCommit}).
  *
  * <p>Thread-safe. Every wait ends with a {@link MigrationFailedException} once the migration's
- * {@link FailureLatch} tripped; whoever trips it calls {@link #wake()} afterwards.
+ * {@link FailureLatch} tripped; whoever trips it calls {@link #wake()} afterwards. Until every
+ * channel read its EOS, the waits are also bounded by lack of progress: once no channel moved a
+ * byte for the I/O timeout they fail (a channel waiting here does not read, so nothing else
+ * would end a sender that wrote EOS on one channel and then nothing on another).
  */
 public final class ReceiverEnd {
 
     private final FailureLatch latch;
+    private final ProgressClock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     // guarded by lock
@@ -47,9 +52,16 @@ public final class ReceiverEnd {
 
     /**
      * @param latch the migration's first error
+     * @param clock the session's progress clock (every channel's reads tick it)
      */
-    public ReceiverEnd(FailureLatch latch) {
+    public ReceiverEnd(FailureLatch latch, ProgressClock clock) {
         this.latch = latch;
+        this.clock = clock;
+    }
+
+    /** @return the session's progress clock, for the channels' connections and the sync barrier */
+    public ProgressClock clock() {
+        return clock;
     }
 
     /** A channel thread read a valid EOS. */
@@ -83,25 +95,30 @@ public final class ReceiverEnd {
     }
 
     /**
-     * Coordinating thread: waits until every channel read EOS. Not bounded in time by itself: each
-     * channel's reads are, and a failed read fails the migration, which ends this wait.
+     * Coordinating thread: waits until every channel read EOS, as long as some channel moves
+     * bytes (each channel's reads are bounded too, and a failed read fails the migration).
      *
      * @param channels the channel count
+     * @throws ChannelTimeoutException  if no channel moved a byte for the I/O timeout
      * @throws MigrationFailedException if the migration failed
      * @throws InterruptedIOException   if interrupted
      */
     public void awaitEveryEos(int channels) throws IOException {
-        await(() -> eosCount == channels, Long.MAX_VALUE, null);
+        await(() -> eosCount == channels, channels, Long.MAX_VALUE, null);
     }
 
     /**
-     * Channel thread, after its EOS: waits until COMPLETED was written on every channel.
+     * Channel thread, after its EOS: waits until COMPLETED was written on every channel (while
+     * some channel has not read its EOS, as long as some channel moves bytes; after that the
+     * coordinating thread's wait for the plug-ins is bounded by the finish timeout).
      *
+     * @param channels the channel count
+     * @throws ChannelTimeoutException  if no channel moved a byte for the I/O timeout before every EOS
      * @throws MigrationFailedException if the migration failed
      * @throws InterruptedIOException   if interrupted
      */
-    public void awaitCompleted() throws IOException {
-        await(() -> completed, Long.MAX_VALUE, null);
+    public void awaitCompleted(int channels) throws IOException {
+        await(() -> completed, channels, Long.MAX_VALUE, null);
     }
 
     /**
@@ -115,7 +132,7 @@ public final class ReceiverEnd {
      * @throws InterruptedIOException   if interrupted
      */
     public void awaitEveryCommit(int channels, Duration finishTimeout, long graceNanos) throws IOException {
-        await(() -> commitCount == channels, EndExchange.commitWait(finishTimeout).toNanos() + graceNanos,
+        await(() -> commitCount == channels, 0, EndExchange.commitWait(finishTimeout).toNanos() + graceNanos,
                 () -> new ChannelTimeoutException("the sender did not commit within "
                         + Durations.format(finishTimeout) + " after COMPLETED; its outcome is unknown"));
     }
@@ -128,8 +145,13 @@ public final class ReceiverEnd {
         IOException make();
     }
 
-    private void await(Check check, long timeoutNanos, TimeoutError onTimeout) throws IOException {
-        long deadline = timeoutNanos == Long.MAX_VALUE ? 0 : System.nanoTime() + timeoutNanos;
+    /**
+     * @param eosBound with more than {@code eosCount} of these channels still streaming, the wait
+     *                 is also bounded by the progress clock; 0 for no such bound
+     */
+    private void await(Check check, int eosBound, long timeoutNanos, TimeoutError onTimeout) throws IOException {
+        long start = System.nanoTime();
+        long deadline = timeoutNanos == Long.MAX_VALUE ? 0 : start + timeoutNanos;
         lock.lock();
         try {
             while (true) {
@@ -140,15 +162,26 @@ public final class ReceiverEnd {
                 if (check.ok()) {
                     return;
                 }
-                if (onTimeout == null) {
+                long left = Long.MAX_VALUE;
+                if (onTimeout != null) {
+                    left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw onTimeout.make();
+                    }
+                }
+                if (eosCount < eosBound) {
+                    long stall = clock.left(start);
+                    if (stall <= 0) {
+                        throw new ChannelTimeoutException(clock.stalledWords() + " while waiting for every channel's"
+                                + " end of stream (" + eosCount + " of " + eosBound + " read)");
+                    }
+                    left = Math.min(left, stall);
+                }
+                if (left == Long.MAX_VALUE) {
                     changed.await();
-                    continue;
+                } else {
+                    changed.awaitNanos(left);
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw onTimeout.make();
-                }
-                changed.awaitNanos(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -28,6 +28,7 @@ import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.channel.ChannelSender;
+import io.multifd.core.channel.ProgressClock;
 import io.multifd.core.channel.RateLimiter;
 import io.multifd.core.channel.SlotHandoff;
 import io.multifd.core.channel.Watchdog;
@@ -43,6 +44,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The session-wide state of a sender behind {@code MultiFdSender}: its life-cycle state, the
@@ -58,19 +60,6 @@ import java.util.function.Predicate;
 public final class SendCoordinator implements ChannelSender.Host {
 
     private static final System.Logger LOG = System.getLogger("io.multifd.core.MultiFdSender");
-    private static final long NO_TIMEOUT = TimeUnit.DAYS.toNanos(3650);
-
-    /** The life-cycle states, each with the words messages use for it. */
-    private enum State {
-        NEW("not connected yet (call connect())"), CONNECTING("connecting"), CONNECTED("connected"),
-        FINISHING("finishing"), COMMITTING("finishing"), FINISHED("finished"), FAILED("failed"), CLOSED("closed");
-
-        private final String words;
-
-        State(String words) {
-            this.words = words;
-        }
-    }
 
     private final MultiFdConfig config;
     private final SessionId sessionId;
@@ -87,10 +76,12 @@ public final class SendCoordinator implements ChannelSender.Host {
     /** Made once: the packet writers poll it while waiting for bandwidth. */
     private final BooleanSupplier isFailed = latch::failed;
     private final SlotHandoff handoff = new SlotHandoff();
-    private final SlotHandoff.Gate gate = new SendGate();
+    /** Bounds every wait on the channels by lack of progress (the I/O timeout). */
+    private final ProgressClock clock;
+    private final SendAdmission admission;
 
     // written under the lock; volatile so that send() can read it without the lock
-    private volatile State state = State.NEW;
+    private volatile SenderState state = SenderState.NEW;
     private volatile ChannelSender[] channels = new ChannelSender[0];
     private final SetupRecords declared;
     private long syncsDone; // lock
@@ -123,6 +114,8 @@ public final class SendCoordinator implements ChannelSender.Host {
         this.declared = new SetupRecords(plugins);
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
         this.limiter = new RateLimiter(config.maxBandwidth());
+        this.clock = ProgressClock.of(config.ioTimeout());
+        this.admission = new SendAdmission(this, handoff, clock);
     }
 
     /** The bandwidth cap of every channel's writes; changeable while the migration runs. Any thread. */
@@ -161,11 +154,11 @@ public final class SendCoordinator implements ChannelSender.Host {
     public void connect(Codec h, TransportConnector connector) throws IOException {
         lock.lock();
         try {
-            if (state != State.NEW) {
+            if (state != SenderState.NEW) {
                 throw new IllegalStateException("connect() was already called; the sender is " + state.words);
             }
             Manifest manifest = declared.freeze(config); // throws before anything started if too large
-            state = State.CONNECTING;
+            state = SenderState.CONNECTING;
             codec = h;
             migrationRecord.begin();
             CodecOptions codecOptions = config.codecOptions();
@@ -177,7 +170,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             try {
                 watchdog = new Watchdog(threads, Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
                 ChannelSender.Setup setup = new ChannelSender.Setup(config, connector, sessionId, config.channels(), h,
-                        codecOptions, manifest, plugins, counters, watchdog, limiter, graceNanos, threads);
+                        codecOptions, manifest, plugins, counters, watchdog, limiter, graceNanos, threads, clock);
                 for (int i = 0; i < cs.length; i++) {
                     cs[i] = new ChannelSender(i, setup, this, handoff, isFailed);
                     boxes[i] = cs[i].mailbox();
@@ -205,7 +198,7 @@ public final class SendCoordinator implements ChannelSender.Host {
                 progress.awaitNanos(left);
             }
             if (!latch.failed()) {
-                state = State.CONNECTED;
+                state = SenderState.CONNECTED;
                 startNanos = System.nanoTime();
                 epochs.start(sessionId);
                 LOG.log(System.Logger.Level.INFO, "migration " + sessionId + " started: " + cs.length
@@ -227,12 +220,17 @@ public final class SendCoordinator implements ChannelSender.Host {
 
     /** True if every channel passes {@code test}. Lock held or not: reads volatiles only. */
     private boolean all(Predicate<ChannelSender> test) {
+        return firstWithout(test) == null;
+    }
+
+    /** The first channel that fails {@code test}, or null. */
+    private ChannelSender firstWithout(Predicate<ChannelSender> test) {
         for (ChannelSender c : channels) {
             if (!test.test(c)) {
-                return false;
+                return c;
             }
         }
-        return true;
+        return null;
     }
 
     // ------------------------------------------------------------------ send / sync
@@ -245,21 +243,7 @@ public final class SendCoordinator implements ChannelSender.Host {
      * @throws IOException if the migration failed or the wait was interrupted or timed out
      */
     public SendData send(SendData filled) throws IOException {
-        return handoff.send(filled, gate, config.ioTimeout().toNanos());
-    }
-
-    /** The hand-off's checks: one instance per session, so a send allocates nothing. */
-    private final class SendGate implements SlotHandoff.Gate {
-        @Override
-        public void check() throws IOException {
-            checkUsableFast("send");
-        }
-
-        @Override
-        public void timedOut() {
-            fail(new ChannelTimeoutException("no channel became idle within "
-                    + Durations.format(config.ioTimeout()) + " (the receiver is not reading)"));
-        }
+        return admission.send(filled);
     }
 
     /**
@@ -288,13 +272,7 @@ public final class SendCoordinator implements ChannelSender.Host {
                 for (ChannelSender c : channels) {
                     c.requestSync();
                 }
-                while (true) {
-                    checkUsable("sync", true);
-                    if (all(c -> c.syncs() >= c.syncsRequested())) {
-                        break;
-                    }
-                    progress.await();
-                }
+                awaitProgress("sync", () -> all(c -> c.syncs() >= c.syncsRequested()), "the SYNC markers to be written");
                 syncsDone++;
             } finally {
                 lock.unlock();
@@ -328,13 +306,20 @@ public final class SendCoordinator implements ChannelSender.Host {
         try {
             if (!latch.failed()) {
                 checkUsable("finish", false);
-                state = State.FINISHING;
+                state = SenderState.FINISHING;
             }
         } finally {
             lock.unlock();
         }
         if (!latch.failed()) {
             try {
+                handoff.wakeWaiters(); // a send() waiting for an idle channel now sees FINISHING and fails
+                lock.lockInterruptibly();
+                try {
+                    awaitProgress("finish", () -> admission.inFlight() == 0, "the send() calls in flight to return");
+                } finally {
+                    lock.unlock();
+                }
                 sync(true);
                 endExchange();
             } catch (InterruptedException e) {
@@ -354,10 +339,11 @@ public final class SendCoordinator implements ChannelSender.Host {
             for (ChannelSender c : channels) {
                 c.requestEos();
             }
-            awaitAll(ChannelSender::eosWritten, NO_TIMEOUT, null);
-            awaitAll(c -> c.completedReply() != null, config.finishTimeout().toNanos(),
-                    c -> new ChannelTimeoutException("channel " + c.id() + ": the receiver did not confirm completion"
-                            + " (COMPLETED) within " + Durations.format(config.finishTimeout()) + " after end of stream"));
+            awaitProgress("finish", () -> all(ChannelSender::eosWritten), "end of stream to be written");
+            await("finish", () -> all(c -> c.completedReply() != null), "COMPLETED", config.finishTimeout().toNanos(),
+                    () -> new ChannelTimeoutException("channel " + firstWithout(c -> c.completedReply() != null).id()
+                            + ": the receiver did not confirm completion (COMPLETED) within "
+                            + Durations.format(config.finishTimeout()) + " after end of stream"));
             for (ChannelSender c : channels) {
                 Reply r = c.completedReply();
                 try {
@@ -370,7 +356,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             // The commit point: the receiver confirmed that it applied everything we sent.
             // From here on, a failure to deliver COMMIT fails only the receiver (which then
             // reports that the sender did not confirm); it cannot undo what was applied.
-            state = State.COMMITTING;
+            state = SenderState.COMMITTING;
             latch.seal();
             for (ChannelSender c : channels) {
                 c.requestCommit();
@@ -381,43 +367,71 @@ public final class SendCoordinator implements ChannelSender.Host {
                 progress.awaitNanos(left);
                 left = deadline - System.nanoTime();
             }
-            state = State.FINISHED;
+            state = SenderState.FINISHED;
             endNanos = System.nanoTime();
         } finally {
             lock.unlock();
         }
     }
 
-    private interface TimeoutError {
-        IOException make(ChannelSender c);
+    /**
+     * Waits, holding the lock, until {@code done}. With {@code fixedNanos} 0 the wait fails the
+     * migration once no channel moved a byte for the I/O timeout (the deadline moves with every
+     * bit of progress); otherwise after {@code fixedNanos}, with the error {@code late} makes.
+     */
+    private void awaitProgress(String op, BooleanSupplier done, String what) throws IOException, InterruptedException {
+        await(op, done, what, 0, null);
     }
 
-    /** Waits, holding the lock, until every channel passes {@code test}; fails on timeout. */
-    private void awaitAll(Predicate<ChannelSender> test, long timeoutNanos, TimeoutError onTimeout)
-            throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
+    private void await(String op, BooleanSupplier done, String what, long fixedNanos,
+                       Supplier<IOException> late) throws IOException, InterruptedException {
+        long start = System.nanoTime();
         while (true) {
-            checkUsable("finish", true);
-            ChannelSender waiting = null;
-            for (ChannelSender c : channels) {
-                if (!test.test(c)) {
-                    waiting = c;
-                    break;
-                }
-            }
-            if (waiting == null) {
+            checkUsable(op, true);
+            if (done.getAsBoolean()) {
                 return;
             }
-            long left = deadline - System.nanoTime();
+            long left = fixedNanos > 0 ? start + fixedNanos - System.nanoTime() : clock.left(start);
             if (left <= 0) {
-                failLocked(onTimeout.make(waiting));
+                failLocked(late != null ? late.get() : new ChannelTimeoutException(clock.stalledWords()
+                        + " while " + op + "() waited for " + what));
                 continue;
             }
             progress.awaitNanos(left);
         }
     }
 
-    // ------------------------------------------------------------------ close
+    // ------------------------------------------------------------------ cancel / close
+
+    /**
+     * Aborts the migration unless it already failed or passed its commit point (then nothing
+     * changes); the receiver is told why, every wait ends. Does not wait for the threads.
+     *
+     * @param why the message of the ABORTED cause, naming who cancelled
+     */
+    public void cancel(String why) {
+        lock.lock();
+        try {
+            if (state.cancellable()) {
+                failLocked(new MultiFdException(ProtocolCode.ABORTED, why));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * @param p a payload plug-in
+     * @return its index in the registry order, or -1 if it is not one of this sender's instances
+     */
+    public int indexOf(PayloadPlugin<?> p) {
+        return declared.indexOf(p);
+    }
+
+    /** @return the life-cycle state now; any thread */
+    public SenderState state() {
+        return state;
+    }
 
     /**
      * Aborts the migration if it is under way (the receiver is told), then tears down.
@@ -427,9 +441,9 @@ public final class SendCoordinator implements ChannelSender.Host {
         boolean abort;
         lock.lock();
         try {
-            abort = state == State.CONNECTING || state == State.CONNECTED || state == State.FINISHING;
-            if (state == State.NEW) {
-                state = State.CLOSED;
+            abort = state == SenderState.CONNECTING || state == SenderState.CONNECTED || state == SenderState.FINISHING;
+            if (state == SenderState.NEW) {
+                state = SenderState.CLOSED;
             }
         } finally {
             lock.unlock();
@@ -463,7 +477,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             w.close();
         }
         limiter.wakeAll();
-        migrationRecord.end(stats(), state == State.FINISHED, latch.cause());
+        migrationRecord.end(stats(), state == SenderState.FINISHED, latch.cause());
     }
 
     // ------------------------------------------------------------------ state and failure
@@ -477,27 +491,12 @@ public final class SendCoordinator implements ChannelSender.Host {
      */
     public void checkUsableFast(String op) throws MigrationFailedException {
         latch.throwIfFailed(op);
-        State st = state;
-        if (st != State.CONNECTED) {
-            if (st == State.FINISHING || st == State.COMMITTING) {
-                throw new IllegalStateException(op + "() is not allowed: finish() was called");
-            }
-            throw new IllegalStateException(op + "() is not allowed: the sender is " + state.words);
-        }
+        state.checkUsable(op, false);
     }
 
     private void checkUsable(String op, boolean finishing) throws MigrationFailedException {
         latch.throwIfFailed(op);
-        switch (state) {
-            case CONNECTED -> {
-            }
-            case FINISHING -> {
-                if (!finishing) {
-                    throw new IllegalStateException(op + "() is not allowed: finish() was called");
-                }
-            }
-            default -> throw new IllegalStateException(op + "() is not allowed: the sender is " + state.words);
-        }
+        state.checkUsable(op, finishing);
     }
 
     @Override
@@ -524,8 +523,8 @@ public final class SendCoordinator implements ChannelSender.Host {
         if (!latch.trip(cause)) {
             return; // a later error, or past the commit point: logged by the latch
         }
-        if (state != State.NEW) {
-            state = State.FAILED;
+        if (state != SenderState.NEW) {
+            state = SenderState.FAILED;
         }
         endNanos = System.nanoTime();
         LOG.log(System.Logger.Level.WARNING, "migration " + sessionId + " failed: " + cause.getMessage());
@@ -543,7 +542,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         lock.lock();
         try {
             long left = graceNanos;
-            while (!latch.failed() && left > 0 && state != State.COMMITTING && state != State.FINISHED) {
+            while (!latch.failed() && left > 0 && state != SenderState.COMMITTING && state != SenderState.FINISHED) {
                 left = progress.awaitNanos(left);
             }
             failLocked(local);
@@ -559,7 +558,7 @@ public final class SendCoordinator implements ChannelSender.Host {
     public boolean awaitStreaming() throws InterruptedException {
         lock.lock();
         try {
-            while (state == State.CONNECTING && !latch.failed()) {
+            while (state == SenderState.CONNECTING && !latch.failed()) {
                 progress.await();
             }
             return !latch.failed();

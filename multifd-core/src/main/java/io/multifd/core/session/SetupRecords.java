@@ -101,4 +101,17 @@ public final class SetupRecords {
         frozen = true;
         return manifest;
     }
+
+    /**
+     * @param p a payload plug-in
+     * @return its index in the registry order, or -1 if it is not one of the session's instances
+     */
+    public int indexOf(PayloadPlugin<?> p) {
+        for (int i = 0; i < plugins.length; i++) {
+            if (plugins[i] == p) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

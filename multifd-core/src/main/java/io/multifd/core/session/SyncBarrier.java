@@ -15,9 +15,12 @@
  */
 package io.multifd.core.session;
 
+import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.MigrationFailedException;
+import io.multifd.core.channel.ProgressClock;
 import io.multifd.core.jfr.SyncEvent;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,7 +31,9 @@ import java.util.function.Supplier;
  * The receiver's barrier per sync epoch: a channel that read SYNC(e) waits here until every
  * channel has read SYNC(e). A channel can only be in one epoch at a time and cannot pass epoch e
  * before all did, so a generation counter suffices (a cyclic barrier). The first error aborts
- * every wait. Thread-safe; called from the channel threads.
+ * every wait, and so does a wait in which no channel moved a byte for the I/O timeout (a sender
+ * that wrote SYNC on one channel and then nothing on another). Thread-safe; called from the
+ * channel threads.
  *
  * <p>Records one {@link SyncEvent} per epoch, from the first channel's arrival to the last's.
  */
@@ -39,6 +44,7 @@ public final class SyncBarrier {
     private final Condition passed = lock.newCondition();
     private final Supplier<Throwable> failure;
     private final LongConsumer onPassed;
+    private final ProgressClock clock;
     private long generation;
     private int arrived;
     private SyncEvent event; // lock; begun by the first arrival of the current generation
@@ -49,9 +55,20 @@ public final class SyncBarrier {
      * @param onPassed called by the last arriving channel with the epoch that ended
      */
     public SyncBarrier(int parties, Supplier<Throwable> failure, LongConsumer onPassed) {
+        this(parties, failure, onPassed, null);
+    }
+
+    /**
+     * @param parties  the channel count
+     * @param failure  returns the migration's first error, or null; polled on every wake-up
+     * @param onPassed called by the last arriving channel with the epoch that ended
+     * @param clock    bounds each wait by lack of progress on every channel; null for no bound
+     */
+    public SyncBarrier(int parties, Supplier<Throwable> failure, LongConsumer onPassed, ProgressClock clock) {
         this.parties = parties;
         this.failure = failure;
         this.onPassed = onPassed;
+        this.clock = clock;
     }
 
     /** Epochs every channel has passed. */
@@ -69,11 +86,13 @@ public final class SyncBarrier {
      *
      * @param epoch the epoch the SYNC ended; must be the barrier's current generation
      * @throws MigrationFailedException if the migration failed meanwhile
+     * @throws ChannelTimeoutException  if no channel moved a byte for the I/O timeout meanwhile
      * @throws InterruptedIOException   if interrupted
      * @throws IllegalStateException    if the epoch is not the current one (a caller bug: the
      *                                  channel checks the epoch of every packet first)
      */
-    public void arrive(long epoch) throws MigrationFailedException, InterruptedIOException {
+    public void arrive(long epoch) throws IOException {
+        long start = System.nanoTime();
         lock.lock();
         try {
             if (epoch != generation) {
@@ -98,7 +117,16 @@ public final class SyncBarrier {
                 if (f != null) {
                     throw new MigrationFailedException("sync barrier aborted", f);
                 }
-                passed.await();
+                if (clock == null) {
+                    passed.await();
+                    continue;
+                }
+                long left = clock.left(start);
+                if (left <= 0) {
+                    throw new ChannelTimeoutException(clock.stalledWords() + " while waiting at the sync barrier"
+                            + " of epoch " + epoch + " (" + arrived + " of " + parties + " channels had read its SYNC)");
+                }
+                passed.awaitNanos(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

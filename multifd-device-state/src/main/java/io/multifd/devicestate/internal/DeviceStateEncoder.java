@@ -50,7 +50,8 @@ public final class DeviceStateEncoder implements PayloadEncoder<DeviceStateBody>
         int length = body.length();
         if (length > 0) {
             // The sealed buffer is [0, length); the core reads it without moving position or limit.
-            packet.addData(ACCESS.data(body));
+            // Sealed means stable: nobody writes it until the packet is out, so it is checksummed.
+            packet.addStableData(ACCESS.data(body));
         }
         packet.countItems(1, 0);
     }

@@ -148,7 +148,8 @@ public final class SendCommand extends BaseCommand {
 
     @Option(names = "--checksum", paramLabel = "WHAT", defaultValue = "encoded", converter = Converters.Checksum.class,
             description = "Which packet data carries a CRC32C besides every header: off, encoded (a codec's "
-                    + "output; the default) or all (raw pages too, at the cost of one copy per packet).")
+                    + "output and device state; the default) or all (raw pages too, at the cost of one copy "
+                    + "per packet).")
     DataChecksum checksum;
 
     /** Made by picocli. */
