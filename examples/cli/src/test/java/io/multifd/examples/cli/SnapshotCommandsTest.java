@@ -136,4 +136,16 @@ class SnapshotCommandsTest {
         assertThat(dir.resolve("other")).doesNotExist();
         assertThat(dir.resolve("other.part")).doesNotExist();
     }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"save", "restore"})
+    void helpListsTheOptionsAndTheCommonExitStatuses(String command) {
+        CommandLineTest.Run r = CommandLineTest.run(command, "--help");
+        assertThat(r.status()).isZero();
+        String help = r.out().replaceAll("\\s+", " ");
+        assertThat(help).contains("Usage: multifd " + command).contains("--json").contains("--channels")
+                .contains(" 2 the command line is wrong").contains(" 5 damaged or malformed stream or file")
+                .contains(" 6 cancelled by SIGINT (Ctrl-C) or SIGTERM");
+        assertThat(CommandLineTest.run("--help").out()).contains(command);
+    }
 }
