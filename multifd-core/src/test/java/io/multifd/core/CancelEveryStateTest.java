@@ -26,6 +26,7 @@ import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.channel.ReceiveChannel;
 import io.multifd.core.session.SenderState;
 import io.multifd.testing.transport.FaultLink;
+import io.multifd.core.testkit.Async;
 import io.multifd.core.testkit.FaultyTransport;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.RawClient;
@@ -238,7 +239,7 @@ class CancelEveryStateTest {
     }
 
     private static Throwable awaitFailure(MultiFdReceiver r) throws InterruptedException {
-        return failure(CompletableFuture.supplyAsync(() -> {
+        return failure(Async.supply(() -> {
             try {
                 return r.await(Duration.ofSeconds(30));
             } catch (IOException e) {

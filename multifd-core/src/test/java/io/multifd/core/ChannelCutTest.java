@@ -17,6 +17,7 @@ package io.multifd.core;
 
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
+import io.multifd.core.testkit.Async;
 import io.multifd.core.testkit.FaultyTransport;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.Threads;
@@ -56,7 +57,7 @@ class ChannelCutTest {
         try (Harness h = Harness.connect(config, listener, connector)) {
             CountDownLatch flowing = new CountDownLatch(50);
             h.sink.failTrigger((channel, ids, count) -> flowing.countDown());
-            CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+            CompletableFuture<Void> sending = Async.run(() -> {
                 BlobClient c = h.client();
                 try {
                     for (long i = 0; !stop.get(); i++) {

@@ -21,6 +21,7 @@ import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
+import io.multifd.core.testkit.Async;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.BlobClient;
@@ -237,7 +238,7 @@ class ObservabilityTest {
             assertThat(h.sender.maxBandwidth()).isEqualTo(4096);
             assertThatThrownBy(() -> h.sender.maxBandwidth(100)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("4096");
-            CompletableFuture<MigrationStats> done = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<MigrationStats> done = Async.supply(() -> {
                 try {
                     BlobClient c = h.client();
                     for (int blob = 0; blob < 512; blob++) {

@@ -19,6 +19,7 @@ import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.spi.TransportChannel;
 import io.multifd.api.spi.TransportConnector;
+import io.multifd.core.testkit.Async;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.BlobClient;
@@ -165,7 +166,7 @@ class SetupRaceCampaignTest {
                     }
                 }
                 case CANCEL_WHILE_CONNECTING -> {
-                    CompletableFuture<Void> connecting = CompletableFuture.runAsync(() -> {
+                    CompletableFuture<Void> connecting = Async.run(() -> {
                         try {
                             sender.connect();
                         } catch (IOException e) {
@@ -182,7 +183,7 @@ class SetupRaceCampaignTest {
                 }
                 default -> {
                     sender.connect();
-                    CompletableFuture<Throwable> streaming = CompletableFuture.supplyAsync(() -> catchThrowable(() -> {
+                    CompletableFuture<Throwable> streaming = Async.supply(() -> catchThrowable(() -> {
                         BlobClient c = new BlobClient(sender, plugin);
                         for (long i = 0; !stop.get(); i++) {
                             c.add(i, 1, 1000 + (int) (i % 3000));

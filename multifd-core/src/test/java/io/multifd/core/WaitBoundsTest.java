@@ -23,6 +23,7 @@ import io.multifd.api.SessionId;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.testing.transport.FaultLink;
+import io.multifd.core.testkit.Async;
 import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
@@ -191,7 +192,7 @@ class WaitBoundsTest {
             BlobPayload plugin = sender.payload(BlobPayload.class).orElseThrow();
             AtomicLong sent = new AtomicLong();
             CountDownLatch going = new CountDownLatch(2);
-            List<CompletableFuture<Throwable>> clients = List.of(0L, 1L).stream().map(k -> CompletableFuture.supplyAsync(() -> {
+            List<CompletableFuture<Throwable>> clients = List.of(0L, 1L).stream().map(k -> Async.supply(() -> {
                 BlobClient c = new BlobClient(sender, plugin);
                 going.countDown();
                 return catchThrowable(() -> {

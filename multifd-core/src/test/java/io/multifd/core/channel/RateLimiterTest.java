@@ -15,6 +15,8 @@
  */
 package io.multifd.core.channel;
 
+import io.multifd.core.testkit.Async;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,7 +35,7 @@ class RateLimiterTest {
 
     /** A writer asking for more than the bucket can fill in an hour at the old rate. */
     private static CompletableFuture<Void> waiter(RateLimiter l, int bytes, AtomicBoolean aborted) {
-        return CompletableFuture.runAsync(() -> {
+        return Async.run(() -> {
             try {
                 l.acquire(bytes, aborted::get);
             } catch (InterruptedIOException e) {
