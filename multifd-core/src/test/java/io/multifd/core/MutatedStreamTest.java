@@ -19,8 +19,7 @@ import io.multifd.api.DataChecksum;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.MultiFdException;
-import io.multifd.api.spi.TransportChannel;
-import io.multifd.api.spi.TransportConnector;
+import io.multifd.core.testkit.ChannelRecorder;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.RawClient;
 import io.multifd.core.testkit.Threads;
@@ -28,15 +27,12 @@ import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.BlobClient;
 import io.multifd.testing.BlobPayload;
 import io.multifd.testing.BlobSink;
-import io.multifd.testing.transport.ForwardingTransportChannel;
 import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -57,56 +53,13 @@ class MutatedStreamTest {
 
     private static final int MUTATIONS = 2000;
 
-    /** Tees what the sender writes on channel 0. */
-    private static final class Recording implements TransportConnector {
-        final TransportConnector inner;
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-
-        Recording(TransportConnector inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public TransportChannel connect(int channelId, Duration timeout) throws IOException {
-            return new ForwardingTransportChannel(inner.connect(channelId, timeout)) {
-                @Override
-                public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-                    int[] before = new int[length];
-                    for (int i = 0; i < length; i++) {
-                        before[i] = srcs[offset + i].position();
-                    }
-                    long n = delegate.write(srcs, offset, length);
-                    synchronized (bytes) {
-                        for (int i = 0; i < length; i++) {
-                            ByteBuffer b = srcs[offset + i];
-                            byte[] a = new byte[b.position() - before[i]];
-                            b.get(before[i], a, 0, a.length);
-                            bytes.write(a, 0, a.length);
-                        }
-                    }
-                    return n;
-                }
-
-                @Override
-                public int write(ByteBuffer src) throws IOException {
-                    return (int) write(new ByteBuffer[] {src}, 0, 1);
-                }
-            };
-        }
-
-        @Override
-        public String description() {
-            return "recording";
-        }
-    }
-
     private final MultiFdConfig config = MultiFdConfig.builder().channels(1).dataChecksum(DataChecksum.ALL)
             .ioTimeout(Duration.ofMillis(500)).handshakeTimeout(Duration.ofMillis(500))
             .finishTimeout(Duration.ofMillis(500)).acceptTimeout(Duration.ofSeconds(5)).build();
 
     private byte[] record() throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
-        Recording rec = new Recording(t.connector());
+        ChannelRecorder rec = new ChannelRecorder(t.connector());
         try (Harness h = Harness.connect(config, t.listener(), rec)) {
             BlobClient c = h.client();
             for (int i = 0; i < 40; i++) {
@@ -120,7 +73,7 @@ class MutatedStreamTest {
             h.sender.finish();
             h.receiver.await();
         }
-        return rec.bytes.toByteArray();
+        return rec.streams()[0]; // one channel
     }
 
     /** Replays {@code stream} into a fresh receiver; returns null if it completed, else the failure. */
