@@ -115,6 +115,22 @@ public interface SendSession {
      */
     long sync() throws IOException;
 
+    /**
+     * Registers the handler of the messages a payload's receiving side sends back over the return
+     * path ({@link io.multifd.api.spi.ReturnPath}). Call it before the session connects, at most
+     * once per payload type; a session with a handler asks the receiver for a return path in its
+     * hellos (a receiver that has none refuses the session). The default has no return path.
+     *
+     * @param plugin  the payload type, the registered instance
+     * @param handler called on a channel's reply thread for each message of that type
+     * @throws UnsupportedOperationException if this kind of session has no return path
+     * @throws IllegalStateException         if the session already connected, or a handler was registered
+     * @throws IllegalArgumentException      if the plug-in is not registered with the session
+     */
+    default void onReturn(PayloadPlugin<?> plugin, ReturnHandler handler) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no return path");
+    }
+
     /** The listener given to the session, wrapped so that its exceptions are logged and ignored. */
     MigrationListener listener();
 

@@ -26,6 +26,7 @@ import io.multifd.api.spi.TransportListener;
 import io.multifd.core.channel.AcceptLoop;
 import io.multifd.core.channel.ChannelIo;
 import io.multifd.core.channel.ChannelTable;
+import io.multifd.core.channel.ReturnWriter;
 import io.multifd.core.channel.FailureFanOut;
 import io.multifd.core.channel.ProgressClock;
 import io.multifd.core.channel.ReceiveChannel;
@@ -333,8 +334,8 @@ public final class MultiFdReceiver implements AutoCloseable {
             epochs.start(terms.sessionId());
             table.open(terms);
             SyncBarrier barrier = new SyncBarrier(terms.channelCount(), latch::cause, this::epochPassed, end.clock());
-            parts = new ReceiverParts(config, terms, manifest, counters, barrier, end, latch, failures,
-                    new PluginContext(terms, config, failures::fail, threads), graceNanos);
+            parts = new ReceiverParts(config, terms, manifest, counters, barrier, end, latch, failures, new PluginContext(
+                    terms, config, failures::fail, threads, t -> new ReturnWriter(table, t, latch)), graceNanos);
         }
 
         @Override

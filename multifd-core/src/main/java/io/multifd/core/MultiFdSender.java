@@ -22,6 +22,7 @@ import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.ReturnHandler;
 import io.multifd.api.SendData;
 import io.multifd.api.SendSession;
 import io.multifd.api.SessionId;
@@ -36,7 +37,6 @@ import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.ThreadJoins;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.Optional;
@@ -154,20 +154,31 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
 
     @Override
     public void declare(PayloadPlugin<?> plugin, ByteBuffer setupRecord) {
-        Objects.requireNonNull(plugin, "plugin");
         Objects.requireNonNull(setupRecord, "setupRecord");
-        int idx = session.indexOf(plugin);
-        if (idx < 0) {
-            throw new IllegalArgumentException("payload plug-in '" + plugin.name() + "' (" + plugin.getClass().getName()
-                    + ") is not the instance registered with this sender; use sender.payload(Class)");
-        }
+        int idx = registeredIndex(plugin);
         if (setupRecord.remaining() > config.maxManifestLength() - 64) {
             throw new IllegalArgumentException("setup record of '" + plugin.name() + "' is " + setupRecord.remaining()
                     + " bytes, over maxManifestLength " + config.maxManifestLength());
         }
         byte[] copy = new byte[setupRecord.remaining()];
         setupRecord.get(setupRecord.position(), copy);
-        session.declare(idx, copy, plugin.name());
+        session.declared().declare(idx, copy, plugin.name(), session.state().words());
+    }
+
+    /** {@inheritDoc} The hellos then ask the receiver for a return path. */
+    @Override
+    public void onReturn(PayloadPlugin<?> plugin, ReturnHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        session.declared().onReturn(registeredIndex(plugin), handler, plugin.name(), session.state().words());
+    }
+
+    private int registeredIndex(PayloadPlugin<?> plugin) {
+        int idx = session.indexOf(Objects.requireNonNull(plugin, "plugin"));
+        if (idx < 0) {
+            throw new IllegalArgumentException("payload plug-in '" + plugin.name() + "' (" + plugin.getClass().getName()
+                    + ") is not the instance registered with this sender; use sender.payload(Class)");
+        }
+        return idx;
     }
 
     @Override
@@ -215,23 +226,6 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
      */
     @Override
     public SendData send(SendData filled) throws IOException {
-        Objects.requireNonNull(filled, "filled");
-        PayloadPlugin<?> p = filled.plugin();
-        if (p == null) {
-            throw new IllegalArgumentException("cannot send an empty slot");
-        }
-        int idx = session.indexOf(p);
-        if (idx < 0) {
-            throw new IllegalArgumentException("slot is tagged with payload plug-in '" + p.name() + "' ("
-                    + p.getClass().getName() + "), which is not the instance registered with this sender");
-        }
-        if (!session.isDeclared(idx)) {
-            throw new IllegalArgumentException("payload '" + p.name() + "' was not declared: call declare() before connect()");
-        }
-        if (Thread.interrupted()) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted before sending; the slot was not sent");
-        }
         return session.send(filled);
     }
 

@@ -53,4 +53,18 @@ public interface ReceiveContext {
      * @param cause what went wrong
      */
     void fail(Throwable cause);
+
+    /**
+     * The session's return path for one payload type: how that payload's receiving side sends
+     * short messages back to its sending side (post-copy page requests, for instance). Available
+     * if the sender registered a return handler for any payload type; a message of a type the
+     * sender has no handler for fails the migration, so a plug-in sends only when its own setup
+     * record says the sender expects it. The default has none.
+     *
+     * @param payloadType the payload's wire id ({@link PayloadPlugin#id()}), which tags its messages
+     * @return the return path, or {@link ReturnPath#NONE}
+     */
+    default ReturnPath returnPath(int payloadType) {
+        return ReturnPath.NONE;
+    }
 }

@@ -28,6 +28,7 @@ import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.session.PayloadCounters;
+import io.multifd.core.session.ReturnRoutes;
 import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.ThreadJoins;
 import io.multifd.core.wire.Hello;
@@ -148,11 +149,12 @@ public final class ChannelSender implements SyncCounters {
      * @param graceNanos   how long a failing channel may still drain before it is closed
      * @param threads      makes the channel and reply threads
      * @param progress     the session's progress clock, ticked by every channel's reads and writes
+     * @param routes       the return-path handlers (the hello asks for a return path if there are any)
      */
     public record Setup(MultiFdConfig config, TransportConnector connector, SessionId sessionId, int channelCount,
                         Codec codec, CodecOptions codecOptions, Manifest manifest, PayloadPlugin<?>[] plugins,
                         PayloadCounters[] counters, Watchdog watchdog, RateLimiter limiter, long graceNanos,
-                        SessionThreads threads, ProgressClock progress) {
+                        SessionThreads threads, ProgressClock progress, ReturnRoutes routes) {
     }
 
     private final int id;
@@ -258,6 +260,11 @@ public final class ChannelSender implements SyncCounters {
     /** @return true once EOS was requested (a COMPLETED before that is malformed) */
     boolean endRequested() {
         return goal != Phase.STREAMING;
+    }
+
+    /** The session-wide facts this channel was made with. */
+    Setup setup() {
+        return setup;
     }
 
     /** The reply thread got COMPLETED. */
@@ -403,7 +410,7 @@ public final class ChannelSender implements SyncCounters {
         }
         Codec codec = setup.codec();
         Hello hello = new Hello(Wire.MIN_VERSION, Wire.MAX_VERSION, setup.sessionId(), id, setup.channelCount(),
-                codec.id(), setup.codecOptions().toString(), 0, config.maxPacketDataLength());
+                codec.id(), setup.codecOptions().toString(), setup.routes().features(), config.maxPacketDataLength());
         c.writeFully(hello.encode(), "hello");
         phase = Phase.HELLO_SENT;
         Reply r = Reply.read(c);

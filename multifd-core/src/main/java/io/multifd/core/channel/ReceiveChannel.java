@@ -252,6 +252,25 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
     }
 
     /**
+     * Writes a reply if no other thread is writing on this channel now. Any thread.
+     *
+     * @param r the reply
+     * @return false if another thread held the write lock (nothing was written)
+     * @throws IOException if it cannot be written
+     */
+    public boolean tryWriteReply(Reply r) throws IOException {
+        if (!writeLock.tryLock()) {
+            return false;
+        }
+        try {
+            io.writeFully(r.encode(), Wire.replyKindName(r.kind()));
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
      * Writes a reply if the write lock is free within the grace period; failures are logged.
      * Any thread.
      *

@@ -28,7 +28,8 @@ import java.io.IOException;
 /**
  * The body of a channel's reply thread ({@code multifd-send-<session>-ch<id>-reply}): reads the
  * receiver's replies during the transfer until the receiver closes. COMPLETED (only after EOS was
- * requested) is handed to the channel; ERROR fails the migration with a
+ * requested) is handed to the channel; RETURN goes to its payload's return handler (on this
+ * thread); ERROR fails the migration with a
  * {@link RemoteFailureException}; anything else is malformed. The end of the stream is expected
  * after COMPLETED or after a failure; otherwise it fails the migration (after the grace period,
  * so that an ERROR arriving on another channel names the real cause).
@@ -59,6 +60,7 @@ final class ReplyReader implements Runnable {
                         }
                         channel.completed(r);
                     }
+                    case Wire.REPLY_RETURN -> channel.setup().routes().dispatch(id, r);
                     case Wire.REPLY_ERROR -> {
                         host.fail(new RemoteFailureException(r.code(), "the receiver failed: " + r.message()));
                         return;

@@ -181,7 +181,8 @@ public final class HelloValidator {
                     "must be " + MultiFdConfig.MIN_PACKET_DATA_LENGTH + " to this receiver's maxPacketDataLength "
                             + config.maxPacketDataLength(), null);
         }
-        SessionTerms terms = new SessionTerms(h.sessionId(), h.channelCount(), codec, options, h.maxPacketDataLength());
+        SessionTerms terms = new SessionTerms(h.sessionId(), h.channelCount(), codec, options, h.maxPacketDataLength(),
+                h.features());
         return unlessDuplicate(h, soFar, terms, version);
     }
 
@@ -207,6 +208,10 @@ public final class HelloValidator {
         if (h.maxPacketDataLength() != t.maxDataLength()) {
             return new Refused(ProtocolCode.PACKET_LENGTH, "hello.max packet data length", h.maxPacketDataLength(),
                     "earlier channels announced " + t.maxDataLength(), null);
+        }
+        if (h.features() != t.features()) {
+            return new Refused(ProtocolCode.FEATURES, "hello.features", String.format("0x%x", h.features()),
+                    String.format("earlier channels announced 0x%x", t.features()), null);
         }
         return null;
     }

@@ -18,10 +18,12 @@ package io.multifd.core.session;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.SessionId;
 import io.multifd.api.spi.ReceiveContext;
+import io.multifd.api.spi.ReturnPath;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * What the receiver's payload plug-ins learn about the session when their receivers open.
@@ -34,18 +36,32 @@ public final class PluginContext implements ReceiveContext {
     private final Consumer<Throwable> fail;
     private final SessionThreads threads;
     private final AtomicInteger threadCounter = new AtomicInteger();
+    private final IntFunction<ReturnPath> returnPaths;
 
     /**
      * @param terms   the session
      * @param config  the receiver's configuration
      * @param fail    fails the migration
      * @param threads makes the receiver's threads (the user's thread factory, if one was set)
+     * @param returnPaths the return path of a payload type id, used if the terms have one
      */
-    public PluginContext(SessionTerms terms, MultiFdConfig config, Consumer<Throwable> fail, SessionThreads threads) {
+    public PluginContext(SessionTerms terms, MultiFdConfig config, Consumer<Throwable> fail, SessionThreads threads,
+                         IntFunction<ReturnPath> returnPaths) {
         this.terms = terms;
         this.config = config;
         this.fail = fail;
         this.threads = threads;
+        this.returnPaths = returnPaths;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Available when the sender's hellos asked for a return path.
+     */
+    @Override
+    public ReturnPath returnPath(int payloadType) {
+        return terms.returnPath() ? returnPaths.apply(payloadType) : ReturnPath.NONE;
     }
 
     @Override

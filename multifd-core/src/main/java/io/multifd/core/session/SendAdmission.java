@@ -17,10 +17,13 @@ package io.multifd.core.session;
 
 import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.SendData;
+import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.core.channel.ProgressClock;
 import io.multifd.core.channel.SlotHandoff;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -52,13 +55,28 @@ final class SendAdmission implements SlotHandoff.Gate {
      * sees that {@code finish()} began and throws, or {@code finish()} sees it in flight and waits
      * until it handed its slot over, which then goes out before the last SYNC and the EOS.
      *
-     * @param filled the validated, filled slot
+     * @param filled the filled slot: not empty, its payload registered and declared
      * @return an empty slot for the caller
      * @throws IOException if the migration failed, the wait was interrupted, or no channel moved a
      *                     byte for the I/O timeout
      * @throws IllegalStateException if not connected, or {@code finish()} was called
+     * @throws IllegalArgumentException if the slot is empty, or its payload is not registered or not declared
      */
     SendData send(SendData filled) throws IOException {
+        PayloadPlugin<?> p = Objects.requireNonNull(filled, "filled").plugin();
+        if (p == null) {
+            throw new IllegalArgumentException("cannot send an empty slot");
+        }
+        int idx = session.indexOf(p);
+        if (idx < 0) {
+            throw new IllegalArgumentException("slot is tagged with payload plug-in '" + p.name() + "' ("
+                    + p.getClass().getName() + "), which is not the instance registered with this sender");
+        } else if (!session.declared().isDeclared(idx)) {
+            throw new IllegalArgumentException("payload '" + p.name() + "' was not declared: call declare() before connect()");
+        } else if (Thread.interrupted()) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted before sending; the slot was not sent");
+        }
         sending.incrementAndGet();
         try {
             return handoff.send(filled, this, clock);

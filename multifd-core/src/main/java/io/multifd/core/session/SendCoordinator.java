@@ -123,21 +123,9 @@ public final class SendCoordinator implements ChannelSender.Host {
         return limiter;
     }
 
-    /**
-     * Keeps a payload's setup record for the manifest; see {@link SetupRecords#declare}.
-     *
-     * @param idx    the payload's index in the registry order
-     * @param record the record, owned by this object from now on
-     * @param name   the payload's name, for messages
-     * @throws IllegalStateException after connect(), or if the payload was already declared
-     */
-    public void declare(int idx, byte[] record, String name) {
-        declared.declare(idx, record, name, state.words);
-    }
-
-    /** @return whether the payload at {@code idx} was declared; lock-free once connected */
-    public boolean isDeclared(int idx) {
-        return declared.isDeclared(idx);
+    /** What clients declared before connecting: setup records and return-path handlers. Any thread. */
+    public SetupRecords declared() {
+        return declared;
     }
 
     // ------------------------------------------------------------------ connect
@@ -170,7 +158,8 @@ public final class SendCoordinator implements ChannelSender.Host {
             try {
                 watchdog = new Watchdog(threads, Math.min(tick, TimeUnit.MILLISECONDS.toNanos(250)));
                 ChannelSender.Setup setup = new ChannelSender.Setup(config, connector, sessionId, config.channels(), h,
-                        codecOptions, manifest, plugins, counters, watchdog, limiter, graceNanos, threads, clock);
+                        codecOptions, manifest, plugins, counters, watchdog, limiter, graceNanos, threads, clock,
+                        declared.routes());
                 for (int i = 0; i < cs.length; i++) {
                     cs[i] = new ChannelSender(i, setup, this, handoff, isFailed);
                     boxes[i] = cs[i].mailbox();
@@ -236,9 +225,9 @@ public final class SendCoordinator implements ChannelSender.Host {
     // ------------------------------------------------------------------ send / sync
 
     /**
-     * Hands a filled slot to an idle channel; see {@link SlotHandoff#send}. Allocates nothing.
+     * Checks a filled slot and hands it to an idle channel; see {@link SendAdmission#send}.
      *
-     * @param filled the validated, filled slot
+     * @param filled the filled slot
      * @return an empty slot for the caller
      * @throws IOException if the migration failed or the wait was interrupted or timed out
      */

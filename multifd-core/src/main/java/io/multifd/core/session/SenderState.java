@@ -51,6 +51,11 @@ public enum SenderState {
         this.words = words;
     }
 
+    /** The words messages use for this state, e.g. "connected". */
+    public String words() {
+        return words;
+    }
+
     /**
      * Throws unless an operation may run in this state.
      *

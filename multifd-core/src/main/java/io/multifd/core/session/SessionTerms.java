@@ -31,9 +31,28 @@ import java.util.Objects;
  * @param codec         the codec every channel decodes with
  * @param codecOptions  the codec's options, as announced (later hellos must announce the same options, compared by value)
  * @param maxDataLength the largest packet data length the sender announced
+ * @param features      the hello's feature bits ({@code Wire.FEATURE_*})
  */
 public record SessionTerms(SessionId sessionId, int channelCount, Codec codec, CodecOptions codecOptions,
-                           int maxDataLength) {
+                           int maxDataLength, int features) {
+
+    /**
+     * Terms without feature bits.
+     *
+     * @param sessionId     the session
+     * @param channelCount  channels in the session
+     * @param codec         the codec
+     * @param codecOptions  its options
+     * @param maxDataLength the largest packet data length
+     */
+    public SessionTerms(SessionId sessionId, int channelCount, Codec codec, CodecOptions codecOptions, int maxDataLength) {
+        this(sessionId, channelCount, codec, codecOptions, maxDataLength, 0);
+    }
+
+    /** True if the sender reads return-path messages while streaming. */
+    public boolean returnPath() {
+        return (features & io.multifd.core.wire.Wire.FEATURE_RETURN_PATH) != 0;
+    }
 
     /** Checks that nothing is missing. */
     public SessionTerms {

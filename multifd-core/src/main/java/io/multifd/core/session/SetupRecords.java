@@ -16,6 +16,7 @@
 package io.multifd.core.session;
 
 import io.multifd.api.MultiFdConfig;
+import io.multifd.api.ReturnHandler;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.core.wire.Manifest;
 import io.multifd.core.wire.Wire;
@@ -36,7 +37,9 @@ public final class SetupRecords {
 
     private final PayloadPlugin<?>[] plugins;
     private final byte[][] records;
+    private final ReturnHandler[] handlers;
     private volatile boolean frozen;
+    private ReturnRoutes routes = ReturnRoutes.NONE;
 
     /**
      * @param plugins the payload plug-ins in registry order (the index of each is its slot here)
@@ -44,6 +47,31 @@ public final class SetupRecords {
     public SetupRecords(PayloadPlugin<?>[] plugins) {
         this.plugins = plugins;
         this.records = new byte[plugins.length][];
+        this.handlers = new ReturnHandler[plugins.length];
+    }
+
+    /**
+     * Keeps a payload's return-path handler; see {@code SendSession.onReturn}.
+     *
+     * @param idx     the payload's index in the registry order
+     * @param handler the handler
+     * @param name    the payload's name, for messages
+     * @param state   the sender's state, for the message if it already connected
+     * @throws IllegalStateException after {@link #freeze}, or if the payload has a handler already
+     */
+    public synchronized void onReturn(int idx, ReturnHandler handler, String name, String state) {
+        if (frozen) {
+            throw new IllegalStateException("onReturn() must be called before connect(); the sender is " + state);
+        }
+        if (handlers[idx] != null) {
+            throw new IllegalStateException("payload '" + name + "' already has a return handler");
+        }
+        handlers[idx] = handler;
+    }
+
+    /** The return-path handlers as frozen by {@link #freeze}; {@link ReturnRoutes#NONE} before. */
+    public synchronized ReturnRoutes routes() {
+        return routes;
     }
 
     /**
@@ -98,6 +126,7 @@ public final class SetupRecords {
             throw new IllegalStateException("the declared setup records exceed maxManifestLength "
                     + config.maxManifestLength());
         }
+        routes = new ReturnRoutes(plugins, handlers);
         frozen = true;
         return manifest;
     }

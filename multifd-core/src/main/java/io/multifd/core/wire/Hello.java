@@ -33,7 +33,7 @@ import java.nio.charset.StandardCharsets;
  * @param channelCount        channels in the session
  * @param codecId              the codec's wire id
  * @param codecParameters      the codec's options in text form
- * @param features            feature bits (0 in version 1)
+ * @param features            feature bits: {@link Wire#FEATURE_RETURN_PATH} or 0
  * @param maxPacketDataLength the largest packet data length the sender will use
  */
 public record Hello(int minVersion, int maxVersion, SessionId sessionId, int channelId, int channelCount,
@@ -125,9 +125,10 @@ public record Hello(int minVersion, int maxVersion, SessionId sessionId, int cha
             throw new MalformedPacketException(ProtocolCode.CHANNEL_ID_OUT_OF_RANGE, ch, offset, "hello.channel id",
                     channelId, "must be below the channel count " + channelCount);
         }
-        if (features != 0) {
+        if ((features & ~Wire.KNOWN_FEATURES) != 0) {
             throw new MalformedPacketException(ProtocolCode.FEATURES, ch, offset, "hello.features",
-                    String.format("0x%08x", features), "no feature bits are defined in version " + Wire.VERSION);
+                    String.format("0x%08x", features), String.format("unknown feature bits 0x%x (this receiver knows 0x%x)",
+                            features & ~Wire.KNOWN_FEATURES, Wire.KNOWN_FEATURES));
         }
         return new Hello(minVersion, maxVersion, session, channelId, channelCount, codecId, params, features, maxData);
     }

@@ -24,16 +24,44 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A receiver's reply: accept or refuse a hello or the manifest, COMPLETED, or ERROR. Immutable.
+ * A receiver's reply: accept or refuse a hello or the manifest, COMPLETED, ERROR, or a payload's
+ * return-path message (RETURN). Immutable (the {@code data} array is never changed once made).
  *
  * @param kind    one of {@code Wire.REPLY_*}
  * @param code    the code (OK for accepts and COMPLETED)
  * @param version the chosen version in HELLO_ACCEPT, otherwise 0
- * @param valueA  COMPLETED: data packets received on the channel
+ * @param valueA  COMPLETED: data packets received on the channel; RETURN: the payload type id
  * @param valueB  COMPLETED: raw data bytes received on the channel
  * @param message explanation (refusals and errors), possibly empty
+ * @param data    RETURN: the payload's message bytes; otherwise empty
  */
-public record Reply(int kind, ProtocolCode code, int version, long valueA, long valueB, String message) {
+public record Reply(int kind, ProtocolCode code, int version, long valueA, long valueB, String message, byte[] data) {
+
+    private static final byte[] NO_DATA = new byte[0];
+
+    /** A reply without data bytes (every kind but RETURN). */
+    public Reply(int kind, ProtocolCode code, int version, long valueA, long valueB, String message) {
+        this(kind, code, version, valueA, valueB, message, NO_DATA);
+    }
+
+    /**
+     * A payload's return-path message.
+     *
+     * @param payloadType the payload type id
+     * @param message     the bytes between position and limit, at most {@link Wire#MAX_REPLY_MESSAGE}
+     *                    (copied; the position is not moved)
+     * @return the reply
+     * @throws IllegalArgumentException if the message is too long
+     */
+    public static Reply returned(int payloadType, ByteBuffer message) {
+        if (message.remaining() > Wire.MAX_REPLY_MESSAGE) {
+            throw new IllegalArgumentException("a return-path message has at most " + Wire.MAX_REPLY_MESSAGE
+                    + " bytes, not " + message.remaining());
+        }
+        byte[] b = new byte[message.remaining()];
+        message.get(message.position(), b);
+        return new Reply(Wire.REPLY_RETURN, ProtocolCode.OK, 0, payloadType, 0, "", b);
+    }
 
     /** HELLO_ACCEPT with the chosen version. */
     public static Reply helloAccept(int version) {
@@ -62,7 +90,7 @@ public record Reply(int kind, ProtocolCode code, int version, long valueA, long 
      * @return the bytes
      */
     public ByteBuffer encode() {
-        byte[] msg = truncate(message, Wire.MAX_REPLY_MESSAGE);
+        byte[] msg = kind == Wire.REPLY_RETURN ? data : truncate(message, Wire.MAX_REPLY_MESSAGE);
         ByteBuffer b = ByteBuffer.allocate(Wire.REPLY_FIXED_LENGTH + msg.length + Wire.CRC_LENGTH);
         b.putInt(Wire.REPLY_MAGIC)
                 .put((byte) kind)
@@ -112,7 +140,7 @@ public record Reply(int kind, ProtocolCode code, int version, long valueA, long 
                     String.format("0x%08x", crc), String.format("computed 0x%08x", expect));
         }
         int kind = Byte.toUnsignedInt(fixed.get(4));
-        if (kind < Wire.REPLY_HELLO_ACCEPT || kind > Wire.REPLY_ERROR) {
+        if (kind < Wire.REPLY_HELLO_ACCEPT || kind > Wire.REPLY_RETURN) {
             throw new MalformedPacketException(ProtocolCode.MALFORMED, ch, offset, "reply.kind", kind, "unknown reply kind");
         }
         if (fixed.get(5) != 0) {
@@ -120,6 +148,11 @@ public record Reply(int kind, ProtocolCode code, int version, long valueA, long 
         }
         ProtocolCode code = ProtocolCode.ofWire(Short.toUnsignedInt(fixed.getShort(6)));
         int version = Short.toUnsignedInt(fixed.getShort(8));
+        if (kind == Wire.REPLY_RETURN) { // the payload's bytes: never shown as text
+            byte[] data = new byte[msgLength];
+            System.arraycopy(all, Wire.REPLY_FIXED_LENGTH, data, 0, msgLength);
+            return new Reply(kind, code, version, fixed.getLong(12), fixed.getLong(20), "", data);
+        }
         // the peer's text: escaped once here, so no caller logs or shows it raw
         String msg = PeerText.escape(new String(all, Wire.REPLY_FIXED_LENGTH, msgLength, StandardCharsets.UTF_8),
                 Wire.MAX_REPLY_MESSAGE);

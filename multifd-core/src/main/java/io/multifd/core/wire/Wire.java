@@ -94,6 +94,17 @@ public final class Wire {
     public static final int REPLY_COMPLETED = 5;
     /** Reply kind: the receiver failed. */
     public static final int REPLY_ERROR = 6;
+    /**
+     * Reply kind: a payload's return-path message (value A: its payload type id; the message
+     * bytes are the payload's, not text). Only in a session whose hellos asked for
+     * {@link #FEATURE_RETURN_PATH}.
+     */
+    public static final int REPLY_RETURN = 7;
+
+    /** Hello feature bit: the sender reads return-path messages ({@link #REPLY_RETURN}) while streaming. */
+    public static final int FEATURE_RETURN_PATH = 0x1;
+    /** Every hello feature bit this implementation knows. */
+    public static final int KNOWN_FEATURES = FEATURE_RETURN_PATH;
 
     /** Name of a reply kind, for messages. */
     public static String replyKindName(int kind) {
@@ -104,6 +115,7 @@ public final class Wire {
             case REPLY_MANIFEST_REFUSE -> "MANIFEST_REFUSE";
             case REPLY_COMPLETED -> "COMPLETED";
             case REPLY_ERROR -> "ERROR";
+            case REPLY_RETURN -> "RETURN";
             default -> "kind " + kind;
         };
     }

@@ -128,7 +128,7 @@ class WireGoldenTest {
                 new Case(5, 2, ProtocolCode.UNSUPPORTED_VERSION, "hello.version"),   // min 2 > max 1
                 new Case(25, 4, ProtocolCode.CHANNEL_ID_OUT_OF_RANGE, "hello.channel id"), // id == count
                 new Case(27, 0, ProtocolCode.CHANNEL_COUNT, "hello.channel count"),
-                new Case(35, 1, ProtocolCode.FEATURES, "hello.features"));
+                new Case(35, 2, ProtocolCode.FEATURES, "hello.features")); // bit 0 is the return path
         for (Case c : cases) {
             byte[] b = recrc(withByte(HELLO, c.index(), c.value()));
             assertThatThrownBy(() -> Hello.read(ByteSource.of(b, -1))).as(c.field())
@@ -194,6 +194,38 @@ class WireGoldenTest {
                 .isInstanceOf(MalformedPacketException.class).hasMessageContaining("reply.reserved");
         assertThatThrownBy(() -> Reply.read(ByteSource.of(withByte(COMPLETED, 10, 0x09), 0))) // M = 2304 > 2048
                 .isInstanceOf(MalformedPacketException.class).hasMessageContaining("reply.message length");
+    }
+
+    @Test
+    void aReturnMessageKeepsItsBytesExactlyAndIsNeverTreatedAsText() throws Exception {
+        byte[] payload = {0, (byte) 0xFF, (byte) 0xC3, 0x28, 10, 27}; // not UTF-8, with control bytes
+        ByteBuffer b = Reply.returned(1, ByteBuffer.wrap(payload)).encode();
+        assertThat(b.get(4)).isEqualTo((byte) Wire.REPLY_RETURN);
+        assertThat(b.getShort(10)).isEqualTo((short) payload.length);
+        assertThat(b.getLong(12)).isEqualTo(1L); // value A: the payload type
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        Reply r = Reply.read(ByteSource.of(a, 0));
+        assertThat(r.kind()).isEqualTo(Wire.REPLY_RETURN);
+        assertThat(r.valueA()).isEqualTo(1);
+        assertThat(r.data()).containsExactly(payload);
+        assertThat(r.message()).isEmpty();
+        assertThatThrownBy(() -> Reply.returned(1, ByteBuffer.allocate(Wire.MAX_REPLY_MESSAGE + 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theReturnPathFeatureBitIsKnownAndOthersAreRefused() throws Exception {
+        Hello h = new Hello(1, 1, SESSION, 2, 4, 1, "level=3", Wire.FEATURE_RETURN_PATH, 4 << 20);
+        ByteBuffer e = h.encode();
+        byte[] ok = new byte[e.remaining()];
+        e.get(ok);
+        assertThat(Hello.read(ByteSource.of(ok, -1)).features()).isEqualTo(Wire.FEATURE_RETURN_PATH);
+        ByteBuffer f = new Hello(1, 1, SESSION, 2, 4, 1, "level=3", 0x2, 4 << 20).encode();
+        byte[] bad = new byte[f.remaining()];
+        f.get(bad);
+        assertThatThrownBy(() -> Hello.read(ByteSource.of(bad, -1))).isInstanceOf(MalformedPacketException.class)
+                .hasMessageContaining("hello.features").hasMessageContaining("unknown feature bits 0x2");
     }
 
     @Test

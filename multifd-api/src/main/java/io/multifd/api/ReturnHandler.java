@@ -1,0 +1,46 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.api;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Receives, on the sending side, the messages a payload's receiving side sent back over the
+ * channels' return path ({@link io.multifd.api.spi.ReturnPath}): page requests of a post-copy
+ * migration, acknowledgements, anything a plug-in defines. The core only frames and routes them
+ * by payload type; what the bytes mean is the plug-in's business.
+ *
+ * <p>Registered with {@link SendSession#onReturn} before the session connects. Called on the
+ * reply thread of the channel the message arrived on ({@code multifd-send-<session>-ch<id>-reply}),
+ * so calls for messages of different channels may run at the same time; it must return quickly
+ * (queue the work, do not send from here: the reply thread must go on reading).
+ */
+@FunctionalInterface
+public interface ReturnHandler {
+
+    /**
+     * Handles one message.
+     *
+     * @param channel the id of the channel it arrived on
+     * @param message the message, read-only, position 0 to its length; valid only during this
+     *                call (copy what you keep); untrusted input: a malformed message should be
+     *                refused with a {@link MalformedPacketException} naming the field
+     * @throws IOException if the message is malformed or cannot be handled: the migration fails
+     *                     with it
+     */
+    void onMessage(int channel, ByteBuffer message) throws IOException;
+}
