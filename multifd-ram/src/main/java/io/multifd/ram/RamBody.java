@@ -39,6 +39,10 @@ public final class RamBody {
     private int capacity;
     private long[] offsets;
     private int count;
+    /** The RAM header flags of this body's packet: 0 for pre-copy pages (see {@link RamPayload}). */
+    private int flags;
+    /** A missing-page map: the index of the block bitmap's first word carried; -1 otherwise. */
+    private long firstWord = -1;
 
     RamBody(int batchBytes) {
         this.batchBytes = batchBytes;
@@ -116,6 +120,27 @@ public final class RamBody {
         return offsets[i];
     }
 
+    /**
+     * The RAM header flags this body's packet carries: 0 for pages of a pre-copy round, or one of
+     * {@link RamPayload#FLAG_POSTCOPY_PAGES}, {@link RamPayload#FLAG_MISSING} and
+     * {@link RamPayload#FLAG_RELEASE}, set by the post-copy driver.
+     *
+     * @return the flags
+     */
+    public int flags() {
+        return flags;
+    }
+
+    /**
+     * For a missing-page map ({@link RamPayload#FLAG_MISSING}): the index of the first bitmap
+     * word it carries; its {@link #count()} words follow as {@link #offset(int)} values.
+     *
+     * @return the word index, or -1 for other bodies
+     */
+    public long firstWord() {
+        return firstWord;
+    }
+
     /** The batch size in bytes this body was made for. */
     public int batchBytes() {
         return batchBytes;
@@ -136,6 +161,51 @@ public final class RamBody {
         block = null;
         count = 0;
         capacity = 0;
+        flags = 0;
+        firstWord = -1;
+    }
+
+    /** Marks the (empty or page-holding) body as post-copy pages. */
+    void postcopyPages() {
+        flags = RamPayload.FLAG_POSTCOPY_PAGES;
+    }
+
+    /**
+     * Fills an empty body with part of a block's missing-page map.
+     *
+     * @param block the block
+     * @param first the index of the first word
+     * @param words the block's map, one bit per page
+     * @param n     the words to carry, 1 to {@link #mapCapacity(RamBlock, int)}
+     */
+    void missingMap(RamBlock block, long first, long[] words, int n) {
+        ensure(block, n);
+        System.arraycopy(words, (int) first, offsets, 0, n);
+        count = n;
+        flags = RamPayload.FLAG_MISSING;
+        firstWord = first;
+    }
+
+    /** Fills an empty body with the release marker (it names the session's first block). */
+    void releaseMarker(RamBlock block) {
+        ensure(block, 0);
+        flags = RamPayload.FLAG_RELEASE;
+    }
+
+    private void ensure(RamBlock block, int n) {
+        if (this.block != null || count != 0) {
+            throw new IllegalStateException("body is not empty");
+        }
+        this.block = block;
+        this.capacity = capacityFor(block, batchBytes);
+        if (offsets.length < Math.max(capacity, n)) {
+            offsets = new long[Math.max(capacity, n)];
+        }
+    }
+
+    /** Bitmap words one missing-page map packet of a block carries at most: one entry fewer than its page cap. */
+    static int mapCapacity(RamBlock block, int batchBytes) {
+        return Math.max(1, capacityFor(block, batchBytes) - 1);
     }
 
     /** Pages per packet for a block: the batch divided by its page size, at least one page. */

@@ -22,7 +22,9 @@ import io.multifd.api.spi.PayloadEncoder;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.PayloadReceiver;
 import io.multifd.api.spi.ReceiveContext;
+import io.multifd.api.spi.ReturnPath;
 import io.multifd.api.spi.SendChannelContext;
+import io.multifd.ram.internal.PostcopyState;
 import io.multifd.ram.internal.RamEncoder;
 import io.multifd.ram.internal.RamHeaderDescription;
 import io.multifd.ram.internal.RamReceiver;
@@ -90,6 +92,12 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
     public static final int HEADER_VERSION = 1;
     /** The fixed part of the payload header, in bytes. */
     public static final int HEADER_FIXED_LENGTH = 12;
+    /** Header flag: pages sent after the switch-over to post-copy; each must be missing at the receiver. */
+    public static final int FLAG_POSTCOPY_PAGES = 0x01;
+    /** Header flag: a missing-page map (part of a block's bitmap of pages the destination must not use yet). */
+    public static final int FLAG_MISSING = 0x02;
+    /** Header flag: the switch-over is complete; the destination may run. */
+    public static final int FLAG_RELEASE = 0x04;
     /** The default batch: 512 KiB of pages per packet (128 pages of 4 KiB), as QEMU. */
     public static final int DEFAULT_BATCH_BYTES = 512 << 10;
     /** The default limit on the total size of the announced blocks on a receiver: 64 GiB. */
@@ -102,6 +110,7 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
     private final List<RamBlockInfo> expectedBlocks;
     private final long expectedTotalBytes;
     private final boolean requireEveryPage;
+    private final PostcopyAccess postcopyAccess;
 
     /**
      * The default instance, as {@link java.util.ServiceLoader} makes it: ready to send with the
@@ -119,6 +128,7 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         this.expectedBlocks = b.expectedBlocks;
         this.expectedTotalBytes = b.expectedTotalBytes;
         this.requireEveryPage = b.requireEveryPage;
+        this.postcopyAccess = b.postcopyAccess;
     }
 
     /**
@@ -277,8 +287,19 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         for (int i = 0; i < files.length; i++) {
             files[i] = destination.writeTarget(blocks.get(i));
         }
-        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage, files),
-                destination);
+        PostcopyState postcopy = null;
+        if (record.postcopy()) {
+            ReturnPath path = context.returnPath(ID);
+            if (!path.available()) {
+                throw RamSetupRecord.refuse("flags", RamSetupRecord.FLAG_POSTCOPY, "post-copy was announced but the "
+                        + "sender's hellos asked for no return path, which page requests need");
+            }
+            RamBlock[] array = blocks.toArray(new RamBlock[0]);
+            postcopy = postcopyAccess != null ? postcopyAccess.attach(array, path, context::fail)
+                    : new PostcopyState(array, path, context::fail, PostcopyAccess.NO_EVENTS);
+        }
+        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage, files,
+                postcopy), destination);
     }
 
     /**
@@ -393,6 +414,7 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
         private List<RamBlockInfo> expectedBlocks;
         private long expectedTotalBytes;
         private boolean requireEveryPage = true;
+        private PostcopyAccess postcopyAccess;
 
         private Builder() {
         }
@@ -506,6 +528,20 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
          */
         public Builder destination(RamDestination destination) {
             this.destination = Objects.requireNonNull(destination, "destination");
+            return this;
+        }
+
+        /**
+         * Receiver: the application's access to the destination during a post-copy migration
+         * (see {@link PostcopyAccess}). A receiver without one still accepts a post-copy sender
+         * (the migration completes once every page arrived), but nothing can use the memory
+         * before that. One access serves one session.
+         *
+         * @param access the access object the application keeps
+         * @return this builder
+         */
+        public Builder postcopy(PostcopyAccess access) {
+            this.postcopyAccess = Objects.requireNonNull(access, "access");
             return this;
         }
 

@@ -40,7 +40,7 @@ import java.util.Set;
  * <pre>
  * offset size  field                    rule
  *   0     1    version                  1
- *   1     1    reserved                 0
+ *   1     1    flags                    bit 0: post-copy may follow; other bits 0
  *   2     2    block count B            1 to {@value #MAX_BLOCKS}
  *   4     4    batch bytes              {@value #MIN_BATCH_BYTES} to 64 MiB: page data per packet
  *   8     ...  B block entries, each:
@@ -60,8 +60,13 @@ import java.util.Set;
  * @param batchBytes the sender's batch: page data bytes per packet at most (a packet carries at
  *                   least one page, even a larger one)
  * @param blocks     the blocks, in the sender's order
+ * @param postcopy   the sender may switch to post-copy: it will send missing-page maps and the
+ *                   release marker, and it reads page requests on the return path
  */
-public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
+public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks, boolean postcopy) {
+
+    /** Flag: post-copy may follow. */
+    public static final int FLAG_POSTCOPY = 0x1;
 
     /** The layout version this class writes and reads. */
     public static final int VERSION = 1;
@@ -73,6 +78,21 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
     public static final int MAX_BATCH_BYTES = 64 << 20;
 
     private static final int FIXED = 8;
+
+    /**
+     * A record of a pre-copy-only sender.
+     *
+     * @param batchBytes the batch size
+     * @param blocks     the blocks
+     */
+    public RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
+        this(batchBytes, blocks, false);
+    }
+
+    /** This record with the post-copy flag set. */
+    public RamSetupRecord withPostcopy() {
+        return new RamSetupRecord(batchBytes, blocks, true);
+    }
 
     /**
      * Validates the fields and copies the list.
@@ -141,7 +161,7 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
             size += 1 + n.length + 4 + 8;
         }
         ByteBuffer buf = ByteBuffer.allocate(size);
-        buf.put((byte) VERSION).put((byte) 0).putShort((short) blocks.size()).putInt(batchBytes);
+        buf.put((byte) VERSION).put((byte) (postcopy ? FLAG_POSTCOPY : 0)).putShort((short) blocks.size()).putInt(batchBytes);
         for (int i = 0; i < blocks.size(); i++) {
             RamBlockInfo b = blocks.get(i);
             byte[] n = names.get(i);
@@ -170,9 +190,9 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
         if (version != VERSION) {
             throw refuse("version", version, "this receiver reads version " + VERSION + " only");
         }
-        int reserved = record.get(p + 1) & 0xFF;
-        if (reserved != 0) {
-            throw refuse("reserved", reserved, "must be 0");
+        int flags = record.get(p + 1) & 0xFF;
+        if ((flags & ~FLAG_POSTCOPY) != 0) {
+            throw refuse("flags", flags, "only bit 0 (post-copy) is defined");
         }
         int count = record.getShort(p + 2) & 0xFFFF;
         if (count < 1 || count > MAX_BLOCKS) {
@@ -237,7 +257,7 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
         if (p != end) {
             throw refuse("length", end - record.position(), (end - p) + " bytes after the last block entry");
         }
-        return new RamSetupRecord(batch, Collections.unmodifiableList(blocks));
+        return new RamSetupRecord(batch, Collections.unmodifiableList(blocks), (flags & FLAG_POSTCOPY) != 0);
     }
 
     /**

@@ -59,6 +59,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
     private int blockIndex;
     private int normal;
     private int zero;
+    private boolean postcopyPages;
 
     RamChannelReceiver(RamReceiver session) {
         this.session = session;
@@ -76,6 +77,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
     @Override
     public void begin(IncomingPacket packet, DataTargets targets) throws IOException {
         block = null;
+        postcopyPages = false;
         ByteBuffer h = packet.header();
         int hl = h.limit();
         if (hl < RamPayload.HEADER_FIXED_LENGTH) {
@@ -87,8 +89,14 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
             throw packet.malformed("ram.version", version, "this receiver reads version " + RamPayload.HEADER_VERSION);
         }
         int flags = h.get(1) & 0xFF;
-        if (flags != 0) {
-            throw packet.malformed("ram.flags", flags, "reserved, must be 0");
+        PostcopyState pc = session.postcopy;
+        if (flags != 0 && (pc == null || (flags != RamPayload.FLAG_POSTCOPY_PAGES && flags != RamPayload.FLAG_MISSING
+                && flags != RamPayload.FLAG_RELEASE))) {
+            throw packet.malformed("ram.flags", flags, pc == null ? "reserved, must be 0 (the sender did not announce "
+                    + "post-copy)" : "not a known combination (1 post-copy pages, 2 missing-page map, 4 release)");
+        }
+        if (flags == 0 && pc != null && pc.switched()) {
+            throw packet.malformed("ram.flags", 0, "a pre-copy page packet after the switch-over to post-copy");
         }
         int n = h.getShort(2) & 0xFFFF;
         if (n < 1 || n > RamBlock.MAX_NAME_LENGTH) {
@@ -96,6 +104,10 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         }
         long nNormal = Integer.toUnsignedLong(h.getInt(4));
         long nZero = Integer.toUnsignedLong(h.getInt(8));
+        if (flags == RamPayload.FLAG_MISSING || flags == RamPayload.FLAG_RELEASE) {
+            control(packet, h, hl, n, nNormal, nZero, flags, pc);
+            return;
+        }
         long pages = nNormal + nZero;
         if (pages == 0) {
             throw packet.malformed("ram.pages", 0, "a packet carries at least one page");
@@ -153,6 +165,16 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         if (dup >= 0) {
             throw packet.malformed("ram.offset", dup, "appears twice in one packet");
         }
+        if (flags == RamPayload.FLAG_POSTCOPY_PAGES) {
+            int shift = ACCESS.pageShift(b);
+            for (int i = 0; i < total; i++) {
+                if (!pc.claim(idx, offsets[i] >>> shift)) {
+                    throw packet.malformed("ram.offset", offsets[i], "a post-copy page of block '" + b.name()
+                            + "' that is not missing (present already, or carried by another packet)");
+                }
+            }
+        }
+        postcopyPages = flags == RamPayload.FLAG_POSTCOPY_PAGES;
 
         // everything checked: name the targets, adjacent pages coalesced
         if (session.files[idx] != null) {
@@ -313,6 +335,41 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         if (received != null) {
             received[blockIndex].setOffsets(offsets, 0, normal + zero, shift);
         }
+        if (postcopyPages) { // the bytes are in place: the application may use the pages now
+            session.postcopy.arrived(blockIndex, offsets, normal + zero, shift);
+        }
+    }
+
+    /** A missing-page map or the release marker: checked, then applied at once (no data). */
+    private void control(IncomingPacket packet, ByteBuffer h, int hl, int n, long entries, long nZero, int flags,
+                         PostcopyState pc) throws IOException {
+        if (nZero != 0) {
+            throw packet.malformed("ram.zeroPages", nZero, "a post-copy control packet carries no pages");
+        }
+        if (packet.rawLength() != 0) {
+            throw packet.malformed("ram.rawLength", packet.rawLength(), "a post-copy control packet carries no data");
+        }
+        boolean map = flags == RamPayload.FLAG_MISSING;
+        long cap = Math.max(2, session.maxPagesPerPacket);
+        if (map ? entries < 2 || entries > cap : entries != 0) {
+            throw packet.malformed("ram.normalPages", entries, map ? "a missing-page map holds 2 to " + cap
+                    + " entries (the first word index, then the words)" : "the release marker holds no entries");
+        }
+        long expectedHeader = RamPayload.HEADER_FIXED_LENGTH + n + 8 * entries;
+        if (hl != expectedHeader) {
+            throw packet.malformed("ram.headerLength", hl, "a header with a " + n + "-byte name and " + entries
+                    + " entries is " + expectedHeader + " bytes");
+        }
+        int idx = session.table.find(h, RamPayload.HEADER_FIXED_LENGTH, n);
+        if (idx < 0) {
+            throw packet.malformed("ram.block", printable(h, n), "no block of this session has this name");
+        }
+        if (map) {
+            pc.applyMap(packet, idx, h, RamPayload.HEADER_FIXED_LENGTH + n, (int) entries - 1);
+        } else {
+            pc.release(packet);
+        }
+        packet.countItems(0, 0);
     }
 
     private SegmentViews viewsFor(int idx, RamBlock b) {

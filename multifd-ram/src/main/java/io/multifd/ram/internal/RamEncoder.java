@@ -56,6 +56,11 @@ public final class RamEncoder implements PayloadEncoder<RamBody> {
     public void prepare(RamBody body, OutgoingPacket packet) throws IOException {
         RamBlock block = body.block();
         int count = body.count();
+        int flags = body.flags();
+        if (flags == RamPayload.FLAG_MISSING || flags == RamPayload.FLAG_RELEASE) {
+            control(body, block, count, flags, packet);
+            return;
+        }
         if (block == null || count == 0) {
             throw new IOException("ram: an empty RAM body was sent");
         }
@@ -95,7 +100,7 @@ public final class RamEncoder implements PayloadEncoder<RamBody> {
             throw new IOException("ram: a header of " + count + " pages of block '" + block.name() + "' needs "
                     + headerLength + " bytes, over maxPayloadHeaderLength " + h.capacity() + "; lower batchBytes");
         }
-        h.put((byte) RamPayload.HEADER_VERSION).put((byte) 0).putShort((short) name.length)
+        h.put((byte) RamPayload.HEADER_VERSION).put((byte) flags).putShort((short) name.length)
                 .putInt(normal).putInt(zero).put(name);
         for (int i = 0; i < count; i++) {
             h.putLong(offs[i]);
@@ -121,6 +126,30 @@ public final class RamEncoder implements PayloadEncoder<RamBody> {
             i = j;
         }
         packet.countItems(normal, zero);
+    }
+
+    /**
+     * A post-copy control packet, no data: a missing-page map (its entries: the first word index,
+     * then the words) or the release marker (no entries).
+     */
+    private static void control(RamBody body, RamBlock block, int words, int flags, OutgoingPacket packet)
+            throws IOException {
+        ByteBuffer h = packet.header();
+        byte[] name = ACCESS.nameBytes(block);
+        int entries = flags == RamPayload.FLAG_MISSING ? 1 + words : 0;
+        if (RamPayload.HEADER_FIXED_LENGTH + name.length + 8L * entries > h.remaining()) {
+            throw new IOException("ram: a missing-page map of " + words + " words exceeds maxPayloadHeaderLength "
+                    + h.capacity());
+        }
+        h.put((byte) RamPayload.HEADER_VERSION).put((byte) flags).putShort((short) name.length)
+                .putInt(entries).putInt(0).put(name);
+        if (entries > 0) {
+            h.putLong(body.firstWord());
+            for (int i = 0; i < words; i++) {
+                h.putLong(body.offset(i));
+            }
+        }
+        packet.countItems(0, 0);
     }
 
     private SegmentViews viewsFor(RamBlock block) {

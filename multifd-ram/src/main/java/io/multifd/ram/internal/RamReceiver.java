@@ -45,6 +45,8 @@ public final class RamReceiver implements PayloadReceiver {
     final PageBitmap[] received;
     /** Per block: the file region its pages are written to with positional writes, or null. */
     final RamDestination.WriteTarget[] files;
+    /** The post-copy state if the sender announced post-copy, else null. */
+    final PostcopyState postcopy;
 
     /**
      * Sets up a session's receiving side; called on the receiver's manifest thread.
@@ -62,6 +64,22 @@ public final class RamReceiver implements PayloadReceiver {
      */
     public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed, boolean everyPage,
                        RamDestination.WriteTarget[] files) {
+        this(record, blocks, startZeroed, everyPage, files, null);
+    }
+
+    /**
+     * Sets up a session's receiving side, with post-copy.
+     *
+     * @param record      the sender's setup record, validated
+     * @param blocks      the destination blocks
+     * @param startZeroed true if every block is all zero now
+     * @param everyPage   true to require every page
+     * @param files       per block, the file region or null
+     * @param postcopy    the post-copy state (the record announced post-copy), or null
+     */
+    public RamReceiver(RamSetupRecord record, List<RamBlock> blocks, boolean startZeroed, boolean everyPage,
+                       RamDestination.WriteTarget[] files, PostcopyState postcopy) {
+        this.postcopy = postcopy;
         this.record = record;
         this.files = files.clone();
         this.blocks = blocks.toArray(new RamBlock[0]);
@@ -100,6 +118,12 @@ public final class RamReceiver implements PayloadReceiver {
      */
     @Override
     public void finish(Duration timeout) throws SetupRefusedException {
+        String incomplete = postcopy == null ? null : postcopy.checkComplete();
+        if (incomplete != null) {
+            SetupRefusedException e = new SetupRefusedException(incomplete);
+            postcopy.fail(e);
+            throw e;
+        }
         if (received == null) {
             return;
         }
@@ -114,6 +138,13 @@ public final class RamReceiver implements PayloadReceiver {
                         + " pages never arrived in this session (first: page " + first + " at offset 0x"
                         + Long.toHexString(offset) + "); the receiver requires every page");
             }
+        }
+    }
+
+    @Override
+    public void abort(Throwable cause) {
+        if (postcopy != null) {
+            postcopy.fail(cause);
         }
     }
 

@@ -1,0 +1,270 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.ram;
+
+import io.multifd.api.MigrationFailedException;
+import io.multifd.api.spi.ReturnPath;
+import io.multifd.ram.internal.LatencyLog;
+import io.multifd.ram.internal.PostcopyState;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The destination application's access to its memory during a post-copy migration: the
+ * destination runs before every page arrived, and each access to guest memory first makes sure
+ * the pages it touches are there.
+ *
+ * <pre>{@code
+ * PostcopyAccess access = new PostcopyAccess();
+ * MultiFdReceiver receiver = MultiFdReceiver.builder(config, listener)
+ *         .payload(RamPayload.builder().destination(RamDestination.of(ram)).postcopy(access).build())
+ *         .build().start();
+ * access.awaitRelease(Duration.ofMinutes(10));   // the source paused and handed over: run
+ * // in the emulator's memory accessor, before touching [offset, offset + length) of ram:
+ * access.require(ram, offset, length);           // a bitmap read when the pages are there
+ * }</pre>
+ *
+ * <h2>What it promises</h2>
+ * Until the release, {@link #require} waits for it. After the release, {@code require} returns at
+ * once when every page of the range is present (one volatile read per 64 pages); otherwise it
+ * asks the source for the missing pages nobody asked for yet (a request on the return path of
+ * any channel; the source serves requested pages ahead of its background stream) and waits until
+ * they arrived. Once {@code require} returned, the pages stay present and the migration never
+ * writes them again: the application owns them. It fails with the migration's cause if the
+ * migration fails, and with an {@link IOException} if the pages do not arrive within the timeout
+ * (the migration goes on). Pages not required still arrive through the background stream; the
+ * receiver completes once all did.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe: any number of application threads call {@link #require} at once. One access
+ * serves one session: register it with one receiver's {@link RamPayload.Builder#postcopy}.
+ */
+public final class PostcopyAccess {
+
+    /** What a state without an access object tells: nothing. */
+    static final PostcopyState.Events NO_EVENTS = new PostcopyState.Events() {
+        @Override
+        public void released() {
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+        }
+    };
+
+    /** The default wait of {@link #require(RamBlock, long, long)}: 30 seconds. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
+    private volatile PostcopyState state;
+    private volatile Map<RamBlock, Integer> index;
+
+    /** Makes an access object; register it with a receiver's RAM payload before the session starts. */
+    public PostcopyAccess() {
+    }
+
+    /** Called by the RAM payload when a post-copy session opens; once. */
+    synchronized PostcopyState attach(RamBlock[] blocks, ReturnPath path, Consumer<Throwable> fail) {
+        if (state != null) {
+            throw new IllegalStateException("this PostcopyAccess already serves a session; make one per session");
+        }
+        Map<RamBlock, Integer> map = new IdentityHashMap<>();
+        for (int i = 0; i < blocks.length; i++) {
+            map.put(blocks[i], i);
+        }
+        index = map;
+        PostcopyState s = new PostcopyState(blocks, path, fail, new PostcopyState.Events() {
+            @Override
+            public void released() {
+                released.complete(null);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                released.completeExceptionally(cause);
+            }
+        });
+        state = s;
+        return s;
+    }
+
+    /**
+     * A future completed when the destination is released (the source paused, sent the device
+     * state and the list of missing pages), or failed with the migration's cause.
+     *
+     * @return a new dependent future; cancelling it does not affect the migration
+     */
+    public CompletableFuture<Void> released() {
+        return released.thenApply(v -> v);
+    }
+
+    /** True once the destination was released. Any thread. */
+    public boolean isReleased() {
+        return released.isDone() && !released.isCompletedExceptionally();
+    }
+
+    /**
+     * Waits until the destination is released.
+     *
+     * @param timeout the longest wait
+     * @return true once released, false if the timeout passed first
+     * @throws MigrationFailedException if the migration failed before the release
+     * @throws InterruptedIOException   if interrupted
+     */
+    public boolean awaitRelease(Duration timeout) throws IOException {
+        try {
+            released.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new MigrationFailedException("the migration failed before the destination was released", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException x = new InterruptedIOException("interrupted while waiting for the release");
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    /**
+     * {@link #require(RamBlock, long, long, Duration)} with {@link #DEFAULT_TIMEOUT}.
+     *
+     * @param block  a destination block of the session
+     * @param offset the first byte
+     * @param length the bytes, at least 1
+     * @throws IOException see the full form
+     */
+    public void require(RamBlock block, long offset, long length) throws IOException {
+        require(block, offset, length, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Returns once the destination was released and every page overlapping
+     * {@code [offset, offset + length)} of the block is present, asking the source for the missing
+     * ones. Any application thread.
+     *
+     * @param block   a destination block of the session (the object the destination supplied)
+     * @param offset  the first byte
+     * @param length  the bytes, at least 1
+     * @param timeout the longest wait (release and pages together)
+     * @throws IllegalArgumentException  if the block is not one of the session's
+     * @throws IndexOutOfBoundsException if the range is not within the block
+     * @throws MigrationFailedException  if the migration failed
+     * @throws InterruptedIOException    if interrupted
+     * @throws IOException               if the release or the pages did not come within the timeout
+     */
+    public void require(RamBlock block, long offset, long length, Duration timeout) throws IOException {
+        Objects.requireNonNull(block, "block");
+        long nanos = timeout.toNanos();
+        PostcopyState s = state;
+        if (s == null || !s.released()) {
+            long t0 = System.nanoTime();
+            if (!awaitRelease(timeout)) {
+                throw new IOException("post-copy: the destination was not released within " + timeout.toMillis() + " ms");
+            }
+            s = state;
+            nanos -= System.nanoTime() - t0;
+        }
+        int idx = indexOf(block);
+        Objects.checkFromIndexSize(offset, length, block.length());
+        if (length == 0) {
+            throw new IndexOutOfBoundsException("length must be at least 1");
+        }
+        int shift = Long.numberOfTrailingZeros(block.pageSize());
+        s.require(idx, offset >>> shift, (offset + length - 1) >>> shift, Math.max(0, nanos));
+    }
+
+    /**
+     * Whether the page holding {@code offset} is present. Any thread; a bitmap read.
+     *
+     * @param block  a destination block of the session
+     * @param offset a byte of the block
+     * @return true if present (or the migration has no post-copy state yet: nothing is missing)
+     */
+    public boolean isPresent(RamBlock block, long offset) {
+        PostcopyState s = state;
+        if (s == null) {
+            return true;
+        }
+        Objects.checkIndex(offset, block.length());
+        return s.present(indexOf(block), offset >>> Long.numberOfTrailingZeros(block.pageSize()));
+    }
+
+    private int indexOf(RamBlock block) {
+        Map<RamBlock, Integer> m = index;
+        Integer i = m == null ? null : m.get(block);
+        if (i == null) {
+            throw new IllegalArgumentException("block '" + block.name() + "' is not a destination block of this session");
+        }
+        return i;
+    }
+
+    /** Pages missing now (0 before the switch-over and after the last page arrived). */
+    public long missingPages() {
+        PostcopyState s = state;
+        return s == null ? 0 : s.missingPages();
+    }
+
+    /** Request messages sent to the source so far. */
+    public long requests() {
+        PostcopyState s = state;
+        return s == null ? 0 : s.requestMessages();
+    }
+
+    /** Pages asked for so far. */
+    public long requestedPages() {
+        PostcopyState s = state;
+        return s == null ? 0 : s.requestedPages();
+    }
+
+    /**
+     * How long the {@link #require} calls that had to wait for pages waited, from the call to the
+     * arrival of the last of their pages.
+     *
+     * @return the count and the percentiles so far
+     */
+    public Latency latency() {
+        PostcopyState s = state;
+        if (s == null) {
+            return new Latency(0, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+        }
+        LatencyLog.Summary l = s.latencies().summary();
+        return new Latency(l.count(), Duration.ofNanos(l.p50Nanos()), Duration.ofNanos(l.p99Nanos()),
+                Duration.ofNanos(l.maxNanos()));
+    }
+
+    /**
+     * Latencies of the {@code require} calls that waited.
+     *
+     * @param count the calls that waited
+     * @param p50   the median wait
+     * @param p99   the 99th percentile
+     * @param max   the longest
+     */
+    public record Latency(long count, Duration p50, Duration p99, Duration max) {
+    }
+}

@@ -1,0 +1,457 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.ram.internal;
+
+import io.multifd.api.MigrationFailedException;
+import io.multifd.api.spi.IncomingPacket;
+import io.multifd.api.spi.ReturnPath;
+import io.multifd.ram.RamBlock;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The destination's side of a post-copy session: which pages are missing, which a post-copy
+ * packet already claimed, which the application asked for, and the waits of the application's
+ * threads until their pages arrive.
+ *
+ * <h2>States</h2>
+ * Pre-copy (nothing missing) until the first missing-page map is applied; then
+ * <em>switched</em>: maps mark pages missing, a later pre-copy page packet is malformed; then
+ * <em>released</em> (the release marker, after a sync barrier behind every map): the application
+ * may run and {@link #require} returns once its pages are present. Every post-copy page clears
+ * its bit after its bytes were written; the migration completes only with no page missing.
+ *
+ * <h2>Threads</h2>
+ * Channel threads apply maps, claims and arrivals (atomic bit operations, no lock; arrivals
+ * signal waiting application threads under the lock only when some wait). Application threads
+ * call {@link #require}; any thread {@link #fail}s. A page's bytes are written before its bit is
+ * cleared (a volatile write), and {@link #require} reads the bit (a volatile read) before
+ * returning, so the application sees the bytes.
+ */
+public final class PostcopyState {
+
+    /** Return message kind: a page request (entries of block index, page count, first page). */
+    public static final int KIND_REQUEST = 1;
+    /** Return message kind: the release marker was applied. */
+    public static final int KIND_RELEASED = 2;
+    /** Bytes of a return message before its entries. */
+    public static final int MESSAGE_FIXED = 4;
+    /** Bytes of one request entry: u16 block, u16 reserved, u32 pages, u64 first page. */
+    public static final int ENTRY = 16;
+    /** Entries per request message. */
+    public static final int MAX_ENTRIES = (ReturnPath.MAX_MESSAGE_LENGTH - MESSAGE_FIXED) / ENTRY;
+
+    /** What the application side is told. */
+    public interface Events {
+        /** The destination was released (channel thread). */
+        void released();
+
+        /**
+         * The migration failed, or ended with pages missing (any thread).
+         *
+         * @param cause the cause
+         */
+        void failed(Throwable cause);
+    }
+
+    private final RamBlock[] blocks;
+    private final AtomicLongArray[] missing;
+    private final AtomicLongArray[] claimed;
+    private final AtomicLongArray[] requested;
+    private final ReturnPath path;
+    private final Consumer<Throwable> failMigration;
+    private final Events events;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final AtomicInteger waiters = new AtomicInteger();
+    private final AtomicLong missingPages = new AtomicLong();
+    private final AtomicLong requestMessages = new AtomicLong();
+    private final AtomicLong requestedPages = new AtomicLong();
+    private final LatencyLog latencies = new LatencyLog();
+    private volatile boolean switched;
+    private volatile boolean released;
+    private volatile Throwable failure;
+
+    /**
+     * @param blocks        the destination blocks, in the setup record's order
+     * @param path          the session's return path for RAM messages
+     * @param failMigration fails the migration (a request that cannot be sent)
+     * @param events        told about the release and failures
+     */
+    public PostcopyState(RamBlock[] blocks, ReturnPath path, Consumer<Throwable> failMigration, Events events) {
+        this.blocks = blocks.clone();
+        this.path = path;
+        this.failMigration = failMigration;
+        this.events = events;
+        int n = blocks.length;
+        this.missing = new AtomicLongArray[n];
+        this.claimed = new AtomicLongArray[n];
+        this.requested = new AtomicLongArray[n];
+        for (int i = 0; i < n; i++) {
+            int words = words(blocks[i].pageCount());
+            missing[i] = new AtomicLongArray(words);
+            claimed[i] = new AtomicLongArray(words);
+            requested[i] = new AtomicLongArray(words);
+        }
+    }
+
+    private static int words(long pages) {
+        long w = (pages + 63) >>> 6;
+        if (w > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a block of " + pages + " pages is too large for post-copy");
+        }
+        return (int) w;
+    }
+
+    // ------------------------------------------------------------------ channel threads
+
+    /** True once a map or the release was applied: pre-copy page packets are refused from then on. */
+    public boolean switched() {
+        return switched;
+    }
+
+    /**
+     * Applies part of a block's missing-page map. Channel thread.
+     *
+     * @param packet the packet, for errors
+     * @param block  the block's index
+     * @param h      the payload header
+     * @param at     where the map's entries start in {@code h}: the first word index, then the words
+     * @param words  the number of words
+     * @throws IOException a malformed-packet error naming {@code ram.missing.*}
+     */
+    public void applyMap(IncomingPacket packet, int block, ByteBuffer h, int at, int words) throws IOException {
+        if (released) {
+            throw packet.malformed("ram.flags", "MISSING", "a missing-page map after the release");
+        }
+        AtomicLongArray m = missing[block];
+        long first = h.getLong(at);
+        if (first < 0 || first > m.length() || words > m.length() - first) {
+            throw packet.malformed("ram.missing.firstWord", Long.toUnsignedString(first), words + " words from there pass the end of block '"
+                    + blocks[block].name() + "' (" + m.length() + " bitmap words)");
+        }
+        long pages = blocks[block].pageCount();
+        int lastWord = m.length() - 1;
+        long tailMask = (pages & 63) == 0 ? -1L : (1L << (pages & 63)) - 1;
+        for (int i = 0; i < words; i++) {
+            long w = h.getLong(at + 8 + 8 * i);
+            if (first + i == lastWord && (w & ~tailMask) != 0) {
+                throw packet.malformed("ram.missing.words", Long.toHexString(w), "names pages past the end of block '"
+                        + blocks[block].name() + "' (" + pages + " pages)");
+            }
+        }
+        switched = true;
+        for (int i = 0; i < words; i++) {
+            long w = h.getLong(at + 8 + 8 * i);
+            if (w != 0) {
+                long old = m.getAndAccumulate((int) first + i, w, (a, b) -> a | b);
+                missingPages.addAndGet(Long.bitCount(w & ~old));
+            }
+        }
+    }
+
+    /**
+     * Applies the release marker: the destination may run. Channel thread.
+     *
+     * @param packet the packet, for errors
+     * @throws IOException a malformed-packet error if released already; or if the sender cannot
+     *                     be told (the migration fails)
+     */
+    public void release(IncomingPacket packet) throws IOException {
+        if (released) {
+            throw packet.malformed("ram.flags", "RELEASE", "a second release marker");
+        }
+        switched = true;
+        released = true;
+        signal();
+        events.released();
+        path.send(ByteBuffer.allocate(MESSAGE_FIXED).put(0, (byte) KIND_RELEASED));
+    }
+
+    /**
+     * Claims a page for the post-copy packet that carries it. Channel thread.
+     *
+     * @param block the block's index
+     * @param page  the page index (checked by the caller)
+     * @return false if the page is not missing, or another packet claimed it already
+     */
+    public boolean claim(int block, long page) {
+        int w = (int) (page >>> 6);
+        long bit = 1L << page;
+        if ((missing[block].get(w) & bit) == 0) {
+            return false;
+        }
+        AtomicLongArray c = claimed[block];
+        while (true) {
+            long old = c.get(w);
+            if ((old & bit) != 0) {
+                return false;
+            }
+            if (c.compareAndSet(w, old, old | bit)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Marks pages present after their bytes were written, and wakes the application threads
+     * waiting for pages. Channel thread.
+     *
+     * @param block   the block's index
+     * @param offsets page offsets
+     * @param n       how many of them
+     * @param shift   the block's page shift
+     */
+    public void arrived(int block, long[] offsets, int n, int shift) {
+        AtomicLongArray m = missing[block];
+        for (int i = 0; i < n; i++) {
+            long page = offsets[i] >>> shift;
+            long bit = 1L << page;
+            long old = m.getAndAccumulate((int) (page >>> 6), bit, (a, b) -> a & ~b);
+            if ((old & bit) != 0) {
+                missingPages.decrementAndGet();
+            }
+        }
+        if (waiters.get() > 0) {
+            signal();
+        }
+    }
+
+    /** Pages missing now. Any thread. */
+    public long missingPages() {
+        return missingPages.get();
+    }
+
+    /**
+     * Ends the session: every page must be present. Coordinating thread, after every channel's end of stream.
+     *
+     * @return null, or a reason naming the first block with missing pages
+     */
+    public String checkComplete() {
+        if (missingPages.get() == 0) {
+            return null;
+        }
+        for (int i = 0; i < blocks.length; i++) {
+            AtomicLongArray m = missing[i];
+            for (int w = 0; w < m.length(); w++) {
+                long bits = m.get(w);
+                if (bits != 0) {
+                    long page = ((long) w << 6) + Long.numberOfTrailingZeros(bits);
+                    return "ram: block '" + blocks[i].name() + "': " + missingPages.get() + " page(s) still missing at the "
+                            + "end of the post-copy stream (first: page " + page + ")";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The migration failed: wakes every waiting application thread with the cause. Any thread.
+     *
+     * @param cause the cause
+     */
+    public void fail(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        signal();
+        events.failed(cause);
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ application threads
+
+    /** True once the destination was released. */
+    public boolean released() {
+        return released;
+    }
+
+    /**
+     * Whether a page is present (not missing). Any thread; one volatile read.
+     *
+     * @param block the block's index
+     * @param page  the page index
+     * @return true if present
+     */
+    public boolean present(int block, long page) {
+        return (missing[block].get((int) (page >>> 6)) & (1L << page)) == 0;
+    }
+
+    /**
+     * Returns once the destination was released and every page of the range is present, asking
+     * the sender for the missing ones that nobody asked for yet. Application threads.
+     *
+     * @param block        the block's index
+     * @param firstPage    the first page
+     * @param lastPage     the last page (inclusive)
+     * @param timeoutNanos the longest wait
+     * @throws MigrationFailedException if the migration failed (before or during the wait)
+     * @throws java.io.InterruptedIOException if interrupted
+     * @throws IOException if the pages did not arrive within the timeout
+     */
+    public void require(int block, long firstPage, long lastPage, long timeoutNanos) throws IOException {
+        if (released && allPresent(block, firstPage, lastPage)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeoutNanos;
+        if (!released) {
+            awaitUntil(() -> released, deadline, timeoutNanos, "the release of the destination");
+        }
+        if (allPresent(block, firstPage, lastPage)) {
+            return;
+        }
+        ask(block, firstPage, lastPage);
+        awaitUntil(() -> allPresent(block, firstPage, lastPage), deadline, timeoutNanos, "pages " + firstPage + " to " + lastPage
+                + " of block '" + blocks[block].name() + "'");
+        latencies.add(System.nanoTime() - t0);
+    }
+
+    private boolean allPresent(int block, long first, long last) {
+        AtomicLongArray m = missing[block];
+        for (long p = first; p <= last; ) {
+            int w = (int) (p >>> 6);
+            long bits = m.get(w);
+            long from = p & 63;
+            long to = Math.min(63, last - (p - from));
+            long mask = (to == 63 ? -1L : (1L << (to + 1)) - 1) & (-1L << from);
+            if ((bits & mask) != 0) {
+                return false;
+            }
+            p = ((long) w + 1) << 6;
+        }
+        return true;
+    }
+
+    /** Sends requests for the missing pages of the range that were not asked for yet. */
+    private void ask(int block, long first, long last) throws IOException {
+        AtomicLongArray m = missing[block];
+        AtomicLongArray r = requested[block];
+        ByteBuffer msg = null;
+        int entries = 0;
+        long runStart = -1;
+        long runEnd = -1;
+        for (long p = first; p <= last + 1; p++) {
+            boolean take = false;
+            if (p <= last) {
+                int w = (int) (p >>> 6);
+                long bit = 1L << p;
+                if ((m.get(w) & bit) != 0 && (r.getAndAccumulate(w, bit, (a, b) -> a | b) & bit) == 0) {
+                    take = true;
+                }
+            }
+            if (take && runStart >= 0 && p == runEnd + 1) {
+                runEnd = p;
+                continue;
+            }
+            if (runStart >= 0) {
+                if (msg == null) {
+                    msg = ByteBuffer.allocate(MESSAGE_FIXED + MAX_ENTRIES * ENTRY);
+                    msg.put((byte) KIND_REQUEST).put((byte) 0).putShort((short) 0);
+                }
+                msg.putShort((short) block).putShort((short) 0).putInt((int) (runEnd - runStart + 1)).putLong(runStart);
+                requestedPages.addAndGet(runEnd - runStart + 1);
+                if (++entries == MAX_ENTRIES) {
+                    sendRequest(msg, entries);
+                    msg = null;
+                    entries = 0;
+                }
+                runStart = -1;
+            }
+            if (take) {
+                runStart = p;
+                runEnd = p;
+            }
+        }
+        if (msg != null) {
+            sendRequest(msg, entries);
+        }
+    }
+
+    private void sendRequest(ByteBuffer msg, int entries) throws IOException {
+        msg.putShort(2, (short) entries).flip();
+        try {
+            path.send(msg);
+        } catch (IOException | RuntimeException e) {
+            failMigration.accept(e);
+            throw e;
+        }
+        requestMessages.incrementAndGet();
+    }
+
+    private interface Check {
+        boolean done();
+    }
+
+    private void awaitUntil(Check check, long deadline, long timeoutNanos, String what) throws IOException {
+        waiters.incrementAndGet();
+        lock.lock();
+        try {
+            while (!check.done()) {
+                Throwable f = failure;
+                if (f != null) {
+                    throw new MigrationFailedException("the migration failed while waiting for " + what, f);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IOException("post-copy: " + what + " did not arrive within "
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+                }
+                changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException x = new InterruptedIOException("interrupted while waiting for " + what);
+            x.initCause(e);
+            throw x;
+        } finally {
+            lock.unlock();
+            waiters.decrementAndGet();
+        }
+    }
+
+    /** Request messages sent. */
+    public long requestMessages() {
+        return requestMessages.get();
+    }
+
+    /** Pages asked for. */
+    public long requestedPages() {
+        return requestedPages.get();
+    }
+
+    /** The latencies of the {@link #require} calls that waited for pages. */
+    public LatencyLog latencies() {
+        return latencies;
+    }
+}
