@@ -73,6 +73,8 @@ public final class RamSaver {
     private SendData slot;
     private int round;
     private RoundListener listener = RoundListener.NONE;
+    /** The return-path handler if opened for post-copy, else null. */
+    private PostcopyRequests postcopyRequests;
 
     // counters of the round in progress
     private long queuedPages;
@@ -103,6 +105,27 @@ public final class RamSaver {
      *                                  packets would exceed the configured packet or header caps
      */
     public static RamSaver open(SendSession session, List<RamBlock> blocks) {
+        return open(session, blocks, false);
+    }
+
+    /**
+     * Makes the saver of a session that may switch to post-copy ({@link PostCopy}): as
+     * {@link #open(SendSession, List)}, and the setup record announces post-copy and the saver
+     * registers the RAM return-path handler (page requests), so the session asks the receiver for
+     * a return path. Call it before the session connects.
+     *
+     * @param session the session, not yet connected, that supports a return path
+     * @param blocks  the blocks to migrate
+     * @return the saver
+     * @throws UnsupportedOperationException if the session has no return path (a file session)
+     * @throws IllegalStateException         as {@link #open(SendSession, List)}
+     * @throws IllegalArgumentException      as {@link #open(SendSession, List)}
+     */
+    public static RamSaver openForPostcopy(SendSession session, List<RamBlock> blocks) {
+        return open(session, blocks, true);
+    }
+
+    private static RamSaver open(SendSession session, List<RamBlock> blocks, boolean postcopy) {
         Objects.requireNonNull(session, "session");
         RamPayload payload = session.payload(RamPayload.class).orElseThrow(() -> new IllegalStateException(
                 "no RamPayload is registered with this session (is multifd-ram on the class path?)"));
@@ -122,8 +145,14 @@ public final class RamSaver {
             }
         }
         RamSetupRecord record = RamSetupRecord.of(payload.batchBytes(), list);
+        RamSaver saver = new RamSaver(session, payload, list);
+        if (postcopy) {
+            record = record.withPostcopy();
+            saver.postcopyRequests = new PostcopyRequests(list);
+            session.onReturn(payload, saver.postcopyRequests);
+        }
         session.declare(payload, record.encode());
-        return new RamSaver(session, payload, list);
+        return saver;
     }
 
     /**
@@ -135,6 +164,11 @@ public final class RamSaver {
      */
     public static RamSaver open(SendSession session, RamBlock... blocks) {
         return open(session, List.of(blocks));
+    }
+
+    /** The post-copy request handler, or null if not opened for post-copy. */
+    PostcopyRequests postcopyRequests() {
+        return postcopyRequests;
     }
 
     /** The blocks this saver migrates, in the declared order. */

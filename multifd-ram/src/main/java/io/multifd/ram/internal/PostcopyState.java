@@ -56,6 +56,10 @@ public final class PostcopyState {
     public static final int KIND_REQUEST = 1;
     /** Return message kind: the release marker was applied. */
     public static final int KIND_RELEASED = 2;
+    /** Return message kind: post-copy pages applied so far (u64 after the fixed part); paces the sender. */
+    public static final int KIND_APPLIED = 3;
+    /** Post-copy pages between two {@link #KIND_APPLIED} messages. */
+    public static final int APPLIED_EVERY = 32;
     /** Bytes of a return message before its entries. */
     public static final int MESSAGE_FIXED = 4;
     /** Bytes of one request entry: u16 block, u16 reserved, u32 pages, u64 first page. */
@@ -89,6 +93,7 @@ public final class PostcopyState {
     private final AtomicLong missingPages = new AtomicLong();
     private final AtomicLong requestMessages = new AtomicLong();
     private final AtomicLong requestedPages = new AtomicLong();
+    private final AtomicLong appliedPages = new AtomicLong();
     private final LatencyLog latencies = new LatencyLog();
     private volatile boolean switched;
     private volatile boolean released;
@@ -237,6 +242,15 @@ public final class PostcopyState {
         if (waiters.get() > 0) {
             signal();
         }
+        long before = appliedPages.getAndAdd(n);
+        long after = before + n;
+        if (before / APPLIED_EVERY != after / APPLIED_EVERY) {
+            try {
+                path.send(ByteBuffer.allocate(MESSAGE_FIXED + 8).put(0, (byte) KIND_APPLIED).putLong(MESSAGE_FIXED, after));
+            } catch (IOException | RuntimeException e) {
+                failMigration.accept(e);
+            }
+        }
     }
 
     /** Pages missing now. Any thread. */
@@ -331,7 +345,16 @@ public final class PostcopyState {
         if (allPresent(block, firstPage, lastPage)) {
             return;
         }
-        ask(block, firstPage, lastPage);
+        try {
+            ask(block, firstPage, lastPage);
+        } catch (IOException e) {
+            // the channels may have ended because the last pages just arrived; otherwise say why
+            if (!allPresent(block, firstPage, lastPage)) {
+                Throwable f = failure;
+                throw f != null ? new MigrationFailedException("the migration failed while asking for pages", f) : e;
+            }
+            return;
+        }
         awaitUntil(() -> allPresent(block, firstPage, lastPage), deadline, timeoutNanos, "pages " + firstPage + " to " + lastPage
                 + " of block '" + blocks[block].name() + "'");
         latencies.add(System.nanoTime() - t0);
@@ -400,12 +423,7 @@ public final class PostcopyState {
 
     private void sendRequest(ByteBuffer msg, int entries) throws IOException {
         msg.putShort(2, (short) entries).flip();
-        try {
-            path.send(msg);
-        } catch (IOException | RuntimeException e) {
-            failMigration.accept(e);
-            throw e;
-        }
+        path.send(msg); // a channel that cannot write fails the migration on its own
         requestMessages.incrementAndGet();
     }
 

@@ -1,0 +1,327 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.ram;
+
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The post-copy driver: pre-copy rounds while the source runs, then a short pause in which the
+ * destination gets the device state and the list of pages it must not use yet, then the
+ * destination runs while every missing page streams in the background and the pages it asks for
+ * go first. It finishes a migration that pre-copy cannot, because the source writes faster than
+ * the link moves pages.
+ *
+ * <h2>Algorithm</h2>
+ * <ol>
+ *   <li>Round 1 sends every page ({@link RamSaver#saveAll(java.util.Collection)}), then dirty
+ *       rounds until {@link Builder#afterRounds(int)} rounds ran or at most
+ *       {@link Builder#dirtyPageThreshold(long)} pages are dirty. In the second case pre-copy
+ *       converged: the writers are paused and a final round ends the migration as
+ *       {@link PreCopy} would ({@link Result#postcopy()} is false).</li>
+ *   <li>Switch-over: the {@linkplain Builder#pause pause callback} stops the writers; the dirty
+ *       bits become the set of pages the destination does not have (its copy is stale or
+ *       missing), sent as missing-page maps; the {@linkplain Builder#switchover switch-over
+ *       callback} sends the device state; a sync makes every channel deliver all of it; then the
+ *       release marker lets the destination run.</li>
+ *   <li>Post-copy: each missing page is sent exactly once, from a background cursor that walks
+ *       the blocks, in packets of {@link Builder#backgroundPages(int)} pages. Pages the
+ *       destination asks for (return-path requests) are sent first, on whichever channel frees
+ *       first, and the cursor moves to just after them (locality: the next access is likely
+ *       near). Requests for pages already sent cost nothing. At most
+ *       {@link Builder#windowPages(int)} pages are in flight (sent, not yet reported applied),
+ *       so a requested page never queues behind megabytes of background pages in the socket
+ *       buffers.</li>
+ * </ol>
+ * {@link #run()} returns once every missing page was handed to a channel; <b>the owner then
+ * calls {@code sender.finish()}</b>, which returns once the destination confirmed every page. Once
+ * the destination was released the source's memory is stale: a failed post-copy cannot fall back
+ * to the source (see the README on post-copy and its risks).
+ *
+ * <h2>Threads</h2>
+ * {@link #run()} runs on the calling thread (the saver's); both callbacks are called on it. The
+ * source's writers run on their own threads and mark the dirty bitmaps until the pause.
+ */
+public final class PostCopy {
+
+    /** Sends the device state at the switch-over. */
+    @FunctionalInterface
+    public interface Switchover {
+        /**
+         * Called once, with the writers paused and the missing-page maps handed to the channels,
+         * before the sync that precedes the release. Send the device state here (for instance
+         * with a {@code DeviceStateSaver} on the same session) and return once it was handed
+         * over.
+         *
+         * @throws Exception anything; the driver throws it on as an IOException and releases nothing
+         */
+        void switchover() throws Exception;
+    }
+
+    /**
+     * What a post-copy migration did. Immutable.
+     *
+     * @param rounds          the pre-copy rounds (with the final round if pre-copy converged)
+     * @param postcopy        true if it switched to post-copy; false if pre-copy converged first
+     * @param downtime        from the writers' pause until the destination reported its release
+     *                        (post-copy), or the final round's duration (pre-copy)
+     * @param missingPages    pages the destination did not have at the switch-over
+     * @param requestedPages  missing pages sent because the destination asked for them
+     * @param requests        request messages the destination sent
+     * @param postcopyElapsed from the release marker until every missing page was handed over
+     */
+    public record Result(List<RoundStats> rounds, boolean postcopy, Duration downtime, long missingPages,
+                         long requestedPages, long requests, Duration postcopyElapsed) {
+        /** Copies the list. */
+        public Result {
+            rounds = List.copyOf(rounds);
+        }
+    }
+
+    /** The smallest window: twice the destination's reporting interval. */
+    public static final int MIN_WINDOW_PAGES = 2 * io.multifd.ram.internal.PostcopyState.APPLIED_EVERY;
+
+    private final RamSaver saver;
+    private final List<DirtyBitmap> bitmaps;
+    private final PostcopyRequests requests;
+    private final int afterRounds;
+    private final long threshold;
+    private final PreCopy.Pause pause;
+    private final Switchover switchover;
+    private final int backgroundPages;
+    private final int windowPages;
+    private final boolean prioritize;
+
+    private PostCopy(Builder b) {
+        this.saver = b.saver;
+        this.bitmaps = b.bitmaps;
+        this.requests = b.saver.postcopyRequests();
+        this.afterRounds = b.afterRounds;
+        this.threshold = b.threshold;
+        this.pause = Objects.requireNonNull(b.pause, "pause callback");
+        this.switchover = b.switchover;
+        this.backgroundPages = b.backgroundPages;
+        this.windowPages = b.windowPages;
+        this.prioritize = b.prioritize;
+    }
+
+    /**
+     * Starts building a driver.
+     *
+     * @param saver   a saver opened with {@link RamSaver#openForPostcopy}, on a connected session
+     * @param bitmaps one dirty bitmap per block the writers change (blocks without one are sent
+     *                once, in round 1, and must not change)
+     * @return a builder
+     * @throws IllegalArgumentException if the saver was not opened for post-copy
+     */
+    public static Builder builder(RamSaver saver, List<DirtyBitmap> bitmaps) {
+        if (saver.postcopyRequests() == null) {
+            throw new IllegalArgumentException("the saver was not opened for post-copy: use RamSaver.openForPostcopy");
+        }
+        return new Builder(saver, bitmaps);
+    }
+
+    /**
+     * Runs the pre-copy rounds, the switch-over and the post-copy stream.
+     *
+     * @return what it did
+     * @throws IOException from the session, from a callback, or if the destination applied no
+     *                     post-copy page for the session's I/O timeout
+     */
+    public Result run() throws IOException {
+        List<RoundStats> rounds = new ArrayList<>();
+        rounds.add(saver.saveAll(bitmaps));
+        while (dirtyPages() > threshold && rounds.size() < afterRounds) {
+            rounds.add(saver.saveDirty(bitmaps));
+        }
+        long dirty = dirtyPages();
+        boolean converged = dirty <= threshold;
+        call(() -> pause.pause(converged, dirty, Duration.ZERO), "pause");
+        long pausedAt = System.nanoTime();
+        if (converged) {
+            RoundStats fin = saver.saveFinal(bitmaps);
+            rounds.add(fin);
+            return new Result(rounds, false, fin.elapsed(), 0, 0, 0, Duration.ZERO);
+        }
+        PostcopyStream stream = new PostcopyStream(saver, requests, bitmaps, backgroundPages, windowPages, prioritize);
+        long missing = stream.sendMaps();
+        if (switchover != null) {
+            call(switchover::switchover, "switch-over");
+        }
+        saver.sync(); // maps and device state applied on every channel before the release
+        stream.release();
+        long releasedSent = System.nanoTime();
+        stream.run(saver.session().config().ioTimeout().toNanos());
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - releasedSent);
+        requests.awaitReleased(saver.session().config().ioTimeout().toNanos());
+        long releasedAt = requests.releasedAtNanos();
+        Duration downtime = Duration.ofNanos((releasedAt == 0 ? releasedSent : releasedAt) - pausedAt);
+        return new Result(rounds, true, downtime, missing, stream.requestedPages(), requests.requests(), elapsed);
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void call(Step step, String what) throws IOException {
+        try {
+            step.run();
+        } catch (IOException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException x = new InterruptedIOException("interrupted in the " + what + " callback");
+            x.initCause(e);
+            throw x;
+        } catch (Exception e) {
+            throw new IOException("the " + what + " callback failed: " + e, e);
+        }
+    }
+
+    private long dirtyPages() {
+        long d = 0;
+        for (DirtyBitmap b : bitmaps) {
+            d += b.count();
+        }
+        return d;
+    }
+
+    /** Configures a {@link PostCopy}. Not thread-safe. */
+    public static final class Builder {
+        private final RamSaver saver;
+        private final List<DirtyBitmap> bitmaps;
+        private int afterRounds = 2;
+        private long threshold;
+        private PreCopy.Pause pause;
+        private Switchover switchover;
+        private int backgroundPages = 32;
+        private int windowPages = 256;
+        private boolean prioritize = true;
+
+        private Builder(RamSaver saver, List<DirtyBitmap> bitmaps) {
+            this.saver = Objects.requireNonNull(saver, "saver");
+            this.bitmaps = List.copyOf(bitmaps);
+        }
+
+        /**
+         * Pre-copy rounds before the switch-over, round 1 included. Default 2.
+         *
+         * @param rounds at least 1
+         * @return this builder
+         */
+        public Builder afterRounds(int rounds) {
+            if (rounds < 1) {
+                throw new IllegalArgumentException("afterRounds must be at least 1: " + rounds);
+            }
+            this.afterRounds = rounds;
+            return this;
+        }
+
+        /**
+         * Pre-copy converged when at most this many pages are dirty after a round: then it ends
+         * with a final round instead of post-copy. Default 0.
+         *
+         * @param pages at least 0
+         * @return this builder
+         */
+        public Builder dirtyPageThreshold(long pages) {
+            if (pages < 0) {
+                throw new IllegalArgumentException("dirtyPageThreshold must not be negative: " + pages);
+            }
+            this.threshold = pages;
+            return this;
+        }
+
+        /**
+         * The callback that stops the writers at the switch-over. Required.
+         *
+         * @param pause the callback
+         * @return this builder
+         */
+        public Builder pause(PreCopy.Pause pause) {
+            this.pause = Objects.requireNonNull(pause, "pause");
+            return this;
+        }
+
+        /**
+         * The callback that sends the device state during the switch-over. Default none.
+         *
+         * @param switchover the callback
+         * @return this builder
+         */
+        public Builder switchover(Switchover switchover) {
+            this.switchover = Objects.requireNonNull(switchover, "switchover");
+            return this;
+        }
+
+        /**
+         * Pages per background packet in the post-copy phase. Default 32 (128 KiB of 4 KiB
+         * pages): small enough that a requested page waits little for a channel to free.
+         *
+         * @param pages 1 to the saver's batch
+         * @return this builder
+         */
+        public Builder backgroundPages(int pages) {
+            if (pages < 1) {
+                throw new IllegalArgumentException("backgroundPages must be at least 1: " + pages);
+            }
+            this.backgroundPages = pages;
+            return this;
+        }
+
+        /**
+         * Post-copy pages in flight at most (sent, not yet reported applied by the destination);
+         * 0 for no limit. Default 256 (1 MiB of 4 KiB pages). Requested pages are sent even when
+         * the window is full. The destination reports every {@value #MIN_WINDOW_PAGES} / 2 pages,
+         * so a window holds at least {@value #MIN_WINDOW_PAGES}.
+         *
+         * @param pages 0, or at least {@value #MIN_WINDOW_PAGES}
+         * @return this builder
+         */
+        public Builder windowPages(int pages) {
+            if (pages != 0 && pages < MIN_WINDOW_PAGES) {
+                throw new IllegalArgumentException("windowPages must be 0 (no limit) or at least " + MIN_WINDOW_PAGES
+                        + ": " + pages);
+            }
+            this.windowPages = pages;
+            return this;
+        }
+
+        /**
+         * Whether requested pages go ahead of the background stream (default true). False is the
+         * negative control of the benchmarks: requests only move the background cursor, so the
+         * requested pages leave in the next background packet, behind everything already queued
+         * (and, with {@code windowPages(0)}, behind whatever the socket buffers hold).
+         *
+         * @param on false to serve requests in the background order
+         * @return this builder
+         */
+        public Builder prioritizeRequests(boolean on) {
+            this.prioritize = on;
+            return this;
+        }
+
+        /** Returns the driver. */
+        public PostCopy build() {
+            return new PostCopy(this);
+        }
+    }
+}
