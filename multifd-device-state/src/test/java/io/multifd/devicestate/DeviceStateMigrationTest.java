@@ -30,10 +30,15 @@ import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.core.transport.TcpTransport;
 import io.multifd.core.transport.tls.TlsConfig;
 import io.multifd.core.transport.tls.TlsTransport;
+import io.multifd.ram.DirtyBitmap;
+import io.multifd.ram.PostCopy;
+import io.multifd.ram.PostcopyAccess;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
+import io.multifd.ram.RoundListener;
+import io.multifd.ram.RoundStats;
 import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -362,6 +367,62 @@ class DeviceStateMigrationTest {
             assertThat(l.hash()).as("dev" + d).isEqualTo(expected.get(d));
         }
         assertThat(sent.syncs()).isGreaterThanOrEqualTo(3 * 3);
+    }
+
+    @Test
+    void postcopyCarriesA1MiBDeviceStateAtTheSwitchOver() throws Exception {
+        long ramSize = 16L << 20;
+        RamBlock source = RamBlock.allocate("pc.ram", ramSize);
+        SplittableRandom r = new SplittableRandom(11);
+        for (long off = 0; off < ramSize; off += 8) {
+            source.putLong(off, r.nextLong());
+        }
+        RamBlock destination = RamBlock.allocate("pc.ram", ramSize);
+        MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
+        Loaders factory = new Loaders();
+        PostcopyAccess access = new PostcopyAccess();
+        TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+        closeables.add(l);
+        MultiFdReceiver receiver = MultiFdReceiver.builder(config, l).registry(PluginRegistry.builder().discover()
+                .add(RamPayload.builder().destination(RamDestination.of(destination)).postcopy(access).build())
+                .add(DeviceStatePayload.builder().loaderFactory(factory).build()).build()).build();
+        closeables.add(receiver);
+        MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(l.localAddress()))
+                .registry(PluginRegistry.discover()).build();
+        closeables.add(sender);
+        receiver.start();
+        RamSaver ram = RamSaver.openForPostcopy(sender, List.of(source));
+        DeviceStateSaver devices = DeviceStateSaver.open(sender);
+        sender.connect();
+        DirtyBitmap dirty = new DirtyBitmap(source);
+        ram.roundListener(new RoundListener() {
+            @Override
+            public void onRoundFinished(RoundStats stats) { // the guest changed every fourth page meanwhile
+                for (long off = 0; off < ramSize; off += 4L * RamBlock.DEFAULT_PAGE_SIZE) {
+                    source.putLong(off, ~source.getLong(off));
+                    dirty.mark(off);
+                }
+            }
+        });
+        String[] expected = new String[1];
+        PostCopy.Result result = PostCopy.builder(ram, List.of(dirty)).afterRounds(1)
+                .pause((converged, pages, estimate) -> { })
+                .switchover(() -> expected[0] = save(devices, new Device("cpu", 0, 1L << 20, "array"), 3))
+                .build().run();
+        MigrationStats sent = finish(new Pair(sender, receiver));
+        receiver.await(Duration.ofSeconds(30));
+        assertThat(result.postcopy()).isTrue();
+        assertThat(result.missingPages()).isEqualTo(ramSize / RamBlock.DEFAULT_PAGE_SIZE / 4);
+        assertThat(access.isReleased()).isTrue();
+        byte[] a = new byte[1 << 20];
+        byte[] b = new byte[1 << 20];
+        for (long off = 0; off < ramSize; off += a.length) {
+            source.get(off, a, 0, a.length);
+            destination.get(off, b, 0, b.length);
+            assertThat(b).as("RAM at offset " + off).isEqualTo(a);
+        }
+        assertThat(factory.made.get("cpu#0").hash()).isEqualTo(expected[0]);
+        assertThat(sent.payload("device-state").orElseThrow().rawBytes()).isEqualTo(1L << 20);
     }
 
     @Test
