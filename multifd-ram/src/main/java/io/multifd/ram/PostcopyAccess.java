@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -81,6 +82,7 @@ public final class PostcopyAccess {
     private final CompletableFuture<Void> released = new CompletableFuture<>();
     private volatile PostcopyState state;
     private volatile Map<RamBlock, Integer> index;
+    private volatile List<RamBlock> blocks = List.of();
 
     /** Makes an access object; register it with a receiver's RAM payload before the session starts. */
     public PostcopyAccess() {
@@ -96,6 +98,7 @@ public final class PostcopyAccess {
             map.put(blocks[i], i);
         }
         index = map;
+        this.blocks = List.of(blocks);
         PostcopyState s = new PostcopyState(blocks, path, fail, new PostcopyState.Events() {
             @Override
             public void released() {
@@ -221,6 +224,16 @@ public final class PostcopyAccess {
             throw new IllegalArgumentException("block '" + block.name() + "' is not a destination block of this session");
         }
         return i;
+    }
+
+    /**
+     * The destination blocks of the session, in the sender's order: the objects {@link #require}
+     * takes.
+     *
+     * @return the blocks; empty before the session's manifest arrived
+     */
+    public List<RamBlock> blocks() {
+        return blocks;
     }
 
     /** Pages missing now (0 before the switch-over and after the last page arrived). */

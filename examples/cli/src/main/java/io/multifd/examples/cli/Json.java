@@ -38,7 +38,8 @@ public final class Json {
      * Sets a field (a later value replaces an earlier one, keeping its place).
      *
      * @param name  the field name
-     * @param value a String, Number, Boolean, null, or a List of {@link Json} objects (copied)
+     * @param value a String, Number, Boolean, null, a nested {@link Json} object, or a List of
+     *              {@link Json} objects (copied)
      * @return this object
      */
     public Json put(String name, Object value) {
@@ -54,7 +55,8 @@ public final class Json {
             fields.put(name, List.copyOf(copy));
             return this;
         }
-        if (value != null && !(value instanceof String || value instanceof Number || value instanceof Boolean)) {
+        if (value != null && !(value instanceof String || value instanceof Number || value instanceof Boolean
+                || value instanceof Json)) {
             throw new IllegalArgumentException("unsupported JSON value for '" + name + "': " + value.getClass());
         }
         fields.put(name, value);
@@ -70,6 +72,16 @@ public final class Json {
     @SuppressWarnings("unchecked")
     public List<Json> getList(String name) {
         return fields.get(name) instanceof List<?> l ? (List<Json>) l : List.of();
+    }
+
+    /**
+     * Returns a nested object field.
+     *
+     * @param name the field
+     * @return the object, or null if absent or not an object
+     */
+    public Json getObject(String name) {
+        return fields.get(name) instanceof Json j ? j : null;
     }
 
     /** The fields, in order; the map is this object's own. */
@@ -148,6 +160,8 @@ public final class Json {
                     ((Json) list.get(i)).write(sb);
                 }
                 sb.append(']');
+            } else if (v instanceof Json j) {
+                j.write(sb);
             } else if (v instanceof String s) {
                 quote(sb, s);
             } else if (v instanceof Double || v instanceof Float) {
@@ -185,8 +199,8 @@ public final class Json {
     }
 
     /**
-     * Parses one JSON object as {@link #toString()} writes it: values may be arrays of objects
-     * (nested objects elsewhere are not supported). Integers become {@link Long}, other numbers
+     * Parses one JSON object as {@link #toString()} writes it: values may be nested objects and
+     * arrays of objects. Integers become {@link Long}, other numbers
      * {@link Double}.
      *
      * @param text the text
@@ -273,6 +287,9 @@ public final class Json {
             }
             if (c == '[') {
                 return List.copyOf(array());
+            }
+            if (c == '{') {
+                return nested();
             }
             if (s.startsWith("true", i)) {
                 i += 4;

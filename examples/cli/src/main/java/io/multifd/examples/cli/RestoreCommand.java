@@ -113,7 +113,7 @@ public final class RestoreCommand extends BaseCommand {
         try (SnapshotReader reader = open()) {
             SnapshotBlock chosen = choose(reader);
             json.put("format", reader.format().name().toLowerCase(Locale.ROOT)).put("block", chosen.name());
-            RecvCommand.OutputFile output = new RecvCommand.OutputFile(target, force, fsync);
+            OutputFile output = new OutputFile(target, force, fsync);
             output.prepare(); // FILE.part created exclusively, 0600; a symlink or an existing FILE refused
             Progress progress = new Progress(Progress.detect(common.quiet()), "restore", err(), 2);
             SnapshotRestore restore = SnapshotRestore.builder(reader).blocks(List.of(chosen.name())).channels(channels)

@@ -26,6 +26,7 @@ import io.multifd.core.PluginRegistry;
 import io.multifd.devicestate.DeviceStatePayload;
 import io.multifd.devicestate.DeviceStateSaver;
 import io.multifd.ram.DirtyBitmap;
+import io.multifd.ram.PostCopy;
 import io.multifd.ram.PreCopy;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamPayload;
@@ -134,6 +135,15 @@ public final class SendCommand extends BaseCommand {
             description = "With --dirty-rate: the most pre-copy rounds, the final one included (default: ${DEFAULT-VALUE}).")
     int maxRounds;
 
+    @Option(names = "--postcopy", description = "Switch to post-copy if pre-copy has not converged after "
+            + "--postcopy-after-rounds rounds: pause the writers, send the device state and the list of pages the "
+            + "receiver lacks, let the receiver run, then send every missing page once, pages it asks for first.")
+    boolean postcopy;
+
+    @Option(names = "--postcopy-after-rounds", paramLabel = "N", defaultValue = "2",
+            description = "With --postcopy: pre-copy rounds before the switch-over, round 1 included (default ${DEFAULT-VALUE}).")
+    int postcopyAfterRounds;
+
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "While the migration runs, print one JSON line of statistics (totals and per channel) "
                     + "every SECONDS on stdout, like QEMU's info migrate; the result stays the last line.")
@@ -171,6 +181,9 @@ public final class SendCommand extends BaseCommand {
         }
         if (!(connectTimeout > 0) || connectTimeout > 86_400) {
             throw new UsageException("--connect-timeout must be more than 0 and at most 86400 seconds: " + connectTimeout);
+        }
+        if (postcopyAfterRounds < 1 || postcopyAfterRounds > 1000) {
+            throw new UsageException("--postcopy-after-rounds must be 1 to 1000: " + postcopyAfterRounds);
         }
         if (maxRounds < 2) {
             throw new UsageException("--max-rounds must be at least 2: " + maxRounds);
@@ -211,7 +224,8 @@ public final class SendCommand extends BaseCommand {
         // Ctrl-C / SIGTERM: abort, which tells the receiver; the blocked call below then throws
         Cancellation.Registration cancel = cancellation.onCancel(sender::close);
         try {
-            RamSaver saver = RamSaver.open(sender, List.of(block)).roundListener(listener);
+            RamSaver saver = (postcopy ? RamSaver.openForPostcopy(sender, List.of(block))
+                    : RamSaver.open(sender, List.of(block))).roundListener(listener);
             DeviceStateSaver deviceSaver = deviceState == null ? null : DeviceStateSaver.open(sender);
             sender.connect();
             ticker = new StatsTicker(statsInterval, "send", sender::stats, sender::maxBandwidth, out());
@@ -219,11 +233,39 @@ public final class SendCommand extends BaseCommand {
                     + ", codec " + codecName + ", " + Sizes.human(size) + " image");
             if (deviceSaver != null) {
                 device = new DeviceThread(deviceSaver, deviceState, seed);
-                device.start();
+                if (!postcopy) {
+                    device.start(); // beside the rounds; with post-copy, at the switch-over
+                }
             }
             int rounds;
             PreCopy.Result preCopy = null;
-            if (dirtyRate > 0) {
+            PostCopy.Result postCopy = null;
+            if (postcopy) {
+                DirtyBitmap dirty = new DirtyBitmap(block);
+                DirtyWriters w = dirtyRate > 0 ? new DirtyWriters(block, dirty, dirtyRate, seed) : null;
+                writers = w;
+                if (w != null) {
+                    w.start();
+                }
+                DeviceThread d = device;
+                PostCopy.Builder b = PostCopy.builder(saver, List.of(dirty)).afterRounds(postcopyAfterRounds)
+                        .pause((converged, pages, estimate) -> {
+                            if (w != null) {
+                                w.stop();
+                            }
+                        });
+                if (d != null) {
+                    b.switchover(() -> {
+                        d.start();
+                        d.await();
+                    });
+                }
+                postCopy = b.build().run();
+                rounds = postCopy.rounds().size();
+                if (d != null && !postCopy.postcopy()) {
+                    d.start(); // pre-copy converged: the device state goes before the end
+                }
+            } else if (dirtyRate > 0) {
                 DirtyBitmap dirty = new DirtyBitmap(block);
                 DirtyWriters w = new DirtyWriters(block, dirty, dirtyRate, seed);
                 writers = w;
@@ -240,6 +282,14 @@ public final class SendCommand extends BaseCommand {
                 device.await();
             }
             MigrationStats stats = sender.finish();
+            if (postCopy != null) {
+                json.put("postcopy", postCopy.postcopy())
+                        .put("downtime_ms", postCopy.downtime().toNanos() / 1e6)
+                        .put("postcopy_requests", postCopy.requests())
+                        .put("postcopy_missing_pages", postCopy.missingPages())
+                        .put("postcopy_requested_pages", postCopy.requestedPages())
+                        .put("dirtied_pages", writers == null ? 0 : writers.pagesWritten());
+            }
             ticker.close();
             progress.close();
             String sha = Hashing.sha256(block);

@@ -96,6 +96,54 @@ class CliMigrationTest {
                 .isEqualTo(s.getList("channels").stream().map(c -> c.getLong("packets")).toList());
     }
 
+    @Test
+    void postcopyWithReadersReportsDowntimeRequestsAndLatencyOnBothSides() throws Exception {
+        Path image = dir.resolve("src.img");
+        Path out = dir.resolve("dst.img");
+        long size = 8 << 20;
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", Long.toString(size), "--quiet")
+                .status()).isZero();
+        StringWriter rxOut = new StringWriter();
+        PipedLines rxErr = new PipedLines();
+        java.util.concurrent.FutureTask<Integer> rx = new java.util.concurrent.FutureTask<>(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30",
+                        "--postcopy-readers", "2", "--postcopy-read-rate", "5000"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        Thread rxThread = new Thread(rx, "recv");
+        rxThread.start();
+        int port = rxErr.port();
+        CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
+                image.toString(), "--dirty-rate", "200000", "--postcopy", "--postcopy-after-rounds", "2",
+                "--device-state", "1M", "--channels", "2", "--json");
+        assertThat(tx.status()).as(tx.err()).isZero();
+        assertThat(rx.get()).as(rxErr.toString()).isZero();
+        rxThread.join(10_000);
+        Json s = Json.parse(tx.out().strip());
+        Json r = Json.parse(rxOut.toString().strip());
+        assertThat(s.getString("status")).isEqualTo("completed");
+        assertThat(r.getString("status")).isEqualTo("completed");
+        assertThat(r.getString("sha256")).isEqualTo(s.getString("sha256")).isEqualTo(Hashing.sha256(out));
+        assertThat(s.get("postcopy")).isEqualTo(Boolean.TRUE);
+        assertThat(r.get("postcopy")).isEqualTo(Boolean.TRUE);
+        assertThat(s.getDouble("downtime_ms")).isPositive();
+        assertThat(s.getLong("postcopy_missing_pages")).isPositive();
+        assertThat(s.getLong("postcopy_requests")).isEqualTo(r.getLong("postcopy_requests"));
+        assertThat(r.getLong("postcopy_reads")).as("the readers ran after the release").isPositive();
+        Json latency = r.getObject("request_latency_ms");
+        assertThat(latency).isNotNull();
+        assertThat(latency.getDouble("p50")).isLessThanOrEqualTo(latency.getDouble("p99"));
+        assertThat(latency.getDouble("p99")).isLessThanOrEqualTo(latency.getDouble("max"));
+        assertThat(r.getString("device_state_sha256")).isEqualTo(s.getString("device_state_sha256"));
+    }
+
+    @Test
+    void postcopyOptionsOutOfRangeAreUsageErrors() {
+        assertThat(CommandLineTest.run("send", "--connect", "127.0.0.1:1", "--image", "x", "--postcopy",
+                "--postcopy-after-rounds", "0").err()).contains("--postcopy-after-rounds must be 1 to 1000: 0");
+        assertThat(CommandLineTest.run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(),
+                "--postcopy-readers", "-1").err()).contains("--postcopy-readers must be 0 to 256: -1");
+    }
+
     private static long sum(List<Json> objects, String field) {
         return objects.stream().mapToLong(o -> o.getLong(field)).sum();
     }

@@ -1,0 +1,283 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.examples.cli;
+
+import io.multifd.api.SetupRefusedException;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamBlockInfo;
+import io.multifd.ram.RamDestination;
+import io.multifd.ram.RamSetupRecord;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The output file, written as {@code FILE.part} and renamed to FILE once the migration
+ * completed. {@link #prepare} (main thread, before listening) refuses a FILE or FILE.part that
+ * is a symbolic link, and an existing FILE unless {@code --force}; it creates FILE.part
+ * exclusively ({@code O_CREAT|O_EXCL}, never through a symbolic link), mode 0600, in FILE's
+ * directory. {@link #open} runs on the receiver's manifest thread and maps one block per
+ * announced block; {@link #forceData} on the receiver's coordinating thread before COMPLETED
+ * is sent; {@link #commit} and {@link #discard} on the main thread (or the shutdown hook)
+ * after the receiver ended.
+ */
+final class OutputFile {
+    private final Path target;
+    private final Path part;
+    private final boolean force;
+    private final boolean fsync;
+    private FileChannel file;
+    /** Where the next block starts in FILE.part (before a page-size alignment). */
+    private long next;
+    private final List<RamBlock> blocks = new ArrayList<>();
+    private final Map<RamBlock, Long> positions = new IdentityHashMap<>();
+    volatile long ramBytes;
+    volatile int pageSize = RamBlock.DEFAULT_PAGE_SIZE;
+    private boolean committed;
+
+    OutputFile(Path target, boolean force, boolean fsync) {
+        this.target = target.toAbsolutePath();
+        this.part = this.target.resolveSibling(this.target.getFileName() + ".part");
+        this.force = force;
+        this.fsync = fsync;
+    }
+
+    /**
+     * Checks FILE and creates FILE.part, empty, exclusively and with mode 0600.
+     *
+     * @throws UsageException if FILE or FILE.part is a symbolic link, FILE exists without
+     *                        {@code --force}, or FILE.part exists (a leftover: removed first
+     *                        with {@code --force})
+     * @throws IOException    if FILE.part cannot be created
+     */
+    synchronized void prepare() throws IOException {
+        if (Files.isSymbolicLink(target)) {
+            throw new UsageException("--out '" + target + "' is a symbolic link: refused (name the file itself)");
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw new UsageException("--out '" + target + "' exists and is not a regular file: refused");
+            }
+            if (!force) {
+                throw new UsageException("--out '" + target + "' exists: refused (add --force to replace it)");
+            }
+        }
+        if (Files.isSymbolicLink(part)) {
+            throw new UsageException("'" + part + "' is a symbolic link: refused (remove it first)");
+        }
+        if (Files.exists(part, LinkOption.NOFOLLOW_LINKS)) {
+            if (!force || !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
+                throw new UsageException("'" + part + "' exists (a receiver writing it, or a leftover): refused "
+                        + "(remove it, or add --force)");
+            }
+            Files.delete(part);
+        }
+        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        try {
+            if (part.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                file = FileChannel.open(part, options,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } else {
+                file = FileChannel.open(part, options);
+            }
+        } catch (FileAlreadyExistsException e) {
+            throw new UsageException("'" + part + "' appeared while it was being created: refused");
+        }
+    }
+
+    /**
+     * The RAM destination: blocks mapped from FILE.part (new, so all-zero and sparse), whose
+     * pages the channel threads write with positional writes ({@link #writeTarget}). Known-zero: zero pages that arrive for pages not written yet are skipped without
+     * touching the file, so its holes stay holes. With {@code --fsync} its
+     * {@link RamDestination#finished()} forces the data before the sender is told COMPLETED.
+     */
+    RamDestination destination(Progress progress, RecvCommand.ReceivedBytes received) {
+        RamDestination blocks = RamDestination.creatingZeroed(this::create);
+        return new RamDestination() {
+            @Override
+            public List<RamBlock> open(RamSetupRecord announced) throws io.multifd.api.SetupRefusedException {
+                ramBytes = announced.totalBytes();
+                if (!announced.blocks().isEmpty()) {
+                    pageSize = announced.blocks().get(0).pageSize();
+                }
+                List<RamBlock> out = blocks.open(announced);
+                int ps = pageSize;
+                progress.begin("receiving", ramBytes, () -> received.get(ps));
+                return out;
+            }
+
+            @Override
+            public boolean blocksStartZeroed() {
+                return blocks.blocksStartZeroed();
+            }
+
+            @Override
+            public WriteTarget writeTarget(RamBlock block) {
+                return OutputFile.this.writeTarget(block);
+            }
+
+            @Override
+            public void finished() throws IOException {
+                if (fsync) {
+                    forceData();
+                }
+            }
+        };
+    }
+
+    private synchronized RamBlock create(RamBlockInfo info) throws IOException {
+        if (file == null) {
+            throw new IOException("'" + part + "' is closed");
+        }
+        long position = (next + info.pageSize() - 1) / info.pageSize() * info.pageSize();
+        long end = position + info.length();
+        if (end > file.size()) {
+            // one zero byte at the end extends the file as a hole (FileChannel.map would allocate it)
+            file.write(ByteBuffer.allocate(1), end - 1);
+        }
+        next = end;
+        RamBlock b = RamBlock.map(info.name(), file, position, info.length(), info.pageSize(),
+                FileChannel.MapMode.READ_WRITE);
+        blocks.add(b);
+        positions.put(b, position);
+        return b;
+    }
+
+    /**
+     * Pages are written to FILE.part with positional writes, not through the mapping: about
+     * half the CPU for a new file (no page fault, no clearing of each new page; measured in
+     * docs/performance.md). The mapping stays the block's readable view of the same pages.
+     */
+    private synchronized RamDestination.WriteTarget writeTarget(RamBlock block) {
+        Long position = positions.get(block);
+        return position == null || file == null ? null : new RamDestination.WriteTarget(file, position);
+    }
+
+    /**
+     * Writes FILE.part full of zeros up to {@code size} bytes with positional writes, so that
+     * its pages are allocated (in the page cache and on the file system) before the sender
+     * connects: the channel threads' writes then only copy into pages that exist. Main
+     * thread, after {@link #prepare}, before listening. A faster way to allocate than touching
+     * a mapping (measured in docs/performance.md).
+     *
+     * @param size the bytes to write, the size {@code --expect-size} announces
+     * @throws IOException if the file cannot be written (the disk is full)
+     */
+    synchronized void preallocate(long size) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        for (long pos = 0; pos < size; ) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
+            while (zeros.hasRemaining()) {
+                pos += file.write(zeros, pos);
+            }
+        }
+    }
+
+    /** Forces every mapped block and the file's data and metadata to the device. */
+    synchronized void forceData() throws IOException {
+        try {
+            blocks.forEach(RamBlock::force);
+        } catch (java.io.UncheckedIOException e) {
+            throw new IOException("cannot force '" + part + "' to disk: " + e.getCause().getMessage(), e.getCause());
+        }
+        if (file != null) {
+            file.force(true);
+        }
+    }
+
+    /**
+     * Completes the file: renames FILE.part to FILE (replacing FILE only with {@code --force})
+     * and, with {@code --fsync}, forces the data (already done before COMPLETED when RAM was
+     * received) and then the directory, so that the rename is durable.
+     */
+    synchronized void commit() throws IOException {
+        if (fsync) {
+            forceData();
+        }
+        if (file != null) {
+            file.close();
+        }
+        if (force) {
+            try {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } else {
+            publishWithoutReplacing();
+        }
+        committed = true;
+        if (fsync) {
+            forceDirectory(target.getParent());
+        }
+    }
+
+    /** A hard link fails if FILE exists (appeared meanwhile), unlike a rename, which replaces it. */
+    private void publishWithoutReplacing() throws IOException {
+        try {
+            Files.createLink(target, part);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("--out '" + target + "' appeared during the migration: not replaced (the "
+                    + "received memory stays in '" + part + "')", e);
+        } catch (UnsupportedOperationException | IOException e) {
+            // no hard links on this file system: a plain move, which also refuses an existing target
+            Files.move(part, target);
+            return;
+        }
+        Files.delete(part);
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
+        if (dir == null || !dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return; // directories cannot be opened for forcing on every platform
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Removes the partial file of a failed migration. Any thread; idempotent. */
+    synchronized void discard() {
+        if (committed) {
+            return;
+        }
+        try {
+            if (file != null) {
+                file.close();
+                file = null;
+                Files.deleteIfExists(part); // only the file this receiver created
+            }
+        } catch (IOException ignored) {
+            // best effort: the migration already failed, and that is what gets reported
+        }
+    }
+}
