@@ -33,7 +33,8 @@ import java.util.Objects;
  * <h2>Algorithm</h2>
  * <ol>
  *   <li>Round 1 sends every page ({@link RamSaver#saveAll(java.util.Collection)}), then dirty
- *       rounds until {@link Builder#afterRounds(int)} rounds ran or at most
+ *       rounds until {@link Builder#afterRounds(int)} rounds ran (none with 0: every page is then
+ *       missing at the switch-over) or at most
  *       {@link Builder#dirtyPageThreshold(long)} pages are dirty. In the second case pre-copy
  *       converged: the writers are paused and a final round ends the migration as
  *       {@link PreCopy} would ({@link Result#postcopy()} is false).</li>
@@ -148,12 +149,14 @@ public final class PostCopy {
      */
     public Result run() throws IOException {
         List<RoundStats> rounds = new ArrayList<>();
-        rounds.add(saver.saveAll(bitmaps));
-        while (dirtyPages() > threshold && rounds.size() < afterRounds) {
-            rounds.add(saver.saveDirty(bitmaps));
+        if (afterRounds > 0) {
+            rounds.add(saver.saveAll(bitmaps));
+            while (dirtyPages() > threshold && rounds.size() < afterRounds) {
+                rounds.add(saver.saveDirty(bitmaps));
+            }
         }
         long dirty = dirtyPages();
-        boolean converged = dirty <= threshold;
+        boolean converged = afterRounds > 0 && dirty <= threshold;
         call(() -> pause.pause(converged, dirty, Duration.ZERO), "pause");
         long pausedAt = System.nanoTime();
         if (converged) {
@@ -161,7 +164,8 @@ public final class PostCopy {
             rounds.add(fin);
             return new Result(rounds, false, fin.elapsed(), 0, 0, 0, Duration.ZERO);
         }
-        PostcopyStream stream = new PostcopyStream(saver, requests, bitmaps, backgroundPages, windowPages, prioritize);
+        PostcopyStream stream = new PostcopyStream(saver, requests, bitmaps, afterRounds == 0, backgroundPages,
+                windowPages, prioritize);
         long missing = stream.sendMaps();
         if (switchover != null) {
             call(switchover::switchover, "switch-over");
@@ -222,14 +226,16 @@ public final class PostCopy {
         }
 
         /**
-         * Pre-copy rounds before the switch-over, round 1 included. Default 2.
+         * Pre-copy rounds before the switch-over, round 1 included. Default 2. 0 switches over
+         * at once: every page is missing at the destination and sent exactly once by the
+         * post-copy stream (the least data on the wire; the destination runs from the start).
          *
-         * @param rounds at least 1
+         * @param rounds at least 0
          * @return this builder
          */
         public Builder afterRounds(int rounds) {
-            if (rounds < 1) {
-                throw new IllegalArgumentException("afterRounds must be at least 1: " + rounds);
+            if (rounds < 0) {
+                throw new IllegalArgumentException("afterRounds must not be negative: " + rounds);
             }
             this.afterRounds = rounds;
             return this;

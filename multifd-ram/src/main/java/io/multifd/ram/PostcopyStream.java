@@ -49,8 +49,8 @@ final class PostcopyStream {
     private int cursorBlock;
     private long cursorPage;
 
-    PostcopyStream(RamSaver saver, PostcopyRequests requests, List<DirtyBitmap> bitmaps, int backgroundPages,
-                   int windowPages, boolean prioritize) {
+    PostcopyStream(RamSaver saver, PostcopyRequests requests, List<DirtyBitmap> bitmaps, boolean everyPage,
+                   int backgroundPages, int windowPages, boolean prioritize) {
         this.session = saver.session();
         this.payload = saver.payload();
         this.blocks = saver.blocks();
@@ -67,6 +67,19 @@ final class PostcopyStream {
                 left += Long.bitCount(words[w]);
             }
             pending[b] = words;
+        }
+        if (everyPage) { // nothing was sent before: every page of every block is missing
+            left = 0;
+            for (int b = 0; b < blocks.size(); b++) {
+                long pages = blocks.get(b).pageCount();
+                long[] words = new long[(int) ((pages + 63) >>> 6)];
+                java.util.Arrays.fill(words, -1L);
+                if ((pages & 63) != 0) {
+                    words[words.length - 1] = (1L << (pages & 63)) - 1;
+                }
+                pending[b] = words;
+                left += pages;
+            }
         }
         this.requestSlot = session.newSlot();
         this.backgroundSlot = session.newSlot();

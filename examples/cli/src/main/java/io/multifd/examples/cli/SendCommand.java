@@ -141,7 +141,8 @@ public final class SendCommand extends BaseCommand {
     boolean postcopy;
 
     @Option(names = "--postcopy-after-rounds", paramLabel = "N", defaultValue = "2",
-            description = "With --postcopy: pre-copy rounds before the switch-over, round 1 included (default ${DEFAULT-VALUE}).")
+            description = "With --postcopy: pre-copy rounds before the switch-over, round 1 included; 0 switches "
+                    + "over at once and sends every page exactly once after it (default ${DEFAULT-VALUE}).")
     int postcopyAfterRounds;
 
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
@@ -182,8 +183,8 @@ public final class SendCommand extends BaseCommand {
         if (!(connectTimeout > 0) || connectTimeout > 86_400) {
             throw new UsageException("--connect-timeout must be more than 0 and at most 86400 seconds: " + connectTimeout);
         }
-        if (postcopyAfterRounds < 1 || postcopyAfterRounds > 1000) {
-            throw new UsageException("--postcopy-after-rounds must be 1 to 1000: " + postcopyAfterRounds);
+        if (postcopyAfterRounds < 0 || postcopyAfterRounds > 1000) {
+            throw new UsageException("--postcopy-after-rounds must be 0 to 1000: " + postcopyAfterRounds);
         }
         if (maxRounds < 2) {
             throw new UsageException("--max-rounds must be at least 2: " + maxRounds);

@@ -139,7 +139,7 @@ class CliMigrationTest {
     @Test
     void postcopyOptionsOutOfRangeAreUsageErrors() {
         assertThat(CommandLineTest.run("send", "--connect", "127.0.0.1:1", "--image", "x", "--postcopy",
-                "--postcopy-after-rounds", "0").err()).contains("--postcopy-after-rounds must be 1 to 1000: 0");
+                "--postcopy-after-rounds", "-1").err()).contains("--postcopy-after-rounds must be 0 to 1000: -1");
         assertThat(CommandLineTest.run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(),
                 "--postcopy-readers", "-1").err()).contains("--postcopy-readers must be 0 to 256: -1");
     }

@@ -1,0 +1,278 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.bench.e2e;
+
+import io.multifd.api.MultiFdConfig;
+import io.multifd.core.MultiFdReceiver;
+import io.multifd.core.MultiFdSender;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.devicestate.DeviceStateLoader;
+import io.multifd.devicestate.DeviceStatePayload;
+import io.multifd.devicestate.DeviceStateSaver;
+import io.multifd.ram.DirtyBitmap;
+import io.multifd.ram.PostCopy;
+import io.multifd.ram.PostcopyAccess;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamDestination;
+import io.multifd.ram.RamPayload;
+import io.multifd.ram.RamSaver;
+import io.multifd.ram.RoundListener;
+import io.multifd.ram.RoundStats;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The post-copy benchmark: one JVM, sender and receiver over loopback TCP, the mixed image in
+ * pre-faulted memory on both sides. Each run, in this order:
+ * <ol>
+ *   <li><b>pre-copy</b>: one round of the whole image and finish, no dirtying (the reference for
+ *       the total time);</li>
+ *   <li><b>post-copy</b>: round 1 while writers dirty {@code --dirty-fraction} of the pages, then
+ *       the switch-over (a device state of {@code --device-state} bytes) and the post-copy stream,
+ *       with reader threads requiring random pages at {@code --read-rate} per second from the
+ *       release on;</li>
+ *   <li><b>control</b>: the same with requests not prioritized and no in-flight window, so a
+ *       requested page waits behind the background packets already queued.</li>
+ * </ol>
+ * Prints one JSON line per migration and a summary of medians.
+ *
+ * <pre>
+ * java -cp benchmarks.jar io.multifd.bench.e2e.PostcopyBench --size 1g --channels 2 --runs 3
+ * </pre>
+ */
+public final class PostcopyBench {
+
+    private PostcopyBench() {
+    }
+
+    record Outcome(String mode, double seconds, double downtimeMs, long missing, long requests, double p50, double p99,
+                   double max, long waits) {
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args {@code --size N[g|m]}, {@code --channels N}, {@code --runs N}, {@code --device-state BYTES},
+     *             {@code --dirty-fraction F}, {@code --readers N}, {@code --read-rate PAGES_PER_S}
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        long size = 1L << 30;
+        int channels = 2;
+        int runs = 3;
+        long deviceState = 1L << 20;
+        double dirtyFraction = 0.2;
+        int readers = 2;
+        long readRate = 2000;
+        int window = 256;
+        int background = 32;
+        int afterRounds = 1;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size" -> size = parseSize(args[++i]);
+                case "--channels" -> channels = Integer.parseInt(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--device-state" -> deviceState = parseSize(args[++i]);
+                case "--dirty-fraction" -> dirtyFraction = Double.parseDouble(args[++i]);
+                case "--readers" -> readers = Integer.parseInt(args[++i]);
+                case "--read-rate" -> readRate = Long.parseLong(args[++i]);
+                case "--window" -> window = Integer.parseInt(args[++i]);
+                case "--background" -> background = Integer.parseInt(args[++i]);
+                case "--after-rounds" -> afterRounds = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        RamBlock src = RamBlock.allocate("pc.ram", size);
+        RamBlock dst = RamBlock.allocate("pc.ram", size);
+        List<Outcome> all = new ArrayList<>();
+        for (int run = 1; run <= runs; run++) {
+            for (String mode : new String[]{"precopy", "postcopy", "control"}) {
+                Roles.fill(src, "mixed");
+                touch(dst);
+                Outcome o = migrate(mode, src, dst, channels, deviceState, dirtyFraction, readers, readRate, run,
+                        window, background, afterRounds);
+                all.add(o);
+                System.out.printf(Locale.ROOT, "{\"run\":%d,\"mode\":\"%s\",\"seconds\":%.4f,\"downtime_ms\":%.3f,"
+                                + "\"missing_pages\":%d,\"requests\":%d,\"waits\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+                                + "\"max_ms\":%.3f}%n", run, o.mode(), o.seconds(), o.downtimeMs(), o.missing(),
+                        o.requests(), o.waits(), o.p50(), o.p99(), o.max());
+            }
+        }
+        double pre = median(all, "precopy", Outcome::seconds);
+        double post = median(all, "postcopy", Outcome::seconds);
+        double p99 = median(all, "postcopy", Outcome::p99);
+        double p99c = median(all, "control", Outcome::p99);
+        System.out.printf(Locale.ROOT, "medians: precopy %.3f s, postcopy %.3f s (%.2fx), downtime %.2f ms, "
+                        + "p50 %.3f ms, p99 %.3f ms, max %.3f ms; control p50 %.3f ms, p99 %.3f ms (%.1fx the p99)%n",
+                pre, post, post / pre, median(all, "postcopy", Outcome::downtimeMs), median(all, "postcopy", Outcome::p50),
+                p99, median(all, "postcopy", Outcome::max), median(all, "control", Outcome::p50), p99c, p99c / p99);
+    }
+
+    private static Outcome migrate(String mode, RamBlock src, RamBlock dst, int channels, long deviceState,
+                                   double dirtyFraction, int readerCount, long readRate, long seed, int window,
+                                   int background, int afterRounds) throws Exception {
+        MultiFdConfig config = MultiFdConfig.builder().channels(channels).build();
+        PostcopyAccess access = new PostcopyAccess();
+        TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
+        PluginRegistry rx = PluginRegistry.builder().discover()
+                .add(RamPayload.builder().destination(RamDestination.of(dst)).postcopy(access).build())
+                .add(DeviceStatePayload.builder().loaderFactory((id, instance) -> new Discard()).build()).build();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> readers = new ArrayList<>();
+        long[] waits = new long[1];
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, l).registry(rx).build().start();
+             MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(l.localAddress()))
+                     .registry(PluginRegistry.discover()).build()) {
+            boolean post = !mode.equals("precopy");
+            RamSaver saver = post ? RamSaver.openForPostcopy(sender, List.of(src)) : RamSaver.open(sender, List.of(src));
+            DeviceStateSaver devices = DeviceStateSaver.open(sender);
+            long t0 = System.nanoTime();
+            sender.connect();
+            PostCopy.Result result = null;
+            if (!post) {
+                saver.saveAll();
+                devices.save("cpu", 0, new byte[(int) deviceState]);
+            } else {
+                for (int i = 0; i < readerCount; i++) {
+                    long s = seed * 31 + i;
+                    Thread t = new Thread(() -> read(access, dst, readRate / readerCount, s, stop), "reader-" + i);
+                    t.setDaemon(true);
+                    readers.add(t);
+                    t.start();
+                }
+                DirtyBitmap dirty = new DirtyBitmap(src);
+                long dirtyPages = (long) (src.pageCount() * dirtyFraction);
+                saver.roundListener(new RoundListener() {
+                    @Override
+                    public void onRoundFinished(RoundStats stats) { // what writers did during round 1
+                        SplittableRandom r = new SplittableRandom(seed);
+                        for (long i = 0; i < dirtyPages; i++) {
+                            long off = r.nextLong(src.pageCount()) * src.pageSize();
+                            src.putLong(off, src.getLong(off) + 1);
+                            dirty.mark(off);
+                        }
+                    }
+                });
+                boolean control = mode.equals("control");
+                byte[] state = new byte[(int) deviceState];
+                result = PostCopy.builder(saver, List.of(dirty)).afterRounds(afterRounds).backgroundPages(background)
+                        .pause((converged, pages, estimate) -> { })
+                        .switchover(() -> devices.save("cpu", 0, state))
+                        .prioritizeRequests(!control).windowPages(control ? 0 : window)
+                        .build().run();
+            }
+            sender.finish();
+            receiver.await(Duration.ofSeconds(120));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join(10_000);
+            }
+            if (!Arrays.equals(sha(src), sha(dst))) {
+                throw new IllegalStateException(mode + ": the destination differs from the source");
+            }
+            if (result == null) {
+                return new Outcome(mode, secs, 0, 0, 0, 0, 0, 0, 0);
+            }
+            PostcopyAccess.Latency lat = access.latency();
+            return new Outcome(mode, secs, result.downtime().toNanos() / 1e6, result.missingPages(), result.requests(),
+                    lat.p50().toNanos() / 1e6, lat.p99().toNanos() / 1e6, lat.max().toNanos() / 1e6, lat.count());
+        } finally {
+            stop.set(true);
+            l.close();
+        }
+    }
+
+    private static void read(PostcopyAccess access, RamBlock dst, long rate, long seed, AtomicBoolean stop) {
+        try {
+            while (!stop.get() && !access.awaitRelease(Duration.ofMillis(100))) {
+                // bounded waits, so that a pre-copy run's readers end
+            }
+            SplittableRandom r = new SplittableRandom(seed);
+            long start = System.nanoTime();
+            long done = 0;
+            byte[] page = new byte[dst.pageSize()];
+            while (!stop.get()) {
+                long due = 1 + (long) ((System.nanoTime() - start) * (double) rate / 1e9);
+                while (done < due && !stop.get()) {
+                    long off = r.nextLong(dst.pageCount()) * dst.pageSize();
+                    access.require(dst, off, dst.pageSize());
+                    dst.get(off, page, 0, page.length);
+                    done++;
+                }
+                LockSupport.parkNanos(200_000); // pacing
+            }
+        } catch (Exception e) {
+            if (!stop.get()) {
+                e.printStackTrace();
+            }
+        }
+    }
+
+    /** A loader that drops the bytes. */
+    private static final class Discard implements DeviceStateLoader {
+        @Override
+        public void load(ByteBuffer buffer) {
+        }
+
+        @Override
+        public void complete() {
+        }
+
+        @Override
+        public void abort(Throwable cause) {
+        }
+    }
+
+    private static void touch(RamBlock b) {
+        byte[] zero = new byte[1 << 20];
+        for (long off = 0; off < b.length(); off += zero.length) {
+            b.put(off, zero, 0, (int) Math.min(zero.length, b.length() - off));
+        }
+    }
+
+    private static byte[] sha(RamBlock b) throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[1 << 20];
+        for (long off = 0; off < b.length(); off += buf.length) {
+            int n = (int) Math.min(buf.length, b.length() - off);
+            b.get(off, buf, 0, n);
+            md.update(buf, 0, n);
+        }
+        return md.digest();
+    }
+
+    private static double median(List<Outcome> all, String mode, java.util.function.ToDoubleFunction<Outcome> f) {
+        double[] v = all.stream().filter(o -> o.mode().equals(mode)).mapToDouble(f).sorted().toArray();
+        return v.length == 0 ? 0 : v[v.length / 2];
+    }
+
+    private static long parseSize(String s) {
+        String t = s.toLowerCase(Locale.ROOT);
+        long mul = t.endsWith("g") ? 1L << 30 : t.endsWith("m") ? 1L << 20 : t.endsWith("k") ? 1L << 10 : 1;
+        return Long.parseLong(mul == 1 ? t : t.substring(0, t.length() - 1)) * mul;
+    }
+}
