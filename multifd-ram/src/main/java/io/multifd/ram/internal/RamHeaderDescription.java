@@ -52,7 +52,15 @@ public final class RamHeaderDescription {
             return m;
         }
         m.put("version", h.get(0) & 0xFF);
-        m.put("flags", h.get(1) & 0xFF);
+        int flags = h.get(1) & 0xFF;
+        m.put("flags", flags);
+        m.put("kind", switch (flags) {
+            case 0 -> "pages";
+            case RamPayload.FLAG_POSTCOPY_PAGES -> "post-copy pages";
+            case RamPayload.FLAG_MISSING -> "missing-page map";
+            case RamPayload.FLAG_RELEASE -> "release";
+            default -> "unknown";
+        });
         int n = h.getShort(2) & 0xFFFF;
         long normal = Integer.toUnsignedLong(h.getInt(4));
         long zero = Integer.toUnsignedLong(h.getInt(8));
@@ -71,7 +79,7 @@ public final class RamHeaderDescription {
         for (int i = 0; i < Math.min(listed, MAX_OFFSETS); i++) {
             offsets.add(h.getLong(at + 8 * i));
         }
-        m.put("offsets", offsets);
+        m.put(flags == RamPayload.FLAG_MISSING ? "firstWordAndWords" : "offsets", offsets);
         if (listed > MAX_OFFSETS) {
             m.put("moreOffsets", listed - MAX_OFFSETS);
         }
