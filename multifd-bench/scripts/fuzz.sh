@@ -39,6 +39,8 @@ targets=(
   multifd-core:io.multifd.core.fuzz.ReceiverFuzzTest#receiver
   multifd-ram:io.multifd.ram.RamFuzzTest#setupRecord
   multifd-ram:io.multifd.ram.RamFuzzTest#payloadHeader
+  multifd-ram:io.multifd.ram.PostcopyFuzzTest#postcopyPackets
+  multifd-ram:io.multifd.ram.PostcopyFuzzTest#returnMessages
   multifd-device-state:io.multifd.devicestate.DeviceStateFuzzTest#setupRecord
   multifd-device-state:io.multifd.devicestate.DeviceStateFuzzTest#payloadHeader
   multifd-compress:io.multifd.compress.fuzz.CodecFuzzTest#zstd

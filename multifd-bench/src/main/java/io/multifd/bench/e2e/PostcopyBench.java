@@ -50,10 +50,11 @@ import java.util.concurrent.locks.LockSupport;
  * <ol>
  *   <li><b>pre-copy</b>: one round of the whole image and finish, no dirtying (the reference for
  *       the total time);</li>
- *   <li><b>post-copy</b>: round 1 while writers dirty {@code --dirty-fraction} of the pages, then
- *       the switch-over (a device state of {@code --device-state} bytes) and the post-copy stream,
- *       with reader threads requiring random pages at {@code --read-rate} per second from the
- *       release on;</li>
+ *   <li><b>post-copy</b>: the switch-over at once ({@code --after-rounds 0}, the default: every page
+ *       is sent exactly once, after the release), or after that many rounds in which writers
+ *       dirty {@code --dirty-fraction} of the pages; a device state of {@code --device-state}
+ *       bytes at the switch-over; reader threads requiring random pages at {@code --read-rate}
+ *       per second from the release on;</li>
  *   <li><b>control</b>: the same with requests not prioritized and no in-flight window, so a
  *       requested page waits behind the background packets already queued.</li>
  * </ol>
@@ -76,7 +77,8 @@ public final class PostcopyBench {
      * Runs the benchmark.
      *
      * @param args {@code --size N[g|m]}, {@code --channels N}, {@code --runs N}, {@code --device-state BYTES},
-     *             {@code --dirty-fraction F}, {@code --readers N}, {@code --read-rate PAGES_PER_S}
+     *             {@code --dirty-fraction F}, {@code --readers N}, {@code --read-rate PAGES_PER_S},
+     *             {@code --window PAGES}, {@code --background PAGES}, {@code --after-rounds N}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -89,7 +91,7 @@ public final class PostcopyBench {
         long readRate = 2000;
         int window = 256;
         int background = 32;
-        int afterRounds = 1;
+        int afterRounds = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = parseSize(args[++i]);
@@ -105,6 +107,10 @@ public final class PostcopyBench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // one line per migration
+        System.out.printf(Locale.ROOT, "# %d MiB mixed, %d channels, after %d rounds, window %d, background %d, "
+                        + "device state %d bytes, %d readers at %d pages/s, Java %s%n", size >> 20, channels, afterRounds,
+                window, background, deviceState, readers, readRate, System.getProperty("java.version"));
         RamBlock src = RamBlock.allocate("pc.ram", size);
         RamBlock dst = RamBlock.allocate("pc.ram", size);
         List<Outcome> all = new ArrayList<>();
