@@ -131,6 +131,17 @@ public interface SendSession {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no return path");
     }
 
+    /**
+     * The migration's first error, once it failed. Any thread; a volatile read. Clients that wait
+     * on something of their own (a reply from their receiving side, say) check it so that they do
+     * not wait out a timeout for a session that is gone.
+     *
+     * @return the first cause, or empty while the migration has not failed; the default never fails
+     */
+    default Optional<Throwable> failure() {
+        return Optional.empty();
+    }
+
     /** The listener given to the session, wrapped so that its exceptions are logged and ignored. */
     MigrationListener listener();
 

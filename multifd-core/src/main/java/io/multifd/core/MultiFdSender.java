@@ -187,6 +187,11 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
     }
 
     @Override
+    public Optional<Throwable> failure() {
+        return session.failed() ? Optional.ofNullable(session.firstError()) : Optional.empty();
+    }
+
+    @Override
     public MigrationListener listener() {
         return listener;
     }

@@ -110,6 +110,12 @@ public final class PostCopy {
     private final int backgroundPages;
     private final int windowPages;
     private final boolean prioritize;
+    // the post-copy phase, kept for resume(): the stream is set once the release went out
+    private PostcopyStream stream;
+    private long pausedAtNanos;
+    private long missingAtSwitchover;
+    private Duration downtime = Duration.ZERO;
+    private final List<RoundStats> rounds = new ArrayList<>();
 
     private PostCopy(Builder b) {
         this.saver = b.saver;
@@ -148,7 +154,9 @@ public final class PostCopy {
      *                     post-copy page for the session's I/O timeout
      */
     public Result run() throws IOException {
-        List<RoundStats> rounds = new ArrayList<>();
+        if (!rounds.isEmpty() || stream != null) {
+            throw new IllegalStateException("run() was called already; after a pause use resume()");
+        }
         if (afterRounds > 0) {
             rounds.add(saver.saveAll(bitmaps));
             while (dirtyPages() > threshold && rounds.size() < afterRounds) {
@@ -164,21 +172,68 @@ public final class PostCopy {
             rounds.add(fin);
             return new Result(rounds, false, fin.elapsed(), 0, 0, 0, Duration.ZERO);
         }
-        PostcopyStream stream = new PostcopyStream(saver, requests, bitmaps, afterRounds == 0, backgroundPages,
+        PostcopyStream s = new PostcopyStream(saver, requests, bitmaps, afterRounds == 0, backgroundPages,
                 windowPages, prioritize);
-        long missing = stream.sendMaps();
+        long missing = s.sendMaps();
         if (switchover != null) {
             call(switchover::switchover, "switch-over");
         }
         saver.sync(); // maps and device state applied on every channel before the release
-        stream.release();
+        s.release();
         long releasedSent = System.nanoTime();
-        stream.run(saver.session().config().ioTimeout().toNanos());
+        this.stream = s; // from here on the destination may run: a failure pauses, resume() goes on
+        this.pausedAtNanos = pausedAt;
+        this.missingAtSwitchover = missing;
+        long stall = saver.session().config().ioTimeout().toNanos();
+        try {
+            s.run(stall);
+            requests.awaitReleased(stall);
+        } catch (IOException e) {
+            throw new PostcopyPausedException(e, missing);
+        }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - releasedSent);
-        requests.awaitReleased(saver.session().config().ioTimeout().toNanos());
         long releasedAt = requests.releasedAtNanos();
-        Duration downtime = Duration.ofNanos((releasedAt == 0 ? releasedSent : releasedAt) - pausedAt);
-        return new Result(rounds, true, downtime, missing, stream.requestedPages(), requests.requests(), elapsed);
+        downtime = Duration.ofNanos((releasedAt == 0 ? releasedSent : releasedAt) - pausedAt);
+        return new Result(rounds, true, downtime, missing, s.requestedPages(), requests.requests(), elapsed);
+    }
+
+    /**
+     * Resumes a post-copy whose session broke after the release ({@link #run()} or a later
+     * {@code resume} threw {@link PostcopyPausedException}, or {@code finish()} failed
+     * afterwards), over a new session: the destination (whose receiver was given the same
+     * {@link PostcopyAccess}) answers with the bitmap of the pages it still lacks, pages in flight
+     * when the old session broke included, and the stream sends those, requested ones first. The
+     * owner then calls {@code finish()} on the new session. May be called again after another
+     * break.
+     *
+     * @param resumed a saver opened with {@link RamSaver#openForPostcopyResume} on the new,
+     *                connected session, with the same blocks
+     * @return what the post-copy did in all; {@code missingPages} is the destination's count at
+     *         the switch-over, {@code requests} and {@code requestedPages} are this session's
+     * @throws IllegalStateException    if the destination was never released (nothing to resume:
+     *                                  the source's memory is still current)
+     * @throws IllegalArgumentException if the saver was not opened to resume
+     * @throws PostcopyPausedException  if the new session breaks too
+     * @throws IOException              if the destination sends no bitmap in time
+     */
+    public Result resume(RamSaver resumed) throws IOException {
+        if (stream == null) {
+            throw new IllegalStateException("nothing to resume: the destination was never released");
+        }
+        if (!resumed.resumes()) {
+            throw new IllegalArgumentException("the saver was not opened with RamSaver.openForPostcopyResume");
+        }
+        long start = System.nanoTime();
+        long stall = resumed.session().config().ioTimeout().toNanos();
+        try {
+            stream.resume(resumed, stall);
+            stream.run(stall);
+        } catch (IOException e) {
+            throw new PostcopyPausedException(e, missingAtSwitchover);
+        }
+        PostcopyRequests r = resumed.postcopyRequests();
+        return new Result(rounds, true, downtime, missingAtSwitchover, stream.requestedPages(), r.requests(),
+                Duration.ofNanos(System.nanoTime() - start));
     }
 
     private interface Step {

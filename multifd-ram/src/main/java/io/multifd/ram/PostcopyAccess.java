@@ -16,6 +16,7 @@
 package io.multifd.ram;
 
 import io.multifd.api.MigrationFailedException;
+import io.multifd.api.SetupRefusedException;
 import io.multifd.api.spi.ReturnPath;
 import io.multifd.ram.internal.LatencyLog;
 import io.multifd.ram.internal.PostcopyState;
@@ -80,6 +81,7 @@ public final class PostcopyAccess {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private final CompletableFuture<Void> released = new CompletableFuture<>();
+    private volatile Throwable pausedBy;
     private volatile PostcopyState state;
     private volatile Map<RamBlock, Integer> index;
     private volatile List<RamBlock> blocks = List.of();
@@ -109,9 +111,78 @@ public final class PostcopyAccess {
             public void failed(Throwable cause) {
                 released.completeExceptionally(cause);
             }
+
+            @Override
+            public void paused(Throwable cause) {
+                pausedBy = cause;
+            }
         });
         state = s;
         return s;
+    }
+
+    /**
+     * Called by the RAM payload when a session resumes this paused post-copy: the announced
+     * blocks must be the session's blocks (names, lengths, page sizes).
+     */
+    synchronized PostcopyState resume(RamBlock[] newBlocks, ReturnPath path, Consumer<Throwable> fail)
+            throws SetupRefusedException {
+        PostcopyState s = state;
+        if (s == null || !s.paused()) {
+            throw RamSetupRecord.refuse("flags", RamSetupRecord.FLAG_POSTCOPY | RamSetupRecord.FLAG_RESUME,
+                    s == null ? "the sender resumes a post-copy this receiver never started"
+                            : "the sender resumes a post-copy that is not paused here");
+        }
+        List<RamBlock> old = blocks;
+        for (int i = 0; i < Math.max(old.size(), newBlocks.length); i++) {
+            RamBlock a = i < old.size() ? old.get(i) : null;
+            RamBlock b = i < newBlocks.length ? newBlocks[i] : null;
+            if (a == null || b == null || !a.name().equals(b.name()) || a.length() != b.length()
+                    || a.pageSize() != b.pageSize()) {
+                throw RamSetupRecord.refuse("name", b == null ? "(none)" : RamSetupRecord.shown(b.name()),
+                        "a resumed post-copy must announce the blocks of the paused one, in the same order");
+            }
+        }
+        try {
+            s.resume(path, fail);
+        } catch (IllegalStateException e) {
+            throw RamSetupRecord.refuse("flags", RamSetupRecord.FLAG_POSTCOPY | RamSetupRecord.FLAG_RESUME, e.getMessage());
+        }
+        pausedBy = null;
+        return s;
+    }
+
+    /**
+     * True while the post-copy is paused: its session broke after the destination was released.
+     * The destination keeps its pages and {@link #require} keeps waiting (up to its timeout)
+     * until a new session resumes the post-copy (the source calls {@link PostCopy#resume}) or
+     * {@link #cancel} gives it up.
+     *
+     * @return whether paused
+     */
+    public boolean isPaused() {
+        PostcopyState s = state;
+        return s != null && s.paused();
+    }
+
+    /** Why the post-copy paused (the broken session's first error), or null if it is not paused. */
+    public Throwable pauseCause() {
+        return isPaused() ? pausedBy : null;
+    }
+
+    /**
+     * Gives up a paused (or running) post-copy on the destination: every waiting and later
+     * {@link #require} fails with a {@link MigrationFailedException} naming the reason. The pages
+     * that did not arrive are lost: the destination's memory is incomplete and the source's copy
+     * is stale (the destination ran). Any thread; no effect after the migration completed.
+     *
+     * @param reason why, for the exceptions
+     */
+    public void cancel(String reason) {
+        PostcopyState s = state;
+        if (s != null && s.missingPages() > 0) {
+            s.cancel(new java.util.concurrent.CancellationException("post-copy cancelled: " + reason));
+        }
     }
 
     /**

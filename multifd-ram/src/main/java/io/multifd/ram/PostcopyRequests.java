@@ -17,9 +17,12 @@ package io.multifd.ram;
 
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.MigrationFailedException;
 import io.multifd.api.ReturnHandler;
+import io.multifd.api.SendSession;
 import io.multifd.ram.internal.PostcopyState;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -42,16 +45,26 @@ final class PostcopyRequests implements ReturnHandler {
     record Range(int block, long firstPage, long pages) {
     }
 
+    /** Waits on the destination are cut into slices of this length, to notice a failed session. */
+    private static final long SLICE_NANOS = 50_000_000L;
+
     private final List<RamBlock> blocks;
+    private final SendSession session;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Range> queue = new ArrayDeque<>(); // lock
     private long applied; // lock
     private long requests; // lock
     private volatile long releasedAtNanos;
+    /** A resumed session: the destination's missing-page bitmap as it arrives (lock). */
+    private final long[][] bitmap;
+    private long bitmapTotal = -1; // lock: the count the done message announced, -1 before it
+    private long bitmapHave; // lock: missing pages named by the bitmap messages so far
 
-    PostcopyRequests(List<RamBlock> blocks) {
+    PostcopyRequests(List<RamBlock> blocks, SendSession session) {
         this.blocks = blocks;
+        this.session = session;
+        this.bitmap = new long[blocks.size()][];
     }
 
     @Override
@@ -88,7 +101,10 @@ final class PostcopyRequests implements ReturnHandler {
                     lock.unlock();
                 }
             }
-            default -> throw bad(channel, "return.ram.kind", kind, "not a RAM return message (1 request, 2 released, 3 applied)");
+            case PostcopyState.KIND_BITMAP -> bitmapPart(channel, m);
+            case PostcopyState.KIND_BITMAP_DONE -> bitmapDone(channel, m);
+            default -> throw bad(channel, "return.ram.kind", kind,
+                    "not a RAM return message (1 request, 2 released, 3 applied, 4 bitmap, 5 bitmap done)");
         }
     }
 
@@ -122,6 +138,109 @@ final class PostcopyRequests implements ReturnHandler {
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    private void bitmapPart(int channel, ByteBuffer m) throws MalformedPacketException {
+        if (m.remaining() < PostcopyState.BITMAP_FIXED) {
+            throw bad(channel, "return.ram.length", m.remaining(), "a bitmap message has at least "
+                    + PostcopyState.BITMAP_FIXED + " bytes");
+        }
+        int block = m.getShort(2) & 0xFFFF;
+        long n = Integer.toUnsignedLong(m.getInt(4));
+        long first = m.getLong(8);
+        if (block >= blocks.size()) {
+            throw bad(channel, "return.ram.block", block, "this session has " + blocks.size() + " block(s)");
+        }
+        long pages = blocks.get(block).pageCount();
+        long words = (pages + 63) >>> 6;
+        if (m.remaining() != PostcopyState.BITMAP_FIXED + 8 * n || n < 1 || first < 0 || first > words || n > words - first) {
+            throw bad(channel, "return.ram.bitmap", first + "+" + n, "not within the " + words
+                    + " bitmap words of block '" + blocks.get(block).name() + "', or not the message's length");
+        }
+        long tail = (pages & 63) == 0 ? -1L : (1L << (pages & 63)) - 1;
+        lock.lock();
+        try {
+            long[] b = bitmap[block];
+            if (b == null) {
+                b = bitmap[block] = new long[(int) words];
+            }
+            for (int i = 0; i < n; i++) {
+                long w = m.getLong(PostcopyState.BITMAP_FIXED + 8 * i);
+                if (first + i == words - 1 && (w & ~tail) != 0) {
+                    throw bad(channel, "return.ram.bitmap", Long.toHexString(w), "names pages past the end of block '"
+                            + blocks.get(block).name() + "'");
+                }
+                bitmapHave += Long.bitCount(w & ~b[(int) first + i]);
+                b[(int) first + i] |= w;
+            }
+            checkBitmapCount(channel);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void bitmapDone(int channel, ByteBuffer m) throws MalformedPacketException {
+        if (m.remaining() != PostcopyState.MESSAGE_FIXED + 8) {
+            throw bad(channel, "return.ram.length", m.remaining(), "a bitmap-done message has 12 bytes");
+        }
+        long total = m.getLong(PostcopyState.MESSAGE_FIXED);
+        lock.lock();
+        try {
+            if (bitmapTotal >= 0 || total < 0) {
+                throw bad(channel, "return.ram.bitmap", total, bitmapTotal >= 0 ? "a second bitmap-done message"
+                        : "a negative count");
+            }
+            bitmapTotal = total;
+            checkBitmapCount(channel);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The parts may arrive on other channels than the done message, in any order; never more than announced. */
+    private void checkBitmapCount(int channel) throws MalformedPacketException {
+        if (bitmapTotal >= 0 && bitmapHave > bitmapTotal) {
+            throw bad(channel, "return.ram.bitmap", bitmapTotal, "the bitmap messages name " + bitmapHave
+                    + " missing pages, more than announced");
+        }
+    }
+
+    /**
+     * Waits for the destination's whole missing-page bitmap (a resumed session). Stream thread.
+     *
+     * @param nanos the longest wait
+     * @return per block the words (null for a block with nothing missing), or null on timeout
+     * @throws InterruptedIOException if interrupted
+     */
+    long[][] awaitBitmap(long nanos) throws IOException {
+        long deadline = System.nanoTime() + nanos;
+        lock.lock();
+        try {
+            while (bitmapTotal < 0 || bitmapHave < bitmapTotal) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                changed.awaitNanos(Math.min(left, SLICE_NANOS));
+                checkSession();
+            }
+            return bitmap.clone();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the destination's bitmap");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Throws the session's failure, if it failed. */
+    private void checkSession() throws MigrationFailedException {
+        Throwable f = session.failure().orElse(null);
+        if (f != null) {
+            throw new MigrationFailedException("the migration failed while post-copy waited for the destination", f);
         }
     }
 
@@ -171,15 +290,17 @@ final class PostcopyRequests implements ReturnHandler {
      * @return true if either happened, false on timeout
      * @throws InterruptedIOException if interrupted
      */
-    boolean awaitRequestOrApplied(long appliedAtLeast, long nanos) throws InterruptedIOException {
+    boolean awaitRequestOrApplied(long appliedAtLeast, long nanos) throws IOException {
+        long deadline = System.nanoTime() + nanos;
         lock.lock();
         try {
-            long left = nanos;
             while (queue.isEmpty() && applied < appliedAtLeast) {
+                long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                left = changed.awaitNanos(left);
+                changed.awaitNanos(Math.min(left, SLICE_NANOS));
+                checkSession();
             }
             return true;
         } catch (InterruptedException e) {
@@ -191,7 +312,7 @@ final class PostcopyRequests implements ReturnHandler {
     }
 
     /** Waits for the release report at most {@code nanos}; true once reported. Stream thread. */
-    boolean awaitReleased(long nanos) throws InterruptedIOException {
+    boolean awaitReleased(long nanos) throws IOException {
         long deadline = System.nanoTime() + nanos;
         lock.lock();
         try {
@@ -200,7 +321,8 @@ final class PostcopyRequests implements ReturnHandler {
                 if (left <= 0) {
                     return false;
                 }
-                changed.awaitNanos(left);
+                changed.awaitNanos(Math.min(left, SLICE_NANOS));
+                checkSession();
             }
             return true;
         } catch (InterruptedException e) {

@@ -32,10 +32,10 @@ import java.util.List;
  */
 final class PostcopyStream {
 
-    private final SendSession session;
-    private final RamPayload payload;
+    private SendSession session;
+    private RamPayload payload;
     private final List<RamBlock> blocks;
-    private final PostcopyRequests requests;
+    private PostcopyRequests requests;
     private final long[][] pending;
     private final int backgroundPages;
     private final int windowPages;
@@ -123,6 +123,50 @@ final class PostcopyStream {
         RamBody body = requestSlot.fill(payload);
         body.releaseMarker(blocks.get(0));
         requestSlot = session.send(requestSlot);
+    }
+
+    /**
+     * Moves the stream to a new session that resumes the paused post-copy: sends the resume
+     * marker, waits for the destination's missing-page bitmap, and makes it the pending set (it
+     * holds every page the destination lacks, those lost in flight when the old session broke
+     * included).
+     *
+     * @param saver      the new session's saver, opened with {@link RamSaver#openForPostcopyResume}
+     * @param waitNanos  how long to wait for the bitmap
+     * @return the pages the destination lacks
+     * @throws IOException from the session, or if the bitmap did not come in time
+     */
+    long resume(RamSaver saver, long waitNanos) throws IOException {
+        if (saver.blocks().size() != blocks.size()) {
+            throw new IllegalArgumentException("the resumed saver has " + saver.blocks().size() + " blocks, the paused "
+                    + "post-copy " + blocks.size());
+        }
+        this.session = saver.session();
+        this.payload = saver.payload();
+        this.requests = saver.postcopyRequests();
+        this.requestSlot = session.newSlot();
+        this.backgroundSlot = session.newSlot();
+        RamBody body = requestSlot.fill(payload);
+        body.resumeMarker(blocks.get(0));
+        requestSlot = session.send(requestSlot);
+        long[][] missing = requests.awaitBitmap(waitNanos);
+        if (missing == null) {
+            throw new IOException("post-copy resume: the destination sent no missing-page bitmap within "
+                    + waitNanos / 1_000_000 + " ms");
+        }
+        left = 0;
+        sent = 0;
+        for (int b = 0; b < blocks.size(); b++) {
+            long[] words = missing[b] != null ? missing[b]
+                    : new long[(int) ((blocks.get(b).pageCount() + 63) >>> 6)];
+            for (long w : words) {
+                left += Long.bitCount(w);
+            }
+            pending[b] = words;
+        }
+        cursorBlock = 0;
+        cursorPage = 0;
+        return left;
     }
 
     /** Missing pages sent because they were requested. */

@@ -122,8 +122,8 @@ public final class RamBody {
 
     /**
      * The RAM header flags this body's packet carries: 0 for pages of a pre-copy round, or one of
-     * {@link RamPayload#FLAG_POSTCOPY_PAGES}, {@link RamPayload#FLAG_MISSING} and
-     * {@link RamPayload#FLAG_RELEASE}, set by the post-copy driver.
+     * {@link RamPayload#FLAG_POSTCOPY_PAGES}, {@link RamPayload#FLAG_MISSING},
+     * {@link RamPayload#FLAG_RELEASE} and {@link RamPayload#FLAG_RESUME}, set by the post-copy driver.
      *
      * @return the flags
      */
@@ -190,6 +190,12 @@ public final class RamBody {
     void releaseMarker(RamBlock block) {
         ensure(block, 0);
         flags = RamPayload.FLAG_RELEASE;
+    }
+
+    /** Fills an empty body with the resume marker (it names the session's first block). */
+    void resumeMarker(RamBlock block) {
+        ensure(block, 0);
+        flags = RamPayload.FLAG_RESUME;
     }
 
     private void ensure(RamBlock block, int n) {

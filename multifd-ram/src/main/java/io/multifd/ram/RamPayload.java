@@ -98,6 +98,8 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
     public static final int FLAG_MISSING = 0x02;
     /** Header flag: the switch-over is complete; the destination may run. */
     public static final int FLAG_RELEASE = 0x04;
+    /** Header flag: a resumed post-copy session starts; the destination answers with its missing-page bitmap. */
+    public static final int FLAG_RESUME = 0x08;
     /** The default batch: 512 KiB of pages per packet (128 pages of 4 KiB), as QEMU. */
     public static final int DEFAULT_BATCH_BYTES = 512 << 10;
     /** The default limit on the total size of the announced blocks on a receiver: 64 GiB. */
@@ -295,11 +297,22 @@ public final class RamPayload implements PayloadPlugin<RamBody> {
                         + "sender's hellos asked for no return path, which page requests need");
             }
             RamBlock[] array = blocks.toArray(new RamBlock[0]);
-            postcopy = postcopyAccess != null ? postcopyAccess.attach(array, path, context::fail)
-                    : new PostcopyState(array, path, context::fail, PostcopyAccess.NO_EVENTS);
+            if (record.resume()) {
+                if (postcopyAccess == null) {
+                    throw RamSetupRecord.refuse("flags", RamSetupRecord.FLAG_POSTCOPY | RamSetupRecord.FLAG_RESUME,
+                            "the sender resumes a post-copy, but this receiver has no post-copy access to resume");
+                }
+                postcopy = postcopyAccess.resume(array, path, context::fail);
+            } else {
+                postcopy = postcopyAccess != null ? postcopyAccess.attach(array, path, context::fail)
+                        : new PostcopyState(array, path, context::fail, PostcopyAccess.NO_EVENTS);
+            }
         }
-        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed(), requireEveryPage, files,
-                postcopy), destination);
+        // a resumed session sends only what is missing, over pages earlier sessions wrote: no
+        // every-page check and no skipping of zero pages
+        boolean resume = record.resume();
+        return finishing(new RamReceiver(record, blocks, destination.blocksStartZeroed() && !resume,
+                requireEveryPage && !resume, files, postcopy), destination);
     }
 
     /**

@@ -75,6 +75,8 @@ public final class RamSaver {
     private RoundListener listener = RoundListener.NONE;
     /** The return-path handler if opened for post-copy, else null. */
     private PostcopyRequests postcopyRequests;
+    /** Opened to resume a paused post-copy. */
+    private boolean resumes;
 
     // counters of the round in progress
     private long queuedPages;
@@ -122,10 +124,28 @@ public final class RamSaver {
      * @throws IllegalArgumentException      as {@link #open(SendSession, List)}
      */
     public static RamSaver openForPostcopy(SendSession session, List<RamBlock> blocks) {
-        return open(session, blocks, true);
+        return open(session, blocks, true, false);
+    }
+
+    /**
+     * Makes the saver of a session that resumes a paused post-copy ({@link PostCopy#resume}):
+     * as {@link #openForPostcopy}, with the setup record's resume flag, so that the receiver
+     * attaches it to its paused post-copy. Call it before the session connects, with the blocks
+     * of the paused migration.
+     *
+     * @param session the new session, not yet connected
+     * @param blocks  the blocks of the paused migration, in the same order
+     * @return the saver
+     */
+    public static RamSaver openForPostcopyResume(SendSession session, List<RamBlock> blocks) {
+        return open(session, blocks, true, true);
     }
 
     private static RamSaver open(SendSession session, List<RamBlock> blocks, boolean postcopy) {
+        return open(session, blocks, postcopy, false);
+    }
+
+    private static RamSaver open(SendSession session, List<RamBlock> blocks, boolean postcopy, boolean resume) {
         Objects.requireNonNull(session, "session");
         RamPayload payload = session.payload(RamPayload.class).orElseThrow(() -> new IllegalStateException(
                 "no RamPayload is registered with this session (is multifd-ram on the class path?)"));
@@ -147,8 +167,9 @@ public final class RamSaver {
         RamSetupRecord record = RamSetupRecord.of(payload.batchBytes(), list);
         RamSaver saver = new RamSaver(session, payload, list);
         if (postcopy) {
-            record = record.withPostcopy();
-            saver.postcopyRequests = new PostcopyRequests(list);
+            record = resume ? record.withResume() : record.withPostcopy();
+            saver.resumes = resume;
+            saver.postcopyRequests = new PostcopyRequests(list, session);
             session.onReturn(payload, saver.postcopyRequests);
         }
         session.declare(payload, record.encode());
@@ -164,6 +185,11 @@ public final class RamSaver {
      */
     public static RamSaver open(SendSession session, RamBlock... blocks) {
         return open(session, List.of(blocks));
+    }
+
+    /** True if opened with {@link #openForPostcopyResume}. */
+    boolean resumes() {
+        return resumes;
     }
 
     /** The post-copy request handler, or null if not opened for post-copy. */

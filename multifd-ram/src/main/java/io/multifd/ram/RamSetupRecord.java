@@ -40,7 +40,7 @@ import java.util.Set;
  * <pre>
  * offset size  field                    rule
  *   0     1    version                  1
- *   1     1    flags                    bit 0: post-copy may follow; other bits 0
+ *   1     1    flags                    bit 0: post-copy may follow; bit 1: resumes a paused post-copy
  *   2     2    block count B            1 to {@value #MAX_BLOCKS}
  *   4     4    batch bytes              {@value #MIN_BATCH_BYTES} to 64 MiB: page data per packet
  *   8     ...  B block entries, each:
@@ -62,11 +62,14 @@ import java.util.Set;
  * @param blocks     the blocks, in the sender's order
  * @param postcopy   the sender may switch to post-copy: it will send missing-page maps and the
  *                   release marker, and it reads page requests on the return path
+ * @param resume     the session resumes a paused post-copy (implies {@code postcopy})
  */
-public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks, boolean postcopy) {
+public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks, boolean postcopy, boolean resume) {
 
     /** Flag: post-copy may follow. */
     public static final int FLAG_POSTCOPY = 0x1;
+    /** Flag (with {@link #FLAG_POSTCOPY}): this session resumes a paused post-copy over new channels. */
+    public static final int FLAG_RESUME = 0x2;
 
     /** The layout version this class writes and reads. */
     public static final int VERSION = 1;
@@ -86,12 +89,17 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks, boolean 
      * @param blocks     the blocks
      */
     public RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks) {
-        this(batchBytes, blocks, false);
+        this(batchBytes, blocks, false, false);
     }
 
     /** This record with the post-copy flag set. */
     public RamSetupRecord withPostcopy() {
-        return new RamSetupRecord(batchBytes, blocks, true);
+        return new RamSetupRecord(batchBytes, blocks, true, resume);
+    }
+
+    /** This record with the post-copy and resume flags set. */
+    public RamSetupRecord withResume() {
+        return new RamSetupRecord(batchBytes, blocks, true, true);
     }
 
     /**
@@ -161,7 +169,7 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks, boolean 
             size += 1 + n.length + 4 + 8;
         }
         ByteBuffer buf = ByteBuffer.allocate(size);
-        buf.put((byte) VERSION).put((byte) (postcopy ? FLAG_POSTCOPY : 0)).putShort((short) blocks.size()).putInt(batchBytes);
+        buf.put((byte) VERSION).put((byte) ((postcopy ? FLAG_POSTCOPY : 0) | (resume ? FLAG_RESUME : 0))).putShort((short) blocks.size()).putInt(batchBytes);
         for (int i = 0; i < blocks.size(); i++) {
             RamBlockInfo b = blocks.get(i);
             byte[] n = names.get(i);
@@ -191,8 +199,8 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks, boolean 
             throw refuse("version", version, "this receiver reads version " + VERSION + " only");
         }
         int flags = record.get(p + 1) & 0xFF;
-        if ((flags & ~FLAG_POSTCOPY) != 0) {
-            throw refuse("flags", flags, "only bit 0 (post-copy) is defined");
+        if ((flags & ~(FLAG_POSTCOPY | FLAG_RESUME)) != 0 || flags == FLAG_RESUME) {
+            throw refuse("flags", flags, "only bit 0 (post-copy) and bit 1 (resume, with bit 0) are defined");
         }
         int count = record.getShort(p + 2) & 0xFFFF;
         if (count < 1 || count > MAX_BLOCKS) {
@@ -257,7 +265,8 @@ public record RamSetupRecord(int batchBytes, List<RamBlockInfo> blocks, boolean 
         if (p != end) {
             throw refuse("length", end - record.position(), (end - p) + " bytes after the last block entry");
         }
-        return new RamSetupRecord(batch, Collections.unmodifiableList(blocks), (flags & FLAG_POSTCOPY) != 0);
+        return new RamSetupRecord(batch, Collections.unmodifiableList(blocks), (flags & FLAG_POSTCOPY) != 0,
+                (flags & FLAG_RESUME) != 0);
     }
 
     /**

@@ -99,7 +99,7 @@ class PostcopyFuzzTest {
 
     @FuzzTest(maxDuration = "60s")
     void returnMessages(byte[] data) throws Exception {
-        PostcopyRequests requests = new PostcopyRequests(List.of(DST));
+        PostcopyRequests requests = new PostcopyRequests(List.of(DST), null);
         try {
             requests.onMessage(0, ByteBuffer.wrap(data).asReadOnlyBuffer());
         } catch (MalformedPacketException e) {

@@ -180,7 +180,7 @@ class PostcopyHostileTest {
 
     @Test
     void hostileReturnMessagesAreRefusedNamingTheField() {
-        PostcopyRequests requests = new PostcopyRequests(List.of(RamBlock.allocate("pc.ram", LEN, PS)));
+        PostcopyRequests requests = new PostcopyRequests(List.of(RamBlock.allocate("pc.ram", LEN, PS)), null);
         record Case(byte[] bytes, String field) {
         }
         ByteBuffer outside = ByteBuffer.allocate(20).put(0, (byte) 1).putShort(2, (short) 1);

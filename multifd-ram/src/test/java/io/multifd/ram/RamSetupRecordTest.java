@@ -77,7 +77,7 @@ class RamSetupRecordTest {
         // layout of valid(): 8 fixed, then "a": [8]=1 [9]='a' [10..14) page [14..22) length, then "b" at 22
         refused(ByteBuffer.allocate(5), LIMIT, "length", "shorter");
         refused(patched(b -> b.put(0, (byte) 2)), LIMIT, "version", "= 2");
-        refused(patched(b -> b.put(1, (byte) 2)), LIMIT, "flags", "only bit 0 (post-copy) is defined");
+        refused(patched(b -> b.put(1, (byte) 2)), LIMIT, "flags", "bit 1 (resume, with bit 0)");
         refused(patched(b -> b.putShort(2, (short) 0)), LIMIT, "blockCount", "= 0");
         refused(patched(b -> b.putShort(2, (short) 5000)), LIMIT, "blockCount", "= 5000");
         refused(patched(b -> b.putShort(2, (short) 3)), LIMIT, "length", "ends inside block entry 2");

@@ -58,6 +58,14 @@ public final class PostcopyState {
     public static final int KIND_RELEASED = 2;
     /** Return message kind: post-copy pages applied so far (u64 after the fixed part); paces the sender. */
     public static final int KIND_APPLIED = 3;
+    /** Return message kind: part of the destination's missing-page bitmap, after a resume marker. */
+    public static final int KIND_BITMAP = 4;
+    /** Return message kind: the whole bitmap was sent (u64: the pages missing). */
+    public static final int KIND_BITMAP_DONE = 5;
+    /** Bytes of a bitmap message before its words: kind, reserved, u16 block, u32 words, u64 first word. */
+    public static final int BITMAP_FIXED = 16;
+    /** Words per bitmap message. */
+    public static final int BITMAP_WORDS = (ReturnPath.MAX_MESSAGE_LENGTH - BITMAP_FIXED) / 8;
     /** Post-copy pages between two {@link #KIND_APPLIED} messages. */
     public static final int APPLIED_EVERY = 32;
     /** Bytes of a return message before its entries. */
@@ -78,14 +86,23 @@ public final class PostcopyState {
          * @param cause the cause
          */
         void failed(Throwable cause);
+
+        /**
+         * The session broke after the release: the post-copy is paused until a new session
+         * resumes it (any thread).
+         *
+         * @param cause why the session broke
+         */
+        default void paused(Throwable cause) {
+        }
     }
 
     private final RamBlock[] blocks;
     private final AtomicLongArray[] missing;
     private final AtomicLongArray[] claimed;
     private final AtomicLongArray[] requested;
-    private final ReturnPath path;
-    private final Consumer<Throwable> failMigration;
+    private volatile ReturnPath path;
+    private volatile Consumer<Throwable> failMigration;
     private final Events events;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -98,6 +115,11 @@ public final class PostcopyState {
     private volatile boolean switched;
     private volatile boolean released;
     private volatile Throwable failure;
+    /** The session broke after the release; a new session may resume. */
+    private volatile boolean paused;
+    private volatile Throwable pauseCause;
+    /** A resumed session: set by {@link #resume}, until the resume marker was answered. */
+    private volatile boolean resuming;
 
     /**
      * @param blocks        the destination blocks, in the setup record's order
@@ -287,11 +309,113 @@ public final class PostcopyState {
      * @param cause the cause
      */
     public void fail(Throwable cause) {
+        if (released && failure == null) { // the destination runs: keep its pages, wait for a new session
+            pauseCause = cause;
+            paused = true;
+            signal();
+            events.paused(cause);
+            return;
+        }
         if (failure == null) {
             failure = cause;
         }
         signal();
         events.failed(cause);
+    }
+
+    /**
+     * Gives up a paused post-copy: every waiting and later {@link #require} fails. Any thread.
+     *
+     * @param cause the reason
+     */
+    public void cancel(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        paused = false;
+        signal();
+        events.failed(cause);
+    }
+
+    /** True while the post-copy is paused (its session broke after the release). */
+    public boolean paused() {
+        return paused;
+    }
+
+    /** Why the post-copy paused, or null. */
+    public Throwable pauseCause() {
+        return pauseCause;
+    }
+
+    /**
+     * Attaches a new session to a paused post-copy: its return path, its failure callback. The
+     * previous session's claims and requests are forgotten (pages in flight when it broke are
+     * still missing and will be sent again). Manifest thread of the new session.
+     *
+     * @param newPath the new session's return path
+     * @param fail    fails the new session
+     * @throws IllegalStateException if the post-copy is not paused, or was cancelled
+     */
+    public void resume(ReturnPath newPath, Consumer<Throwable> fail) {
+        if (failure != null) {
+            throw new IllegalStateException("the post-copy was given up: " + failure);
+        }
+        if (!paused) {
+            throw new IllegalStateException("the post-copy is not paused");
+        }
+        for (int b = 0; b < blocks.length; b++) {
+            AtomicLongArray c = claimed[b];
+            for (int w = 0; w < c.length(); w++) {
+                c.set(w, 0);
+            }
+        }
+        this.path = newPath;
+        this.failMigration = fail;
+        this.appliedPages.set(0); // the new session's sender counts its window from 0
+        this.resuming = true;
+        this.paused = false;
+    }
+
+    /**
+     * Applies the resume marker of a resumed session: sends the missing-page bitmap, then asks
+     * again for the pages application threads are waiting for. Channel thread.
+     *
+     * @param packet the packet, for errors
+     * @throws IOException a malformed-packet error if this session is not a resumed one or the
+     *                     marker came twice; or if the sender cannot be told
+     */
+    public void answerResume(IncomingPacket packet) throws IOException {
+        if (!resuming) {
+            throw packet.malformed("ram.flags", "RESUME", "a resume marker outside a resumed post-copy session, or twice");
+        }
+        resuming = false;
+        ReturnPath p = path;
+        for (int b = 0; b < blocks.length; b++) {
+            AtomicLongArray m = missing[b];
+            int w = 0;
+            while (w < m.length()) {
+                if (m.get(w) == 0) {
+                    w++;
+                    continue;
+                }
+                int n = Math.min(BITMAP_WORDS, m.length() - w);
+                ByteBuffer msg = ByteBuffer.allocate(BITMAP_FIXED + 8 * n);
+                msg.put((byte) KIND_BITMAP).put((byte) 0).putShort((short) b).putInt(n).putLong(w);
+                for (int i = 0; i < n; i++) {
+                    msg.putLong(m.get(w + i));
+                }
+                p.send(msg.flip());
+                w += n;
+            }
+        }
+        p.send(ByteBuffer.allocate(MESSAGE_FIXED + 8).put(0, (byte) KIND_BITMAP_DONE).putLong(MESSAGE_FIXED, missingPages.get()));
+        for (int b = 0; b < blocks.length; b++) { // the requests the broken session lost
+            AtomicLongArray r = requested[b];
+            for (int w = 0; w < r.length(); w++) {
+                r.set(w, 0);
+            }
+        }
+        signal(); // waiting require calls ask again (see awaitUntil)
     }
 
     private void signal() {
@@ -348,16 +472,30 @@ public final class PostcopyState {
         try {
             ask(block, firstPage, lastPage);
         } catch (IOException e) {
-            // the channels may have ended because the last pages just arrived; otherwise say why
-            if (!allPresent(block, firstPage, lastPage)) {
-                Throwable f = failure;
-                throw f != null ? new MigrationFailedException("the migration failed while asking for pages", f) : e;
-            }
-            return;
+            // the session is breaking or ending: the pages arrive, the post-copy pauses (and the
+            // resumed session's wait asks again), or the migration fails; the wait below sees which
         }
-        awaitUntil(() -> allPresent(block, firstPage, lastPage), deadline, timeoutNanos, "pages " + firstPage + " to " + lastPage
+        awaitUntil(() -> askedAndPresent(block, firstPage, lastPage), deadline, timeoutNanos, "pages " + firstPage + " to " + lastPage
                 + " of block '" + blocks[block].name() + "'");
         latencies.add(System.nanoTime() - t0);
+    }
+
+    /**
+     * True once the pages are present; on the way, asks again for pages whose request was lost
+     * with a broken session (their request bits were cleared by the resume).
+     */
+    private boolean askedAndPresent(int block, long first, long last) {
+        if (allPresent(block, first, last)) {
+            return true;
+        }
+        if (!paused && !resuming && released) {
+            try {
+                ask(block, first, last);
+            } catch (IOException | RuntimeException e) {
+                // the session is failing: the failure or the pause wakes this wait again
+            }
+        }
+        return false;
     }
 
     private boolean allPresent(int block, long first, long last) {
@@ -443,7 +581,8 @@ public final class PostcopyState {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new IOException("post-copy: " + what + " did not arrive within "
-                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"
+                            + (paused ? " (the post-copy is paused, waiting for a new session: " + pauseCause + ")" : ""));
                 }
                 changed.awaitNanos(left);
             }

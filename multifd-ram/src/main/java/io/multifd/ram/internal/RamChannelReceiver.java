@@ -91,9 +91,9 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         int flags = h.get(1) & 0xFF;
         PostcopyState pc = session.postcopy;
         if (flags != 0 && (pc == null || (flags != RamPayload.FLAG_POSTCOPY_PAGES && flags != RamPayload.FLAG_MISSING
-                && flags != RamPayload.FLAG_RELEASE))) {
+                && flags != RamPayload.FLAG_RELEASE && flags != RamPayload.FLAG_RESUME))) {
             throw packet.malformed("ram.flags", flags, pc == null ? "reserved, must be 0 (the sender did not announce "
-                    + "post-copy)" : "not a known combination (1 post-copy pages, 2 missing-page map, 4 release)");
+                    + "post-copy)" : "not a known combination (1 post-copy pages, 2 missing-page map, 4 release, 8 resume)");
         }
         if (flags == 0 && pc != null && pc.switched()) {
             throw packet.malformed("ram.flags", 0, "a pre-copy page packet after the switch-over to post-copy");
@@ -104,7 +104,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         }
         long nNormal = Integer.toUnsignedLong(h.getInt(4));
         long nZero = Integer.toUnsignedLong(h.getInt(8));
-        if (flags == RamPayload.FLAG_MISSING || flags == RamPayload.FLAG_RELEASE) {
+        if (flags == RamPayload.FLAG_MISSING || flags == RamPayload.FLAG_RELEASE || flags == RamPayload.FLAG_RESUME) {
             control(packet, h, hl, n, nNormal, nZero, flags, pc);
             return;
         }
@@ -353,7 +353,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         long cap = Math.max(2, session.maxPagesPerPacket);
         if (map ? entries < 2 || entries > cap : entries != 0) {
             throw packet.malformed("ram.normalPages", entries, map ? "a missing-page map holds 2 to " + cap
-                    + " entries (the first word index, then the words)" : "the release marker holds no entries");
+                    + " entries (the first word index, then the words)" : "a release or resume marker holds no entries");
         }
         long expectedHeader = RamPayload.HEADER_FIXED_LENGTH + n + 8 * entries;
         if (hl != expectedHeader) {
@@ -366,8 +366,10 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         }
         if (map) {
             pc.applyMap(packet, idx, h, RamPayload.HEADER_FIXED_LENGTH + n, (int) entries - 1);
-        } else {
+        } else if (flags == RamPayload.FLAG_RELEASE) {
             pc.release(packet);
+        } else {
+            pc.answerResume(packet);
         }
         packet.countItems(0, 0);
     }

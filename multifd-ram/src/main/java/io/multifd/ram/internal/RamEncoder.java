@@ -57,7 +57,7 @@ public final class RamEncoder implements PayloadEncoder<RamBody> {
         RamBlock block = body.block();
         int count = body.count();
         int flags = body.flags();
-        if (flags == RamPayload.FLAG_MISSING || flags == RamPayload.FLAG_RELEASE) {
+        if (flags == RamPayload.FLAG_MISSING || flags == RamPayload.FLAG_RELEASE || flags == RamPayload.FLAG_RESUME) {
             control(body, block, count, flags, packet);
             return;
         }
@@ -130,7 +130,7 @@ public final class RamEncoder implements PayloadEncoder<RamBody> {
 
     /**
      * A post-copy control packet, no data: a missing-page map (its entries: the first word index,
-     * then the words) or the release marker (no entries).
+     * then the words), or the release or resume marker (no entries).
      */
     private static void control(RamBody body, RamBlock block, int words, int flags, OutgoingPacket packet)
             throws IOException {

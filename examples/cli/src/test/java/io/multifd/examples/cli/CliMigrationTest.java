@@ -113,7 +113,7 @@ class CliMigrationTest {
         rxThread.start();
         int port = rxErr.port();
         CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
-                image.toString(), "--dirty-rate", "200000", "--postcopy", "--postcopy-after-rounds", "2",
+                image.toString(), "--dirty-rate", "200000", "--postcopy", "--postcopy-after-rounds", "0",
                 "--device-state", "1M", "--channels", "2", "--json");
         assertThat(tx.status()).as(tx.err()).isZero();
         assertThat(rx.get()).as(rxErr.toString()).isZero();
@@ -127,7 +127,8 @@ class CliMigrationTest {
         assertThat(r.get("postcopy")).isEqualTo(Boolean.TRUE);
         assertThat(s.getDouble("downtime_ms")).isPositive();
         assertThat(s.getLong("postcopy_missing_pages")).isPositive();
-        assertThat(s.getLong("postcopy_requests")).isEqualTo(r.getLong("postcopy_requests"));
+        // the sender counts the requests that reached it while it still had pages to send; later ones are moot
+        assertThat(s.getLong("postcopy_requests")).isLessThanOrEqualTo(r.getLong("postcopy_requests"));
         assertThat(r.getLong("postcopy_reads")).as("the readers ran after the release").isPositive();
         Json latency = r.getObject("request_latency_ms");
         assertThat(latency).isNotNull();
