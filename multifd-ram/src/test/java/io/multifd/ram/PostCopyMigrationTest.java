@@ -124,6 +124,13 @@ class PostCopyMigrationTest {
     private static Run migrate(String codec, int channels, RamBlock src, RamBlock dst, PostcopyAccess access,
                                DirtyBitmap dirty, Consumer<PostCopy.Builder> tune, RoundListener listener,
                                Runnable beforeSwitch, int readers, long seed) throws Exception {
+        return migrate(Migrations.Kind.TCP, codec, channels, src, dst, access, dirty, tune, listener, beforeSwitch,
+                readers, seed);
+    }
+
+    private static Run migrate(Migrations.Kind kind, String codec, int channels, RamBlock src, RamBlock dst,
+                               PostcopyAccess access, DirtyBitmap dirty, Consumer<PostCopy.Builder> tune,
+                               RoundListener listener, Runnable beforeSwitch, int readers, long seed) throws Exception {
         List<Codec> codecs = PluginRegistry.discover().codecs();
         PluginRegistry.Builder tx = PluginRegistry.builder().add(RamPayload.sending());
         PluginRegistry.Builder rx = PluginRegistry.builder().add(RamPayload.builder()
@@ -134,7 +141,7 @@ class PostCopyMigrationTest {
         });
         MultiFdConfig config = MultiFdConfig.builder().channels(channels).codec(codec, codec.equals("none") ? CodecOptions.NONE : CodecOptions.level(1))
                 .ioTimeout(Duration.ofSeconds(20)).finishTimeout(Duration.ofSeconds(30)).build();
-        Migrations.Transport t = Migrations.transport(Migrations.Kind.TCP, seed);
+        Migrations.Transport t = Migrations.transport(kind, seed);
         Readers r = new Readers(readers, access, src, dst, seed);
         try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, t.listener()).registry(rx.build()).build().start();
              MultiFdSender sender = MultiFdSender.builder(config, t.connector()).registry(tx.build()).build()) {
@@ -270,6 +277,20 @@ class PostCopyMigrationTest {
         assertThat(Images.sha256(dst)).isEqualTo(Images.sha256(src));
         assertThat(run.reads()).isPositive();
         assertThat(access.missingPages()).isZero();
+    }
+
+    @Test
+    void overMutualTlsTheRequestsAndPagesCrossTheSameEncryptedChannels() throws Exception {
+        RamBlock src = RamBlock.allocate("pc.ram", 8L << 20);
+        Images.fillMixed(src, 23);
+        RamBlock dst = RamBlock.allocate("pc.ram", src.length());
+        PostcopyAccess access = new PostcopyAccess();
+        Run run = migrate(Migrations.Kind.TLS, "zstd", 2, src, dst, access, new DirtyBitmap(src),
+                b -> b.afterRounds(0), RoundListener.NONE, () -> { }, 2, 23);
+        assertThat(run.result().postcopy()).isTrue();
+        assertThat(Images.sha256(dst)).isEqualTo(Images.sha256(src));
+        assertThat(run.reads()).isPositive();
+        assertThat(access.requests()).as("requests over TLS").isPositive();
     }
 
     @Test
