@@ -111,7 +111,7 @@ public final class PostCopy {
     private final int windowPages;
     private final boolean prioritize;
     // the post-copy phase, kept for resume(): the stream is set once the release went out
-    private PostcopyStream stream;
+    private volatile PostcopyStream stream;
     private long pausedAtNanos;
     private long missingAtSwitchover;
     private Duration downtime = Duration.ZERO;
@@ -195,6 +195,16 @@ public final class PostCopy {
         long releasedAt = requests.releasedAtNanos();
         downtime = Duration.ofNanos((releasedAt == 0 ? releasedSent : releasedAt) - pausedAt);
         return new Result(rounds, true, downtime, missing, s.requestedPages(), requests.requests(), elapsed);
+    }
+
+    /**
+     * True once the release marker was handed to the session: from then on the destination may
+     * run, a broken session pauses the post-copy, and {@link #resume} is the way on. Any thread.
+     *
+     * @return whether released
+     */
+    public boolean released() {
+        return stream != null;
     }
 
     /**

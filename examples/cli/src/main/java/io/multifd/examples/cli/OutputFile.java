@@ -154,6 +154,40 @@ final class OutputFile {
         };
     }
 
+    /**
+     * The destination of a session that resumes a paused post-copy: the blocks the first
+     * session mapped (the same objects, so the post-copy access and its readers see the same
+     * memory), written with the same positional writes. The announced blocks must be those.
+     */
+    RamDestination resumeDestination() {
+        return new RamDestination() {
+            @Override
+            public List<RamBlock> open(RamSetupRecord announced) throws io.multifd.api.SetupRefusedException {
+                List<RamBlock> mine;
+                synchronized (OutputFile.this) {
+                    mine = List.copyOf(blocks);
+                }
+                if (announced.blocks().size() != mine.size()) {
+                    throw new io.multifd.api.SetupRefusedException("ram: the resumed session announces "
+                            + announced.blocks().size() + " blocks, the paused one had " + mine.size());
+                }
+                return mine; // matched against the announcement by the RAM payload
+            }
+
+            @Override
+            public WriteTarget writeTarget(RamBlock block) {
+                return OutputFile.this.writeTarget(block);
+            }
+
+            @Override
+            public void finished() throws IOException {
+                if (fsync) {
+                    forceData();
+                }
+            }
+        };
+    }
+
     private synchronized RamBlock create(RamBlockInfo info) throws IOException {
         if (file == null) {
             throw new IOException("'" + part + "' is closed");

@@ -80,7 +80,14 @@ final class PostcopyReaders {
                     RamBlock b = blocks.get(rnd.nextInt(blocks.size()));
                     long offset = rnd.nextLong(b.pageCount()) * b.pageSize();
                     int len = b.pageLength(offset);
-                    access.require(b, offset, len);
+                    try {
+                        access.require(b, offset, len);
+                    } catch (java.io.IOException e) {
+                        if (access.isPaused()) {
+                            continue; // the link broke: wait for the resumed session like a stalled guest
+                        }
+                        throw e;
+                    }
                     b.get(offset, page, 0, len);
                     done++;
                     reads.increment();

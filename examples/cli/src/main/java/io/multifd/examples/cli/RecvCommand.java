@@ -138,6 +138,11 @@ public final class RecvCommand extends BaseCommand {
             description = "With --postcopy-readers: pages per second the readers read together (default ${DEFAULT-VALUE}).")
     long postcopyReadRate;
 
+    @Option(names = "--resume-timeout", paramLabel = "SECONDS", defaultValue = "0",
+            description = "If the link breaks during a post-copy (after the release), keep the pages, listen again "
+                    + "on the same address and wait up to SECONDS for the sender to resume (default 0: fail).")
+    double resumeTimeout;
+
     @Option(names = "--no-verify", description = "Do not read FILE back to hash it at the end (faster for large "
             + "images; the result then has no sha256).")
     boolean noVerify;
@@ -169,6 +174,9 @@ public final class RecvCommand extends BaseCommand {
         }
         if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
             throw new UsageException("--out: directory '" + target.getParent() + "' does not exist");
+        }
+        if (!(resumeTimeout >= 0) || resumeTimeout > 86_400) {
+            throw new UsageException("--resume-timeout must be 0 to 86400 seconds: " + resumeTimeout);
         }
         if (postcopyReaders < 0 || postcopyReaders > 256) {
             throw new UsageException("--postcopy-readers must be 0 to 256: " + postcopyReaders);
@@ -257,7 +265,19 @@ public final class RecvCommand extends BaseCommand {
                 readers = new PostcopyReaders(postcopy, postcopyReaders, postcopyReadRate, 1);
             }
             ticker = new StatsTicker(statsInterval, "recv", r::stats, null, out());
-            MigrationStats stats = r.await();
+            MigrationStats stats;
+            int[] resumes = {0};
+            try {
+                stats = r.await();
+            } catch (IOException e) {
+                if (resumeTimeout <= 0 || !postcopy.isPaused()) {
+                    throw e;
+                }
+                r.close(); // its listener too: the next session listens anew on the same address
+                stats = PostcopyResume.receive(() -> listen.listenAgain(listener, unixAllowedUsers),
+                        (l, nanos) -> resumedReceiver(config, l, nanos, output, postcopy, deviceState).start(),
+                        postcopy, resumeTimeout, err(), resumes);
+            }
             long doneNanos = System.nanoTime();
             long reads = 0;
             if (readers != null) {
@@ -285,6 +305,7 @@ public final class RecvCommand extends BaseCommand {
             devices.fill(json);
             if (postcopy.isReleased()) {
                 PostcopyReaders.fill(json, postcopy, reads);
+                json.put("postcopy_resumes", resumes[0]);
             }
             if (noVerify) {
                 json.fields().remove("sha256");
@@ -320,6 +341,16 @@ public final class RecvCommand extends BaseCommand {
         } finally {
             cancel.close();
         }
+    }
+
+    /** A receiver for a session that resumes the paused post-copy: the same file, blocks and access. */
+    private MultiFdReceiver resumedReceiver(MultiFdConfig config, TransportListener l, long acceptNanos, OutputFile output,
+                                            PostcopyAccess access, DeviceStatePayload deviceState) {
+        RamPayload ram = RamPayload.builder().maxTotalBytes(maxSize).postcopy(access)
+                .destination(output.resumeDestination()).build();
+        PluginRegistry registry = PluginRegistry.builder().discover().add(ram).add(deviceState).build();
+        return MultiFdReceiver.builder(config.toBuilder().acceptTimeout(Duration.ofNanos(acceptNanos)).build(),
+                tls.listener(l)).registry(registry).require(ram).build();
     }
 
     /**

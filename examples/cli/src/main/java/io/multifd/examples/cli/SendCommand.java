@@ -27,6 +27,7 @@ import io.multifd.devicestate.DeviceStatePayload;
 import io.multifd.devicestate.DeviceStateSaver;
 import io.multifd.ram.DirtyBitmap;
 import io.multifd.ram.PostCopy;
+import io.multifd.ram.PostcopyPausedException;
 import io.multifd.ram.PreCopy;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamPayload;
@@ -145,6 +146,11 @@ public final class SendCommand extends BaseCommand {
                     + "over at once and sends every page exactly once after it (default ${DEFAULT-VALUE}).")
     int postcopyAfterRounds;
 
+    @Option(names = "--resume-timeout", paramLabel = "SECONDS", defaultValue = "0",
+            description = "With --postcopy: if the link breaks after the receiver was released, keep the memory "
+                    + "and open new connections that resume the post-copy for up to SECONDS (default 0: fail).")
+    double resumeTimeout;
+
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
             description = "While the migration runs, print one JSON line of statistics (totals and per channel) "
                     + "every SECONDS on stdout, like QEMU's info migrate; the result stays the last line.")
@@ -182,6 +188,9 @@ public final class SendCommand extends BaseCommand {
         }
         if (!(connectTimeout > 0) || connectTimeout > 86_400) {
             throw new UsageException("--connect-timeout must be more than 0 and at most 86400 seconds: " + connectTimeout);
+        }
+        if (!(resumeTimeout >= 0) || resumeTimeout > 86_400) {
+            throw new UsageException("--resume-timeout must be 0 to 86400 seconds: " + resumeTimeout);
         }
         if (postcopyAfterRounds < 0 || postcopyAfterRounds > 1000) {
             throw new UsageException("--postcopy-after-rounds must be 0 to 1000: " + postcopyAfterRounds);
@@ -241,6 +250,8 @@ public final class SendCommand extends BaseCommand {
             int rounds;
             PreCopy.Result preCopy = null;
             PostCopy.Result postCopy = null;
+            PostCopy driver = null;
+            IOException paused = null;
             if (postcopy) {
                 DirtyBitmap dirty = new DirtyBitmap(block);
                 DirtyWriters w = dirtyRate > 0 ? new DirtyWriters(block, dirty, dirtyRate, seed) : null;
@@ -261,9 +272,14 @@ public final class SendCommand extends BaseCommand {
                         d.await();
                     });
                 }
-                postCopy = b.build().run();
-                rounds = postCopy.rounds().size();
-                if (d != null && !postCopy.postcopy()) {
+                driver = b.build();
+                try {
+                    postCopy = driver.run();
+                } catch (PostcopyPausedException e) {
+                    paused = e;
+                }
+                rounds = postCopy == null ? listener.rounds() : postCopy.rounds().size();
+                if (d != null && postCopy != null && !postCopy.postcopy()) {
                     d.start(); // pre-copy converged: the device state goes before the end
                 }
             } else if (dirtyRate > 0) {
@@ -282,14 +298,37 @@ public final class SendCommand extends BaseCommand {
             if (device != null) {
                 device.await();
             }
-            MigrationStats stats = sender.finish();
+            MigrationStats stats = null;
+            if (paused == null) {
+                try {
+                    stats = sender.finish();
+                } catch (IOException e) {
+                    if (driver == null || !driver.released() || resumeTimeout <= 0) {
+                        throw e;
+                    }
+                    paused = e; // the end exchange broke after the release: the post-copy pauses
+                }
+            }
+            int[] resumes = {0};
+            if (paused != null) {
+                if (resumeTimeout <= 0) {
+                    throw paused;
+                }
+                sender.close();
+                PostCopy.Result[] resumed = new PostCopy.Result[1];
+                PostCopy d = driver;
+                stats = PostcopyResume.send(() -> MultiFdSender.builder(config, connector).registry(registry).build(),
+                        List.of(block), d, resumeTimeout, paused, err(), resumes, resumed);
+                postCopy = resumed[0];
+            }
             if (postCopy != null) {
                 json.put("postcopy", postCopy.postcopy())
                         .put("downtime_ms", postCopy.downtime().toNanos() / 1e6)
                         .put("postcopy_requests", postCopy.requests())
                         .put("postcopy_missing_pages", postCopy.missingPages())
                         .put("postcopy_requested_pages", postCopy.requestedPages())
-                        .put("dirtied_pages", writers == null ? 0 : writers.pagesWritten());
+                        .put("dirtied_pages", writers == null ? 0 : writers.pagesWritten())
+                        .put("postcopy_resumes", resumes[0]);
             }
             ticker.close();
             progress.close();

@@ -119,6 +119,21 @@ public final class TransportOptions {
         }
 
         /**
+         * Listens again where {@code previous} listened (the same port, even if the first one
+         * was picked by the system), for a resumed post-copy.
+         *
+         * @param previous     the closed listener of the broken session
+         * @param allowedUsers as for {@link #listen}
+         * @return the new listener, owned by the caller
+         */
+        TransportListener listenAgain(TransportListener previous, List<String> allowedUsers) {
+            if (previous instanceof TcpTransport.Listener tcp) {
+                return TcpTransport.listen(tcp.localAddress());
+            }
+            return listen(allowedUsers);
+        }
+
+        /**
          * Where a listener listens, for the {@code listening on} line and the JSON:
          * {@code 127.0.0.1:40123} (with the port the system picked) or {@code unix:PATH}.
          *
