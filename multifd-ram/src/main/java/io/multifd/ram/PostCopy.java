@@ -55,7 +55,10 @@ import java.util.Objects;
  * {@link #run()} returns once every missing page was handed to a channel; <b>the owner then
  * calls {@code sender.finish()}</b>, which returns once the destination confirmed every page. Once
  * the destination was released the source's memory is stale: a failed post-copy cannot fall back
- * to the source (see the README on post-copy and its risks).
+ * to the source (see the README on post-copy and its risks). So a session that breaks after the
+ * release does not fail the post-copy: {@code run()} throws {@link PostcopyPausedException}, the
+ * driver keeps the pages it has not sent, and {@link #resume(RamSaver)} goes on over a new session
+ * (the destination, given the same {@link PostcopyAccess}, says which pages it still lacks).
  *
  * <h2>Threads</h2>
  * {@link #run()} runs on the calling thread (the saver's); both callbacks are called on it. The

@@ -58,7 +58,10 @@ import java.util.function.Consumer;
  * writes them again: the application owns them. It fails with the migration's cause if the
  * migration fails, and with an {@link IOException} if the pages do not arrive within the timeout
  * (the migration goes on). Pages not required still arrive through the background stream; the
- * receiver completes once all did.
+ * receiver completes once all did. If the session breaks after the release, the post-copy
+ * {@linkplain #isPaused() pauses}: the pages stay, waiting {@code require} calls go on waiting, and
+ * a new receiver given this same access object resumes it when the source reconnects
+ * ({@link PostCopy#resume}); {@link #cancel(String)} gives it up.
  *
  * <h2>Threads</h2>
  * Thread-safe: any number of application threads call {@link #require} at once. One access
