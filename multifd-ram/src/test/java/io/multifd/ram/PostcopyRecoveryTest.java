@@ -156,7 +156,7 @@ class PostcopyRecoveryTest {
             try (Session s = new Session(src, dst, access, false)) {
                 sessions++;
                 postCopy = PostCopy.builder(s.saver, List.of(new DirtyBitmap(src))).afterRounds(0)
-                        .backgroundPages(8).windowPages(64).pause((c, p, e) -> { }).build();
+                        .backgroundPages(8).windowPages(PostCopy.MIN_WINDOW_PAGES).pause((c, p, e) -> { }).build();
                 s.cutAfter(access.released(), seed);
                 done = s.finish(PostcopyOutcome.of(postCopy::run));
             }
@@ -190,7 +190,7 @@ class PostcopyRecoveryTest {
         PostCopy postCopy;
         try (Session s = new Session(src, dst, access, false)) {
             postCopy = PostCopy.builder(s.saver, List.of(new DirtyBitmap(src))).afterRounds(0)
-                    .backgroundPages(1).windowPages(64).pause((c, p, e) -> { }).build();
+                    .backgroundPages(1).windowPages(PostCopy.MIN_WINDOW_PAGES).pause((c, p, e) -> { }).build();
             // cut as soon as the destination runs: most pages are still missing
             s.cutAfter(access.released(), 0);
             PostcopyOutcome o = PostcopyOutcome.of(postCopy::run);

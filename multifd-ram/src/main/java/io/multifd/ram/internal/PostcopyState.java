@@ -67,7 +67,7 @@ public final class PostcopyState {
     /** Words per bitmap message. */
     public static final int BITMAP_WORDS = (ReturnPath.MAX_MESSAGE_LENGTH - BITMAP_FIXED) / 8;
     /** Post-copy pages between two {@link #KIND_APPLIED} messages. */
-    public static final int APPLIED_EVERY = 32;
+    public static final int APPLIED_EVERY = 64;
     /** Bytes of a return message before its entries. */
     public static final int MESSAGE_FIXED = 4;
     /** Bytes of one request entry: u16 block, u16 reserved, u32 pages, u64 first page. */
