@@ -41,7 +41,8 @@ measure() { # label channels command...: runs the command under time, appends on
   python3 - "$label" "$ch" "$t0" "$t1" "$cpu" "$out" <<'PY' | tee -a "$results"
 import json, sys
 label, ch, t0, t1, cpu, out = sys.argv[1:7]
-row = {"what": label, "channels": int(ch), "wall_s": round(float(t1) - float(t0), 3), "cpu_s": float(cpu)}
+row = {"what": label, "channels": int(ch), "wall_s": round(float(t1) - float(t0), 3), "cpu_s": float(cpu),
+       "load1": float(open("/proc/loadavg").read().split()[0])}  # the machine's load: was the run disturbed?
 if out.strip():
     j = json.loads(out.strip().splitlines()[-1])
     if "total_time_ms" in j:  # QEMU's save: its own total-time, the file's allocated size
