@@ -158,6 +158,12 @@ final class FileSendSession implements SendSession {
                 map.put(b.name(), new BlockState(b));
                 writeFully(SnapshotFormat.encodeRecord(b), b.recordOffset());
             }
+            if (!places.isEmpty()) {
+                // the file gets its final length of page areas now, as a hole: the channels' page
+                // writes then land inside the file and never extend it, so the file system does not
+                // update (and journal) its size on every write; finish() needs no extension then
+                writeFully(ByteBuffer.allocate(1), places.get(places.size() - 1).pagesEnd() - 1);
+            }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot lay out the snapshot: " + e.getMessage(), e);
         }
