@@ -29,9 +29,11 @@ import io.multifd.core.inspect.StreamInspector;
 import io.multifd.core.transport.CaptureListener;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.fuzz.SeededFuzz;
+import io.multifd.testing.leaks.NoLeaksExtension;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
@@ -78,6 +80,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(900)
 class RamMutationCampaignTest {
+
+    /** Nothing leaks; the RAM plug-in's one shared 64 KiB run of zero bytes may be allocated on first use. */
+    @RegisterExtension
+    static final NoLeaksExtension NO_LEAKS = NoLeaksExtension.builder().directMemorySlack(64 << 10).build();
 
     /** Runs per codec (10,000 by default). */
     static final String RUNS_PROPERTY = "multifd.campaign.runs";
