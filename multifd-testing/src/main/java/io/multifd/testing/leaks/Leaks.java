@@ -65,12 +65,27 @@ public final class Leaks {
     }
 
     /**
-     * Takes a snapshot of the threads, file descriptors and direct memory in use now.
+     * Takes a snapshot of the threads, file descriptors and direct memory in use now. Collects
+     * garbage first (and waits up to 100 ms for the freed direct buffers to be released), so that
+     * direct buffers already dropped do not count as in use: otherwise their release after the
+     * test could hide a buffer the test keeps.
      *
      * @return the snapshot
      */
     public static Snapshot take() {
         BufferPoolMXBean direct = directPool();
+        if (direct != null) {
+            System.gc();
+            long used = direct.getMemoryUsed();
+            for (int poll = 0; poll < 10; poll++) {
+                LockSupport.parkNanos(POLL_NANOS);
+                long now = direct.getMemoryUsed();
+                if (now == used) {
+                    break; // settled
+                }
+                used = now;
+            }
+        }
         return new Snapshot(Collections.unmodifiableSet(Thread.getAllStackTraces().keySet()), descriptors(),
                 direct == null ? 0 : direct.getMemoryUsed(), direct == null ? 0 : direct.getCount());
     }
