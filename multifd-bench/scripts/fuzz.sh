@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Long fuzzing, outside CI: every Jazzer fuzz target in turn, coverage-guided (JAZZER_FUZZ=1), for
 # DURATION each, with an input taking over 1 s (a whole receiver: over 2 s twice) counted as a
-# finding; then the mutation campaigns at full size (10,000 damaged streams per codec) and the
-# seeded drivers at 5x.
+# finding; then the campaigns at four times their size in the normal build (40,000 damaged
+# streams per codec, 800 fault runs, 4,000 setup races) and the seeded drivers at 5x.
 #
 # A finding is written by Jazzer into the target's corpus directory under src/test/resources
 # (<TestClass>Inputs/<method>/crash-...): the normal test run replays it from then on. Fix the
 # library, keep the file as the regression test. The coverage corpus Jazzer grows is kept in
 # <module>/.cifuzz-corpus/ (ignored by git) and reused by the next run.
 #
-# Usage: multifd-bench/scripts/fuzz.sh [--duration 10m] [--only PATTERN] [--no-campaigns] [--log FILE]
+# Usage: multifd-bench/scripts/fuzz.sh [--duration 10m] [--only PATTERN] [--no-campaigns] [--scale N] [--log FILE]
 #   --duration  fuzzing time per target (Jazzer syntax: 30s, 10m, 1h; default 10m)
 #   --only      run only the targets whose "module:Class#method" matches the grep pattern
+#   --scale     campaign size as a multiple of the normal build's (default 4)
 # Prints one line per target (runs, coverage, findings) and the campaign summaries, also to FILE.
 set -euo pipefail
 
@@ -20,12 +21,14 @@ root="$(cd "$here/../.." && pwd)"
 duration=10m
 only=.
 campaigns=1
+scale=4
 log="${TMPDIR:-/tmp}/multifd-fuzz-$(date -u +%Y%m%dT%H%M%SZ).log"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
     --no-campaigns) campaigns=0; shift ;;
+    --scale) scale="$2"; shift 2 ;;
     --log) log="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -85,18 +88,19 @@ done
 
 if [ "$campaigns" = 1 ]; then
   out="$(mktemp)"
-  # 10,000 damaged streams per codec, and 5x the seeded drivers
+  # the campaigns at $scale times their normal size, and 5x the seeded drivers
   if ./mvnw -B -ntp -o -q -pl multifd-ram,multifd-core -am test -Dlicense.skip -Dmultifd.fuzz.scale=5 \
-      -Dmultifd.campaign.runs=10000 \
-      -Dtest='RamMutationCampaignTest,ReceiverFuzzTest,WireFuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
-      >"$out" 2>&1; then
+      -Dmultifd.campaign.runs=$((10000 * scale)) -Dmultifd.faultRuns=$((200 * scale)) \
+      -Dmultifd.raceRuns=$((1000 * scale)) \
+      -Dtest='RamMutationCampaignTest,RamFaultCampaignTest,SetupRaceCampaignTest,ReceiverFuzzTest,WireFuzzTest' \
+      -Dsurefire.failIfNoSpecifiedTests=false >"$out" 2>&1; then
     say "campaigns: ok"
   else
     say "campaigns: FAILED"
     failed=1
-    grep -E 'AssertionError|seed' "$out" | head -20 | tee -a "$log"
+    grep -E 'AssertionError|seed|left behind' "$out" | head -20 | tee -a "$log"
   fi
-  grep -E '^mutation campaign' "$out" | tee -a "$log" || true
+  grep -E '^(mutation|fault|race) campaign' "$out" | tee -a "$log" || true
   rm -f "$out"
 fi
 say "log: $log"

@@ -18,7 +18,8 @@
  * forwarding and fault-injecting transports ({@code io.multifd.testing.transport}), the payload and
  * codec contract tests to extend ({@code io.multifd.testing.contract}), and a JUnit extension that
  * keeps the library's log records off the console and hands them to the test
- * ({@code io.multifd.testing.logging}). Use it in test scope. Open, so that JUnit may call the
+ * ({@code io.multifd.testing.logging}), and one that fails a test leaving a thread, a file
+ * descriptor or direct memory behind ({@code io.multifd.testing.leaks}). Use it in test scope. Open, so that JUnit may call the
  * contract tests' lifecycle methods reflectively when it runs on the module path.
  */
 open module io.multifd.testing {
@@ -33,6 +34,7 @@ open module io.multifd.testing {
     exports io.multifd.testing;
     exports io.multifd.testing.contract;
     exports io.multifd.testing.fuzz;
+    exports io.multifd.testing.leaks;
     exports io.multifd.testing.logging;
     exports io.multifd.testing.transport;
 

@@ -25,9 +25,11 @@ import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.BlobClient;
 import io.multifd.testing.BlobPayload;
 import io.multifd.testing.BlobSink;
+import io.multifd.testing.leaks.NoLeaksExtension;
 import io.multifd.testing.transport.FaultLink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -61,6 +63,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * first seed.
  */
 @Timeout(900)
+@ExtendWith(NoLeaksExtension.class)
 class SetupRaceCampaignTest {
 
     private enum Race { FAIL_AT_CONNECT, FAIL_AT_HANDSHAKE, CANCEL_WHILE_CONNECTING, CLOSE_MID_PACKET }

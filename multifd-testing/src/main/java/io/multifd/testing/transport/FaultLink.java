@@ -20,6 +20,7 @@ import io.multifd.api.spi.TransportConnector;
 import io.multifd.api.spi.TransportListener;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
@@ -31,10 +32,12 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A transport wrapper that breaks one connection at a chosen byte offset, on a chosen side: the
- * peer reads end of stream (EOF), the connection is closed underneath (RESET), it stops moving
- * bytes while staying open (STALL), or one bit of what the sender writes flips (CORRUPT). On the sender side the offset counts bytes written, on the
- * receiver side bytes read. Every wrapped connection is remembered so that a test can check that
+ * A transport wrapper that breaks or slows one connection at a chosen byte offset, on a chosen
+ * side: the peer reads end of stream (EOF), the connection is closed underneath (RESET), it stops
+ * moving bytes while staying open (STALL), one bit flips (CORRUPT), every call moves only part of
+ * what it was given (SHORT), or bytes move one at a time with pauses (TRICKLE). The last two lose
+ * nothing: a correct user completes over them. On the sender side the offset counts bytes
+ * written, on the receiver side bytes read. Every wrapped connection is remembered so that a test can check that
  * all were closed, and the moment the fault happened so that it can bound how long the sides took
  * to notice. The fault is placed by byte count, so this class knows nothing of any wire format.
  *
@@ -53,9 +56,27 @@ public final class FaultLink {
         RESET,
         /** Nothing moves any more (the sender's writes / the receiver's reads block) until closed. */
         STALL,
-        /** Sender side only: the last byte of the write that reaches the offset is flipped, once. */
-        CORRUPT
+        /**
+         * One bit flips, once: on the sender side in the last byte of the first write at or past
+         * the offset, on the receiver side in the first byte read at or past it.
+         */
+        CORRUPT,
+        /**
+         * From the offset on, every write accepts (every read returns) at most half of what it was
+         * offered, at least one byte, as a busy socket does; nothing is lost.
+         */
+        SHORT,
+        /**
+         * From the offset on, the next {@link #TRICKLE_BYTES} bytes move one per call, with a
+         * pause (see {@link FaultLink#FaultLink(Fault, Duration)}) after each quarter of them, so
+         * that the connection is slow for four pauses in all but never idle for longer than one;
+         * nothing is lost.
+         */
+        TRICKLE
     }
+
+    /** How many bytes a {@link Kind#TRICKLE} moves one at a time. */
+    public static final int TRICKLE_BYTES = 64 << 10;
 
     /** Which side's connection breaks. */
     public enum Side {
@@ -77,6 +98,7 @@ public final class FaultLink {
     }
 
     private final Fault fault;
+    private final long pauseNanos;
     private final List<Conn> conns = new CopyOnWriteArrayList<>();
     private final AtomicInteger accepted = new AtomicInteger();
 
@@ -86,7 +108,23 @@ public final class FaultLink {
      * @param fault the fault to inject, or null for none
      */
     public FaultLink(Fault fault) {
+        this(fault, Duration.ofMillis(100));
+    }
+
+    /**
+     * Makes a link that injects one fault, with the pause of a {@link Kind#TRICKLE}.
+     *
+     * @param fault the fault to inject, or null for none
+     * @param pause how long a trickling connection pauses after each quarter of
+     *              {@link #TRICKLE_BYTES}; closing the connection ends a pause
+     * @throws IllegalArgumentException if the pause is negative
+     */
+    public FaultLink(Fault fault, Duration pause) {
+        if (pause.isNegative()) {
+            throw new IllegalArgumentException("pause must not be negative: " + pause);
+        }
         this.fault = fault;
+        this.pauseNanos = pause.toNanos();
     }
 
     /** Makes the fault happen at the next call on its connection, whatever the offset. */
@@ -139,7 +177,7 @@ public final class FaultLink {
             @Override
             public TransportChannel connect(int channelId, Duration timeout) throws IOException {
                 boolean mine = fault != null && fault.side() == Side.SENDER && fault.channel() == channelId;
-                Conn c = new Conn(inner.connect(channelId, timeout), mine ? fault : null, true);
+                Conn c = new Conn(inner.connect(channelId, timeout), mine ? fault : null, true, pauseNanos);
                 conns.add(c);
                 return c;
             }
@@ -164,7 +202,7 @@ public final class FaultLink {
                 TransportChannel t = inner.accept(timeout);
                 int n = accepted.getAndIncrement();
                 boolean mine = fault != null && fault.side() == Side.RECEIVER && fault.channel() == n;
-                Conn c = new Conn(t, mine ? fault : null, false);
+                Conn c = new Conn(t, mine ? fault : null, false, pauseNanos);
                 conns.add(c);
                 return c;
             }
@@ -184,6 +222,8 @@ public final class FaultLink {
     private static final class Conn extends ForwardingTransportChannel {
         private final Fault fault;
         private final boolean onWrites;
+        private final long pauseNanos;
+        private long trickled; // by the one thread of the faulty direction
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition closedCond = lock.newCondition();
         private volatile long counted;
@@ -192,10 +232,11 @@ public final class FaultLink {
         private volatile boolean forced;
         private volatile boolean userClosed;
 
-        Conn(TransportChannel inner, Fault fault, boolean onWrites) {
+        Conn(TransportChannel inner, Fault fault, boolean onWrites, long pauseNanos) {
             super(inner);
             this.fault = fault;
             this.onWrites = onWrites;
+            this.pauseNanos = pauseNanos;
         }
 
         /** Fires the fault if this call starts at or past the offset; returns it if it applies. */
@@ -204,12 +245,10 @@ public final class FaultLink {
                 return null;
             }
             if (fault.kind() == Kind.CORRUPT) {
-                if (fired) {
-                    return null;
-                }
-                firedAt = System.nanoTime();
-                fired = true;
-                return Kind.CORRUPT;
+                return fired ? null : Kind.CORRUPT; // fired once a bit actually flipped
+            }
+            if (fault.kind() == Kind.TRICKLE && trickled >= TRICKLE_BYTES) {
+                return null;
             }
             if (!fired) {
                 firedAt = System.nanoTime();
@@ -221,6 +260,60 @@ public final class FaultLink {
                 }
             }
             return fault.kind();
+        }
+
+        private void fire() {
+            if (!fired) {
+                firedAt = System.nanoTime();
+                fired = true;
+            }
+        }
+
+        /** Counts a trickled byte; pauses after each quarter of them, until the pause ends or a close. */
+        private void trickled() throws IOException {
+            trickled++;
+            if (trickled % (TRICKLE_BYTES / 4) != 0) {
+                return;
+            }
+            lock.lock();
+            try {
+                long left = pauseNanos;
+                while (!userClosed && left > 0) {
+                    try {
+                        left = closedCond.awaitNanos(left);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted in a trickle's pause");
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (userClosed) {
+                throw new AsynchronousCloseException();
+            }
+        }
+
+        /** The first buffer with room, limited to what a SHORT or TRICKLE call moves; null if none. */
+        private static ByteBuffer limited(ByteBuffer[] bufs, int offset, int length, Kind k) {
+            for (int i = offset; i < offset + length; i++) {
+                if (bufs[i].hasRemaining()) {
+                    ByteBuffer view = bufs[i].duplicate();
+                    view.limit(view.position() + (k == Kind.TRICKLE ? 1 : Math.max(1, view.remaining() / 2)));
+                    return view;
+                }
+            }
+            return null;
+        }
+
+        /** The index of the first buffer with room, or -1. */
+        private static int firstWithRoom(ByteBuffer[] bufs, int offset, int length) {
+            for (int i = offset; i < offset + length; i++) {
+                if (bufs[i].hasRemaining()) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         private void stall() throws IOException {
@@ -249,10 +342,43 @@ public final class FaultLink {
                 return -1;
             } else if (k == Kind.RESET) {
                 throw new ClosedChannelException();
+            } else if (k == Kind.SHORT || k == Kind.TRICKLE) {
+                int i = firstWithRoom(dsts, offset, length);
+                if (i < 0) {
+                    return 0;
+                }
+                ByteBuffer view = limited(dsts, i, 1, k);
+                int n = delegate.read(view);
+                if (n > 0) {
+                    dsts[i].position(view.position());
+                    counted += n;
+                    fire();
+                    if (k == Kind.TRICKLE) {
+                        trickled();
+                    }
+                }
+                return n;
+            }
+            int[] before = null;
+            if (k == Kind.CORRUPT) {
+                before = new int[length];
+                for (int i = 0; i < length; i++) {
+                    before[i] = dsts[offset + i].position();
+                }
             }
             long n = delegate.read(dsts, offset, length);
             if (n > 0) {
                 counted += n;
+                if (before != null) {
+                    for (int i = 0; i < length; i++) {
+                        ByteBuffer d = dsts[offset + i];
+                        if (d.position() > before[i]) {
+                            d.put(before[i], (byte) (d.get(before[i]) ^ 0x10));
+                            fire();
+                            break;
+                        }
+                    }
+                }
             }
             return n;
         }
@@ -285,12 +411,32 @@ public final class FaultLink {
                 for (int i = offset; i < offset + length; i++) {
                     copy.put(srcs[i]);
                 }
+                if (all == 0) {
+                    return 0;
+                }
                 copy.put(copy.position() - 1, (byte) (copy.get(copy.position() - 1) ^ 0x10)).flip();
+                fire();
                 while (copy.hasRemaining()) {
                     delegate.write(copy);
                 }
                 counted += all;
                 return all;
+            } else if (k == Kind.SHORT || k == Kind.TRICKLE) {
+                int i = firstWithRoom(srcs, offset, length);
+                if (i < 0) {
+                    return 0;
+                }
+                ByteBuffer view = limited(srcs, i, 1, k);
+                int n = delegate.write(view);
+                srcs[i].position(view.position());
+                counted += n;
+                if (n > 0) {
+                    fire();
+                    if (k == Kind.TRICKLE) {
+                        trickled();
+                    }
+                }
+                return n;
             }
             long n = delegate.write(srcs, offset, length);
             counted += n;

@@ -1,0 +1,21 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+/**
+ * Leak checks for tests: {@link io.multifd.testing.leaks.NoLeaksExtension} fails a JUnit 5 test
+ * that leaves a thread alive, a file descriptor open or direct memory in use;
+ * {@link io.multifd.testing.leaks.Leaks} measures the same inside a test.
+ */
+package io.multifd.testing.leaks;
