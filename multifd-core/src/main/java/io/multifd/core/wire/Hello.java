@@ -19,8 +19,12 @@ import io.multifd.api.MalformedPacketException;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.SessionId;
 
+import io.multifd.api.spi.PeerText;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -112,7 +116,6 @@ public record Hello(int minVersion, int maxVersion, SessionId sessionId, int cha
         int codecId = Short.toUnsignedInt(fixed.getShort(28));
         int features = fixed.getInt(32);
         int maxData = fixed.getInt(36);
-        String params = new String(all, Wire.HELLO_FIXED_LENGTH, paramLength, StandardCharsets.UTF_8);
         if (minVersion > maxVersion || minVersion == 0) {
             throw new MalformedPacketException(ProtocolCode.UNSUPPORTED_VERSION, ch, offset, "hello.version",
                     minVersion + ".." + maxVersion, "not a valid version range");
@@ -129,6 +132,16 @@ public record Hello(int minVersion, int maxVersion, SessionId sessionId, int cha
             throw new MalformedPacketException(ProtocolCode.FEATURES, ch, offset, "hello.features",
                     String.format("0x%08x", features), String.format("unknown feature bits 0x%x (this receiver knows 0x%x)",
                             features & ~Wire.KNOWN_FEATURES, Wire.KNOWN_FEATURES));
+        }
+        String params;
+        try { // strict: a lenient decoder would turn bad bytes into U+FFFD and change what was sent
+            params = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(all, Wire.HELLO_FIXED_LENGTH, paramLength)).toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedPacketException(ProtocolCode.CODEC_PARAMETERS, ch, offset, "hello.codec parameters",
+                    PeerText.escape(new String(all, Wire.HELLO_FIXED_LENGTH, paramLength, StandardCharsets.UTF_8)),
+                    "not valid UTF-8");
         }
         return new Hello(minVersion, maxVersion, session, channelId, channelCount, codecId, params, features, maxData);
     }

@@ -215,6 +215,20 @@ class WireGoldenTest {
     }
 
     @Test
+    void codecParametersThatAreNotUtf8AreRefusedNotReplaced() throws Exception {
+        ByteBuffer e = new Hello(1, 1, SESSION, 0, 1, 1, "level=3", 0, 4 << 20).encode();
+        byte[] b = new byte[e.remaining()];
+        e.get(b);
+        b[Wire.HELLO_FIXED_LENGTH + 6] = (byte) 0x91; // "level=" then a lone continuation byte
+        byte[] bad = recrc(b);
+        assertThatThrownBy(() -> Hello.read(ByteSource.of(bad, -1))).isInstanceOfSatisfying(MalformedPacketException.class,
+                x -> {
+                    assertThat(x.code()).isEqualTo(ProtocolCode.CODEC_PARAMETERS);
+                    assertThat(x.field()).isEqualTo("hello.codec parameters");
+                }).hasMessageContaining("not valid UTF-8");
+    }
+
+    @Test
     void theReturnPathFeatureBitIsKnownAndOthersAreRefused() throws Exception {
         Hello h = new Hello(1, 1, SESSION, 2, 4, 1, "level=3", Wire.FEATURE_RETURN_PATH, 4 << 20);
         ByteBuffer e = h.encode();
