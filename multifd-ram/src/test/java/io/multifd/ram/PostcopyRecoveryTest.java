@@ -22,9 +22,11 @@ import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.InMemoryTransport;
+import io.multifd.testing.leaks.NoLeaksExtension;
 import io.multifd.testing.transport.FaultInjectingTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -48,6 +50,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  */
 @Timeout(120)
 class PostcopyRecoveryTest {
+
+    /** Every session's threads end and its buffers go, whatever the cut broke (first-use statics, about 70 KiB, may stay). */
+    @RegisterExtension
+    static final NoLeaksExtension NO_LEAKS = NoLeaksExtension.builder().directMemorySlack(128 << 10).build();
 
     static final long IMAGE = 8L << 20;
     static final MultiFdConfig CONFIG = MultiFdConfig.builder().channels(2).ioTimeout(Duration.ofSeconds(3))
