@@ -89,8 +89,8 @@ public final class PostcopyBench {
         double dirtyFraction = 0.2;
         int readers = 2;
         long readRate = 2000;
-        int window = 256;
-        int background = 32;
+        int window = 512;
+        int background = 128;
         int afterRounds = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
