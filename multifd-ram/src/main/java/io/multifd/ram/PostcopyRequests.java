@@ -27,6 +27,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -53,8 +54,8 @@ final class PostcopyRequests implements ReturnHandler {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<Range> queue = new ArrayDeque<>(); // lock
-    private long applied; // lock
-    private long requests; // lock
+    private volatile long applied; // written under the lock
+    private volatile long requests; // written under the lock
     private volatile long releasedAtNanos;
     /** A resumed session: the destination's missing-page bitmap as it arrives (lock). */
     private final long[][] bitmap;
@@ -208,33 +209,6 @@ final class PostcopyRequests implements ReturnHandler {
         }
     }
 
-    /**
-     * Waits for the destination's whole missing-page bitmap (a resumed session). Stream thread.
-     *
-     * @param nanos the longest wait
-     * @return per block the words (null for a block with nothing missing), or null on timeout
-     * @throws InterruptedIOException if interrupted
-     */
-    long[][] awaitBitmap(long nanos) throws IOException {
-        long deadline = System.nanoTime() + nanos;
-        lock.lock();
-        try {
-            while (bitmapTotal < 0 || bitmapHave < bitmapTotal) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return null;
-                }
-                changed.awaitNanos(Math.min(left, SLICE_NANOS));
-                checkSession();
-            }
-            return bitmap.clone();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the destination's bitmap");
-        } finally {
-            lock.unlock();
-        }
-    }
 
     /** Throws the session's failure, if it failed. */
     private void checkSession() throws MigrationFailedException {
@@ -258,29 +232,21 @@ final class PostcopyRequests implements ReturnHandler {
         }
     }
 
-    /** Post-copy pages the destination reported applied. */
-    long applied() {
-        lock.lock();
-        try {
-            return applied;
-        } finally {
-            lock.unlock();
-        }
-    }
 
-    /** Request messages received. */
-    long requests() {
-        lock.lock();
-        try {
-            return requests;
-        } finally {
-            lock.unlock();
-        }
-    }
 
     /** When the destination reported the release ({@link System#nanoTime()}), or 0 before. */
     long releasedAtNanos() {
         return releasedAtNanos;
+    }
+
+    /** Post-copy pages the destination reported applied. Any thread. */
+    long applied() {
+        return applied;
+    }
+
+    /** Request messages received. Any thread. */
+    long requests() {
+        return requests;
     }
 
     /**
@@ -288,35 +254,42 @@ final class PostcopyRequests implements ReturnHandler {
      * pages, at most {@code nanos}. Stream thread.
      *
      * @return true if either happened, false on timeout
-     * @throws InterruptedIOException if interrupted
+     * @throws IOException if the session failed, or the wait was interrupted
      */
     boolean awaitRequestOrApplied(long appliedAtLeast, long nanos) throws IOException {
-        long deadline = System.nanoTime() + nanos;
+        return await(() -> !queue.isEmpty() || applied >= appliedAtLeast, nanos, "pacing the post-copy stream");
+    }
+
+    /** Waits for the release report at most {@code nanos}; true once reported. Stream thread. */
+    boolean awaitReleased(long nanos) throws IOException {
+        return await(() -> releasedAtNanos != 0, nanos, "the release report");
+    }
+
+    /**
+     * Waits for the destination's whole missing-page bitmap (a resumed session). Stream thread.
+     *
+     * @param nanos the longest wait
+     * @return per block the words (null for a block with nothing missing), or null on timeout
+     * @throws IOException if the session failed, or the wait was interrupted
+     */
+    long[][] awaitBitmap(long nanos) throws IOException {
+        if (!await(() -> bitmapTotal >= 0 && bitmapHave >= bitmapTotal, nanos, "the destination's bitmap")) {
+            return null;
+        }
         lock.lock();
         try {
-            while (queue.isEmpty() && applied < appliedAtLeast) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                changed.awaitNanos(Math.min(left, SLICE_NANOS));
-                checkSession();
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while pacing the post-copy stream");
+            return bitmap.clone();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Waits for the release report at most {@code nanos}; true once reported. Stream thread. */
-    boolean awaitReleased(long nanos) throws IOException {
+    /** Waits under the lock until {@code done} (read under the lock), in slices that notice a failed session. */
+    private boolean await(BooleanSupplier done, long nanos, String what) throws IOException {
         long deadline = System.nanoTime() + nanos;
         lock.lock();
         try {
-            while (releasedAtNanos == 0) {
+            while (!done.getAsBoolean()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -327,7 +300,7 @@ final class PostcopyRequests implements ReturnHandler {
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting for the release report");
+            throw new InterruptedIOException("interrupted while waiting for " + what);
         } finally {
             lock.unlock();
         }

@@ -20,10 +20,8 @@ import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadReceiver;
-import io.multifd.api.spi.ReturnPath;
 import io.multifd.testing.FakeDataTargets;
 import io.multifd.testing.FakeIncomingPacket;
-import io.multifd.testing.FakeReceiveContext;
 import io.multifd.testing.fuzz.SeededFuzz;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,30 +53,11 @@ class PostcopyFuzzTest {
             .withPostcopy().encode();
     private static final AtomicLong APPLIED = new AtomicLong();
 
-    /** A context whose return path swallows what the receiver sends back. */
-    private static FakeReceiveContext context() {
-        return new FakeReceiveContext(1, CONFIG) {
-            @Override
-            public ReturnPath returnPath(int payloadType) {
-                return new ReturnPath() {
-                    @Override
-                    public boolean available() {
-                        return true;
-                    }
-
-                    @Override
-                    public void send(ByteBuffer message) {
-                    }
-                };
-            }
-        };
-    }
-
     @FuzzTest(maxDuration = "60s")
     void postcopyPackets(byte[] data) throws Exception {
         ByteBuffer in = ByteBuffer.wrap(data);
         try (PayloadReceiver r = RamPayload.builder().destination(RamDestination.of(DST)).postcopy(new PostcopyAccess())
-                .requireEveryPage(false).build().openReceiver(context(), RECORD.duplicate());
+                .requireEveryPage(false).build().openReceiver(ReturnPathContexts.recording(CONFIG, null), RECORD.duplicate());
              PayloadChannelReceiver ch = r.openChannel(0)) {
             long offset = 0;
             while (in.remaining() >= 6) {

@@ -19,7 +19,6 @@ import io.multifd.api.MalformedPacketException;
 import io.multifd.api.SetupRefusedException;
 import io.multifd.api.spi.PayloadChannelReceiver;
 import io.multifd.api.spi.PayloadReceiver;
-import io.multifd.api.spi.ReturnPath;
 import io.multifd.testing.FakeDataTargets;
 import io.multifd.testing.FakeIncomingPacket;
 import io.multifd.testing.FakeReceiveContext;
@@ -54,28 +53,6 @@ class PostcopyHostileTest {
     PayloadChannelReceiver rx;
     final List<byte[]> returned = new CopyOnWriteArrayList<>();
 
-    /** A receive context whose return path records what the RAM receiver sends back. */
-    FakeReceiveContext context() {
-        return new FakeReceiveContext(1, RamPayloadTest.CONFIG) {
-            @Override
-            public ReturnPath returnPath(int payloadType) {
-                return new ReturnPath() {
-                    @Override
-                    public boolean available() {
-                        return true;
-                    }
-
-                    @Override
-                    public void send(ByteBuffer message) {
-                        byte[] b = new byte[message.remaining()];
-                        message.get(message.position(), b);
-                        returned.add(b);
-                    }
-                };
-            }
-        };
-    }
-
     @BeforeEach
     void setUp() throws IOException {
         dst = RamBlock.allocate("pc.ram", LEN, PS);
@@ -83,7 +60,7 @@ class PostcopyHostileTest {
         ByteBuffer record = RamSetupRecord.of(RamPayload.DEFAULT_BATCH_BYTES, List.of(RamBlock.allocate("pc.ram", LEN, PS)))
                 .withPostcopy().encode();
         receiver = RamPayload.builder().destination(RamDestination.of(dst)).postcopy(access).requireEveryPage(false).build()
-                .openReceiver(context(), record);
+                .openReceiver(ReturnPathContexts.recording(RamPayloadTest.CONFIG, returned), record);
         rx = receiver.openChannel(0);
     }
 
