@@ -101,7 +101,7 @@ public final class PostCopy {
     }
 
     /** The smallest window: twice the destination's reporting interval. */
-    public static final int MIN_WINDOW_PAGES = 2 * io.multifd.ram.internal.PostcopyState.APPLIED_EVERY;
+    public static final int MIN_WINDOW_PAGES = 2 * io.multifd.ram.internal.RamReturnMessages.APPLIED_EVERY;
 
     private final RamSaver saver;
     private final List<DirtyBitmap> bitmaps;

@@ -20,7 +20,7 @@ import io.multifd.api.ProtocolCode;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.ReturnHandler;
 import io.multifd.api.SendSession;
-import io.multifd.ram.internal.PostcopyState;
+import io.multifd.ram.internal.RamReturnMessages;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -70,13 +70,13 @@ final class PostcopyRequests implements ReturnHandler {
 
     @Override
     public void onMessage(int channel, ByteBuffer m) throws MalformedPacketException {
-        if (m.remaining() < PostcopyState.MESSAGE_FIXED) {
-            throw bad(channel, "return.ram.length", m.remaining(), "shorter than the " + PostcopyState.MESSAGE_FIXED + "-byte fixed part");
+        if (m.remaining() < RamReturnMessages.MESSAGE_FIXED) {
+            throw bad(channel, "return.ram.length", m.remaining(), "shorter than the " + RamReturnMessages.MESSAGE_FIXED + "-byte fixed part");
         }
         int kind = m.get(0) & 0xFF;
         switch (kind) {
-            case PostcopyState.KIND_REQUEST -> request(channel, m);
-            case PostcopyState.KIND_RELEASED -> {
+            case RamReturnMessages.KIND_REQUEST -> request(channel, m);
+            case RamReturnMessages.KIND_RELEASED -> {
                 lock.lock();
                 try {
                     if (releasedAtNanos == 0) {
@@ -87,11 +87,11 @@ final class PostcopyRequests implements ReturnHandler {
                     lock.unlock();
                 }
             }
-            case PostcopyState.KIND_APPLIED -> {
-                if (m.remaining() != PostcopyState.MESSAGE_FIXED + 8) {
+            case RamReturnMessages.KIND_APPLIED -> {
+                if (m.remaining() != RamReturnMessages.MESSAGE_FIXED + 8) {
                     throw bad(channel, "return.ram.length", m.remaining(), "an APPLIED message has 12 bytes");
                 }
-                long n = m.getLong(PostcopyState.MESSAGE_FIXED);
+                long n = m.getLong(RamReturnMessages.MESSAGE_FIXED);
                 lock.lock();
                 try {
                     if (n > applied) {
@@ -102,8 +102,8 @@ final class PostcopyRequests implements ReturnHandler {
                     lock.unlock();
                 }
             }
-            case PostcopyState.KIND_BITMAP -> bitmapPart(channel, m);
-            case PostcopyState.KIND_BITMAP_DONE -> bitmapDone(channel, m);
+            case RamReturnMessages.KIND_BITMAP -> bitmapPart(channel, m);
+            case RamReturnMessages.KIND_BITMAP_DONE -> bitmapDone(channel, m);
             default -> throw bad(channel, "return.ram.kind", kind,
                     "not a RAM return message (1 request, 2 released, 3 applied, 4 bitmap, 5 bitmap done)");
         }
@@ -111,12 +111,12 @@ final class PostcopyRequests implements ReturnHandler {
 
     private void request(int channel, ByteBuffer m) throws MalformedPacketException {
         int n = m.getShort(2) & 0xFFFF;
-        if (n < 1 || m.remaining() != PostcopyState.MESSAGE_FIXED + n * PostcopyState.ENTRY) {
+        if (n < 1 || m.remaining() != RamReturnMessages.MESSAGE_FIXED + n * RamReturnMessages.ENTRY) {
             throw bad(channel, "return.ram.entries", n, "a request of " + m.remaining() + " bytes cannot hold " + n + " entries");
         }
         Range[] ranges = new Range[n];
         for (int i = 0; i < n; i++) {
-            int at = PostcopyState.MESSAGE_FIXED + i * PostcopyState.ENTRY;
+            int at = RamReturnMessages.MESSAGE_FIXED + i * RamReturnMessages.ENTRY;
             int block = m.getShort(at) & 0xFFFF;
             long pages = Integer.toUnsignedLong(m.getInt(at + 4));
             long first = m.getLong(at + 8);
@@ -143,9 +143,9 @@ final class PostcopyRequests implements ReturnHandler {
     }
 
     private void bitmapPart(int channel, ByteBuffer m) throws MalformedPacketException {
-        if (m.remaining() < PostcopyState.BITMAP_FIXED) {
+        if (m.remaining() < RamReturnMessages.BITMAP_FIXED) {
             throw bad(channel, "return.ram.length", m.remaining(), "a bitmap message has at least "
-                    + PostcopyState.BITMAP_FIXED + " bytes");
+                    + RamReturnMessages.BITMAP_FIXED + " bytes");
         }
         int block = m.getShort(2) & 0xFFFF;
         long n = Integer.toUnsignedLong(m.getInt(4));
@@ -155,7 +155,7 @@ final class PostcopyRequests implements ReturnHandler {
         }
         long pages = blocks.get(block).pageCount();
         long words = (pages + 63) >>> 6;
-        if (m.remaining() != PostcopyState.BITMAP_FIXED + 8 * n || n < 1 || first < 0 || first > words || n > words - first) {
+        if (m.remaining() != RamReturnMessages.BITMAP_FIXED + 8 * n || n < 1 || first < 0 || first > words || n > words - first) {
             throw bad(channel, "return.ram.bitmap", first + "+" + n, "not within the " + words
                     + " bitmap words of block '" + blocks.get(block).name() + "', or not the message's length");
         }
@@ -167,7 +167,7 @@ final class PostcopyRequests implements ReturnHandler {
                 b = bitmap[block] = new long[(int) words];
             }
             for (int i = 0; i < n; i++) {
-                long w = m.getLong(PostcopyState.BITMAP_FIXED + 8 * i);
+                long w = m.getLong(RamReturnMessages.BITMAP_FIXED + 8 * i);
                 if (first + i == words - 1 && (w & ~tail) != 0) {
                     throw bad(channel, "return.ram.bitmap", Long.toHexString(w), "names pages past the end of block '"
                             + blocks.get(block).name() + "'");
@@ -183,10 +183,10 @@ final class PostcopyRequests implements ReturnHandler {
     }
 
     private void bitmapDone(int channel, ByteBuffer m) throws MalformedPacketException {
-        if (m.remaining() != PostcopyState.MESSAGE_FIXED + 8) {
+        if (m.remaining() != RamReturnMessages.MESSAGE_FIXED + 8) {
             throw bad(channel, "return.ram.length", m.remaining(), "a bitmap-done message has 12 bytes");
         }
-        long total = m.getLong(PostcopyState.MESSAGE_FIXED);
+        long total = m.getLong(RamReturnMessages.MESSAGE_FIXED);
         lock.lock();
         try {
             if (bitmapTotal >= 0 || total < 0) {

@@ -52,29 +52,6 @@ import java.util.function.Consumer;
  */
 public final class PostcopyState {
 
-    /** Return message kind: a page request (entries of block index, page count, first page). */
-    public static final int KIND_REQUEST = 1;
-    /** Return message kind: the release marker was applied. */
-    public static final int KIND_RELEASED = 2;
-    /** Return message kind: post-copy pages applied so far (u64 after the fixed part); paces the sender. */
-    public static final int KIND_APPLIED = 3;
-    /** Return message kind: part of the destination's missing-page bitmap, after a resume marker. */
-    public static final int KIND_BITMAP = 4;
-    /** Return message kind: the whole bitmap was sent (u64: the pages missing). */
-    public static final int KIND_BITMAP_DONE = 5;
-    /** Bytes of a bitmap message before its words: kind, reserved, u16 block, u32 words, u64 first word. */
-    public static final int BITMAP_FIXED = 16;
-    /** Words per bitmap message. */
-    public static final int BITMAP_WORDS = (ReturnPath.MAX_MESSAGE_LENGTH - BITMAP_FIXED) / 8;
-    /** Post-copy pages between two {@link #KIND_APPLIED} messages. */
-    public static final int APPLIED_EVERY = 64;
-    /** Bytes of a return message before its entries. */
-    public static final int MESSAGE_FIXED = 4;
-    /** Bytes of one request entry: u16 block, u16 reserved, u32 pages, u64 first page. */
-    public static final int ENTRY = 16;
-    /** Entries per request message. */
-    public static final int MAX_ENTRIES = (ReturnPath.MAX_MESSAGE_LENGTH - MESSAGE_FIXED) / ENTRY;
-
     /** What the application side is told. */
     public interface Events {
         /** The destination was released (channel thread). */
@@ -214,7 +191,7 @@ public final class PostcopyState {
         released = true;
         signal();
         events.released();
-        path.send(ByteBuffer.allocate(MESSAGE_FIXED).put(0, (byte) KIND_RELEASED));
+        path.send(ByteBuffer.allocate(RamReturnMessages.MESSAGE_FIXED).put(0, (byte) RamReturnMessages.KIND_RELEASED));
     }
 
     /**
@@ -266,9 +243,9 @@ public final class PostcopyState {
         }
         long before = appliedPages.getAndAdd(n);
         long after = before + n;
-        if (before / APPLIED_EVERY != after / APPLIED_EVERY) {
+        if (before / RamReturnMessages.APPLIED_EVERY != after / RamReturnMessages.APPLIED_EVERY) {
             try {
-                path.send(ByteBuffer.allocate(MESSAGE_FIXED + 8).put(0, (byte) KIND_APPLIED).putLong(MESSAGE_FIXED, after));
+                path.send(ByteBuffer.allocate(RamReturnMessages.MESSAGE_FIXED + 8).put(0, (byte) RamReturnMessages.KIND_APPLIED).putLong(RamReturnMessages.MESSAGE_FIXED, after));
             } catch (IOException | RuntimeException e) {
                 failMigration.accept(e);
             }
@@ -398,9 +375,9 @@ public final class PostcopyState {
                     w++;
                     continue;
                 }
-                int n = Math.min(BITMAP_WORDS, m.length() - w);
-                ByteBuffer msg = ByteBuffer.allocate(BITMAP_FIXED + 8 * n);
-                msg.put((byte) KIND_BITMAP).put((byte) 0).putShort((short) b).putInt(n).putLong(w);
+                int n = Math.min(RamReturnMessages.BITMAP_WORDS, m.length() - w);
+                ByteBuffer msg = ByteBuffer.allocate(RamReturnMessages.BITMAP_FIXED + 8 * n);
+                msg.put((byte) RamReturnMessages.KIND_BITMAP).put((byte) 0).putShort((short) b).putInt(n).putLong(w);
                 for (int i = 0; i < n; i++) {
                     msg.putLong(m.get(w + i));
                 }
@@ -408,7 +385,7 @@ public final class PostcopyState {
                 w += n;
             }
         }
-        p.send(ByteBuffer.allocate(MESSAGE_FIXED + 8).put(0, (byte) KIND_BITMAP_DONE).putLong(MESSAGE_FIXED, missingPages.get()));
+        p.send(ByteBuffer.allocate(RamReturnMessages.MESSAGE_FIXED + 8).put(0, (byte) RamReturnMessages.KIND_BITMAP_DONE).putLong(RamReturnMessages.MESSAGE_FIXED, missingPages.get()));
         for (int b = 0; b < blocks.length; b++) { // the requests the broken session lost
             AtomicLongArray r = requested[b];
             for (int w = 0; w < r.length(); w++) {
@@ -537,12 +514,12 @@ public final class PostcopyState {
             }
             if (runStart >= 0) {
                 if (msg == null) {
-                    msg = ByteBuffer.allocate(MESSAGE_FIXED + MAX_ENTRIES * ENTRY);
-                    msg.put((byte) KIND_REQUEST).put((byte) 0).putShort((short) 0);
+                    msg = ByteBuffer.allocate(RamReturnMessages.MESSAGE_FIXED + RamReturnMessages.MAX_ENTRIES * RamReturnMessages.ENTRY);
+                    msg.put((byte) RamReturnMessages.KIND_REQUEST).put((byte) 0).putShort((short) 0);
                 }
                 msg.putShort((short) block).putShort((short) 0).putInt((int) (runEnd - runStart + 1)).putLong(runStart);
                 requestedPages.addAndGet(runEnd - runStart + 1);
-                if (++entries == MAX_ENTRIES) {
+                if (++entries == RamReturnMessages.MAX_ENTRIES) {
                     sendRequest(msg, entries);
                     msg = null;
                     entries = 0;
