@@ -48,7 +48,6 @@ import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.StatsAssembly;
 import io.multifd.core.session.SyncBarrier;
 import io.multifd.core.session.ThreadJoins;
-import io.multifd.core.wire.Reply;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -307,10 +306,7 @@ public final class MultiFdReceiver implements AutoCloseable {
             listener.onConnected(terms.sessionId(), terms.channelCount(), terms.codec().name());
             end.awaitEveryEos(terms.channelCount());
             manifest.finishAll(config.finishTimeout());
-            for (ReceiveChannel c : table.channels()) {
-                c.writeReply(Reply.completed(c.packets(), c.rawBytes()), "COMPLETED");
-            }
-            end.completedWritten();
+            end.writeCompleted(table.channels(), graceNanos);
             end.awaitEveryCommit(terms.channelCount(), config.finishTimeout(), graceNanos);
             endNanos = System.nanoTime();
             MigrationStats s = stats();

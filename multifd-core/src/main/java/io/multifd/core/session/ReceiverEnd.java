@@ -18,6 +18,8 @@ package io.multifd.core.session;
 import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.core.channel.ProgressClock;
+import io.multifd.core.channel.ReceiveChannel;
+import io.multifd.core.wire.Reply;
 import io.multifd.core.wire.EndExchange;
 
 import java.io.IOException;
@@ -77,6 +79,40 @@ public final class ReceiverEnd {
     /** The coordinating thread wrote COMPLETED on every channel. */
     public void completedWritten() {
         count(() -> completed = true);
+    }
+
+    /**
+     * Coordinating thread: writes COMPLETED on every channel, then says so. If a write fails
+     * (the sender went away), the channel threads are let go on first and given up to
+     * {@code graceNanos} to read what the sender wrote before it closed: an ABORT there names the
+     * real cause (for instance a cancel), which a bare broken pipe on this side would hide.
+     *
+     * @param channels   the session's channels
+     * @param graceNanos how long to wait for a better cause
+     * @throws IOException the write's failure, unless a failure was recorded first
+     */
+    public void writeCompleted(ReceiveChannel[] channels, long graceNanos) throws IOException {
+        for (ReceiveChannel c : channels) {
+            try {
+                c.writeReply(Reply.completed(c.packets(), c.rawBytes()), "COMPLETED");
+            } catch (IOException e) {
+                completedWritten(); // not true everywhere: it releases the channel threads to read
+                long deadline = System.nanoTime() + graceNanos;
+                lock.lock();
+                try {
+                    long left;
+                    while (!latch.failed() && (left = deadline - System.nanoTime()) > 0) {
+                        changed.awaitNanos(left);
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    lock.unlock();
+                }
+                throw e;
+            }
+        }
+        completedWritten();
     }
 
     private void count(Runnable change) {
