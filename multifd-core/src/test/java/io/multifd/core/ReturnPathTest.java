@@ -214,7 +214,8 @@ class ReturnPathTest {
             Throwable t = catchThrowable(sender::finish);
             assertThat(t).isInstanceOf(MigrationFailedException.class).cause()
                     .isInstanceOfSatisfying(MalformedPacketException.class, e -> assertThat(e.field()).isEqualTo("test.kind"));
-            catchThrowable(() -> receiver.await(Duration.ofSeconds(20)));
+            assertThat(catchThrowable(() -> receiver.await(Duration.ofSeconds(20)))).as("the receiver is told")
+                    .isInstanceOf(MigrationFailedException.class);
         }
     }
 }

@@ -17,7 +17,6 @@ package io.multifd.ram;
 
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
-import io.multifd.api.SetupRefusedException;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
@@ -233,6 +232,5 @@ class PostcopyRecoveryTest {
             assertThatThrownBy(() -> p.resume(saver)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("never released");
         }
-        assertThat(SetupRefusedException.class).isNotNull();
     }
 }
