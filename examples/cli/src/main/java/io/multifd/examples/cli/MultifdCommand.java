@@ -77,13 +77,16 @@ public final class MultifdCommand implements Callable<Integer> {
     }
 
     /**
-     * The fat jar's entry point. Installs the shutdown hook that turns SIGINT and SIGTERM into a
-     * cancellation and exit status {@value ExitStatus#CANCELLED} (see {@link Cancellation}), runs
-     * the command on this thread, and exits with its status.
+     * The fat jar's entry point. Applies the command line's JIT profile ({@link JitProfile}: C1
+     * first, C2 only for the JDK's cryptography) to the commands that move memory, installs the
+     * shutdown hook that turns SIGINT and SIGTERM into a cancellation and exit status
+     * {@value ExitStatus#CANCELLED} (see {@link Cancellation}), runs the command on this thread,
+     * and exits with its status.
      *
      * @param args the command line
      */
     public static void main(String[] args) {
+        JitProfile.apply(args, System.getenv());
         Cancellation cancellation = new Cancellation();
         Cancellation.ProcessHook hook = cancellation.installProcessHook(System.out, System.err);
         hook.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), cancellation));
