@@ -13,6 +13,8 @@
 #   QEMU_SAVE=.../qemu_mapped_ram_save.py  QEMU 10 saving the same image (mapped-ram, multifd at
 #                                           each channel count), right after each of our saves
 #   ALT_JAVA_OPTS="-XX:TieredStopAtLevel=1" each save also run with these JVM options ("save-alt")
+#   ALT_JIT=tiered                          each save also run with MULTIFD_JIT=tiered ("save-alt": the
+#                                           JVM's own JIT policy instead of the command line's C1-first one)
 #   RESTORE=0                               no restores
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -21,6 +23,7 @@ channels="${CHANNELS:-1 2 4}"
 runs="${RUNS:-3}"
 qemu_save="${QEMU_SAVE:-}"
 alt_opts="${ALT_JAVA_OPTS:-}"
+alt_jit="${ALT_JIT:-c1}"
 restore="${RESTORE:-1}"
 dir="${DIR:-${TMPDIR:-/tmp}/multifd-snapshot-bench}"
 mkdir -p "$dir"
@@ -64,9 +67,9 @@ for run in $(seq 1 "$runs"); do
   for c in $channels; do
     rm -f "$dir/snap" "$dir/restored" # unlinking a large file with dirty pages can take long: not measured
     measure save "$c" "$mf" save --image "$img" --to "$dir/snap" --channels "$c" --force --no-verify --json --quiet
-    if [ -n "$alt_opts" ]; then
+    if [ -n "$alt_opts" ] || [ "$alt_jit" != c1 ]; then
       rm -f "$dir/snap"
-      MULTIFD_JAVA_OPTS="$alt_opts" measure save-alt "$c" "$mf" save --image "$img" --to "$dir/snap" --channels "$c" \
+      MULTIFD_JIT="$alt_jit" MULTIFD_JAVA_OPTS="$alt_opts" measure save-alt "$c" "$mf" save --image "$img" --to "$dir/snap" --channels "$c" \
           --force --no-verify --json --quiet
     fi
     if [ -n "$qemu_save" ]; then
