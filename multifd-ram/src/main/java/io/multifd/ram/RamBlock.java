@@ -164,13 +164,13 @@ public final class RamBlock {
      * @throws IllegalArgumentException if an argument is out of range
      */
     public static RamBlock allocate(String name, long length, int pageSize, long segmentSize) {
-        checkName(name);
-        checkLength(length);
-        checkPageSize(pageSize);
-        int shift = segmentShift(segmentSize);
-        ByteBuffer[] segs = new ByteBuffer[segmentCount(length, shift)];
+        RamBlockChecks.checkName(name);
+        RamBlockChecks.checkLength(length);
+        RamBlockChecks.checkPageSize(pageSize);
+        int shift = RamBlockChecks.segmentShift(segmentSize);
+        ByteBuffer[] segs = new ByteBuffer[RamBlockChecks.segmentCount(length, shift)];
         for (int i = 0; i < segs.length; i++) {
-            segs[i] = ByteBuffer.allocateDirect(segmentLength(length, shift, i));
+            segs[i] = ByteBuffer.allocateDirect(RamBlockChecks.segmentLength(length, shift, i));
         }
         return new RamBlock(name, length, pageSize, shift, segs, false, false);
     }
@@ -189,18 +189,26 @@ public final class RamBlock {
      *                                  of range
      */
     public static RamBlock wrap(String name, ByteBuffer memory, int pageSize) {
-        checkName(name);
+        RamBlockChecks.checkName(name);
         Objects.requireNonNull(memory, "memory");
         if (!memory.isDirect()) {
             throw new IllegalArgumentException("memory of block '" + name + "' must be a direct buffer");
         }
-        checkPageSize(pageSize);
+        RamBlockChecks.checkPageSize(pageSize);
         int len = memory.remaining();
-        checkLength(len);
+        RamBlockChecks.checkLength(len);
         ByteBuffer seg = memory.slice();
         // one segment of up to 2^31 - 1 bytes; offsets below 2^31 all land in segment 0
         return new RamBlock(name, len, pageSize, 31, new ByteBuffer[]{seg}, seg instanceof MappedByteBuffer,
                 memory.isReadOnly());
+    }
+
+    /**
+     * Makes a block of memory the caller allocated in segments (see {@link FreshMemory}): every
+     * segment {@code 1 << segmentShift} bytes long but the last, which holds the rest.
+     */
+    static RamBlock ofSegments(String name, long length, int pageSize, int segmentShift, ByteBuffer[] segments) {
+        return new RamBlock(name, length, pageSize, segmentShift, segments, false, false);
     }
 
     /**
@@ -225,9 +233,9 @@ public final class RamBlock {
      */
     public static RamBlock map(String name, Path file, long length, int pageSize, boolean writable)
             throws IOException {
-        checkName(name);
-        checkLength(length);
-        checkPageSize(pageSize);
+        RamBlockChecks.checkName(name);
+        RamBlockChecks.checkLength(length);
+        RamBlockChecks.checkPageSize(pageSize);
         Objects.requireNonNull(file, "file");
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), writable ? "rw" : "r")) {
             if (writable && raf.length() < length) {
@@ -262,9 +270,9 @@ public final class RamBlock {
      */
     public static RamBlock map(String name, FileChannel channel, long position, long length, int pageSize,
                                FileChannel.MapMode mode) throws IOException {
-        checkName(name);
-        checkLength(length);
-        checkPageSize(pageSize);
+        RamBlockChecks.checkName(name);
+        RamBlockChecks.checkLength(length);
+        RamBlockChecks.checkPageSize(pageSize);
         Objects.requireNonNull(channel, "channel");
         if (mode != FileChannel.MapMode.READ_ONLY && mode != FileChannel.MapMode.READ_WRITE
                 && mode != FileChannel.MapMode.PRIVATE) {
@@ -279,10 +287,11 @@ public final class RamBlock {
             throw new IOException("block '" + name + "': region [" + position + ", " + (position + length)
                     + ") lies beyond the end of the file (size " + size + ")");
         }
-        int shift = segmentShift(DEFAULT_SEGMENT_SIZE);
-        ByteBuffer[] segs = new ByteBuffer[segmentCount(length, shift)];
+        int shift = RamBlockChecks.segmentShift(DEFAULT_SEGMENT_SIZE);
+        ByteBuffer[] segs = new ByteBuffer[RamBlockChecks.segmentCount(length, shift)];
         for (int i = 0; i < segs.length; i++) {
-            segs[i] = channel.map(mode, position + ((long) i << shift), segmentLength(length, shift, i));
+            segs[i] = channel.map(mode, position + ((long) i << shift),
+                    RamBlockChecks.segmentLength(length, shift, i));
         }
         return new RamBlock(name, length, pageSize, shift, segs, true, mode == FileChannel.MapMode.READ_ONLY);
     }
@@ -555,46 +564,5 @@ public final class RamBlock {
             throw new IndexOutOfBoundsException("range [" + offset + ", +" + len + ") outside block '" + name
                     + "' (length " + length + ")");
         }
-    }
-
-    static void checkName(String name) {
-        Objects.requireNonNull(name, "name");
-        int n = name.getBytes(StandardCharsets.UTF_8).length;
-        if (n == 0 || n > MAX_NAME_LENGTH) {
-            throw new IllegalArgumentException("block name must be 1 to " + MAX_NAME_LENGTH
-                    + " bytes of UTF-8, not " + n + ": '" + name + "'");
-        }
-        if (name.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("block name must not contain NUL: '" + name + "'");
-        }
-    }
-
-    static void checkLength(long length) {
-        if (length < 1 || length > MAX_LENGTH) {
-            throw new IllegalArgumentException("block length must be 1 to " + MAX_LENGTH + " bytes: " + length);
-        }
-    }
-
-    static void checkPageSize(int pageSize) {
-        if (pageSize < MIN_PAGE_SIZE || pageSize > MAX_PAGE_SIZE || Integer.bitCount(pageSize) != 1) {
-            throw new IllegalArgumentException("page size must be a power of two from " + MIN_PAGE_SIZE
-                    + " to " + MAX_PAGE_SIZE + ": " + pageSize);
-        }
-    }
-
-    private static int segmentShift(long segmentSize) {
-        if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE || Long.bitCount(segmentSize) != 1) {
-            throw new IllegalArgumentException("segment size must be a power of two from " + MIN_SEGMENT_SIZE
-                    + " to " + MAX_SEGMENT_SIZE + ": " + segmentSize);
-        }
-        return Long.numberOfTrailingZeros(segmentSize);
-    }
-
-    private static int segmentCount(long length, int shift) {
-        return (int) ((length + (1L << shift) - 1) >>> shift);
-    }
-
-    private static int segmentLength(long length, int shift, int index) {
-        return (int) Math.min(1L << shift, length - ((long) index << shift));
     }
 }

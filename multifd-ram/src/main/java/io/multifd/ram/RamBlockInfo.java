@@ -35,9 +35,9 @@ public record RamBlockInfo(String name, long length, int pageSize) {
      * @throws IllegalArgumentException if a field is out of range
      */
     public RamBlockInfo {
-        RamBlock.checkName(name);
-        RamBlock.checkLength(length);
-        RamBlock.checkPageSize(pageSize);
+        RamBlockChecks.checkName(name);
+        RamBlockChecks.checkLength(length);
+        RamBlockChecks.checkPageSize(pageSize);
     }
 
     /**

@@ -268,6 +268,24 @@ public interface RamDestination {
     }
 
     /**
+     * Creates fresh blocks with {@link FreshMemory#allocate} (anonymous memory populated by the
+     * channel threads as pages arrive on JDK 22+ on Linux with native access enabled, else
+     * direct memory) and adds each to {@code sink}; zero-filled, so zero pages that arrive for
+     * pages never written are skipped. {@link FreshMemory#kind()} says which kind this JVM gives.
+     *
+     * @param sink receives every block made, in the announced order
+     * @return the destination
+     */
+    static RamDestination allocatingFresh(Collection<RamBlock> sink) {
+        Objects.requireNonNull(sink, "sink");
+        return creatingZeroed(info -> {
+            RamBlock b = FreshMemory.allocate(info.name(), info.length(), info.pageSize());
+            sink.add(b);
+            return b;
+        });
+    }
+
+    /**
      * Makes a destination block for an announced block.
      */
     @FunctionalInterface

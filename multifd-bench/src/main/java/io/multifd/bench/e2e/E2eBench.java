@@ -43,6 +43,9 @@ import java.util.concurrent.TimeUnit;
  *   --level N           codec level, default: the codec's
  *   --max-bandwidth B   sender cap in bytes/s (suffix k, m, g), default 0 (none)
  *   --fresh             also measure into fresh (not pre-faulted) destination memory
+ *   --fresh-memory KIND what fresh memory: shm (a new /dev/shm file, mapped; the default), anonymous
+ *                       (FreshMemory: mmap on JDK 22+ with native access, else direct memory), direct
+ *                       (RamBlock.allocate: the JDK clears it before the migration)
  *   --no-raw            skip the raw NIO baseline
  *   --no-iperf          skip iperf3
  *   --content KIND      source pages: random (default), text, zero, mixed
@@ -130,6 +133,8 @@ public final class E2eBench {
         }
         if (fresh) {
             common.add("--fresh");
+            common.add("--fresh-memory");
+            common.add(o.getOrDefault("--fresh-memory", "shm"));
         }
         if (o.containsKey("--image")) {
             common.add("--image");
@@ -203,7 +208,7 @@ public final class E2eBench {
             r.put("ramGBps", fmt(gb / secs));
             r.put("senderCpuPerGB", fmt(Double.parseDouble(r.get("senderCpu")) / gb));
             r.put("receiverCpuPerGB", fmt(Double.parseDouble(r.getOrDefault("receiverCpu", "0")) / gb));
-            r.put("memory", fresh ? "fresh" : "faulted");
+            r.put("memory", fresh ? o.getOrDefault("--fresh-memory", "shm") : "faulted");
             r.put("mode", mode);
             r.put("channels", Integer.toString(channels));
             r.put("run", Integer.toString(e.getKey()));

@@ -28,6 +28,7 @@ import io.multifd.core.transport.TcpTransport;
 import io.multifd.core.transport.tls.TlsChannel;
 import io.multifd.core.transport.tls.TlsConfig;
 import io.multifd.core.transport.tls.TlsTransport;
+import io.multifd.ram.FreshMemory;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
@@ -100,9 +101,18 @@ public final class Roles {
         for (int run = 0; run <= runs; run++) {
             Path shm = null;
             RamBlock dst = faulted;
-            if (fresh) {
+            String kind = o.getOrDefault("--fresh-memory", "shm");
+            if (fresh && kind.equals("shm")) {
                 shm = Files.createTempFile(Path.of("/dev/shm"), "multifd-e2e", ".img");
                 dst = RamBlock.map("pc.ram", shm, size, RamBlock.DEFAULT_PAGE_SIZE, true);
+            } else if (fresh && kind.equals("anonymous")) {
+                dst = FreshMemory.allocate("pc.ram", size, RamBlock.DEFAULT_PAGE_SIZE);
+                System.err.println("[receiver] fresh memory: " + FreshMemory.kind()
+                        + FreshMemory.unavailableReason().map(r -> " (" + r + ")").orElse(""));
+            } else if (fresh && kind.equals("direct")) {
+                dst = RamBlock.allocate("pc.ram", size);
+            } else if (fresh) {
+                throw new IllegalArgumentException("--fresh-memory: shm, anonymous or direct, not " + kind);
             }
             try {
                 if (mode.equals("raw")) {
@@ -503,6 +513,7 @@ public final class Roles {
         cmd.add("-Xms512m");
         cmd.add("-Xmx1g");
         cmd.add("-XX:MaxDirectMemorySize=" + (size + (1L << 30)));
+        cmd.add("--enable-native-access=ALL-UNNAMED"); // FreshMemory's anonymous memory on JDK 22+
         String extra = System.getenv(roleArgs.get(0).equals("sender") ? "E2E_SENDER_OPTS" : "E2E_RECEIVER_OPTS");
         if (extra != null && !extra.isBlank()) {
             cmd.addAll(List.of(extra.trim().split("\\s+"))); // e.g. a JFR recording, for profiling
