@@ -100,9 +100,7 @@ public final class FreshMemory {
         if (kind() == Kind.DIRECT) {
             return RamBlock.allocate(name, length, pageSize, segmentSize);
         }
-        RamBlockChecks.checkName(name);
-        RamBlockChecks.checkLength(length);
-        RamBlockChecks.checkPageSize(pageSize);
+        RamBlockChecks.checkBlock(name, length, pageSize);
         int shift = RamBlockChecks.segmentShift(segmentSize);
         ByteBuffer[] segments = new ByteBuffer[RamBlockChecks.segmentCount(length, shift)];
         for (int i = 0; i < segments.length; i++) {

@@ -164,9 +164,7 @@ public final class RamBlock {
      * @throws IllegalArgumentException if an argument is out of range
      */
     public static RamBlock allocate(String name, long length, int pageSize, long segmentSize) {
-        RamBlockChecks.checkName(name);
-        RamBlockChecks.checkLength(length);
-        RamBlockChecks.checkPageSize(pageSize);
+        RamBlockChecks.checkBlock(name, length, pageSize);
         int shift = RamBlockChecks.segmentShift(segmentSize);
         ByteBuffer[] segs = new ByteBuffer[RamBlockChecks.segmentCount(length, shift)];
         for (int i = 0; i < segs.length; i++) {
@@ -233,9 +231,7 @@ public final class RamBlock {
      */
     public static RamBlock map(String name, Path file, long length, int pageSize, boolean writable)
             throws IOException {
-        RamBlockChecks.checkName(name);
-        RamBlockChecks.checkLength(length);
-        RamBlockChecks.checkPageSize(pageSize);
+        RamBlockChecks.checkBlock(name, length, pageSize);
         Objects.requireNonNull(file, "file");
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), writable ? "rw" : "r")) {
             if (writable && raf.length() < length) {
@@ -270,9 +266,7 @@ public final class RamBlock {
      */
     public static RamBlock map(String name, FileChannel channel, long position, long length, int pageSize,
                                FileChannel.MapMode mode) throws IOException {
-        RamBlockChecks.checkName(name);
-        RamBlockChecks.checkLength(length);
-        RamBlockChecks.checkPageSize(pageSize);
+        RamBlockChecks.checkBlock(name, length, pageSize);
         Objects.requireNonNull(channel, "channel");
         if (mode != FileChannel.MapMode.READ_ONLY && mode != FileChannel.MapMode.READ_WRITE
                 && mode != FileChannel.MapMode.PRIVATE) {

@@ -31,6 +31,13 @@ final class RamBlockChecks {
     private RamBlockChecks() {
     }
 
+    /** The checks every factory makes: {@link #checkName}, {@link #checkLength}, {@link #checkPageSize}. */
+    static void checkBlock(String name, long length, int pageSize) {
+        checkName(name);
+        checkLength(length);
+        checkPageSize(pageSize);
+    }
+
     static void checkName(String name) {
         Objects.requireNonNull(name, "name");
         int n = name.getBytes(StandardCharsets.UTF_8).length;

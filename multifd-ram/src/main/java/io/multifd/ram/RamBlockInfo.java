@@ -35,9 +35,7 @@ public record RamBlockInfo(String name, long length, int pageSize) {
      * @throws IllegalArgumentException if a field is out of range
      */
     public RamBlockInfo {
-        RamBlockChecks.checkName(name);
-        RamBlockChecks.checkLength(length);
-        RamBlockChecks.checkPageSize(pageSize);
+        RamBlockChecks.checkBlock(name, length, pageSize);
     }
 
     /**

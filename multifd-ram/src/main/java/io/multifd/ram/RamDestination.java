@@ -259,12 +259,7 @@ public interface RamDestination {
      * @return the destination
      */
     static RamDestination allocating(Collection<RamBlock> sink) {
-        Objects.requireNonNull(sink, "sink");
-        return creatingZeroed(info -> {
-            RamBlock b = RamBlock.allocate(info.name(), info.length(), info.pageSize());
-            sink.add(b);
-            return b;
-        });
+        return allocating(sink, info -> RamBlock.allocate(info.name(), info.length(), info.pageSize()));
     }
 
     /**
@@ -277,9 +272,13 @@ public interface RamDestination {
      * @return the destination
      */
     static RamDestination allocatingFresh(Collection<RamBlock> sink) {
+        return allocating(sink, info -> FreshMemory.allocate(info.name(), info.length(), info.pageSize()));
+    }
+
+    private static RamDestination allocating(Collection<RamBlock> sink, Factory zeroed) {
         Objects.requireNonNull(sink, "sink");
         return creatingZeroed(info -> {
-            RamBlock b = FreshMemory.allocate(info.name(), info.length(), info.pageSize());
+            RamBlock b = zeroed.create(info);
             sink.add(b);
             return b;
         });
