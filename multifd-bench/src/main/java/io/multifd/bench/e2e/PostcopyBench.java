@@ -114,14 +114,11 @@ public final class PostcopyBench {
         RamBlock src = RamBlock.allocate("pc.ram", size);
         RamBlock dst = RamBlock.allocate("pc.ram", size);
         List<Outcome> all = new ArrayList<>();
-        boolean refill = true;
         for (int run = 1; run <= runs; run++) {
             for (String mode : new String[]{"precopy", "postcopy", "control"}) {
-                if (refill) { // the image is seeded: only a migration whose writers dirtied it needs a new fill
-                    Roles.fill(src, "mixed");
-                    refill = false;
-                }
-                refill = afterRounds > 0 && !mode.equals("precopy");
+                // a fresh fill before every migration, also when nothing dirtied the image: filling once per
+                // series made the pre-copy measurably slower (performance notes, section 16.1)
+                Roles.fill(src, "mixed");
                 touch(dst);
                 Outcome o = migrate(mode, src, dst, channels, deviceState, dirtyFraction, readers, readRate, run,
                         window, background, afterRounds);
