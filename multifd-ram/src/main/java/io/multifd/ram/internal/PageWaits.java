@@ -26,8 +26,9 @@ import java.util.function.Supplier;
 /**
  * The destination's application threads waiting in {@link PostcopyState#require}: each waits on
  * its own condition, so that a packet's arrival wakes only the threads whose pages it completed,
- * while a change of state (release, failure, pause, resume) wakes them all. On 2 vCPUs, waking
- * every waiter on every packet cost the channel threads a measurable share of their CPU.
+ * while a change of state (release, failure, pause, resume) wakes them all (one condition for
+ * all woke every waiting reader on every post-copy packet: thousands of futile wake-ups per GiB,
+ * on the same few CPUs as the channel threads).
  *
  * <p>Thread-safe: channel threads call {@link #wakeComplete} (lock-free when nobody waits), any
  * thread {@link #wakeAll}, application threads {@link #await}.
