@@ -43,4 +43,20 @@ public interface ReturnHandler {
      *                     with it
      */
     void onMessage(int channel, ByteBuffer message) throws IOException;
+
+    /**
+     * Called once when the session fails (from {@code connect()} on), with its first error, so
+     * that a client waiting for an answer of its receiving side (a page, an acknowledgement) wakes
+     * at once instead of waiting out its own timeout or polling {@link SendSession#failure()}.
+     *
+     * <p>Called on the thread that failed the session (a channel thread, a reply thread, or a
+     * client thread in {@code send}, {@code finish} or {@code cancel}), possibly while the
+     * session holds its own lock: it must return quickly and must not call the session's
+     * blocking methods; signal a condition or complete a future. What it throws is logged and
+     * ignored. The default does nothing.
+     *
+     * @param cause the session's first error
+     */
+    default void onSessionFailed(Throwable cause) {
+    }
 }

@@ -40,6 +40,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -217,5 +220,43 @@ class ReturnPathTest {
             assertThat(catchThrowable(() -> receiver.await(Duration.ofSeconds(20)))).as("the receiver is told")
                     .isInstanceOf(MigrationFailedException.class);
         }
+    }
+
+    @Test
+    void everyHandlerIsToldOfTheFailureOnceWithTheFirstCause() throws Exception {
+        Transports.Pair pair = Transports.open(Transports.Kind.MEMORY);
+        MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
+        EchoBlobs receiving = new EchoBlobs(new BlobSink(), BlobPayload.ID);
+        AtomicReference<Throwable> told = new AtomicReference<>();
+        AtomicInteger calls = new AtomicInteger();
+        CountDownLatch toldLatch = new CountDownLatch(1);
+        try (MultiFdReceiver receiver = receiver(config, pair, receiving); MultiFdSender sender = sender(config, pair)) {
+            EchoBlobs plugin = sender.payload(EchoBlobs.class).orElseThrow();
+            BlobClient.declare(sender, plugin);
+            sender.onReturn(plugin, new io.multifd.api.ReturnHandler() {
+                @Override
+                public void onMessage(int channel, ByteBuffer message) throws IOException {
+                    throw new MalformedPacketException(ProtocolCode.MALFORMED, channel, -1, "test.kind", 9, "not a kind");
+                }
+
+                @Override
+                public void onSessionFailed(Throwable cause) {
+                    calls.incrementAndGet();
+                    told.set(cause);
+                    toldLatch.countDown();
+                }
+            });
+            sender.connect();
+            BlobClient c = new BlobClient(sender, plugin);
+            c.add(1, 1, 100);
+            c.flush();
+            Throwable t = catchThrowable(sender::finish);
+            assertThat(t).isInstanceOf(MigrationFailedException.class);
+            assertThat(toldLatch.await(20, TimeUnit.SECONDS)).as("the handler was told").isTrue();
+            assertThat(told.get()).isSameAs(sender.failure().orElseThrow())
+                    .isInstanceOfSatisfying(MalformedPacketException.class, e -> assertThat(e.field()).isEqualTo("test.kind"));
+            catchThrowable(() -> receiver.await(Duration.ofSeconds(20)));
+        }
+        assertThat(calls.get()).as("told once, later errors included").isEqualTo(1);
     }
 }

@@ -38,16 +38,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * fails the migration with a {@link MalformedPacketException} naming {@code return.ram.*}.
  *
  * <p>Thread-safe: channel reply threads call {@link #onMessage}; the post-copy stream's thread
- * takes requests and waits; the two meet under one lock.
+ * takes requests and waits; the session calls {@link #onSessionFailed} on the thread that failed
+ * it; they meet under one lock, and every wait of the stream thread is woken by the message it
+ * waits for or by the session's failure, and is bounded by its timeout.
  */
 final class PostcopyRequests implements ReturnHandler {
 
     /** A requested range of pages. */
     record Range(int block, long firstPage, long pages) {
     }
-
-    /** Waits on the destination are cut into slices of this length, to notice a failed session. */
-    private static final long SLICE_NANOS = 50_000_000L;
 
     private final List<RamBlock> blocks;
     private final SendSession session;
@@ -61,6 +60,8 @@ final class PostcopyRequests implements ReturnHandler {
     private final long[][] bitmap;
     private long bitmapTotal = -1; // lock: the count the done message announced, -1 before it
     private long bitmapHave; // lock: missing pages named by the bitmap messages so far
+    /** The session's first error, as told by {@link #onSessionFailed} (written under the lock). */
+    private volatile Throwable sessionFailure;
 
     PostcopyRequests(List<RamBlock> blocks, SendSession session) {
         this.blocks = blocks;
@@ -210,9 +211,31 @@ final class PostcopyRequests implements ReturnHandler {
     }
 
 
-    /** Throws the session's failure, if it failed. */
+    /**
+     * Wakes the stream thread's wait at once: the session failed. Called by the session, on the
+     * thread that failed it.
+     *
+     * @param cause the session's first error
+     */
+    @Override
+    public void onSessionFailed(Throwable cause) {
+        lock.lock();
+        try {
+            if (sessionFailure == null) {
+                sessionFailure = cause;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Throws the session's failure, if it failed (as told, or as the session says). */
     private void checkSession() throws MigrationFailedException {
-        Throwable f = session.failure().orElse(null);
+        Throwable f = sessionFailure;
+        if (f == null) {
+            f = session.failure().orElse(null);
+        }
         if (f != null) {
             throw new MigrationFailedException("the migration failed while post-copy waited for the destination", f);
         }
@@ -284,18 +307,22 @@ final class PostcopyRequests implements ReturnHandler {
         }
     }
 
-    /** Waits under the lock until {@code done} (read under the lock), in slices that notice a failed session. */
+    /**
+     * Waits under the lock until {@code done} (read under the lock), at most {@code nanos}. A
+     * failed session ends the wait at once: {@link #onSessionFailed} signals the condition, and
+     * the failure is checked before every wait, so one that came first is not missed.
+     */
     private boolean await(BooleanSupplier done, long nanos, String what) throws IOException {
         long deadline = System.nanoTime() + nanos;
         lock.lock();
         try {
             while (!done.getAsBoolean()) {
+                checkSession();
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                changed.awaitNanos(Math.min(left, SLICE_NANOS));
-                checkSession();
+                changed.awaitNanos(left);
             }
             return true;
         } catch (InterruptedException e) {

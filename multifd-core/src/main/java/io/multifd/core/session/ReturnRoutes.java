@@ -82,4 +82,23 @@ public final class ReturnRoutes {
         throw new MalformedPacketException(ProtocolCode.UNKNOWN_PAYLOAD, channel, -1, "reply.payload type", type,
                 "no return handler is registered for this payload type");
     }
+
+    /**
+     * Tells every handler that the session failed ({@link ReturnHandler#onSessionFailed}), on the
+     * calling thread; a handler that throws is logged and the others are still told.
+     *
+     * @param cause the session's first error
+     */
+    public void sessionFailed(Throwable cause) {
+        for (int i = 0; i < handlers.length; i++) {
+            if (handlers[i] != null) {
+                try {
+                    handlers[i].onSessionFailed(cause);
+                } catch (RuntimeException e) {
+                    System.getLogger(ReturnRoutes.class.getName()).log(System.Logger.Level.WARNING,
+                            "the return handler of payload '" + plugins[i].name() + "' threw when told of the failure", e);
+                }
+            }
+        }
+    }
 }

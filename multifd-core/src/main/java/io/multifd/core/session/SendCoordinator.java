@@ -519,6 +519,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         LOG.log(System.Logger.Level.WARNING, "migration " + sessionId + " failed: " + cause.getMessage());
         progress.signalAll();
         handoff.wakeWaiters();
+        declared.routes().sessionFailed(cause); // clients waiting on their return messages wake now
         for (ChannelSender c : channels) {
             c.onSessionFailed();
         }

@@ -21,14 +21,10 @@ import io.multifd.api.spi.ReturnPath;
 import io.multifd.ram.RamBlock;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -44,8 +40,8 @@ import java.util.function.Consumer;
  * its bit after its bytes were written; the migration completes only with no page missing.
  *
  * <h2>Threads</h2>
- * Channel threads apply maps, claims and arrivals (atomic bit operations, no lock; arrivals
- * signal waiting application threads under the lock only when some wait). Application threads
+ * Channel threads apply maps, claims and arrivals (atomic bit operations, no lock; an arrival
+ * wakes only the application threads whose pages it completed, see {@link PageWaits}). Application threads
  * call {@link #require}; any thread {@link #fail}s. A page's bytes are written before its bit is
  * cleared (a volatile write), and {@link #require} reads the bit (a volatile read) before
  * returning, so the application sees the bytes.
@@ -81,9 +77,7 @@ public final class PostcopyState {
     private volatile ReturnPath path;
     private volatile Consumer<Throwable> failMigration;
     private final Events events;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final AtomicInteger waiters = new AtomicInteger();
+    private final PageWaits waits = new PageWaits(this::allPresent);
     private final AtomicLong missingPages = new AtomicLong();
     private final AtomicLong requestMessages = new AtomicLong();
     private final AtomicLong requestedPages = new AtomicLong();
@@ -238,9 +232,7 @@ public final class PostcopyState {
                 missingPages.decrementAndGet();
             }
         }
-        if (waiters.get() > 0) {
-            signal();
-        }
+        waits.wakeComplete(block);
         long before = appliedPages.getAndAdd(n);
         long after = before + n;
         if (before / RamReturnMessages.APPLIED_EVERY != after / RamReturnMessages.APPLIED_EVERY) {
@@ -395,13 +387,9 @@ public final class PostcopyState {
         signal(); // waiting require calls ask again (see awaitUntil)
     }
 
+    /** Wakes every waiting thread (release, failure, pause, resume). */
     private void signal() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        waits.wakeAll();
     }
 
     // ------------------------------------------------------------------ application threads
@@ -441,7 +429,7 @@ public final class PostcopyState {
         long t0 = System.nanoTime();
         long deadline = t0 + timeoutNanos;
         if (!released) {
-            awaitUntil(() -> released, deadline, timeoutNanos, "the release of the destination");
+            awaitUntil(() -> released, -1, 0, 0, deadline, timeoutNanos, "the release of the destination");
         }
         if (allPresent(block, firstPage, lastPage)) {
             return;
@@ -452,7 +440,8 @@ public final class PostcopyState {
             // the session is breaking or ending: the pages arrive, the post-copy pauses (and the
             // resumed session's wait asks again), or the migration fails; the wait below sees which
         }
-        awaitUntil(() -> askedAndPresent(block, firstPage, lastPage), deadline, timeoutNanos, "pages " + firstPage + " to " + lastPage
+        awaitUntil(() -> askedAndPresent(block, firstPage, lastPage), block, firstPage, lastPage, deadline, timeoutNanos,
+                "pages " + firstPage + " to " + lastPage
                 + " of block '" + blocks[block].name() + "'");
         latencies.add(System.nanoTime() - t0);
     }
@@ -542,36 +531,16 @@ public final class PostcopyState {
         requestMessages.incrementAndGet();
     }
 
-    private interface Check {
-        boolean done();
-    }
-
-    private void awaitUntil(Check check, long deadline, long timeoutNanos, String what) throws IOException {
-        waiters.incrementAndGet();
-        lock.lock();
-        try {
-            while (!check.done()) {
-                Throwable f = failure;
-                if (f != null) {
-                    throw new MigrationFailedException("the migration failed while waiting for " + what, f);
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new IOException("post-copy: " + what + " did not arrive within "
-                            + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"
-                            + (paused ? " (the post-copy is paused, waiting for a new session: " + pauseCause + ")" : ""));
-                }
-                changed.awaitNanos(left);
+    private void awaitUntil(PageWaits.Check check, int block, long first, long last, long deadline, long timeoutNanos,
+                            String what) throws IOException {
+        waits.await(check, block, first, last, deadline, () -> {
+            Throwable f = failure;
+            if (f != null) {
+                throw new MigrationFailedException("the migration failed while waiting for " + what, f);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            InterruptedIOException x = new InterruptedIOException("interrupted while waiting for " + what);
-            x.initCause(e);
-            throw x;
-        } finally {
-            lock.unlock();
-            waiters.decrementAndGet();
-        }
+        }, () -> new IOException("post-copy: " + what + " did not arrive within "
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"
+                + (paused ? " (the post-copy is paused, waiting for a new session: " + pauseCause + ")" : "")), what);
     }
 
     /** Request messages sent. */
