@@ -46,8 +46,12 @@ final class JitProfile {
     /** The environment variable that selects the policy: {@code c1} (the default) or {@code tiered}. */
     static final String ENV = "MULTIFD_JIT";
 
-    /** The commands that move memory, for which the profile is applied. */
-    static final Set<String> COMMANDS = Set.of("send", "recv", "save", "restore", "demo");
+    /**
+     * The commands that move memory, for which the profile is applied. Not {@code demo}: its own
+     * JVM generates the image (Java code that C2 makes about twice as fast) and starts
+     * {@code send} and {@code recv} as processes, which apply the profile themselves.
+     */
+    static final Set<String> COMMANDS = Set.of("send", "recv", "save", "restore");
 
     /**
      * HotSpot compiler directives: the first matching entry applies. A method C2 may not compile
