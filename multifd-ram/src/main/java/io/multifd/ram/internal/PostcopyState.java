@@ -82,6 +82,9 @@ public final class PostcopyState {
     private final AtomicLong requestMessages = new AtomicLong();
     private final AtomicLong requestedPages = new AtomicLong();
     private final AtomicLong appliedPages = new AtomicLong();
+    /** Each channel thread's APPLIED message, reused (the return path reads it during the call only). */
+    private final ThreadLocal<ByteBuffer> appliedMessage = ThreadLocal.withInitial(() ->
+            ByteBuffer.allocate(RamReturnMessages.MESSAGE_FIXED + 8).put(0, (byte) RamReturnMessages.KIND_APPLIED));
     private final LatencyLog latencies = new LatencyLog();
     private volatile boolean switched;
     private volatile boolean released;
@@ -237,7 +240,7 @@ public final class PostcopyState {
         long after = before + n;
         if (before / RamReturnMessages.APPLIED_EVERY != after / RamReturnMessages.APPLIED_EVERY) {
             try {
-                path.send(ByteBuffer.allocate(RamReturnMessages.MESSAGE_FIXED + 8).put(0, (byte) RamReturnMessages.KIND_APPLIED).putLong(RamReturnMessages.MESSAGE_FIXED, after));
+                path.send(appliedMessage.get().putLong(RamReturnMessages.MESSAGE_FIXED, after));
             } catch (IOException | RuntimeException e) {
                 failMigration.accept(e);
             }
