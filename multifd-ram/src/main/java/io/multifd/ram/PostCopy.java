@@ -15,6 +15,7 @@
  */
 package io.multifd.ram;
 
+import io.multifd.ram.internal.PostcopyEvent;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -168,6 +169,8 @@ public final class PostCopy {
         }
         long dirty = dirtyPages();
         boolean converged = afterRounds > 0 && dirty <= threshold;
+        PostcopyEvent event = new PostcopyEvent();
+        event.begin();
         call(() -> pause.pause(converged, dirty, Duration.ZERO), "pause");
         long pausedAt = System.nanoTime();
         if (converged) {
@@ -197,6 +200,7 @@ public final class PostCopy {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - releasedSent);
         long releasedAt = requests.releasedAtNanos();
         downtime = Duration.ofNanos((releasedAt == 0 ? releasedSent : releasedAt) - pausedAt);
+        record(event, saver, false, missing, s.requestedPages(), requests.requests());
         return new Result(rounds, true, downtime, missing, s.requestedPages(), requests.requests(), elapsed);
     }
 
@@ -236,6 +240,8 @@ public final class PostCopy {
         if (!resumed.resumes()) {
             throw new IllegalArgumentException("the saver was not opened with RamSaver.openForPostcopyResume");
         }
+        PostcopyEvent event = new PostcopyEvent();
+        event.begin();
         long start = System.nanoTime();
         long stall = resumed.session().config().ioTimeout().toNanos();
         try {
@@ -245,8 +251,22 @@ public final class PostCopy {
             throw new PostcopyPausedException(e, missingAtSwitchover);
         }
         PostcopyRequests r = resumed.postcopyRequests();
+        record(event, resumed, true, missingAtSwitchover, stream.requestedPages(), r.requests());
         return new Result(rounds, true, downtime, missingAtSwitchover, stream.requestedPages(), r.requests(),
                 Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private void record(PostcopyEvent event, RamSaver on, boolean resumed, long missing, long requested,
+                        long requestCount) {
+        if (event.shouldCommit()) {
+            event.session = String.valueOf(on.session().sessionId());
+            event.resumed = resumed;
+            event.downtime = downtime.toNanos();
+            event.missingPages = missing;
+            event.requestedPages = requested;
+            event.requests = requestCount;
+            event.commit();
+        }
     }
 
     private interface Step {

@@ -121,7 +121,7 @@ class PostCopyMigrationTest {
      * rounds, {@code beforeSwitch} is the pause callback, {@code readers} threads read through the
      * access object from the release until the receiver completed.
      */
-    private static Run migrate(String codec, int channels, RamBlock src, RamBlock dst, PostcopyAccess access,
+    static Run migrate(String codec, int channels, RamBlock src, RamBlock dst, PostcopyAccess access,
                                DirtyBitmap dirty, Consumer<PostCopy.Builder> tune, RoundListener listener,
                                Runnable beforeSwitch, int readers, long seed) throws Exception {
         return migrate(Migrations.Kind.TCP, codec, channels, src, dst, access, dirty, tune, listener, beforeSwitch,

@@ -429,6 +429,8 @@ public final class PostcopyState {
         if (released && allPresent(block, firstPage, lastPage)) {
             return;
         }
+        PostcopyWaitEvent event = new PostcopyWaitEvent();
+        event.begin();
         long t0 = System.nanoTime();
         long deadline = t0 + timeoutNanos;
         if (!released) {
@@ -447,6 +449,12 @@ public final class PostcopyState {
                 "pages " + firstPage + " to " + lastPage
                 + " of block '" + blocks[block].name() + "'");
         latencies.add(System.nanoTime() - t0);
+        if (event.shouldCommit()) {
+            event.block = blocks[block].name();
+            event.firstPage = firstPage;
+            event.pages = lastPage - firstPage + 1;
+            event.commit();
+        }
     }
 
     /**
