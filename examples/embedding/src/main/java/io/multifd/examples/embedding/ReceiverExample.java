@@ -93,7 +93,8 @@ public final class ReceiverExample {
         private final Map<String, ByteArrayOutputStream> devices = new ConcurrentHashMap<>();
 
         MultiFdReceiver receiver(TcpTransport.Listener listener) {
-            RamPayload ram = RamPayload.receiving(RamDestination.allocating(memory)); // blocks made from the manifest
+            // blocks made from the manifest, in fresh memory the channel threads populate as pages arrive
+            RamPayload ram = RamPayload.receiving(RamDestination.allocatingFresh(memory));
             DeviceStatePayload deviceState = DeviceStatePayload.builder()
                     .loaderFactory((id, instance) -> {                     // one loader per device
                         ByteArrayOutputStream out = new ByteArrayOutputStream();
