@@ -73,10 +73,17 @@ final class JitProfile {
      *
      * @param args the command line (its first argument names the command)
      * @param env  the environment
-     * @return what was done, for {@code --verbose}-style diagnostics and tests: {@code "c1"},
-     *         {@code "tiered"} (left alone), or {@code "unavailable: <reason>"}
+     * @return what was done, for diagnostics and tests: {@code "c1"}, {@code "tiered"} (left
+     *         alone), {@code "unavailable: <reason>"}, or {@code "ignored: <reason>"} when
+     *         {@value #ENV} has a value other than {@code c1} and {@code tiered} (the JVM's own
+     *         policy is kept; the caller tells the user)
      */
     static String apply(String[] args, Map<String, String> env) {
+        String choice = env.getOrDefault(ENV, "c1");
+        if (!choice.equals("c1") && !choice.equals("tiered")) {
+            return "ignored: " + ENV + "='" + io.multifd.api.spi.PeerText.escape(choice)
+                    + "' is neither c1 nor tiered; the JVM's own JIT policy is kept";
+        }
         return wanted(args, env) ? install() : "tiered";
     }
 

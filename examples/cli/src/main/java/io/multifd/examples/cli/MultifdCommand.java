@@ -86,7 +86,10 @@ public final class MultifdCommand implements Callable<Integer> {
      * @param args the command line
      */
     public static void main(String[] args) {
-        JitProfile.apply(args, System.getenv());
+        String jit = JitProfile.apply(args, System.getenv());
+        if (jit.startsWith("ignored: ")) {
+            System.err.println("multifd: " + jit.substring("ignored: ".length()));
+        }
         Cancellation cancellation = new Cancellation();
         Cancellation.ProcessHook hook = cancellation.installProcessHook(System.out, System.err);
         hook.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), cancellation));

@@ -40,6 +40,9 @@ class JitProfileTest {
         }
         assertThat(JitProfile.wanted(new String[0], Map.of())).isFalse();
         assertThat(JitProfile.apply(new String[] {"keygen"}, Map.of())).isEqualTo("tiered");
+        assertThat(JitProfile.apply(new String[] {"send"}, Map.of(JitProfile.ENV, "tiered"))).isEqualTo("tiered");
+        assertThat(JitProfile.apply(new String[] {"send"}, Map.of(JitProfile.ENV, "C2\n")))
+                .isEqualTo("ignored: MULTIFD_JIT='C2\\x0a' is neither c1 nor tiered; the JVM's own JIT policy is kept");
     }
 
     /**
