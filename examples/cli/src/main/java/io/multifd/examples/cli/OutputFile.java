@@ -118,13 +118,15 @@ final class OutputFile {
 
     /**
      * The RAM destination: blocks mapped from FILE.part (new, so all-zero and sparse), whose
-     * pages the channel threads write with positional writes ({@link #writeTarget}). Known-zero: zero pages that arrive for pages not written yet are skipped without
-     * touching the file, so its holes stay holes. With {@code --fsync} its
+     * pages the channel threads write with positional writes ({@link #writeTarget}), or read
+     * straight into the mapping once the file was preallocated. Known-zero: zero pages that
+     * arrive for pages not written yet are skipped without touching the file, so its holes stay
+     * holes. With {@code --fsync} its
      * {@link RamDestination#finished()} forces the data before the sender is told COMPLETED.
      */
     RamDestination destination(Progress progress, RecvCommand.ReceivedBytes received) {
         RamDestination blocks = RamDestination.creatingZeroed(this::create);
-        return new RamDestination() {
+        return new FileDestination() {
             @Override
             public List<RamBlock> open(RamSetupRecord announced) throws io.multifd.api.SetupRefusedException {
                 ramBytes = announced.totalBytes();
@@ -142,17 +144,6 @@ final class OutputFile {
                 return blocks.blocksStartZeroed();
             }
 
-            @Override
-            public WriteTarget writeTarget(RamBlock block) {
-                return OutputFile.this.writeTarget(block);
-            }
-
-            @Override
-            public void finished() throws IOException {
-                if (fsync) {
-                    forceData();
-                }
-            }
         };
     }
 
@@ -162,7 +153,7 @@ final class OutputFile {
      * memory), written with the same positional writes. The announced blocks must be those.
      */
     RamDestination resumeDestination() {
-        return new RamDestination() {
+        return new FileDestination() {
             @Override
             public List<RamBlock> open(RamSetupRecord announced) throws io.multifd.api.SetupRefusedException {
                 List<RamBlock> mine;
@@ -176,18 +167,26 @@ final class OutputFile {
                 return mine; // matched against the announcement by the RAM payload
             }
 
-            @Override
-            public WriteTarget writeTarget(RamBlock block) {
-                return OutputFile.this.writeTarget(block);
-            }
-
-            @Override
-            public void finished() throws IOException {
-                if (fsync) {
-                    forceData();
-                }
-            }
         };
+    }
+
+    /**
+     * What both destinations of FILE.part share: the file region of each block, and with
+     * {@code --fsync} the data forced before the sender is told COMPLETED. Called by the RAM
+     * payload on the receiver's threads.
+     */
+    private abstract class FileDestination implements RamDestination {
+        @Override
+        public WriteTarget writeTarget(RamBlock block) {
+            return OutputFile.this.writeTarget(block);
+        }
+
+        @Override
+        public void finished() throws IOException {
+            if (fsync) {
+                forceData();
+            }
+        }
     }
 
     private synchronized RamBlock create(RamBlockInfo info) throws IOException {
