@@ -200,8 +200,9 @@ public final class PostCopy {
         Duration elapsed = Duration.ofNanos(System.nanoTime() - releasedSent);
         long releasedAt = requests.releasedAtNanos();
         downtime = Duration.ofNanos((releasedAt == 0 ? releasedSent : releasedAt) - pausedAt);
-        record(event, saver, false, missing, s.requestedPages(), requests.requests());
-        return new Result(rounds, true, downtime, missing, s.requestedPages(), requests.requests(), elapsed);
+        Result result = new Result(rounds, true, downtime, missing, s.requestedPages(), requests.requests(), elapsed);
+        record(event, saver, false, result); // the same figures: requests may still arrive meanwhile
+        return result;
     }
 
     /**
@@ -251,20 +252,20 @@ public final class PostCopy {
             throw new PostcopyPausedException(e, missingAtSwitchover);
         }
         PostcopyRequests r = resumed.postcopyRequests();
-        record(event, resumed, true, missingAtSwitchover, stream.requestedPages(), r.requests());
-        return new Result(rounds, true, downtime, missingAtSwitchover, stream.requestedPages(), r.requests(),
+        Result result = new Result(rounds, true, downtime, missingAtSwitchover, stream.requestedPages(), r.requests(),
                 Duration.ofNanos(System.nanoTime() - start));
+        record(event, resumed, true, result);
+        return result;
     }
 
-    private void record(PostcopyEvent event, RamSaver on, boolean resumed, long missing, long requested,
-                        long requestCount) {
+    private static void record(PostcopyEvent event, RamSaver on, boolean resumed, Result result) {
         if (event.shouldCommit()) {
             event.session = String.valueOf(on.session().sessionId());
             event.resumed = resumed;
-            event.downtime = downtime.toNanos();
-            event.missingPages = missing;
-            event.requestedPages = requested;
-            event.requests = requestCount;
+            event.downtime = result.downtime().toNanos();
+            event.missingPages = result.missingPages();
+            event.requestedPages = result.requestedPages();
+            event.requests = result.requests();
             event.commit();
         }
     }
