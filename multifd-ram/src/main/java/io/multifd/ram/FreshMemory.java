@@ -113,7 +113,7 @@ public final class FreshMemory {
                         + e.getMessage(), e);
             }
         }
-        return RamBlock.ofSegments(name, length, pageSize, shift, segments);
+        return new RamBlock(name, length, pageSize, shift, segments, false, false);
     }
 
     /** {@code mmap} and {@code munmap} bound through the foreign function API, or why they are not. */

@@ -119,7 +119,7 @@ public final class SaveCommand extends BaseCommand {
         if (maxRounds < 2) {
             throw new UsageException("--max-rounds must be at least 2: " + maxRounds);
         }
-        long size = SendCommand.checkImage(image);
+        long size = ImageFile.checkImage(image);
         Path target = to.toAbsolutePath();
         FileChannel file = create(target, force);
         RamBlock block = null;
@@ -132,7 +132,7 @@ public final class SaveCommand extends BaseCommand {
         Cancellation.Registration cancel = () -> { };
         boolean done = false;
         try {
-            block = SendCommand.load(image, size, ps, dirtyRate > 0);
+            block = ImageFile.load(image, size, ps, dirtyRate > 0);
             SnapshotWriter w = SnapshotWriter.create(file, 0, channels, Duration.ofSeconds(60));
             writer = w;
             cancel = cancellation.onCancel(() -> w.abort(String.valueOf(cancellation.reason())));

@@ -23,7 +23,6 @@ import io.multifd.api.PayloadStats;
 import io.multifd.api.spi.Codec;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
-import io.multifd.devicestate.DeviceStatePayload;
 import io.multifd.devicestate.DeviceStateSaver;
 import io.multifd.ram.DirtyBitmap;
 import io.multifd.ram.PostCopy;
@@ -41,12 +40,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.NonWritableChannelException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -72,7 +66,8 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "send", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Migrates an image file, as one RAM block, to a receiver (multifd recv).",
                 "",
-                "Without --dirty-rate the image is mapped read-only and sent once (1 round). With --dirty-rate, "
+                "Without --dirty-rate the image is mapped read-only (and read ahead in full before connecting when it "
+                        + "takes at most half of the memory) and sent once (1 round). With --dirty-rate, "
                         + "writer threads keep dirtying random pages while pre-copy rounds resend them until they "
                         + "converge; then the writers are paused and the final round runs. The writers change a "
                         + "private copy-on-write mapping of FILE (FileChannel.MapMode.PRIVATE), never the file "
@@ -199,7 +194,7 @@ public final class SendCommand extends BaseCommand {
             throw new UsageException("--max-rounds must be at least 2: " + maxRounds);
         }
         StatsTicker.check(statsInterval);
-        long size = checkImage(image);
+        long size = ImageFile.checkImage(image);
         PluginRegistry registry = PluginRegistry.discover();
         Codec codec = codec(registry, codecName);
         CodecOptions options = level == null ? CodecOptions.NONE : CodecOptions.level(level);
@@ -212,7 +207,7 @@ public final class SendCommand extends BaseCommand {
         var connector = tls.connector(connect); // TLS over TCP or the Unix socket with --tls-*
 
         // ---- the memory
-        RamBlock block = load(image, size, ps, dirtyRate > 0);
+        RamBlock block = ImageFile.load(image, size, ps, dirtyRate > 0);
         MultiFdConfig config = ioTimeout.apply(MultiFdConfig.builder())
                 .channels(channels)
                 .codec(codecName, options)
@@ -429,63 +424,10 @@ public final class SendCommand extends BaseCommand {
         return (int) pageSize;
     }
 
-    /** Checks the image file and returns its size. */
-    static long checkImage(Path image) throws IOException {
-        if (!Files.exists(image)) {
-            throw new UsageException("image '" + image + "' does not exist");
-        }
-        if (!Files.isRegularFile(image)) {
-            throw new UsageException("image '" + image + "' is not a regular file");
-        }
-        if (!Files.isReadable(image)) {
-            throw new UsageException("image '" + image + "' is not readable");
-        }
-        long size = Files.size(image);
-        if (size == 0) {
-            throw new UsageException("image '" + image + "' is empty");
-        }
-        return size;
-    }
-
     /** Finds a codec by name, or says which exist. */
     static Codec codec(PluginRegistry registry, String name) {
         return registry.codec(name).orElseThrow(() -> new UsageException("unknown codec '" + name
                 + "' (available: " + registry.codecNames() + ")"));
-    }
-
-    /**
-     * Loads the image as one block: read-only mapped if nothing writes it; otherwise a private
-     * copy-on-write mapping, or a copy in memory.
-     */
-    static RamBlock load(Path image, long size, int pageSize, boolean writable) throws IOException {
-        if (!writable) {
-            return RamBlock.map(BLOCK_NAME, image, size, pageSize, false);
-        }
-        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // PRIVATE needs a channel opened for writing, but never writes the file; any size
-            return RamBlock.map(BLOCK_NAME, ch, 0, size, pageSize, FileChannel.MapMode.PRIVATE);
-        } catch (AccessDeniedException | NonWritableChannelException e) {
-            // fall through: a copy in memory
-        }
-        RamBlock copy;
-        try {
-            copy = RamBlock.allocate(BLOCK_NAME, size, pageSize);
-        } catch (OutOfMemoryError e) {
-            throw new IOException("not enough direct memory for a private copy of the " + Sizes.human(size)
-                    + " image (raise it with java -XX:MaxDirectMemorySize=...)");
-        }
-        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
-            for (long off = 0; off < size; ) {
-                var view = copy.slice(off, (int) Math.min(1 << 20, size - off));
-                while (view.hasRemaining()) {
-                    if (ch.read(view, off + view.position()) < 0) {
-                        throw new IOException("image '" + image + "' became shorter while it was read");
-                    }
-                }
-                off += view.capacity();
-            }
-        }
-        return copy;
     }
 
     // ------------------------------------------------------------------ helpers
