@@ -207,7 +207,9 @@ public final class SendCommand extends BaseCommand {
         var connector = tls.connector(connect); // TLS over TCP or the Unix socket with --tls-*
 
         // ---- the memory
-        RamBlock block = ImageFile.load(image, size, ps, dirtyRate > 0);
+        long loading = System.nanoTime();
+        RamBlock block = ImageFile.load(image, size, ps, dirtyRate > 0); // mapped (and read ahead) before connecting
+        double prepareSeconds = (System.nanoTime() - loading) / 1e9;
         MultiFdConfig config = ioTimeout.apply(MultiFdConfig.builder())
                 .channels(channels)
                 .codec(codecName, options)
@@ -216,7 +218,8 @@ public final class SendCommand extends BaseCommand {
                 .dataChecksum(checksum)
                 .build();
 
-        Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "send");
+        Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "send")
+                .put("prepare_seconds", prepareSeconds);
         long t0 = System.nanoTime();
         Progress progress = new Progress(Progress.detect(common.quiet()), "send", err(), 2);
         SendListener listener = new SendListener(progress, ps);

@@ -196,6 +196,10 @@ class CliMigrationTest {
             assertThat(previous).as("the transfer was under way during the lines").isPositive();
             if (result.getString("role").equals("send")) {
                 assertThat(stats).allSatisfy(l -> assertThat(l.getLong("max_bandwidth")).isEqualTo(2L << 20));
+                assertThat(result.getDouble("prepare_seconds")).as("mapping and reading the image ahead")
+                        .isGreaterThanOrEqualTo(0.0).isLessThan(result.getDouble("seconds"));
+            } else {
+                assertThat(result.get("prepare_seconds")).as("the receiver has no image to prepare").isNull();
             }
         }
         assertThat(Hashing.sha256(out)).isEqualTo(Hashing.sha256(image));
