@@ -15,6 +15,8 @@
  */
 package io.multifd.bench.ram;
 
+import io.multifd.ram.RamBlock;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -47,6 +49,8 @@ import java.util.concurrent.Future;
  *   map-prefault  a shared mapping; each run's pages are touched (one byte each) just before the copy
  *   pre-write     the whole file written with zeros first (timed apart), then a shared mapping
  *   pre-touch     a shared mapping touched page by page first (timed apart), then the copies
+ *   pre-write-touch-rw   as pre-write, then each mapped page read and written back (timed: "touch")
+ *   pre-write-prefault   as pre-write, then RamBlock.prefault() on the mapping (timed: "touch")
  * MODE, into fresh memory:
  *   direct        ByteBuffer.allocateDirect segments (zeroed by the JDK on the allocating thread), then copies
  *   shm           a shared mapping of a new file in /dev/shm (faults on the copying threads)
@@ -120,7 +124,7 @@ public final class FreshPathBench {
                 file = Files.createTempFile(mode.equals("shm") ? Path.of("/dev/shm") : dir, "fresh-bench", ".img");
                 fc = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 fc.write(ByteBuffer.allocate(1), size - 1); // a sparse file of the size
-                if (mode.equals("pre-write")) {
+                if (mode.startsWith("pre-write")) {
                     ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
                     for (long pos = 0; pos < size; ) {
                         zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
@@ -134,6 +138,23 @@ public final class FreshPathBench {
                     for (int i = 0; i < segs.length; i++) {
                         segs[i] = fc.map(FileChannel.MapMode.READ_WRITE, i * SEGMENT, Math.min(SEGMENT, size - i * SEGMENT));
                     }
+                }
+                long touch0 = System.nanoTime();
+                if (mode.equals("pre-write-touch-rw")) {
+                    for (ByteBuffer s : segs) {
+                        for (int p = 0; p < s.capacity(); p += PAGE) {
+                            s.put(p, s.get(p)); // a read fault (read-only, 16 pages around), then a write-protect fault
+                        }
+                    }
+                } else if (mode.equals("pre-write-prefault")) {
+                    RamBlock block = RamBlock.map("bench", fc, 0, size, PAGE, FileChannel.MapMode.READ_WRITE).prefault();
+                    for (int i = 0; i < segs.length; i++) {
+                        segs[i] = block.slice(i * SEGMENT, (int) Math.min(SEGMENT, size - i * SEGMENT));
+                    }
+                }
+                if (mode.startsWith("pre-write-")) {
+                    System.out.printf(Locale.ROOT, "%-13s run %d  touch %.3f s%n", mode, run,
+                            (System.nanoTime() - touch0) / 1e9);
                 }
                 if (mode.equals("pre-touch")) {
                     for (ByteBuffer s : segs) {

@@ -55,7 +55,11 @@ class JitProfileTest {
         Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
                 JitProfileTest.Child.class.getName())
                 .redirectErrorStream(true).start();
-        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child JVM ended").isTrue();
+        boolean ended = child.waitFor(60, TimeUnit.SECONDS);
+        if (!ended) {
+            child.destroyForcibly(); // not left running after the test
+        }
+        assertThat(ended).as("the child JVM ended").isTrue();
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(child.exitValue()).as(output).isZero();
         assertThat(output).isEqualTo("c1");
