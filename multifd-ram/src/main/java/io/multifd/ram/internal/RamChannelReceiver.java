@@ -250,19 +250,9 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
     private void writeOut(RamBlock b, PageBitmap written, int shift) throws IOException {
         RamDestination.WriteTarget file = session.files[blockIndex];
         FileChannel ch = file.channel();
-        int pos = 0;
-        for (int r = 0; r < runs; r++) {
-            ByteBuffer view = runViews[r];
-            int len = view.limit() - pos; // the core filled it: position == limit
-            view.position(pos);
-            long at = file.position() + runOffsets[r];
-            while (view.hasRemaining()) {
-                at += ch.write(view, at);
-            }
-            pos += len;
-            runViews[r] = null;
+        synchronized (session.fileLocks[blockIndex]) { // turns per packet: see RamReceiver.fileLocks
+            writeRuns(file, ch);
         }
-        runs = 0;
         long length = b.length();
         int pageSize = b.pageSize();
         for (int i = normal, e = normal + zero; i < e; i++) {
@@ -279,6 +269,23 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
                 at += ch.write(zeros, at);
             }
         }
+    }
+
+    /** Writes the staged runs of the packet at their offsets; the caller holds the file's lock. */
+    private void writeRuns(RamDestination.WriteTarget file, FileChannel ch) throws IOException {
+        int pos = 0;
+        for (int r = 0; r < runs; r++) {
+            ByteBuffer view = runViews[r];
+            int len = view.limit() - pos; // the core filled it: position == limit
+            view.position(pos);
+            long at = file.position() + runOffsets[r];
+            while (view.hasRemaining()) {
+                at += ch.write(view, at);
+            }
+            pos += len;
+            runViews[r] = null;
+        }
+        runs = 0;
     }
 
     @Override
