@@ -78,7 +78,8 @@ public final class MultifdCommand implements Callable<Integer> {
 
     /**
      * The fat jar's entry point. Applies the command line's JIT profile ({@link JitProfile}: C1
-     * first, C2 only for the JDK's cryptography) to the commands that move memory, installs the
+     * first, C2 only for the JDK's cryptography) to the commands that move memory, turns on the
+     * in-process warm-up of {@code send} and {@code recv} ({@link Warmup}), installs the
      * shutdown hook that turns SIGINT and SIGTERM into a cancellation and exit status
      * {@value ExitStatus#CANCELLED} (see {@link Cancellation}), runs the command on this thread,
      * and exits with its status.
@@ -89,6 +90,10 @@ public final class MultifdCommand implements Callable<Integer> {
         String jit = JitProfile.apply(args, System.getenv());
         if (jit.startsWith("ignored: ")) {
             System.err.println("multifd: " + jit.substring("ignored: ".length()));
+        }
+        String warmUp = Warmup.configure(args, System.getenv());
+        if (warmUp != null) {
+            System.err.println("multifd: " + warmUp);
         }
         Cancellation cancellation = new Cancellation();
         Cancellation.ProcessHook hook = cancellation.installProcessHook(System.out, System.err);

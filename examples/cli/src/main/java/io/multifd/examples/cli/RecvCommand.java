@@ -204,6 +204,8 @@ public final class RecvCommand extends BaseCommand {
                         + ".part': " + e.getMessage(), e);
             }
         }
+        // the JIT warmed by a small migration in this process before the sender may connect
+        double warmUp = Warmup.runIfEnabled(MultiFdConfig.builder().build(), cancellation, err(), verbose());
         TransportListener listener;
         try {
             listener = listen.listen(unixAllowedUsers); // "cannot listen on ...: Address already in use"
@@ -219,6 +221,9 @@ public final class RecvCommand extends BaseCommand {
         Progress progress = new Progress(Progress.detect(common.quiet()), "recv", err(), 2);
         ReceivedDevices.Devices devices = new ReceivedDevices.Devices();
         Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "recv").put("listen", where);
+        if (warmUp >= 0) {
+            json.put("warm_up_seconds", warmUp);
+        }
         MultiFdReceiver receiver = null;
         StatsTicker ticker = null;
         PostcopyAccess postcopy = new PostcopyAccess();

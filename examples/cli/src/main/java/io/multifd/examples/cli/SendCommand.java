@@ -206,10 +206,6 @@ public final class SendCommand extends BaseCommand {
         codec.checkAvailable();
         var connector = tls.connector(connect); // TLS over TCP or the Unix socket with --tls-*
 
-        // ---- the memory
-        long loading = System.nanoTime();
-        RamBlock block = ImageFile.load(image, size, ps, dirtyRate > 0); // mapped (and read ahead) before connecting
-        double prepareSeconds = (System.nanoTime() - loading) / 1e9;
         MultiFdConfig config = ioTimeout.apply(MultiFdConfig.builder())
                 .channels(channels)
                 .codec(codecName, options)
@@ -218,8 +214,17 @@ public final class SendCommand extends BaseCommand {
                 .dataChecksum(checksum)
                 .build();
 
+        // ---- the memory, and the JIT, before connecting
+        long loading = System.nanoTime();
+        RamBlock block = ImageFile.load(image, size, ps, dirtyRate > 0); // mapped (and read ahead) before connecting
+        double warmUp = Warmup.runIfEnabled(config, cancellation, err(), verbose()); // -1: none
+        double prepareSeconds = (System.nanoTime() - loading) / 1e9;
+
         Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "send")
                 .put("prepare_seconds", prepareSeconds);
+        if (warmUp >= 0) {
+            json.put("warm_up_seconds", warmUp);
+        }
         long t0 = System.nanoTime();
         Progress progress = new Progress(Progress.detect(common.quiet()), "send", err(), 2);
         SendListener listener = new SendListener(progress, ps);

@@ -109,6 +109,9 @@ class CliIT {
         assertThat(Files.size(p.out())).isEqualTo(SIZE);
         assertThat(s.getString("codec")).isEqualTo(codec).isEqualTo(r.getString("codec"));
         assertThat(r.getLong("channel_count")).isEqualTo(2);
+        // started as processes, both warmed up before the sender connected, and say so
+        assertThat(s.getDouble("warm_up_seconds")).isPositive().isLessThanOrEqualTo(s.getDouble("prepare_seconds"));
+        assertThat(r.getDouble("warm_up_seconds")).isPositive();
         for (String f : new String[]{"ram_bytes", "raw_bytes", "wire_bytes", "normal_pages", "zero_pages", "round_count"}) {
             assertThat(r.get(f)).as(f).isEqualTo(s.get(f));
         }

@@ -159,6 +159,7 @@ final class Launcher {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("MULTIFD_NO_BUILD", "1");
         pb.environment().remove("MULTIFD_PROGRESS"); // stderr is a pipe: plain lines
+        pb.environment().remove("MULTIFD_WARMUP"); // the commands as users run them: warmed up
         Process p = pb.start();
         p.getOutputStream().close();
         return new Proc(p, List.of(args));

@@ -1,0 +1,250 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.examples.cli;
+
+import io.multifd.api.MultiFdConfig;
+import io.multifd.core.MultiFdReceiver;
+import io.multifd.core.MultiFdSender;
+import io.multifd.core.PluginRegistry;
+import io.multifd.core.transport.TcpTransport;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamDestination;
+import io.multifd.ram.RamPayload;
+import io.multifd.ram.RamSaver;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A small migration inside the command's own process, over loopback TCP, before the real one:
+ * the JIT then compiles the paths a migration runs (the zero-page scan, packet headers, the
+ * channel threads' hand-off, the JDK's socket code) before the sender connects, instead of while
+ * the real migration runs. A command is one migration in a fresh JVM; on the 1 GiB image into a
+ * preallocated file this took the migration from about 0.5 s to about 0.3 s on a 2-vCPU machine
+ * (docs/performance.md, section 12.9). It moves work ahead rather than removing it: the warm-up
+ * itself takes a few tenths of a second, which {@code send} reports as part of
+ * {@code prepare_seconds} and both commands as {@code warm_up_seconds}.
+ *
+ * <p>{@code send} warms with its own codec and checksum; {@code recv} (before it prints its
+ * "listening" line, so the sender never competes with it) with no codec, as it cannot know the
+ * sender's. The warm-up is plaintext even when the migration uses TLS. Its memory (two blocks of
+ * {@link #DEFAULT_BYTES}, in direct memory) is left to the garbage collector.
+ *
+ * <p>Enabled by {@link MultifdCommand#main} for the commands that move memory over channels
+ * ({@code send} and {@code recv}, also as {@code demo} starts them); in-process callers of
+ * {@link MultifdCommand#execute} (the tests) do not warm up. {@value #ENV}{@code =0} (or
+ * {@code off}) in the environment turns it off; {@value #ENV}{@code =SIZE} (e.g. {@code 32M})
+ * sets its size. Only about speed: a warm-up that fails is skipped (said with {@code --verbose})
+ * and never changes a result.
+ */
+final class Warmup {
+
+    /** The environment variable: {@code off} or {@code 0}, or the warm-up's size ({@code 32M} by default). */
+    static final String ENV = "MULTIFD_WARMUP";
+
+    /** The memory the warm-up migrates by default: enough packets for the JIT's thresholds. */
+    static final long DEFAULT_BYTES = 32L << 20;
+
+    /** The largest size {@value #ENV} may set. */
+    static final long MAX_BYTES = 1L << 30;
+
+    /**
+     * Packets of 4 pages: 32 MiB makes about 1,400 non-zero packets, so the per-packet methods
+     * pass the JIT's compile thresholds (a few hundred calls) as well as the per-page loops.
+     */
+    static final int BATCH_BYTES = 16 << 10;
+
+    /** The longest the warm-up may take before it is abandoned. */
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    /** The commands that warm up when started through {@link MultifdCommand#main}. */
+    static final java.util.Set<String> COMMANDS = java.util.Set.of("send", "recv");
+
+    /** The warm-up's size for this process; 0 when off (the default for in-process callers). */
+    private static volatile long bytes;
+
+    private Warmup() {
+    }
+
+    /**
+     * Turns the warm-up on for this process if the command moves memory over channels and the
+     * environment does not say otherwise. Main thread, once, before the command runs.
+     *
+     * @param args the command line (its first argument names the command)
+     * @param env  the environment
+     * @return {@code null}, or a message for the user when {@value #ENV} has a value that is
+     *         neither {@code off} nor a size (the warm-up is then off)
+     */
+    static String configure(String[] args, Map<String, String> env) {
+        bytes = 0;
+        if (args.length == 0 || !COMMANDS.contains(args[0])) {
+            return null;
+        }
+        String v = env.get(ENV);
+        if (v == null) {
+            bytes = DEFAULT_BYTES;
+            return null;
+        }
+        if (v.strip().equalsIgnoreCase("off")) {
+            return null;
+        }
+        try {
+            long n = Sizes.parse(v.strip());
+            if (n < 0 || n > MAX_BYTES) {
+                throw new IllegalArgumentException("out of range");
+            }
+            bytes = n;
+            return null;
+        } catch (RuntimeException e) {
+            return ENV + "='" + io.multifd.api.spi.PeerText.escape(v) + "' is neither off nor a size up to 1G; "
+                    + "no warm-up";
+        }
+    }
+
+    /** The warm-up's size for this process, 0 if it does not warm up. */
+    static long bytes() {
+        return bytes;
+    }
+
+    /** Turns the warm-up off again (tests). */
+    static void disable() {
+        bytes = 0;
+    }
+
+    /**
+     * Runs the warm-up if this process warms up; a failure is reported on {@code err} with
+     * {@code verbose} only and otherwise ignored. The command's main thread, before it connects
+     * or listens.
+     *
+     * @param template     the codec, its options and the data checksum to warm up with (the
+     *                     migration's own, or the defaults)
+     * @param cancellation cancelling it closes the warm-up's sender and receiver
+     * @param err          where a skipped warm-up is said, with {@code verbose}
+     * @param verbose      {@code --verbose}
+     * @return the seconds it took, or -1 if it did not run or failed
+     */
+    static double runIfEnabled(MultiFdConfig template, Cancellation cancellation, java.io.PrintWriter err,
+                               boolean verbose) {
+        long n = bytes;
+        if (n < BATCH_BYTES) {
+            return -1;
+        }
+        long t0 = System.nanoTime();
+        try {
+            run(template, n, cancellation);
+            return (System.nanoTime() - t0) / 1e9;
+        } catch (IOException | RuntimeException e) {
+            if (verbose) {
+                err.println("warm-up skipped: " + MultifdCommand.describe(e));
+            }
+            return -1;
+        }
+    }
+
+    /**
+     * Migrates {@code size} bytes of mixed pages (a third zero, a third random, a third text-like)
+     * from one block to another of this process over loopback TCP, at most two channels, packets
+     * of {@link #BATCH_BYTES}. The library's log is kept at warnings meanwhile, so that
+     * {@code --verbose} shows only the real migration.
+     *
+     * @param template     the codec, its options and the data checksum; channels (at most 2) too
+     * @param size         bytes to migrate, a multiple of 4 KiB
+     * @param cancellation cancelling it closes the sender and the receiver
+     * @throws IOException if the warm-up migration failed or was cancelled
+     */
+    static void run(MultiFdConfig template, long size, Cancellation cancellation) throws IOException {
+        Logger library = Logger.getLogger("io.multifd");
+        Level level = library.getLevel();
+        library.setLevel(Level.WARNING);
+        RamBlock source = RamBlock.allocate("warm-up", size);
+        RamBlock target = RamBlock.allocate("warm-up", size);
+        fill(source);
+        PluginRegistry receiving = PluginRegistry.builder().discover()
+                .add(RamPayload.builder().destination(RamDestination.of(target)).build()).build();
+        PluginRegistry sending = PluginRegistry.builder().discover()
+                .add(RamPayload.builder().batchBytes(BATCH_BYTES).build()).build();
+        MultiFdConfig limits = MultiFdConfig.builder().acceptTimeout(TIMEOUT).handshakeTimeout(TIMEOUT)
+                .ioTimeout(TIMEOUT).build();
+        MultiFdConfig config = template.toBuilder().channels(Math.min(2, template.channels()))
+                .maxBandwidth(0).connectTimeout(TIMEOUT).ioTimeout(TIMEOUT).finishTimeout(TIMEOUT).build();
+        TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        MultiFdReceiver receiver = null;
+        MultiFdSender sender = null;
+        Cancellation.Registration cancel = null;
+        try {
+            MultiFdReceiver r = MultiFdReceiver.builder(limits, listener).registry(receiving).build();
+            receiver = r;
+            MultiFdSender s = MultiFdSender.builder(config, TcpTransport.connector(listener.localAddress()))
+                    .registry(sending).build();
+            sender = s;
+            cancel = cancellation.onCancel(() -> {
+                s.close();
+                r.close();
+            });
+            r.start();
+            RamSaver saver = RamSaver.open(s, List.of(source));
+            s.connect();
+            saver.saveAll();
+            s.finish();
+            r.await(TIMEOUT);
+        } catch (IllegalStateException e) {
+            if (cancellation.cancelled()) { // closed by the cancellation between two steps
+                throw new IOException("the warm-up was cancelled (" + cancellation.reason() + ")", e);
+            }
+            throw e;
+        } finally {
+            if (cancel != null) {
+                cancel.close();
+            }
+            if (sender != null) {
+                sender.close();
+            }
+            if (receiver != null) {
+                receiver.close();
+            } else {
+                listener.close();
+            }
+            library.setLevel(level);
+        }
+    }
+
+    /** A third of the pages zero, a third random, a third text-like; slices of two small pools. */
+    private static void fill(RamBlock block) {
+        SplittableRandom rnd = new SplittableRandom(0x6d756c7469666dL);
+        byte[] random = new byte[64 << 10];
+        rnd.nextBytes(random);
+        byte[] text = new byte[64 << 10];
+        for (int i = 0; i < text.length; i++) {
+            text[i] = (byte) "etaoin shrdlu".charAt((random[i] & 0xff) % 13);
+        }
+        int page = 4096;
+        for (long off = 0, i = 0; off + page <= block.length(); off += page, i++) {
+            int kind = (int) ((i * 0x9E3779B97F4A7C15L) >>> 62) % 3; // spread, not in stripes
+            if (kind == 0) {
+                continue;
+            }
+            byte[] pool = kind == 1 ? random : text;
+            block.put(off, pool, (int) ((i * 4099) % (pool.length - page)), page);
+        }
+    }
+}

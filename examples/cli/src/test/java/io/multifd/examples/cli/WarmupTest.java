@@ -1,0 +1,149 @@
+/*
+ * Copyright The multifd-java authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.multifd.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.multifd.api.MultiFdConfig;
+import io.multifd.testing.leaks.Leaks;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The in-process warm-up of {@code send} and {@code recv}: when it runs, that it migrates, and what it leaves. */
+class WarmupTest {
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Lets the JDK open what it opens once per process for sockets (the descriptor it keeps for
+     * closing channels another thread is blocked in), so that the leak checks below see only
+     * what a warm-up leaves.
+     */
+    @BeforeAll
+    static void jdkOnce() throws IOException {
+        Warmup.run(MultiFdConfig.builder().build(), 1L << 20, new Cancellation());
+    }
+
+    @AfterEach
+    void off() {
+        Warmup.disable(); // in-process callers do not warm up: leave it so for the other tests
+    }
+
+    @Test
+    void onlySendAndRecvWarmUpAndTheEnvironmentSetsTheSizeOrTurnsItOff() {
+        for (String command : List.of("send", "recv")) {
+            assertThat(Warmup.configure(new String[] {command, "--help"}, Map.of())).isNull();
+            assertThat(Warmup.bytes()).as(command).isEqualTo(Warmup.DEFAULT_BYTES);
+            assertThat(Warmup.configure(new String[] {command}, Map.of(Warmup.ENV, "16M"))).isNull();
+            assertThat(Warmup.bytes()).isEqualTo(16L << 20);
+            for (String off : List.of("off", "OFF", " 0 ")) {
+                assertThat(Warmup.configure(new String[] {command}, Map.of(Warmup.ENV, off))).isNull();
+                assertThat(Warmup.bytes()).as(off).isZero();
+            }
+        }
+        for (String command : List.of("save", "restore", "demo", "keygen", "inspect", "gen-image", "--help")) {
+            Warmup.configure(new String[] {"send"}, Map.of());
+            assertThat(Warmup.configure(new String[] {command}, Map.of())).isNull();
+            assertThat(Warmup.bytes()).as(command).isZero();
+        }
+        assertThat(Warmup.configure(new String[0], Map.of())).isNull();
+        assertThat(Warmup.bytes()).isZero();
+        for (String bad : List.of("banana", "2G", "-1", "on\n")) {
+            Warmup.configure(new String[] {"send"}, Map.of());
+            assertThat(Warmup.configure(new String[] {"recv"}, Map.of(Warmup.ENV, bad))).as(bad)
+                    .startsWith("MULTIFD_WARMUP='").endsWith("' is neither off nor a size up to 1G; no warm-up")
+                    .doesNotContain("\n");
+            assertThat(Warmup.bytes()).as(bad).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "zstd", "lz4", "zlib"})
+    void aWarmUpMigratesWithTheCodecAndLeavesNoThreadFileOrMemory(String codec) throws Exception {
+        Leaks.Snapshot before = Leaks.take();
+        MultiFdConfig template = MultiFdConfig.builder().codec(codec).channels(4).build();
+        Warmup.run(template, 2L << 20, new Cancellation()); // throws if the warm-up migration failed
+        assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
+                .isEmpty();
+    }
+
+    @Test
+    void aCancelledWarmUpEndsWithAnExceptionAndRunIfEnabledSaysWhyOnlyWhenVerbose() throws Exception {
+        Cancellation cancelled = new Cancellation();
+        cancelled.cancel("test");
+        Leaks.Snapshot before = Leaks.take();
+        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), 1L << 20, cancelled))
+                .isInstanceOf(IOException.class);
+        assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
+                .isEmpty();
+
+        Warmup.configure(new String[] {"send"}, Map.of(Warmup.ENV, "1M"));
+        StringWriter quiet = new StringWriter();
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), cancelled, new PrintWriter(quiet, true), false))
+                .isEqualTo(-1);
+        assertThat(quiet.toString()).isEmpty();
+        StringWriter verbose = new StringWriter();
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), cancelled, new PrintWriter(verbose, true), true))
+                .isEqualTo(-1);
+        assertThat(verbose.toString()).startsWith("warm-up skipped: ");
+
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), new Cancellation(), new PrintWriter(verbose), true))
+                .as("not cancelled: it runs and says how long").isGreaterThan(0);
+        Warmup.disable();
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), new Cancellation(), new PrintWriter(verbose), true))
+                .as("off").isEqualTo(-1);
+    }
+
+    /** With the warm-up on, both results report it, and the sender's preparation includes it. */
+    @Test
+    void sendAndRecvReportTheWarmUpInTheirResults() throws Exception {
+        Path image = dir.resolve("src.img");
+        Path out = dir.resolve("dst.img");
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", "3M", "--quiet").status()).isZero();
+        Warmup.configure(new String[] {"send"}, Map.of(Warmup.ENV, "2M"));
+        StringWriter rxOut = new StringWriter();
+        CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        int port = rxErr.port();
+        CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
+                image.toString(), "--codec", "lz4", "--json");
+        assertThat(tx.status()).as(tx.err()).isZero();
+        assertThat(rx.get()).as(rxErr.toString()).isZero();
+        Json sent = Json.parse(tx.out().strip());
+        Json received = Json.parse(rxOut.toString().strip());
+        assertThat(sent.getDouble("warm_up_seconds")).isPositive().isLessThanOrEqualTo(sent.getDouble("prepare_seconds"));
+        assertThat(received.getDouble("warm_up_seconds")).isPositive();
+        assertThat(received.getString("sha256")).isEqualTo(sent.getString("sha256")).isEqualTo(Hashing.sha256(image));
+        assertThat(sent.getLong("ram_bytes")).as("the warm-up's memory is not counted").isEqualTo(3L << 20);
+    }
+}
