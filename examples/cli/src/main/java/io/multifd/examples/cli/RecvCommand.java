@@ -205,7 +205,8 @@ public final class RecvCommand extends BaseCommand {
             }
         }
         // the JIT warmed by a small migration in this process before the sender may connect
-        double warmUp = Warmup.runIfEnabled(MultiFdConfig.builder().build(), cancellation, err(), verbose());
+        double warmUp = Warmup.runIfEnabled(MultiFdConfig.builder().build(), tls.warmUpConfig(), cancellation,
+                err(), verbose());
         TransportListener listener;
         try {
             listener = listen.listen(unixAllowedUsers); // "cannot listen on ...: Address already in use"

@@ -80,6 +80,21 @@ public final class TlsOptions {
     }
 
     /**
+     * The TLS config of the in-process warm-up ({@link Warmup}): this end's own identity on both
+     * ends of a loopback connection, its own certificate as the only one trusted, so that the
+     * warm-up runs the JDK's TLS code (AES-GCM compiles late, and only with traffic) without any
+     * other trust. The options must have been checked by {@link #config()} first.
+     *
+     * @return the config, or null for plain TCP
+     */
+    TlsConfig warmUpConfig() {
+        if (cert == null) {
+            return null;
+        }
+        return TlsConfig.builder().identityPem(cert, key).trustPem(cert).verifyHostName(false).build();
+    }
+
+    /**
      * The sender's connector: TLS over TCP or the Unix socket if configured, else the plain one.
      *
      * @param connect where the receiver is

@@ -20,6 +20,10 @@ import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.core.transport.tls.TlsConfig;
+import io.multifd.core.transport.tls.TlsTransport;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.api.spi.TransportListener;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
@@ -47,7 +51,9 @@ import java.util.logging.Logger;
  *
  * <p>{@code send} warms with its own codec and checksum; {@code recv} (before it prints its
  * "listening" line, so the sender never competes with it) with no codec, as it cannot know the
- * sender's. The warm-up is plaintext even when the migration uses TLS. Its memory (two blocks of
+ * sender's. With TLS, the warm-up runs over TLS too, with the command's own identity on both
+ * ends and its own certificate as the only one trusted ({@link TlsOptions#warmUpConfig()}): the
+ * JDK's AES-GCM is compiled to its fast form only after some traffic. Its memory (two blocks of
  * {@link #DEFAULT_BYTES}, in direct memory) is left to the garbage collector.
  *
  * <p>Enabled by {@link MultifdCommand#main} for the commands that move memory over channels
@@ -138,20 +144,21 @@ final class Warmup {
      *
      * @param template     the codec, its options and the data checksum to warm up with (the
      *                     migration's own, or the defaults)
+     * @param tls          TLS for the warm-up's connection, or null for plain TCP
      * @param cancellation cancelling it closes the warm-up's sender and receiver
      * @param err          where a skipped warm-up is said, with {@code verbose}
      * @param verbose      {@code --verbose}
      * @return the seconds it took, or -1 if it did not run or failed
      */
-    static double runIfEnabled(MultiFdConfig template, Cancellation cancellation, java.io.PrintWriter err,
-                               boolean verbose) {
+    static double runIfEnabled(MultiFdConfig template, TlsConfig tls, Cancellation cancellation,
+                               java.io.PrintWriter err, boolean verbose) {
         long n = bytes;
         if (n < BATCH_BYTES) {
             return -1;
         }
         long t0 = System.nanoTime();
         try {
-            run(template, n, cancellation);
+            run(template, tls, n, cancellation);
             return (System.nanoTime() - t0) / 1e9;
         } catch (IOException | RuntimeException e) {
             if (verbose) {
@@ -163,16 +170,17 @@ final class Warmup {
 
     /**
      * Migrates {@code size} bytes of mixed pages (a third zero, a third random, a third text-like)
-     * from one block to another of this process over loopback TCP, at most two channels, packets
+     * from one block to another of this process over loopback TCP (TLS with {@code tls}), at most two channels, packets
      * of {@link #BATCH_BYTES}. The library's log is kept at warnings meanwhile, so that
      * {@code --verbose} shows only the real migration.
      *
      * @param template     the codec, its options and the data checksum; channels (at most 2) too
+     * @param tls          TLS for the loopback connection, or null for plain TCP
      * @param size         bytes to migrate, a multiple of 4 KiB
      * @param cancellation cancelling it closes the sender and the receiver
      * @throws IOException if the warm-up migration failed or was cancelled
      */
-    static void run(MultiFdConfig template, long size, Cancellation cancellation) throws IOException {
+    static void run(MultiFdConfig template, TlsConfig tls, long size, Cancellation cancellation) throws IOException {
         Logger library = Logger.getLogger("io.multifd");
         Level level = library.getLevel();
         library.setLevel(Level.WARNING);
@@ -187,14 +195,17 @@ final class Warmup {
                 .ioTimeout(TIMEOUT).build();
         MultiFdConfig config = template.toBuilder().channels(Math.min(2, template.channels()))
                 .maxBandwidth(0).connectTimeout(TIMEOUT).ioTimeout(TIMEOUT).finishTimeout(TIMEOUT).build();
-        TcpTransport.Listener listener = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TransportListener listener = tls == null ? tcp : TlsTransport.listener(tcp, tls);
+        TransportConnector connector = tls == null ? TcpTransport.connector(tcp.localAddress())
+                : TlsTransport.tcpConnector(tcp.localAddress(), tls);
         MultiFdReceiver receiver = null;
         MultiFdSender sender = null;
         Cancellation.Registration cancel = null;
         try {
             MultiFdReceiver r = MultiFdReceiver.builder(limits, listener).registry(receiving).build();
             receiver = r;
-            MultiFdSender s = MultiFdSender.builder(config, TcpTransport.connector(listener.localAddress()))
+            MultiFdSender s = MultiFdSender.builder(config, connector)
                     .registry(sending).build();
             sender = s;
             cancel = cancellation.onCancel(() -> {

@@ -49,7 +49,7 @@ class WarmupTest {
      */
     @BeforeAll
     static void jdkOnce() throws IOException {
-        Warmup.run(MultiFdConfig.builder().build(), 1L << 20, new Cancellation());
+        Warmup.run(MultiFdConfig.builder().build(), null, 1L << 20, new Cancellation());
     }
 
     @AfterEach
@@ -90,9 +90,47 @@ class WarmupTest {
     void aWarmUpMigratesWithTheCodecAndLeavesNoThreadFileOrMemory(String codec) throws Exception {
         Leaks.Snapshot before = Leaks.take();
         MultiFdConfig template = MultiFdConfig.builder().codec(codec).channels(4).build();
-        Warmup.run(template, 2L << 20, new Cancellation()); // throws if the warm-up migration failed
+        Warmup.run(template, null, 2L << 20, new Cancellation()); // throws if the warm-up migration failed
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
+    }
+
+    /**
+     * With TLS options, the warm-up runs over TLS with the command's own identity on both ends:
+     * it completes with a keygen identity, and a config that does not trust that identity fails
+     * it (so the warm-up does go through the handshake).
+     */
+    @Test
+    void withTlsTheWarmUpHandshakesWithTheCommandsOwnIdentity() throws Exception {
+        for (String name : List.of("a", "b")) {
+            CommandLineTest.Run r = CommandLineTest.run("keygen", "--cert", dir.resolve(name + ".crt").toString(),
+                    "--key", dir.resolve(name + ".key").toString(), "--name", "host-" + name);
+            assertThat(r.status()).as(r.err()).isZero();
+        }
+        TlsOptions own = tlsOptions("a.crt", "a.key", "b.crt");
+        assertThat(own.config()).isNotNull();
+        Leaks.Snapshot before = Leaks.take();
+        Warmup.run(MultiFdConfig.builder().codec("lz4").build(), own.warmUpConfig(), 2L << 20, new Cancellation());
+        assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
+                .isEmpty();
+
+        // a config that does not trust its own identity cannot complete the handshake: the warm-up fails
+        io.multifd.core.transport.tls.TlsConfig untrusting = io.multifd.core.transport.tls.TlsConfig.builder()
+                .identityPem(dir.resolve("a.crt"), dir.resolve("a.key")).trustPem(dir.resolve("b.crt"))
+                .verifyHostName(false).build();
+        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), untrusting, 1L << 20,
+                new Cancellation())).isInstanceOf(IOException.class);
+        assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
+                .as("a failed warm-up leaves nothing either").isEmpty();
+        assertThat(tlsOptions(null, null, null).warmUpConfig()).as("plain TCP").isNull();
+    }
+
+    private TlsOptions tlsOptions(String cert, String key, String trust) {
+        TlsOptions o = new TlsOptions();
+        o.cert = cert == null ? null : dir.resolve(cert);
+        o.key = key == null ? null : dir.resolve(key);
+        o.trust = trust == null ? null : dir.resolve(trust);
+        return o;
     }
 
     @Test
@@ -100,25 +138,25 @@ class WarmupTest {
         Cancellation cancelled = new Cancellation();
         cancelled.cancel("test");
         Leaks.Snapshot before = Leaks.take();
-        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), 1L << 20, cancelled))
+        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), null, 1L << 20, cancelled))
                 .isInstanceOf(IOException.class);
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
 
         Warmup.configure(new String[] {"send"}, Map.of(Warmup.ENV, "1M"));
         StringWriter quiet = new StringWriter();
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), cancelled, new PrintWriter(quiet, true), false))
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, cancelled, new PrintWriter(quiet, true), false))
                 .isEqualTo(-1);
         assertThat(quiet.toString()).isEmpty();
         StringWriter verbose = new StringWriter();
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), cancelled, new PrintWriter(verbose, true), true))
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, cancelled, new PrintWriter(verbose, true), true))
                 .isEqualTo(-1);
         assertThat(verbose.toString()).startsWith("warm-up skipped: ");
 
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), new Cancellation(), new PrintWriter(verbose), true))
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, new Cancellation(), new PrintWriter(verbose), true))
                 .as("not cancelled: it runs and says how long").isGreaterThan(0);
         Warmup.disable();
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), new Cancellation(), new PrintWriter(verbose), true))
+        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, new Cancellation(), new PrintWriter(verbose), true))
                 .as("off").isEqualTo(-1);
     }
 
