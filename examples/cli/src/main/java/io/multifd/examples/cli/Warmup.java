@@ -46,15 +46,16 @@ import java.util.logging.Logger;
  * the real migration runs. A command is one migration in a fresh JVM; on the 1 GiB image into a
  * preallocated file this took the migration from about 0.5 s to about 0.3 s on a 2-vCPU machine
  * (docs/performance.md, section 12.9). It moves work ahead rather than removing it: the warm-up
- * itself takes a few tenths of a second, which {@code send} reports as part of
+ * itself takes about half a second (two with TLS), which {@code send} reports as part of
  * {@code prepare_seconds} and both commands as {@code warm_up_seconds}.
  *
  * <p>{@code send} warms with its own codec and checksum; {@code recv} (before it prints its
  * "listening" line, so the sender never competes with it) with no codec, as it cannot know the
  * sender's. With TLS, the warm-up runs over TLS too, with the command's own identity on both
  * ends and its own certificate as the only one trusted ({@link TlsOptions#warmUpConfig()}): the
- * JDK's AES-GCM is compiled to its fast form only after some traffic. Its memory (two blocks of
- * {@link #DEFAULT_BYTES}, in direct memory) is left to the garbage collector.
+ * JDK's AES-GCM is compiled to its fast form only after more traffic, so the default size is
+ * then {@link #DEFAULT_TLS_BYTES} instead of {@link #DEFAULT_BYTES}. Its memory (two blocks of
+ * that size, in direct memory) is left to the garbage collector.
  *
  * <p>Enabled by {@link MultifdCommand#main} for the commands that move memory over channels
  * ({@code send} and {@code recv}, also as {@code demo} starts them); in-process callers of
@@ -65,11 +66,21 @@ import java.util.logging.Logger;
  */
 final class Warmup {
 
-    /** The environment variable: {@code off} or {@code 0}, or the warm-up's size ({@code 32M} by default). */
+    /** The environment variable: {@code off} or {@code 0}, or the warm-up's size (by default 32M, 128M with TLS). */
     static final String ENV = "MULTIFD_WARMUP";
 
     /** The memory the warm-up migrates by default: enough packets for the JIT's thresholds. */
     static final long DEFAULT_BYTES = 32L << 20;
+
+    /**
+     * The memory a warm-up over TLS migrates by default: the JDK compiles AES-GCM to its fast form
+     * only after more traffic (a 1 GiB TLS migration took 2.69 s after 32 MiB, 1.91 s after
+     * 128 MiB; docs/performance.md, section 11.2).
+     */
+    static final long DEFAULT_TLS_BYTES = 128L << 20;
+
+    /** {@link #bytes} when the environment did not set a size: the defaults above. */
+    private static final long AUTOMATIC = -1;
 
     /** The largest size {@value #ENV} may set. */
     static final long MAX_BYTES = 1L << 30;
@@ -86,7 +97,7 @@ final class Warmup {
     /** The commands that warm up when started through {@link MultifdCommand#main}. */
     static final java.util.Set<String> COMMANDS = java.util.Set.of("send", "recv");
 
-    /** The warm-up's size for this process; 0 when off (the default for in-process callers). */
+    /** The warm-up's size for this process; {@link #AUTOMATIC}, or 0 when off (the default for in-process callers). */
     private static volatile long bytes;
 
     private Warmup() {
@@ -108,7 +119,7 @@ final class Warmup {
         }
         String v = env.get(ENV);
         if (v == null) {
-            bytes = DEFAULT_BYTES;
+            bytes = AUTOMATIC;
             return null;
         }
         if (v.strip().equalsIgnoreCase("off")) {
@@ -127,9 +138,15 @@ final class Warmup {
         }
     }
 
-    /** The warm-up's size for this process, 0 if it does not warm up. */
-    static long bytes() {
-        return bytes;
+    /**
+     * The warm-up's size for this process, 0 if it does not warm up.
+     *
+     * @param tls whether the migration uses TLS (a larger default)
+     * @return bytes
+     */
+    static long bytes(boolean tls) {
+        long n = bytes;
+        return n == AUTOMATIC ? (tls ? DEFAULT_TLS_BYTES : DEFAULT_BYTES) : n;
     }
 
     /** Turns the warm-up off again (tests). */
@@ -152,7 +169,7 @@ final class Warmup {
      */
     static double runIfEnabled(MultiFdConfig template, TlsConfig tls, Cancellation cancellation,
                                java.io.PrintWriter err, boolean verbose) {
-        long n = bytes;
+        long n = bytes(tls != null);
         if (n < BATCH_BYTES) {
             return -1;
         }

@@ -61,27 +61,29 @@ class WarmupTest {
     void onlySendAndRecvWarmUpAndTheEnvironmentSetsTheSizeOrTurnsItOff() {
         for (String command : List.of("send", "recv")) {
             assertThat(Warmup.configure(new String[] {command, "--help"}, Map.of())).isNull();
-            assertThat(Warmup.bytes()).as(command).isEqualTo(Warmup.DEFAULT_BYTES);
+            assertThat(Warmup.bytes(false)).as(command).isEqualTo(Warmup.DEFAULT_BYTES);
+            assertThat(Warmup.bytes(true)).as(command + " with TLS").isEqualTo(Warmup.DEFAULT_TLS_BYTES);
             assertThat(Warmup.configure(new String[] {command}, Map.of(Warmup.ENV, "16M"))).isNull();
-            assertThat(Warmup.bytes()).isEqualTo(16L << 20);
+            assertThat(Warmup.bytes(false)).isEqualTo(16L << 20);
+            assertThat(Warmup.bytes(true)).as("a size set applies with TLS too").isEqualTo(16L << 20);
             for (String off : List.of("off", "OFF", " 0 ")) {
                 assertThat(Warmup.configure(new String[] {command}, Map.of(Warmup.ENV, off))).isNull();
-                assertThat(Warmup.bytes()).as(off).isZero();
+                assertThat(Warmup.bytes(true)).as(off).isZero();
             }
         }
         for (String command : List.of("save", "restore", "demo", "keygen", "inspect", "gen-image", "--help")) {
             Warmup.configure(new String[] {"send"}, Map.of());
             assertThat(Warmup.configure(new String[] {command}, Map.of())).isNull();
-            assertThat(Warmup.bytes()).as(command).isZero();
+            assertThat(Warmup.bytes(true)).as(command).isZero();
         }
         assertThat(Warmup.configure(new String[0], Map.of())).isNull();
-        assertThat(Warmup.bytes()).isZero();
+        assertThat(Warmup.bytes(true)).isZero();
         for (String bad : List.of("banana", "2G", "-1", "on\n")) {
             Warmup.configure(new String[] {"send"}, Map.of());
             assertThat(Warmup.configure(new String[] {"recv"}, Map.of(Warmup.ENV, bad))).as(bad)
                     .startsWith("MULTIFD_WARMUP='").endsWith("' is neither off nor a size up to 1G; no warm-up")
                     .doesNotContain("\n");
-            assertThat(Warmup.bytes()).as(bad).isZero();
+            assertThat(Warmup.bytes(true)).as(bad).isZero();
         }
     }
 
