@@ -8,8 +8,9 @@
 #   multifd-bench/scripts/capped-link.sh [--rate 200mbit] [--size 256M] [--channels 4] [--runs 3]
 #                                        [--io-timeout 5] [--codec none]
 #
-# Everything it creates (namespace mfd-cap, veth mfd-cap0/mfd-cap1, files in a temporary directory)
-# is removed on exit. The addresses are 10.203.0.1 (sender side) and 10.203.0.2 (receiver).
+# Everything it creates (namespace mfd-cap-PID, veth mfdcN-s/mfdcN-r, files in a temporary
+# directory) is removed on exit. The names and the /30 in 10.203.0.0/16 (sender side .1, receiver
+# .2 of it) come from the process id, so that two runs at once (two builds) do not collide.
 set -euo pipefail
 rate=200mbit size=256M channels=4 runs=3 io_timeout=5 codec=none
 while [ $# -gt 0 ]; do
@@ -29,31 +30,34 @@ export MULTIFD_NO_BUILD=1
 [ "$(id -u)" = 0 ] || { echo "capped-link: needs root (network namespaces, tc)" >&2; exit 2; }
 [ -f "$root/examples/cli/target/multifd.jar" ] || { echo "capped-link: build first: ./mvnw -q package -DskipTests" >&2; exit 2; }
 
-ns=mfd-cap
+id=$(( $$ % 16000 ))                         # 16000 /30 subnets fit in 10.203.0.0/16
+ns="mfd-cap-$$"
+veth="mfdc$id-s" peer="mfdc$id-r"            # at most 15 characters
+base=$(( id * 4 ))
+subnet="10.203.$(( base / 256 )).$(( base % 256 ))"
+host_ip="10.203.$(( (base + 1) / 256 )).$(( (base + 1) % 256 ))"
+recv_ip="10.203.$(( (base + 2) / 256 )).$(( (base + 2) % 256 ))"
 work="$(mktemp -d)"
 cleanup() {
   ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-  ip link del mfd-cap0 2>/dev/null || true
+  ip link del "$veth" 2>/dev/null || true
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-cleanup_start() { ip link del mfd-cap0 2>/dev/null || true; ip netns del "$ns" 2>/dev/null || true; }
-cleanup_start
-
 ip netns add "$ns"
-ip link add mfd-cap0 type veth peer name mfd-cap1
-ip link set mfd-cap1 netns "$ns"
-ip addr add 10.203.0.1/30 dev mfd-cap0
-ip link set mfd-cap0 up
-ip netns exec "$ns" ip addr add 10.203.0.2/30 dev mfd-cap1
-ip netns exec "$ns" ip link set mfd-cap1 up
+ip link add "$veth" type veth peer name "$peer"
+ip link set "$peer" netns "$ns"
+ip addr add "$host_ip/30" dev "$veth"
+ip link set "$veth" up
+ip netns exec "$ns" ip addr add "$recv_ip/30" dev "$peer"
+ip netns exec "$ns" ip link set "$peer" up
 ip netns exec "$ns" ip link set lo up
-# the cap: sender -> receiver leaves through mfd-cap0
-tc qdisc add dev mfd-cap0 root tbf rate "$rate" burst 256kb latency 100ms
+# the cap: sender -> receiver leaves through $veth ($subnet/30)
+tc qdisc add dev "$veth" root tbf rate "$rate" burst 256kb latency 100ms
 
 "$cli" gen-image "$work/src.img" --size "$size" --zero 0 --text 0 --random 100 --quiet
-rate_bits=$(tc -j qdisc show dev mfd-cap0 | python3 -c 'import json,sys; q=json.load(sys.stdin)[0]; print(q["options"]["rate"])' 2>/dev/null \
+rate_bits=$(tc -j qdisc show dev "$veth" | python3 -c 'import json,sys; q=json.load(sys.stdin)[0]; print(q["options"]["rate"])' 2>/dev/null \
   || echo "")
 echo "cap: $rate on the sender-to-receiver direction; image $size of random pages; $channels channels; codec $codec"
 if command -v iperf3 > /dev/null; then
@@ -62,7 +66,7 @@ if command -v iperf3 > /dev/null; then
   srv=$!
   sleep 0.5 # the server binds; a failed attempt is retried below
   for attempt in 1 2 3; do
-    if iperf=$(iperf3 -c 10.203.0.2 -p 5201 -P "$channels" -t 5 -J 2> /dev/null); then break; fi
+    if iperf=$(iperf3 -c "$recv_ip" -p 5201 -P "$channels" -t 5 -J 2> /dev/null); then break; fi
     sleep 0.5
   done
   wait "$srv" 2> /dev/null || true
@@ -81,10 +85,10 @@ fi
 printf '%-4s %-12s %-14s %-8s %s\n' run cap wire_Mbit/s ratio same_bytes
 for run in $(seq 1 "$runs"); do
   rm -f "$work/dst.img"
-  ip netns exec "$ns" "$cli" recv --listen 10.203.0.2:5000 --out "$work/dst.img" --json --timeout 30 \
+  ip netns exec "$ns" "$cli" recv --listen "$recv_ip:5000" --out "$work/dst.img" --json --timeout 30 \
      --io-timeout "$io_timeout" > "$work/recv.json" 2> "$work/recv.err" &
   rx=$!
-  tx_json=$("$cli" send --connect 10.203.0.2:5000 --image "$work/src.img" --channels "$channels" --codec "$codec" \
+  tx_json=$("$cli" send --connect "$recv_ip:5000" --image "$work/src.img" --channels "$channels" --codec "$codec" \
      --io-timeout "$io_timeout" --connect-timeout 20 --json 2> "$work/send.err") || { cat "$work/send.err" >&2; exit 1; }
   wait "$rx" || { cat "$work/recv.err" >&2; exit 1; }
   echo "$tx_json" > "$work/send.json"
