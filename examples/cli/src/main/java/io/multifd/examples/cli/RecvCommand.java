@@ -205,7 +205,8 @@ public final class RecvCommand extends BaseCommand {
             }
         }
         // the JIT warmed by a small migration in this process before the sender may connect
-        double warmUp = Warmup.runIfEnabled(MultiFdConfig.builder().build(), tls.warmUpConfig(), cancellation,
+        double warmUp = Warmup.runIfEnabled(MultiFdConfig.builder().build(), tls.warmUpConfig(),
+                preallocate ? null : target.getParent(), cancellation,
                 err(), verbose());
         TransportListener listener;
         try {

@@ -217,7 +217,7 @@ public final class SendCommand extends BaseCommand {
         // ---- the memory, and the JIT, before connecting
         long loading = System.nanoTime();
         RamBlock block = ImageFile.load(image, size, ps, dirtyRate > 0); // mapped (and read ahead) before connecting
-        double warmUp = Warmup.runIfEnabled(config, tls.warmUpConfig(), cancellation, err(), verbose()); // -1: none
+        double warmUp = Warmup.runIfEnabled(config, tls.warmUpConfig(), null, cancellation, err(), verbose()); // -1: none
         double prepareSeconds = (System.nanoTime() - loading) / 1e9;
 
         Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED).put("role", "send")

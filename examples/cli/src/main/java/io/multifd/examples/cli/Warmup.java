@@ -29,7 +29,15 @@ import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
 
+import io.multifd.ram.RamSetupRecord;
+
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -162,12 +170,14 @@ final class Warmup {
      * @param template     the codec, its options and the data checksum to warm up with (the
      *                     migration's own, or the defaults)
      * @param tls          TLS for the warm-up's connection, or null for plain TCP
+     * @param scratchDir   a directory in which to receive into a temporary file with positional
+     *                     writes, as {@code recv} does into a new file; null to receive into memory
      * @param cancellation cancelling it closes the warm-up's sender and receiver
      * @param err          where a skipped warm-up is said, with {@code verbose}
      * @param verbose      {@code --verbose}
      * @return the seconds it took, or -1 if it did not run or failed
      */
-    static double runIfEnabled(MultiFdConfig template, TlsConfig tls, Cancellation cancellation,
+    static double runIfEnabled(MultiFdConfig template, TlsConfig tls, Path scratchDir, Cancellation cancellation,
                                java.io.PrintWriter err, boolean verbose) {
         long n = bytes(tls != null);
         if (n < BATCH_BYTES) {
@@ -175,7 +185,7 @@ final class Warmup {
         }
         long t0 = System.nanoTime();
         try {
-            run(template, tls, n, cancellation);
+            run(template, tls, scratchDir, n, cancellation);
             return (System.nanoTime() - t0) / 1e9;
         } catch (IOException | RuntimeException e) {
             if (verbose) {
@@ -187,43 +197,52 @@ final class Warmup {
 
     /**
      * Migrates {@code size} bytes of mixed pages (a third zero, a third random, a third text-like)
-     * from one block to another of this process over loopback TCP (TLS with {@code tls}), at most two channels, packets
-     * of {@link #BATCH_BYTES}. The library's log is kept at warnings meanwhile, so that
-     * {@code --verbose} shows only the real migration.
+     * from one block to another of this process over loopback TCP (TLS with {@code tls}), at most
+     * two channels, packets of {@link #BATCH_BYTES}. The library's log is kept at warnings
+     * meanwhile, so that {@code --verbose} shows only the real migration. Everything it opened
+     * is closed and its temporary file removed when it returns or throws.
      *
      * @param template     the codec, its options and the data checksum; channels (at most 2) too
      * @param tls          TLS for the loopback connection, or null for plain TCP
+     * @param scratchDir   null to receive into a block of direct memory; else a directory in
+     *                     which a temporary file (mode 0600, removed) receives the
+     *                     pages with positional writes, the path of {@code recv} into a new file
      * @param size         bytes to migrate, a multiple of 4 KiB
      * @param cancellation cancelling it closes the sender and the receiver
      * @throws IOException if the warm-up migration failed or was cancelled
      */
-    static void run(MultiFdConfig template, TlsConfig tls, long size, Cancellation cancellation) throws IOException {
+    static void run(MultiFdConfig template, TlsConfig tls, Path scratchDir, long size, Cancellation cancellation)
+            throws IOException {
         Logger library = Logger.getLogger("io.multifd");
         Level level = library.getLevel();
         library.setLevel(Level.WARNING);
-        RamBlock source = RamBlock.allocate("warm-up", size);
-        RamBlock target = RamBlock.allocate("warm-up", size);
-        fill(source);
-        PluginRegistry receiving = PluginRegistry.builder().discover()
-                .add(RamPayload.builder().destination(RamDestination.of(target)).build()).build();
-        PluginRegistry sending = PluginRegistry.builder().discover()
-                .add(RamPayload.builder().batchBytes(BATCH_BYTES).build()).build();
-        MultiFdConfig limits = MultiFdConfig.builder().acceptTimeout(TIMEOUT).handshakeTimeout(TIMEOUT)
-                .ioTimeout(TIMEOUT).build();
-        MultiFdConfig config = template.toBuilder().channels(Math.min(2, template.channels()))
-                .maxBandwidth(0).connectTimeout(TIMEOUT).ioTimeout(TIMEOUT).finishTimeout(TIMEOUT).build();
-        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        TransportListener listener = tls == null ? tcp : TlsTransport.listener(tcp, tls);
-        TransportConnector connector = tls == null ? TcpTransport.connector(tcp.localAddress())
-                : TlsTransport.tcpConnector(tcp.localAddress(), tls);
+        Scratch scratch = null;
+        TcpTransport.Listener tcp = null;
+        TransportListener listener = null;
         MultiFdReceiver receiver = null;
         MultiFdSender sender = null;
         Cancellation.Registration cancel = null;
         try {
+            RamBlock source = RamBlock.allocate("warm-up", size);
+            fill(source);
+            scratch = scratchDir == null ? null : new Scratch(scratchDir, size);
+            RamDestination destination = scratch != null ? scratch
+                    : RamDestination.of(RamBlock.allocate("warm-up", size));
+            PluginRegistry receiving = PluginRegistry.builder().discover()
+                    .add(RamPayload.builder().destination(destination).build()).build();
+            PluginRegistry sending = PluginRegistry.builder().discover()
+                    .add(RamPayload.builder().batchBytes(BATCH_BYTES).build()).build();
+            MultiFdConfig limits = MultiFdConfig.builder().acceptTimeout(TIMEOUT).handshakeTimeout(TIMEOUT)
+                    .ioTimeout(TIMEOUT).build();
+            MultiFdConfig config = template.toBuilder().channels(Math.min(2, template.channels()))
+                    .maxBandwidth(0).connectTimeout(TIMEOUT).ioTimeout(TIMEOUT).finishTimeout(TIMEOUT).build();
+            tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            listener = tls == null ? tcp : TlsTransport.listener(tcp, tls);
+            TransportConnector connector = tls == null ? TcpTransport.connector(tcp.localAddress())
+                    : TlsTransport.tcpConnector(tcp.localAddress(), tls);
             MultiFdReceiver r = MultiFdReceiver.builder(limits, listener).registry(receiving).build();
             receiver = r;
-            MultiFdSender s = MultiFdSender.builder(config, connector)
-                    .registry(sending).build();
+            MultiFdSender s = MultiFdSender.builder(config, connector).registry(sending).build();
             sender = s;
             cancel = cancellation.onCancel(() -> {
                 s.close();
@@ -248,11 +267,84 @@ final class Warmup {
                 sender.close();
             }
             if (receiver != null) {
-                receiver.close();
-            } else {
-                listener.close();
+                receiver.close(); // and its listener
+            } else if (listener != null) {
+                listener.close(); // and the TCP one inside
+            } else if (tcp != null) {
+                tcp.close();
             }
             library.setLevel(level);
+            if (scratch != null) {
+                scratch.close();
+            }
+        }
+    }
+
+    /**
+     * A temporary file, sparse and all zero, that receives the warm-up's pages with positional
+     * writes (through {@link RamDestination#writeTarget}), mapped as the block's readable view,
+     * as {@code recv} writes a new file. Its name is removed as soon as it is open (on Linux), or
+     * by {@link #close()}.
+     */
+    private static final class Scratch implements RamDestination {
+        private final Path file;
+        private final FileChannel channel;
+        private final RamBlock block;
+
+        Scratch(Path dir, long size) throws IOException {
+            Path f = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                    ? Files.createTempFile(dir, ".multifd-warm-up-", ".tmp",
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : Files.createTempFile(dir, ".multifd-warm-up-", ".tmp");
+            FileChannel ch = null;
+            try {
+                ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                ch.write(ByteBuffer.allocate(1), size - 1); // sparse: a hole up to the last byte
+                block = RamBlock.map("warm-up", ch, 0, size, 4096, FileChannel.MapMode.READ_WRITE);
+            } catch (IOException | RuntimeException e) {
+                if (ch != null) {
+                    ch.close();
+                }
+                Files.deleteIfExists(f);
+                throw e;
+            }
+            channel = ch;
+            file = unlinked(f) ? null : f;
+        }
+
+        /** Removes the name at once where the system allows it while open: nothing is left even after a kill. */
+        private static boolean unlinked(Path f) {
+            try {
+                Files.delete(f);
+                return true;
+            } catch (IOException e) {
+                return false; // removed by close()
+            }
+        }
+
+        @Override
+        public List<RamBlock> open(RamSetupRecord announced) {
+            return List.of(block); // checked against the announcement by the RAM payload
+        }
+
+        @Override
+        public boolean blocksStartZeroed() {
+            return true;
+        }
+
+        @Override
+        public WriteTarget writeTarget(RamBlock b) {
+            return new WriteTarget(channel, 0);
+        }
+
+        void close() throws IOException {
+            try {
+                channel.close();
+            } finally {
+                if (file != null) {
+                    Files.deleteIfExists(file); // the mapping stays valid until collected
+                }
+            }
         }
     }
 

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,7 +50,7 @@ class WarmupTest {
      */
     @BeforeAll
     static void jdkOnce() throws IOException {
-        Warmup.run(MultiFdConfig.builder().build(), null, 1L << 20, new Cancellation());
+        Warmup.run(MultiFdConfig.builder().build(), null, null, 1L << 20, new Cancellation());
     }
 
     @AfterEach
@@ -92,9 +93,27 @@ class WarmupTest {
     void aWarmUpMigratesWithTheCodecAndLeavesNoThreadFileOrMemory(String codec) throws Exception {
         Leaks.Snapshot before = Leaks.take();
         MultiFdConfig template = MultiFdConfig.builder().codec(codec).channels(4).build();
-        Warmup.run(template, null, 2L << 20, new Cancellation()); // throws if the warm-up migration failed
+        Warmup.run(template, null, null, 2L << 20, new Cancellation()); // throws if the warm-up migration failed
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
+    }
+
+    /**
+     * Into a scratch directory (what {@code recv} into a new file passes) the warm-up receives into
+     * a temporary file there, and removes it; a directory it cannot write fails it.
+     */
+    @Test
+    void intoAScratchDirectoryTheWarmUpUsesATemporaryFileAndRemovesIt() throws Exception {
+        Path scratch = Files.createDirectory(dir.resolve("scratch"));
+        Leaks.Snapshot before = Leaks.take();
+        Warmup.run(MultiFdConfig.builder().codec("zstd").build(), null, scratch, 2L << 20, new Cancellation());
+        try (var left = Files.list(scratch)) {
+            assertThat(left).as("the temporary file is removed").isEmpty();
+        }
+        assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
+                .isEmpty();
+        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), null, dir.resolve("missing"), 1L << 20,
+                new Cancellation())).isInstanceOf(IOException.class);
     }
 
     /**
@@ -112,7 +131,8 @@ class WarmupTest {
         TlsOptions own = tlsOptions("a.crt", "a.key", "b.crt");
         assertThat(own.config()).isNotNull();
         Leaks.Snapshot before = Leaks.take();
-        Warmup.run(MultiFdConfig.builder().codec("lz4").build(), own.warmUpConfig(), 2L << 20, new Cancellation());
+        Warmup.run(MultiFdConfig.builder().codec("lz4").build(), own.warmUpConfig(), null, 2L << 20,
+                new Cancellation());
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
 
@@ -120,7 +140,7 @@ class WarmupTest {
         io.multifd.core.transport.tls.TlsConfig untrusting = io.multifd.core.transport.tls.TlsConfig.builder()
                 .identityPem(dir.resolve("a.crt"), dir.resolve("a.key")).trustPem(dir.resolve("b.crt"))
                 .verifyHostName(false).build();
-        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), untrusting, 1L << 20,
+        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), untrusting, null, 1L << 20,
                 new Cancellation())).isInstanceOf(IOException.class);
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .as("a failed warm-up leaves nothing either").isEmpty();
@@ -140,25 +160,26 @@ class WarmupTest {
         Cancellation cancelled = new Cancellation();
         cancelled.cancel("test");
         Leaks.Snapshot before = Leaks.take();
-        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), null, 1L << 20, cancelled))
+        assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), null, null, 1L << 20, cancelled))
                 .isInstanceOf(IOException.class);
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
 
         Warmup.configure(new String[] {"send"}, Map.of(Warmup.ENV, "1M"));
+        MultiFdConfig defaults = MultiFdConfig.builder().build();
         StringWriter quiet = new StringWriter();
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, cancelled, new PrintWriter(quiet, true), false))
+        assertThat(Warmup.runIfEnabled(defaults, null, null, cancelled, new PrintWriter(quiet, true), false))
                 .isEqualTo(-1);
         assertThat(quiet.toString()).isEmpty();
         StringWriter verbose = new StringWriter();
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, cancelled, new PrintWriter(verbose, true), true))
+        assertThat(Warmup.runIfEnabled(defaults, null, null, cancelled, new PrintWriter(verbose, true), true))
                 .isEqualTo(-1);
         assertThat(verbose.toString()).startsWith("warm-up skipped: ");
 
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, new Cancellation(), new PrintWriter(verbose), true))
+        assertThat(Warmup.runIfEnabled(defaults, null, null, new Cancellation(), new PrintWriter(verbose), true))
                 .as("not cancelled: it runs and says how long").isGreaterThan(0);
         Warmup.disable();
-        assertThat(Warmup.runIfEnabled(MultiFdConfig.builder().build(), null, new Cancellation(), new PrintWriter(verbose), true))
+        assertThat(Warmup.runIfEnabled(defaults, null, null, new Cancellation(), new PrintWriter(verbose), true))
                 .as("off").isEqualTo(-1);
     }
 
@@ -181,7 +202,8 @@ class WarmupTest {
         assertThat(rx.get()).as(rxErr.toString()).isZero();
         Json sent = Json.parse(tx.out().strip());
         Json received = Json.parse(rxOut.toString().strip());
-        assertThat(sent.getDouble("warm_up_seconds")).isPositive().isLessThanOrEqualTo(sent.getDouble("prepare_seconds"));
+        assertThat(sent.getDouble("warm_up_seconds")).isPositive()
+                .isLessThanOrEqualTo(sent.getDouble("prepare_seconds"));
         assertThat(received.getDouble("warm_up_seconds")).isPositive();
         assertThat(received.getString("sha256")).isEqualTo(sent.getString("sha256")).isEqualTo(Hashing.sha256(image));
         assertThat(sent.getLong("ram_bytes")).as("the warm-up's memory is not counted").isEqualTo(3L << 20);
