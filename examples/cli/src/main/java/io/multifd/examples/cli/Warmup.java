@@ -16,33 +16,35 @@
 package io.multifd.examples.cli;
 
 import io.multifd.api.MultiFdConfig;
+import io.multifd.api.spi.PeerText;
+import io.multifd.api.spi.TransportConnector;
+import io.multifd.api.spi.TransportListener;
 import io.multifd.core.MultiFdReceiver;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.TcpTransport;
 import io.multifd.core.transport.tls.TlsConfig;
 import io.multifd.core.transport.tls.TlsTransport;
-import io.multifd.api.spi.TransportConnector;
-import io.multifd.api.spi.TransportListener;
 import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 import io.multifd.ram.RamSaver;
-
 import io.multifd.ram.RamSetupRecord;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -63,7 +65,8 @@ import java.util.logging.Logger;
  * ends and its own certificate as the only one trusted ({@link TlsOptions#warmUpConfig()}): the
  * JDK's AES-GCM is compiled to its fast form only after more traffic, so the default size is
  * then {@link #DEFAULT_TLS_BYTES} instead of {@link #DEFAULT_BYTES}. Its memory (two blocks of
- * that size, in direct memory) is left to the garbage collector.
+ * that size, in direct memory; by default at most a sixteenth of the machine's memory) is left to
+ * the garbage collector.
  *
  * <p>Enabled by {@link MultifdCommand#main} for the commands that move memory over channels
  * ({@code send} and {@code recv}, also as {@code demo} starts them); in-process callers of
@@ -103,7 +106,7 @@ final class Warmup {
     static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     /** The commands that warm up when started through {@link MultifdCommand#main}. */
-    static final java.util.Set<String> COMMANDS = java.util.Set.of("send", "recv");
+    static final Set<String> COMMANDS = Set.of("send", "recv");
 
     /** The warm-up's size for this process; {@link #AUTOMATIC}, or 0 when off (the default for in-process callers). */
     private static volatile long bytes;
@@ -141,20 +144,26 @@ final class Warmup {
             bytes = n;
             return null;
         } catch (RuntimeException e) {
-            return ENV + "='" + io.multifd.api.spi.PeerText.escape(v) + "' is neither off nor a size up to 1G; "
+            return ENV + "='" + PeerText.escape(v) + "' is neither off nor a size up to 1G; "
                     + "no warm-up";
         }
     }
 
     /**
-     * The warm-up's size for this process, 0 if it does not warm up.
+     * The warm-up's size for this process, 0 if it does not warm up. The defaults are capped so
+     * that the warm-up's two blocks take at most a sixteenth of the machine's memory.
      *
      * @param tls whether the migration uses TLS (a larger default)
      * @return bytes
      */
     static long bytes(boolean tls) {
         long n = bytes;
-        return n == AUTOMATIC ? (tls ? DEFAULT_TLS_BYTES : DEFAULT_BYTES) : n;
+        if (n != AUTOMATIC) {
+            return n;
+        }
+        long memory = ImageFile.physicalMemory(); // 0 if unknown
+        long cap = memory > 0 ? memory / 32 : Long.MAX_VALUE; // two blocks: at most a 16th of the machine
+        return Math.min(tls ? DEFAULT_TLS_BYTES : DEFAULT_BYTES, cap) & -4096L;
     }
 
     /** Turns the warm-up off again (tests). */
@@ -178,7 +187,7 @@ final class Warmup {
      * @return the seconds it took, or -1 if it did not run or failed
      */
     static double runIfEnabled(MultiFdConfig template, TlsConfig tls, Path scratchDir, Cancellation cancellation,
-                               java.io.PrintWriter err, boolean verbose) {
+                               PrintWriter err, boolean verbose) {
         long n = bytes(tls != null);
         if (n < BATCH_BYTES) {
             return -1;
