@@ -335,7 +335,14 @@ public final class RamBlock {
         return segments.length;
     }
 
-    /** True if the block is a file mapping. */
+    /**
+     * True if the block is a file mapping: made by {@code map}. For a block made by
+     * {@link #wrap}, true if the wrapped buffer is a {@link MappedByteBuffer}, which on the JDK
+     * is every direct buffer (the JDK has no public way to tell a file mapping from other direct
+     * memory), so there it says only that the memory is outside the heap.
+     *
+     * @return whether the block's memory is (or may be) a file mapping
+     */
     public boolean isMapped() {
         return mapped;
     }
