@@ -62,7 +62,10 @@ import java.util.Set;
                         + "blocks are laid out one after the other, each at a multiple of its page size. A device "
                         + "state sent alongside is hashed (device_state_sha256), not stored.",
                 "On a terminal a progress bar shows how much of the image arrived; otherwise a line every few "
-                        + "seconds. The listening address is printed first, on stderr (useful with port 0).", ""},
+                        + "seconds. The listening address is printed first, on stderr (useful with port 0).",
+                "Before it listens, the process first runs a small migration inside itself so that the JIT has "
+                        + "compiled the migration's code (warm_up_seconds in --json; MULTIFD_WARMUP=off skips it, "
+                        + "MULTIFD_WARMUP=SIZE sets its size: 32M by default, 128M with TLS).", ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the migration completed and FILE holds the memory; otherwise FILE was not written"})
 public final class RecvCommand extends BaseCommand {

@@ -92,6 +92,13 @@ class CommandLineTest {
         assertThat(none.err()).contains("Usage: multifd");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"recv", "send"})
+    void sendAndRecvHelpSayHowToTurnTheWarmUpOff(String command) {
+        assertThat(run(command, "--help").out().replaceAll("\\s+", " ")).contains("MULTIFD_WARMUP=off skips it")
+                .contains("warm_up_seconds");
+    }
+
     @Test
     void sendHelpSaysHowTheImageIsProtectedFromTheWriters() {
         assertThat(run("send", "--help").out().replaceAll("\\s+", " ")).contains("MapMode.PRIVATE")
