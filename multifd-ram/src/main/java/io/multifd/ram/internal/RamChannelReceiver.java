@@ -23,10 +23,12 @@ import io.multifd.ram.RamDestination;
 import io.multifd.ram.RamPayload;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Applies RAM packets arriving on one channel: validates the whole payload header before naming
@@ -250,8 +252,17 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
     private void writeOut(RamBlock b, PageBitmap written, int shift) throws IOException {
         RamDestination.WriteTarget file = session.files[blockIndex];
         FileChannel ch = file.channel();
-        synchronized (session.fileLocks[blockIndex]) { // turns per packet: see RamReceiver.fileLocks
+        ReentrantLock lock = session.fileLocks[blockIndex]; // turns per packet: see RamReceiver.fileLocks
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to write a packet's pages to the file");
+        }
+        try {
             writeRuns(file, ch);
+        } finally {
+            lock.unlock();
         }
         long length = b.length();
         int pageSize = b.pageSize();

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The RAM payload's receiving side for one session: the destination blocks, their per-packet page
@@ -54,9 +55,10 @@ public final class RamReceiver implements PayloadReceiver {
      * file's inode lock in the kernel, and a second thread writing the same file meanwhile spins
      * on it (about a fifth of the receiver's CPU with 2 channels into a new file on ext4): taking
      * turns per packet here makes the waiting thread sleep instead, once per packet rather than
-     * once per run of pages. Null entries for blocks written in memory.
+     * once per run of pages. Taken interruptibly, so a channel thread waiting for it can still be
+     * cancelled. Null entries for blocks written in memory.
      */
-    final Object[] fileLocks;
+    final ReentrantLock[] fileLocks;
     /** The post-copy state if the sender announced post-copy, else null. */
     final PostcopyState postcopy;
 
@@ -94,11 +96,11 @@ public final class RamReceiver implements PayloadReceiver {
         this.postcopy = postcopy;
         this.record = record;
         this.files = files.clone();
-        this.fileLocks = new Object[this.files.length];
-        Map<FileChannel, Object> byFile = new IdentityHashMap<>();
+        this.fileLocks = new ReentrantLock[this.files.length];
+        Map<FileChannel, ReentrantLock> byFile = new IdentityHashMap<>();
         for (int i = 0; i < this.files.length; i++) {
             if (this.files[i] != null) {
-                fileLocks[i] = byFile.computeIfAbsent(this.files[i].channel(), f -> new Object());
+                fileLocks[i] = byFile.computeIfAbsent(this.files[i].channel(), f -> new ReentrantLock());
             }
         }
         this.blocks = blocks.toArray(new RamBlock[0]);
