@@ -218,9 +218,11 @@ final class Warmup {
      *                     pages with positional writes, the path of {@code recv} into a new file
      * @param size         bytes to migrate, a multiple of 4 KiB
      * @param cancellation cancelling it closes the sender and the receiver
+     * @return the source and destination blocks (for tests: they hold the same bytes), both
+     *         garbage once dropped
      * @throws IOException if the warm-up migration failed or was cancelled
      */
-    static void run(MultiFdConfig template, TlsConfig tls, Path scratchDir, long size, Cancellation cancellation)
+    static Migrated run(MultiFdConfig template, TlsConfig tls, Path scratchDir, long size, Cancellation cancellation)
             throws IOException {
         Logger library = Logger.getLogger("io.multifd");
         Level level = library.getLevel();
@@ -235,8 +237,8 @@ final class Warmup {
             RamBlock source = RamBlock.allocate("warm-up", size);
             fill(source);
             scratch = scratchDir == null ? null : new Scratch(scratchDir, size);
-            RamDestination destination = scratch != null ? scratch
-                    : RamDestination.of(RamBlock.allocate("warm-up", size));
+            RamBlock target = scratch != null ? scratch.block : RamBlock.allocate("warm-up", size);
+            RamDestination destination = scratch != null ? scratch : RamDestination.of(target);
             PluginRegistry receiving = PluginRegistry.builder().discover()
                     .add(RamPayload.builder().destination(destination).build()).build();
             PluginRegistry sending = PluginRegistry.builder().discover()
@@ -263,6 +265,7 @@ final class Warmup {
             saver.saveAll();
             s.finish();
             r.await(TIMEOUT);
+            return new Migrated(source, target);
         } catch (IllegalStateException e) {
             if (cancellation.cancelled()) { // closed by the cancellation between two steps
                 throw new IOException("the warm-up was cancelled (" + cancellation.reason() + ")", e);
@@ -287,6 +290,17 @@ final class Warmup {
                 scratch.close();
             }
         }
+    }
+
+    /**
+     * What a warm-up migrated: from {@code source} to {@code destination}, which then hold the
+     * same bytes. Owned by the caller; nothing else refers to them.
+     *
+     * @param source      the block sent
+     * @param destination the block received into (in memory, or the mapping of the removed
+     *                    temporary file)
+     */
+    record Migrated(RamBlock source, RamBlock destination) {
     }
 
     /**

@@ -19,12 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.multifd.api.MultiFdConfig;
+import io.multifd.ram.RamBlock;
 import io.multifd.testing.leaks.Leaks;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -88,6 +90,30 @@ class WarmupTest {
         }
     }
 
+    /**
+     * The warm-up's destination holds its source's bytes, and the source had both zero and
+     * non-zero pages (so both paths ran). Takes the blocks and drops them on return, so that the
+     * leak checks after it see their memory freed.
+     */
+    private static void assertMigratedExactly(Warmup.Migrated m) {
+        RamBlock from = m.source();
+        RamBlock to = m.destination();
+        assertThat(to.length()).isEqualTo(from.length());
+        byte[] a = new byte[1 << 16];
+        byte[] b = new byte[1 << 16];
+        for (long off = 0; off < from.length(); off += a.length) {
+            int n = (int) Math.min(a.length, from.length() - off);
+            from.get(off, a, 0, n);
+            to.get(off, b, 0, n);
+            assertThat(Arrays.equals(a, 0, n, b, 0, n)).as("bytes at offset %d", off).isTrue();
+        }
+        long zero = 0;
+        for (long off = 0; off < from.length(); off += 4096) {
+            zero += from.isZeroPage(off) ? 1 : 0;
+        }
+        assertThat(zero).as("zero pages in the warm-up").isPositive().isLessThan(from.length() / 4096);
+    }
+
     /** A default size as this machine caps it: the two blocks take at most a sixteenth of its memory. */
     private static long capped(long size) {
         long memory = ImageFile.physicalMemory();
@@ -99,7 +125,7 @@ class WarmupTest {
     void aWarmUpMigratesWithTheCodecAndLeavesNoThreadFileOrMemory(String codec) throws Exception {
         Leaks.Snapshot before = Leaks.take();
         MultiFdConfig template = MultiFdConfig.builder().codec(codec).channels(4).build();
-        Warmup.run(template, null, null, 2L << 20, new Cancellation()); // throws if the warm-up migration failed
+        assertMigratedExactly(Warmup.run(template, null, null, 2L << 20, new Cancellation()));
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
     }
@@ -112,7 +138,8 @@ class WarmupTest {
     void intoAScratchDirectoryTheWarmUpUsesATemporaryFileAndRemovesIt() throws Exception {
         Path scratch = Files.createDirectory(dir.resolve("scratch"));
         Leaks.Snapshot before = Leaks.take();
-        Warmup.run(MultiFdConfig.builder().codec("zstd").build(), null, scratch, 2L << 20, new Cancellation());
+        assertMigratedExactly(Warmup.run(MultiFdConfig.builder().codec("zstd").build(), null, scratch, 2L << 20,
+                new Cancellation()));
         try (var left = Files.list(scratch)) {
             assertThat(left).as("the temporary file is removed").isEmpty();
         }
@@ -137,8 +164,8 @@ class WarmupTest {
         TlsOptions own = tlsOptions("a.crt", "a.key", "b.crt");
         assertThat(own.config()).isNotNull();
         Leaks.Snapshot before = Leaks.take();
-        Warmup.run(MultiFdConfig.builder().codec("lz4").build(), own.warmUpConfig(), null, 2L << 20,
-                new Cancellation());
+        assertMigratedExactly(Warmup.run(MultiFdConfig.builder().codec("lz4").build(), own.warmUpConfig(), null,
+                2L << 20, new Cancellation()));
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
 
@@ -167,7 +194,7 @@ class WarmupTest {
         cancelled.cancel("test");
         Leaks.Snapshot before = Leaks.take();
         assertThatThrownBy(() -> Warmup.run(MultiFdConfig.builder().build(), null, null, 1L << 20, cancelled))
-                .isInstanceOf(IOException.class);
+                .isInstanceOf(IOException.class).hasMessage("the warm-up was cancelled (test)");
         assertThat(Leaks.since(before, Duration.ofSeconds(10), name -> name.startsWith("ForkJoinPool"), 1L << 20))
                 .isEmpty();
 
