@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -70,7 +71,7 @@ public final class PostcopyBench {
     }
 
     record Outcome(String mode, double seconds, double cpuSeconds, double downtimeMs, long missing, long requests,
-                   double p50, double p99, double max, long waits) {
+                   double p50, double p99, double max, long waits, Map<String, Double> threadCpu) {
     }
 
     /**
@@ -78,7 +79,8 @@ public final class PostcopyBench {
      *
      * @param args {@code --size N[g|m]}, {@code --channels N}, {@code --runs N}, {@code --device-state BYTES},
      *             {@code --dirty-fraction F}, {@code --readers N}, {@code --read-rate PAGES_PER_S},
-     *             {@code --window PAGES}, {@code --background PAGES}, {@code --after-rounds N}
+     *             {@code --window PAGES}, {@code --background PAGES}, {@code --after-rounds N}, {@code --thread-cpu}
+     *             (print each migration's CPU milliseconds per group of threads, Linux only)
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -92,6 +94,7 @@ public final class PostcopyBench {
         int window = 512;
         int background = 128;
         int afterRounds = 0;
+        boolean threadCpu = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = parseSize(args[++i]);
@@ -104,6 +107,7 @@ public final class PostcopyBench {
                 case "--window" -> window = Integer.parseInt(args[++i]);
                 case "--background" -> background = Integer.parseInt(args[++i]);
                 case "--after-rounds" -> afterRounds = Integer.parseInt(args[++i]);
+                case "--thread-cpu" -> threadCpu = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -121,12 +125,16 @@ public final class PostcopyBench {
                 Roles.fill(src, "mixed");
                 touch(dst);
                 Outcome o = migrate(mode, src, dst, channels, deviceState, dirtyFraction, readers, readRate, run,
-                        window, background, afterRounds);
+                        window, background, afterRounds, threadCpu);
                 all.add(o);
                 System.out.printf(Locale.ROOT, "{\"run\":%d,\"mode\":\"%s\",\"seconds\":%.4f,\"cpu_s\":%.3f,\"downtime_ms\":%.3f,"
                                 + "\"missing_pages\":%d,\"requests\":%d,\"waits\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                                 + "\"max_ms\":%.3f}%n", run, o.mode(), o.seconds(), o.cpuSeconds(), o.downtimeMs(), o.missing(),
                         o.requests(), o.waits(), o.p50(), o.p99(), o.max());
+                if (threadCpu) {
+                    System.out.printf(Locale.ROOT, "{\"run\":%d,\"mode\":\"%s\",\"thread_cpu_ms\":%s}%n", run, mode,
+                            ThreadCpu.json(o.threadCpu()));
+                }
             }
         }
         double pre = median(all, "precopy", Outcome::seconds);
@@ -144,7 +152,7 @@ public final class PostcopyBench {
 
     private static Outcome migrate(String mode, RamBlock src, RamBlock dst, int channels, long deviceState,
                                    double dirtyFraction, int readerCount, long readRate, long seed, int window,
-                                   int background, int afterRounds) throws Exception {
+                                   int background, int afterRounds, boolean threadCpu) throws Exception {
         MultiFdConfig config = MultiFdConfig.builder().channels(channels).build();
         PostcopyAccess access = new PostcopyAccess();
         TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
@@ -162,6 +170,7 @@ public final class PostcopyBench {
             DeviceStateSaver devices = DeviceStateSaver.open(sender);
             long t0 = System.nanoTime();
             long cpu0 = Roles.cpuNanos();
+            ThreadCpu threads = threadCpu ? ThreadCpu.start() : null;
             sender.connect();
             PostCopy.Result result = null;
             if (!post) {
@@ -200,6 +209,7 @@ public final class PostcopyBench {
             receiver.await(Duration.ofSeconds(120));
             double secs = (System.nanoTime() - t0) / 1e9;
             double cpu = (Roles.cpuNanos() - cpu0) / 1e9;
+            Map<String, Double> perThread = threads == null ? Map.of() : threads.sinceStartMillis();
             stop.set(true);
             for (Thread t : readers) {
                 t.join(10_000);
@@ -208,11 +218,11 @@ public final class PostcopyBench {
                 throw new IllegalStateException(mode + ": the destination differs from the source");
             }
             if (result == null) {
-                return new Outcome(mode, secs, cpu, 0, 0, 0, 0, 0, 0, 0);
+                return new Outcome(mode, secs, cpu, 0, 0, 0, 0, 0, 0, 0, perThread);
             }
             PostcopyAccess.Latency lat = access.latency();
             return new Outcome(mode, secs, cpu, result.downtime().toNanos() / 1e6, result.missingPages(), result.requests(),
-                    lat.p50().toNanos() / 1e6, lat.p99().toNanos() / 1e6, lat.max().toNanos() / 1e6, lat.count());
+                    lat.p50().toNanos() / 1e6, lat.p99().toNanos() / 1e6, lat.max().toNanos() / 1e6, lat.count(), perThread);
         } finally {
             stop.set(true);
             l.close();
