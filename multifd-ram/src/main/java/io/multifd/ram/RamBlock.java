@@ -499,6 +499,26 @@ public final class RamBlock {
     }
 
     /**
+     * The same memory under another name and page size: a block sharing this block's segments
+     * (no copy and no new mapping, so the pages {@link #prefault()} brought in stay in). For a
+     * destination made ready before the sender announces its blocks, as {@code multifd recv
+     * --expect-size SIZE --preallocate} maps and faults in its file before it listens. The two
+     * blocks are one memory: the ownership rules of the class documentation apply to both
+     * together. Any thread.
+     *
+     * @param name     the view's name
+     * @param pageSize the view's page size, a power of two from {@value #MIN_PAGE_SIZE} to
+     *                 {@value #MAX_PAGE_SIZE}
+     * @return the view
+     * @throws IllegalArgumentException if the name or the page size is out of range
+     */
+    public RamBlock view(String name, int pageSize) {
+        RamBlockChecks.checkName(name);
+        RamBlockChecks.checkPageSize(pageSize);
+        return new RamBlock(name, length, pageSize, segmentShift, segments, mapped, readOnly);
+    }
+
+    /**
      * Writes a mapped block's changes back to its file ({@link MappedByteBuffer#force()} on every
      * segment); does nothing for other blocks. Call it on the receiver after the migration
      * completed if the file must be durable.

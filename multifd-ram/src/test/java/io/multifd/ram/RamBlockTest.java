@@ -178,4 +178,25 @@ class RamBlockTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("map mode");
         }
     }
+    @Test
+    void aViewIsTheSameMemoryUnderAnotherNameAndPageSize(@TempDir Path dir) throws IOException {
+        long length = 2 * RamBlock.MIN_SEGMENT_SIZE + 3 * 4096 + 17; // segments and a partial last page
+        RamBlock file = RamBlock.map("preallocated", dir.resolve("mem.img"), length, 4096, true).prefault();
+        RamBlock view = file.view("pc.ram", 2 << 20);
+        assertThat(view.name()).isEqualTo("pc.ram");
+        assertThat(view.pageSize()).isEqualTo(2 << 20);
+        assertThat(view.pageCount()).isEqualTo(3);
+        assertThat(view.length()).isEqualTo(length);
+        assertThat(view.isMapped()).isTrue();
+        assertThat(view.isReadOnly()).isFalse();
+        Images.fillMixed(view, 3);
+        assertThat(Images.sha256(file)).as("written through the view, read through the block").isEqualTo(Images.sha256(view));
+        file.putLong(length - 8, 0x0102030405060708L);
+        assertThat(view.getLong(length - 8)).isEqualTo(0x0102030405060708L);
+        assertThatThrownBy(() -> file.view("", 4096)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("block name");
+        assertThatThrownBy(() -> file.view("x", 3000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3000");
+        assertThat(RamBlock.allocate("ro", 4096).view("v", 512).pageCount()).isEqualTo(8);
+    }
 }

@@ -59,6 +59,12 @@ final class OutputFile {
     private long next;
     /** Set by {@link #preallocate}: every page of FILE.part exists, so pages arrive through the mapping. */
     private boolean preallocated;
+    /**
+     * Set by {@link #preallocate}: FILE.part's preallocated bytes, mapped and faulted in for
+     * writing before the receiver listens; the first block takes it over if it has exactly that
+     * place and length (then null).
+     */
+    private RamBlock premapped;
     private final List<RamBlock> blocks = new ArrayList<>();
     private final Map<RamBlock, Long> positions = new IdentityHashMap<>();
     volatile long ramBytes;
@@ -195,6 +201,17 @@ final class OutputFile {
         }
         long position = (next + info.pageSize() - 1) / info.pageSize() * info.pageSize();
         long end = position + info.length();
+        if (premapped != null) {
+            RamBlock mine = premapped;
+            premapped = null; // one block can take it over; the mapping goes with the last reference
+            if (position == 0 && info.length() == mine.length()) {
+                RamBlock b = mine.view(info.name(), info.pageSize());
+                next = end;
+                blocks.add(b);
+                positions.put(b, position);
+                return b;
+            }
+        }
         if (end > file.size()) {
             // one zero byte at the end extends the file as a hole (FileChannel.map would allocate it)
             file.write(ByteBuffer.allocate(1), end - 1);
@@ -223,9 +240,12 @@ final class OutputFile {
     /**
      * Writes FILE.part full of zeros up to {@code size} bytes with positional writes, so that
      * its pages are allocated (in the page cache and on the file system) before the sender
-     * connects: the channel threads' writes then only copy into pages that exist. Main
-     * thread, after {@link #prepare}, before listening. A faster way to allocate than touching
-     * a mapping (measured in docs/performance.md).
+     * connects (a faster way to allocate than touching a mapping), then maps them and takes
+     * one write fault per page (the fault that makes a shared file page writable, which would
+     * otherwise be taken by the channel threads during the migration). A first block that
+     * starts at the file's start and has {@code size} bytes is received through that mapping;
+     * other layouts map their own (measured in docs/performance.md). Main thread, after
+     * {@link #prepare}, before listening.
      *
      * @param size the bytes to write, the size {@code --expect-size} announces
      * @throws IOException if the file cannot be written (the disk is full)
@@ -239,6 +259,8 @@ final class OutputFile {
             }
         }
         preallocated = true;
+        premapped = RamBlock.map("preallocated", file, 0, size, RamBlock.DEFAULT_PAGE_SIZE,
+                FileChannel.MapMode.READ_WRITE).prefault();
     }
 
     /** Forces every mapped block and the file's data and metadata to the device. */

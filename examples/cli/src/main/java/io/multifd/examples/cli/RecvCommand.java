@@ -97,9 +97,10 @@ public final class RecvCommand extends BaseCommand {
                     + "--max-size.")
     Long expectSize;
 
-    @Option(names = "--preallocate", description = "With --expect-size: create FILE.part with SIZE bytes and write "
-            + "it full before listening (the \"listening\" line comes once it is done), so that the migration does not "
-            + "pay for allocating the file (like QEMU's -mem-prealloc). FILE then has no holes.")
+    @Option(names = "--preallocate", description = "With --expect-size: create FILE.part with SIZE bytes, write "
+            + "it full and map it with every page faulted in before listening (the \"listening\" line comes once it is "
+            + "done), so that the migration does not pay for allocating the file (like QEMU's -mem-prealloc). FILE then "
+            + "has no holes.")
     boolean preallocate;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60",
