@@ -66,6 +66,15 @@ class ZeroPagesTest {
         assertThat(s.isZero(mem.duplicate(), 9_999, 1)).isFalse();
         assertThat(ZeroPages.isZero(mem, 100, 9_899)).isTrue();
         assertThat(ZeroPages.isZero(mem, 100, 9_900)).isFalse();
+        // ranges shorter than, as long as and just longer than the 8-byte spot check, at odd offsets
+        for (int len = 1; len <= 9; len++) {
+            mem.put(9_999, (byte) 0);
+            int from = 9_999 - len + 1;
+            assertThat(s.isZero(mem.duplicate(), from, len)).as("zero, length %d", len).isTrue();
+            mem.put(9_999, (byte) 1);
+            assertThat(s.isZero(mem.duplicate(), from, len)).as("last byte of length %d", len).isFalse();
+            assertThat(s.isZero(mem.duplicate(), from - 1, len)).as("just before it, length %d", len).isTrue();
+        }
     }
 
     @Test
