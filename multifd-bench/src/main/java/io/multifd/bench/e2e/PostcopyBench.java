@@ -71,7 +71,7 @@ public final class PostcopyBench {
     }
 
     record Outcome(String mode, double seconds, double cpuSeconds, double downtimeMs, long missing, long requests,
-                   double p50, double p99, double max, long waits, Map<String, Double> threadCpu) {
+                   double p50, double p99, double max, long waits, Map<String, Double> threadCpu, String slowest) {
     }
 
     /**
@@ -80,7 +80,8 @@ public final class PostcopyBench {
      * @param args {@code --size N[g|m]}, {@code --channels N}, {@code --runs N}, {@code --device-state BYTES},
      *             {@code --dirty-fraction F}, {@code --readers N}, {@code --read-rate PAGES_PER_S},
      *             {@code --window PAGES}, {@code --background PAGES}, {@code --after-rounds N}, {@code --thread-cpu}
-     *             (print each migration's CPU milliseconds per group of threads, Linux only)
+     *             (print each migration's CPU milliseconds per group of threads, Linux only), {@code --tail}
+     *             (print each post-copy's eight slowest waits: when after the release, how long)
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -95,6 +96,7 @@ public final class PostcopyBench {
         int background = 128;
         int afterRounds = 0;
         boolean threadCpu = false;
+        boolean tail = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = parseSize(args[++i]);
@@ -108,6 +110,7 @@ public final class PostcopyBench {
                 case "--background" -> background = Integer.parseInt(args[++i]);
                 case "--after-rounds" -> afterRounds = Integer.parseInt(args[++i]);
                 case "--thread-cpu" -> threadCpu = true;
+                case "--tail" -> tail = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -131,6 +134,10 @@ public final class PostcopyBench {
                                 + "\"missing_pages\":%d,\"requests\":%d,\"waits\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
                                 + "\"max_ms\":%.3f}%n", run, o.mode(), o.seconds(), o.cpuSeconds(), o.downtimeMs(), o.missing(),
                         o.requests(), o.waits(), o.p50(), o.p99(), o.max());
+                if (tail && !o.slowest().isEmpty()) {
+                    System.out.printf(Locale.ROOT, "{\"run\":%d,\"mode\":\"%s\",\"slowest_ms\":%s}%n", run, mode,
+                            o.slowest());
+                }
                 if (threadCpu) {
                     System.out.printf(Locale.ROOT, "{\"run\":%d,\"mode\":\"%s\",\"thread_cpu_ms\":%s}%n", run, mode,
                             ThreadCpu.json(o.threadCpu()));
@@ -161,7 +168,8 @@ public final class PostcopyBench {
                 .add(DeviceStatePayload.builder().loaderFactory((id, instance) -> new Discard()).build()).build();
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> readers = new ArrayList<>();
-        long[] waits = new long[1];
+        // the readers' waits over 1 ms: [ms after the release the call began, ms it took]
+        java.util.Queue<double[]> slow = new java.util.concurrent.ConcurrentLinkedQueue<>();
         try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, l).registry(rx).build().start();
              MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(l.localAddress()))
                      .registry(PluginRegistry.discover()).build()) {
@@ -179,7 +187,7 @@ public final class PostcopyBench {
             } else {
                 for (int i = 0; i < readerCount; i++) {
                     long s = seed * 31 + i;
-                    Thread t = new Thread(() -> read(access, dst, readRate / readerCount, s, stop), "reader-" + i);
+                    Thread t = new Thread(() -> read(access, dst, readRate / readerCount, s, stop, slow), "reader-" + i);
                     t.setDaemon(true);
                     readers.add(t);
                     t.start();
@@ -218,18 +226,26 @@ public final class PostcopyBench {
                 throw new IllegalStateException(mode + ": the destination differs from the source");
             }
             if (result == null) {
-                return new Outcome(mode, secs, cpu, 0, 0, 0, 0, 0, 0, 0, perThread);
+                return new Outcome(mode, secs, cpu, 0, 0, 0, 0, 0, 0, 0, perThread, "");
             }
             PostcopyAccess.Latency lat = access.latency();
             return new Outcome(mode, secs, cpu, result.downtime().toNanos() / 1e6, result.missingPages(), result.requests(),
-                    lat.p50().toNanos() / 1e6, lat.p99().toNanos() / 1e6, lat.max().toNanos() / 1e6, lat.count(), perThread);
+                    lat.p50().toNanos() / 1e6, lat.p99().toNanos() / 1e6, lat.max().toNanos() / 1e6, lat.count(), perThread, slowest(slow));
         } finally {
             stop.set(true);
             l.close();
         }
     }
 
-    private static void read(PostcopyAccess access, RamBlock dst, long rate, long seed, AtomicBoolean stop) {
+    /** The eight slowest waits as a JSON array of [start after the release, duration] in ms, or "". */
+    private static String slowest(java.util.Queue<double[]> slow) {
+        return slow.stream().sorted((a, b) -> Double.compare(b[1], a[1])).limit(8)
+                .map(w -> String.format(Locale.ROOT, "[%.1f,%.2f]", w[0], w[1]))
+                .collect(java.util.stream.Collectors.joining(",", "[", "]")).replace("[]", "");
+    }
+
+    private static void read(PostcopyAccess access, RamBlock dst, long rate, long seed, AtomicBoolean stop,
+                             java.util.Queue<double[]> slow) {
         try {
             while (!stop.get() && !access.awaitRelease(Duration.ofMillis(100))) {
                 // bounded waits, so that a pre-copy run's readers end
@@ -242,7 +258,12 @@ public final class PostcopyBench {
                 long due = 1 + (long) ((System.nanoTime() - start) * (double) rate / 1e9);
                 while (done < due && !stop.get()) {
                     long off = r.nextLong(dst.pageCount()) * dst.pageSize();
+                    long t = System.nanoTime();
                     access.require(dst, off, dst.pageSize());
+                    long took = System.nanoTime() - t;
+                    if (took > 1_000_000) {
+                        slow.add(new double[]{(t - start) / 1e6, took / 1e6});
+                    }
                     dst.get(off, page, 0, page.length);
                     done++;
                 }
