@@ -65,7 +65,7 @@ import java.util.Set;
                         + "seconds. The listening address is printed first, on stderr (useful with port 0).",
                 "Before it listens, the process first runs a small migration inside itself so that the JIT has "
                         + "compiled the migration's code (warm_up_seconds in --json; MULTIFD_WARMUP=off skips it, "
-                        + "MULTIFD_WARMUP=SIZE sets its size: 32M by default, 128M with TLS).", ""},
+                        + "MULTIFD_WARMUP=SIZE sets its size: 24M by default, 128M with TLS).", ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the migration completed and FILE holds the memory; otherwise FILE was not written"})
 public final class RecvCommand extends BaseCommand {

@@ -78,7 +78,7 @@ import java.util.concurrent.atomic.AtomicLong;
                         + "end, which the receiver's sha256 must equal.",
                 "Before it connects, the process first runs a small migration inside itself so that the JIT has "
                         + "compiled the migration's code (warm_up_seconds in --json; MULTIFD_WARMUP=off skips it, "
-                        + "MULTIFD_WARMUP=SIZE sets its size: 32M by default, 128M with TLS).", ""},
+                        + "MULTIFD_WARMUP=SIZE sets its size: 24M by default, 128M with TLS).", ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the receiver confirmed the migration"})
 public final class SendCommand extends BaseCommand {

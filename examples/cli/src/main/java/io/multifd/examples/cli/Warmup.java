@@ -71,17 +71,20 @@ import java.util.logging.Logger;
  * <p>Enabled by {@link MultifdCommand#main} for the commands that move memory over channels
  * ({@code send} and {@code recv}, also as {@code demo} starts them); in-process callers of
  * {@link MultifdCommand#execute} (the tests) do not warm up. {@value #ENV}{@code =0} (or
- * {@code off}) in the environment turns it off; {@value #ENV}{@code =SIZE} (e.g. {@code 32M})
+ * {@code off}) in the environment turns it off; {@value #ENV}{@code =SIZE} (e.g. {@code 64M})
  * sets its size. Only about speed: a warm-up that fails is skipped (said with {@code --verbose})
  * and never changes a result.
  */
 final class Warmup {
 
-    /** The environment variable: {@code off} or {@code 0}, or the warm-up's size (by default 32M, 128M with TLS). */
+    /** The environment variable: {@code off} or {@code 0}, or the warm-up's size (by default 24M, 128M with TLS). */
     static final String ENV = "MULTIFD_WARMUP";
 
-    /** The memory the warm-up migrates by default: enough packets for the JIT's thresholds. */
-    static final long DEFAULT_BYTES = 32L << 20;
+    /**
+     * The memory the warm-up migrates by default: in packets of {@link #BATCH_BYTES}, 6,144
+     * packets, past the JIT's thresholds (see there).
+     */
+    static final long DEFAULT_BYTES = 24L << 20;
 
     /**
      * The memory a warm-up over TLS migrates by default: the JDK compiles AES-GCM to its fast form
@@ -97,10 +100,20 @@ final class Warmup {
     static final long MAX_BYTES = 1L << 30;
 
     /**
-     * Packets of 4 pages: 32 MiB makes about 1,400 non-zero packets, so the per-packet methods
-     * pass the JIT's compile thresholds (a few hundred calls) as well as the per-page loops.
+     * Packets of one page: the per-packet methods are called once per page, so that they pass,
+     * during the warm-up, the 5,000 calls at which the command line's JIT profile
+     * ({@link JitProfile}) recompiles them without profiling (where tiered compilation would
+     * hand them to C2). With packets of 4 pages and 32 MiB they passed it only during the real
+     * migration, which then ran its per-packet code profiled, and recompiled it, for half its
+     * time (docs/performance.md, section 12.10).
      */
-    static final int BATCH_BYTES = 16 << 10;
+    static final int BATCH_BYTES = 4 << 10;
+
+    /**
+     * Packets of 4 pages over TLS: more, smaller records per byte made the TLS migration slower
+     * (docs/performance.md, section 11.2).
+     */
+    static final int TLS_BATCH_BYTES = 16 << 10;
 
     /** The longest the warm-up may take before it is abandoned. */
     static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -207,7 +220,7 @@ final class Warmup {
     /**
      * Migrates {@code size} bytes of mixed pages (a third zero, a third random, a third text-like)
      * from one block to another of this process over loopback TCP (TLS with {@code tls}), at most
-     * two channels, packets of {@link #BATCH_BYTES}. The library's log is kept at warnings
+     * two channels, packets of {@link #BATCH_BYTES} ({@link #TLS_BATCH_BYTES} with TLS). The library's log is kept at warnings
      * meanwhile, so that {@code --verbose} shows only the real migration. Everything it opened
      * is closed and its temporary file removed when it returns or throws.
      *
@@ -242,7 +255,7 @@ final class Warmup {
             PluginRegistry receiving = PluginRegistry.builder().discover()
                     .add(RamPayload.builder().destination(destination).build()).build();
             PluginRegistry sending = PluginRegistry.builder().discover()
-                    .add(RamPayload.builder().batchBytes(BATCH_BYTES).build()).build();
+                    .add(RamPayload.builder().batchBytes(tls == null ? BATCH_BYTES : TLS_BATCH_BYTES).build()).build();
             MultiFdConfig limits = MultiFdConfig.builder().acceptTimeout(TIMEOUT).handshakeTimeout(TIMEOUT)
                     .ioTimeout(TIMEOUT).build();
             MultiFdConfig config = template.toBuilder().channels(Math.min(2, template.channels()))
