@@ -220,9 +220,10 @@ final class Warmup {
     /**
      * Migrates {@code size} bytes of mixed pages (a third zero, a third random, a third text-like)
      * from one block to another of this process over loopback TCP (TLS with {@code tls}), at most
-     * two channels, packets of {@link #BATCH_BYTES} ({@link #TLS_BATCH_BYTES} with TLS). The library's log is kept at warnings
-     * meanwhile, so that {@code --verbose} shows only the real migration. Everything it opened
-     * is closed and its temporary file removed when it returns or throws.
+     * two channels, packets of {@link #BATCH_BYTES} ({@link #TLS_BATCH_BYTES} with TLS). The
+     * library's log is kept at warnings meanwhile, so that {@code --verbose} shows only the real
+     * migration. Everything it opened is closed and its temporary file removed when it returns
+     * or throws.
      *
      * @param template     the codec, its options and the data checksum; channels (at most 2) too
      * @param tls          TLS for the loopback connection, or null for plain TCP
