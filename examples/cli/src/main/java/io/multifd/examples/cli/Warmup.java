@@ -103,9 +103,9 @@ final class Warmup {
      * Packets of one page: the per-packet methods are called once per page, so that they pass,
      * during the warm-up, the 5,000 calls at which the command line's JIT profile
      * ({@link JitProfile}) recompiles them without profiling (where tiered compilation would
-     * hand them to C2). With packets of 4 pages and 32 MiB they passed it only during the real
-     * migration, which then ran its per-packet code profiled, and recompiled it, for half its
-     * time (docs/performance.md, section 12.10).
+     * hand them to C2). With packets of 4 pages and 32 MiB most of them passed it only during the
+     * real migration, which ran their profiled code until then (docs/performance.md, section
+     * 12.10).
      */
     static final int BATCH_BYTES = 4 << 10;
 
