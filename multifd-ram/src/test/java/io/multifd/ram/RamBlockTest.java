@@ -197,6 +197,6 @@ class RamBlockTest {
                 .hasMessageContaining("block name");
         assertThatThrownBy(() -> file.view("x", 3000)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("3000");
-        assertThat(RamBlock.allocate("ro", 4096).view("v", 512).pageCount()).isEqualTo(8);
+        assertThat(RamBlock.allocate("direct", 4096).view("v", 512).pageCount()).isEqualTo(8);
     }
 }

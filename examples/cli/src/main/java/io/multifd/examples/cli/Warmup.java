@@ -82,7 +82,7 @@ final class Warmup {
 
     /**
      * The memory the warm-up migrates by default: in packets of {@link #BATCH_BYTES}, 6,144
-     * packets, past the JIT's thresholds (see there).
+     * packets, past the JIT's thresholds for most per-packet methods (see there).
      */
     static final long DEFAULT_BYTES = 24L << 20;
 
@@ -100,12 +100,13 @@ final class Warmup {
     static final long MAX_BYTES = 1L << 30;
 
     /**
-     * Packets of one page: the per-packet methods are called once per page, so that they pass,
-     * during the warm-up, the 5,000 calls at which the command line's JIT profile
+     * Packets of one page: the per-packet methods are called once per page, so that most of them
+     * pass, during the warm-up, the 5,000 calls at which the command line's JIT profile
      * ({@link JitProfile}) recompiles them without profiling (where tiered compilation would
      * hand them to C2). With packets of 4 pages and 32 MiB most of them passed it only during the
-     * real migration, which ran their profiled code until then (docs/performance.md, section
-     * 12.10).
+     * real migration, which ran their profiled code until then; with these packets a few still
+     * pass it in the migration's first milliseconds, and a larger warm-up did not make the
+     * migration faster (docs/performance.md, section 12.10).
      */
     static final int BATCH_BYTES = 4 << 10;
 
