@@ -35,9 +35,12 @@ import java.io.IOException;
  *
  * <h2>Options</h2>
  * {@code level}: {@value #FAST_LEVEL} (the default) selects the fast compressor, like
- * {@code lz4 -1}; 1 to {@value #MAX_LEVEL} select the high-compression (HC) compressor at that
- * level, like {@code lz4 -N} (the native HC compressor treats 12 and above as 12). No other
- * option is accepted. The level only matters to the sender.
+ * {@code lz4 -1}; -N ({@value #MIN_LEVEL} to -1) the fast compressor with acceleration N, like
+ * {@code lz4 --fast=N} (faster, larger: it skips ahead sooner where it finds no match; -1 is 0;
+ * only the native library has it, so the pure-Java fallback compresses every level up to 0 as 0);
+ * 1 to {@value #MAX_LEVEL} select the high-compression (HC) compressor at that level, like
+ * {@code lz4 -N} (the native HC compressor treats 12 and above as 12). No other option is
+ * accepted. The level only matters to the sender: every level decodes with the same decoder.
  *
  * <h2>Wire format</h2>
  * The data of each encoded packet is exactly one LZ4 block (the raw block format, without frame
@@ -73,6 +76,8 @@ public final class Lz4Codec implements Codec {
     public static final int FAST_LEVEL = Lz4Lib.FAST;
     /** The largest HC level. */
     public static final int MAX_LEVEL = Lz4Lib.MAX_LEVEL;
+    /** The smallest level: acceleration 65537, LZ4's ceiling. */
+    public static final int MIN_LEVEL = Lz4Lib.MIN_LEVEL;
 
     private static final String NATIVE_LIBRARY = "the native library of " + Lz4Lib.LIBRARY;
 
@@ -135,14 +140,14 @@ public final class Lz4Codec implements Codec {
     }
 
     /**
-     * Accepts only {@code level}, from {@value #FAST_LEVEL} to {@value #MAX_LEVEL}. Any thread.
+     * Accepts only {@code level}, from {@value #MIN_LEVEL} to {@value #MAX_LEVEL}. Any thread.
      *
      * @param options the options
      * @throws IllegalArgumentException naming the option and the accepted range
      */
     @Override
     public void validate(CodecOptions options) {
-        Options.level(NAME, options, FAST_LEVEL, MAX_LEVEL, FAST_LEVEL);
+        Options.level(NAME, options, MIN_LEVEL, MAX_LEVEL, FAST_LEVEL);
     }
 
     /**
@@ -159,7 +164,7 @@ public final class Lz4Codec implements Codec {
     @Override
     public CodecEncoder newEncoder(CodecOptions options, CodecContext context) throws IOException {
         checkAvailable();
-        int level = Options.level(NAME, options, FAST_LEVEL, MAX_LEVEL, FAST_LEVEL);
+        int level = Options.level(NAME, options, MIN_LEVEL, MAX_LEVEL, FAST_LEVEL);
         return new Lz4Lib.Encoder(context, level, nativeProbe().isAvailable());
     }
 

@@ -53,12 +53,12 @@ class Lz4CodecTest extends AbstractCodecContractTest {
 
     @Override
     protected List<Integer> levels() {
-        return List.of(0, 1, 3, 9, 12, 17);
+        return List.of(Lz4Codec.MIN_LEVEL, -8, -4, -1, 0, 1, 3, 9, 12, 17);
     }
 
     @Override
     protected List<String> invalidLevels() {
-        return List.of("-1", "18", "hc", "9x");
+        return List.of("-65538", "18", "hc", "9x", "--4");
     }
 
     @Override
@@ -132,6 +132,39 @@ class Lz4CodecTest extends AbstractCodecContractTest {
             int f = encode(fast, PageData.split(raw, PageData.PAGE, true), raw.length).length;
             int h = encode(hc, PageData.split(raw, PageData.PAGE, true), raw.length).length;
             assertThat(h).as("HC level 9 vs fast").isLessThan(f);
+        }
+    }
+
+    @Test
+    void aNegativeLevelIsTheFastCompressorWithThatAcceleration() throws IOException {
+        byte[] raw = PageData.text(64, 23);
+        int[] levels = {0, -1, -4, -16};
+        int[] sizes = new int[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            int level = levels[i];
+            try (CodecEncoder enc = CODEC.newEncoder(CodecOptions.level(level), FakeCodecContext.of(MAX));
+                 CodecDecoder dec = CODEC.newDecoder(CodecOptions.level(level), FakeCodecContext.of(MAX))) {
+                assertThat(((Lz4Lib.Encoder) enc).implementation())
+                        .as("level %d", level).contains("acceleration=" + Math.max(1, -level));
+                byte[] e = encode(enc, PageData.split(raw, PageData.PAGE, true), raw.length);
+                GuardedTargets t = new GuardedTargets(raw.length, false, PageData.PAGE);
+                decode(dec, e, t, false);
+                assertThat(t.contents()).as("level %d", level).isEqualTo(raw);
+                sizes[i] = e.length;
+            }
+        }
+        assertThat(sizes[1]).as("level -1 is level 0").isEqualTo(sizes[0]);
+        assertThat(sizes[2]).as("acceleration 4 against 1").isGreaterThanOrEqualTo(sizes[1]);
+        assertThat(sizes[3]).as("acceleration 16 against 1").isGreaterThan(sizes[1]);
+    }
+
+    @Test
+    void withoutTheNativeLibraryANegativeLevelCompressesAsLevelZero() throws IOException {
+        byte[] raw = PageData.text(16, 29);
+        try (CodecEncoder accelerated = new Lz4Lib.Encoder(FakeCodecContext.of(MAX), -8, false);
+             CodecEncoder fast = new Lz4Lib.Encoder(FakeCodecContext.of(MAX), 0, false)) {
+            assertThat(encode(accelerated, PageData.split(raw, PageData.PAGE, true), raw.length))
+                    .isEqualTo(encode(fast, PageData.split(raw, PageData.PAGE, true), raw.length));
         }
     }
 }

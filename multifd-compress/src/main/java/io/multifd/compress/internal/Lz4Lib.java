@@ -40,6 +40,11 @@ public final class Lz4Lib {
 
     /** Level 0: the fast compressor (LZ4 acceleration 1, like {@code lz4 -1}). */
     public static final int FAST = 0;
+    /**
+     * Smallest level: -N selects the fast compressor with acceleration N, like
+     * {@code lz4 --fast=N} (LZ4's own ceiling, {@code LZ4_ACCELERATION_MAX}); -1 is the same as 0.
+     */
+    public static final int MIN_LEVEL = -65_537;
     /** Largest HC level lz4-java accepts (the native library treats 12 and above alike). */
     public static final int MAX_LEVEL = 17;
     /** The version of lz4-java this module is built against, for messages. */
@@ -100,16 +105,19 @@ public final class Lz4Lib {
 
         /**
          * @param context    the channel's limits
-         * @param level      {@link #FAST}, or an HC level from 1 to {@link #MAX_LEVEL}
-         * @param nativeImpl true to use the JNI compressors (the native probe succeeded)
+         * @param level      {@link #FAST}; -N ({@link #MIN_LEVEL} to -1) for the fast compressor with
+         *                   acceleration N; or an HC level from 1 to {@link #MAX_LEVEL}
+         * @param nativeImpl true to use the JNI compressors (the native probe succeeded). lz4-java's
+         *                   pure-Java fast compressor has no acceleration: without the native
+         *                   library every level up to 0 compresses as level 0 (same format)
          */
         public Encoder(CodecContext context, int level, boolean nativeImpl) {
             super("lz4", context, LZ4Factory.safeInstance().fastCompressor().maxCompressedLength(context.maxDataLength()));
             LZ4Factory f = nativeImpl ? LZ4Factory.nativeInstance() : LZ4Factory.safeInstance();
             if (nativeImpl) {
-                compressor = level == FAST ? f.fastResetCompressor() : f.highFastResetCompressor(level);
+                compressor = level <= FAST ? f.fastResetCompressor(Math.max(1, -level)) : f.highFastResetCompressor(level);
             } else {
-                compressor = level == FAST ? f.fastCompressor() : f.highCompressor(level);
+                compressor = level <= FAST ? f.fastCompressor() : f.highCompressor(level);
             }
         }
 

@@ -105,8 +105,9 @@ public final class SendCommand extends BaseCommand {
     String codecName;
 
     @Option(names = "--level", paramLabel = "L",
-            description = "The codec's level: zstd -131072..22 (default 1; negative = fast modes), lz4 0 (fast, "
-                    + "the default) or 1..17 (HC), zlib 0..9 (default 1).")
+            description = "The codec's level: zstd -131072..22 (default 1; negative = fast modes), lz4 -65537..17 "
+                    + "(0 = fast, the default; -N = fast with acceleration N, like lz4 --fast=N; 1..17 = HC), "
+                    + "zlib 0..9 (default 1).")
     Integer level;
 
     @Option(names = "--page-size", paramLabel = "SIZE", defaultValue = "4K", converter = Converters.Size.class,

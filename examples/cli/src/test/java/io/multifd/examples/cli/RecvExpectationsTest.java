@@ -22,6 +22,8 @@ import io.multifd.api.ProtocolCode;
 import io.multifd.core.MultiFdSender;
 import io.multifd.core.PluginRegistry;
 import io.multifd.core.transport.TcpTransport;
+import io.multifd.ram.RamBlock;
+import io.multifd.ram.RamSaver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,6 +122,42 @@ class RecvExpectationsTest {
         assertThat(b.recv()).as(b.recvErr()).isZero();
         assertThat(Hashing.sha256(out)).isEqualTo(Hashing.sha256(image));
         assertThat(Files.size(out)).isEqualTo(size);
+        assertThat(out.resolveSibling("dst.img.part")).doesNotExist();
+    }
+
+    @Test
+    void aPreallocatedFileReceivesTwoBlocksOfALibrarySenderInTheirOwnMappings() throws Exception {
+        // --expect-size counts the blocks together; two blocks cannot take over the one prefaulted
+        // mapping of the whole file, so each maps its own region of the preallocated file
+        Path out = dir.resolve("dst.img");
+        StringWriter rxOut = new StringWriter();
+        CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30",
+                        "--expect-size", "3M", "--preallocate"},
+                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        int port = rxErr.port();
+        RamBlock first = RamBlock.allocate("a", 1 << 20);
+        RamBlock second = RamBlock.allocate("b", 2 << 20);
+        byte[] expected = new byte[3 << 20];
+        java.util.Random random = new java.util.Random(11);
+        for (int page = 0; page < expected.length / 4096; page += 3) { // every third page data, the rest zero
+            byte[] data = new byte[4096];
+            random.nextBytes(data);
+            System.arraycopy(data, 0, expected, page * 4096, data.length);
+        }
+        first.put(0, expected, 0, 1 << 20);
+        second.put(0, expected, 1 << 20, 2 << 20);
+        MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
+        try (MultiFdSender sender = MultiFdSender.builder(config,
+                TcpTransport.connector(new InetSocketAddress("127.0.0.1", port))).build()) {
+            RamSaver ram = RamSaver.open(sender, List.of(first, second));
+            sender.connect();
+            ram.saveAll();
+            sender.finish();
+        }
+        assertThat(rx.get()).as(rxErr.toString()).isZero();
+        assertThat(Files.readAllBytes(out)).as("both blocks, one after the other").isEqualTo(expected);
         assertThat(out.resolveSibling("dst.img.part")).doesNotExist();
     }
 
