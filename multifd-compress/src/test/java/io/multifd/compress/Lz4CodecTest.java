@@ -153,6 +153,10 @@ class Lz4CodecTest extends AbstractCodecContractTest {
                 sizes[i] = e.length;
             }
         }
+        try (CodecEncoder byDefault = CODEC.newEncoder(CodecOptions.NONE, FakeCodecContext.of(MAX))) {
+            assertThat(((Lz4Lib.Encoder) byDefault).implementation()).as("the default level")
+                    .contains("acceleration=" + -Lz4Codec.DEFAULT_LEVEL);
+        }
         assertThat(sizes[1]).as("level -1 is level 0").isEqualTo(sizes[0]);
         assertThat(sizes[2]).as("acceleration 4 against 1").isGreaterThanOrEqualTo(sizes[1]);
         assertThat(sizes[3]).as("acceleration 16 against 1").isGreaterThan(sizes[1]);

@@ -57,7 +57,7 @@ public final class CodecRatios {
         System.out.printf(Locale.ROOT, "# %d batches of 512 KiB (%d bytes) of non-zero pages, seed %d%n", n, raw, seed);
         System.out.printf(Locale.ROOT, "%-5s %6s %-7s %12s %12s %7s %s%n", "codec", "level", "framing", "raw",
                 "sent", "ratio", "raw-batches");
-        String[] runs = {"zstd:-1", "zstd:1", "zstd:3", "zstd:9", "lz4:0", "lz4:3", "lz4:9", "zlib:1", "zlib:6", "zlib:9"};
+        String[] runs = {"zstd:-1", "zstd:1", "zstd:3", "zstd:9", "lz4:-4", "lz4:-3", "lz4:-2", "lz4:0", "lz4:3", "lz4:9", "zlib:1", "zlib:6", "zlib:9"};
         CodecBenchmark.Sink sink = new CodecBenchmark.Sink();
         for (String run : runs) {
             String[] p = run.split(":");

@@ -106,7 +106,7 @@ public final class SendCommand extends BaseCommand {
 
     @Option(names = "--level", paramLabel = "L",
             description = "The codec's level: zstd -131072..22 (default 1; negative = fast modes), lz4 -65537..17 "
-                    + "(0 = fast, the default; -N = fast with acceleration N, like lz4 --fast=N; 1..17 = HC), "
+                    + "(default -3; 0 = fast; -N = fast with acceleration N, like lz4 --fast=N; 1..17 = HC), "
                     + "zlib 0..9 (default 1).")
     Integer level;
 
