@@ -47,6 +47,7 @@ class CliMigrationTest {
         long size = (6 << 20) + 777;
         assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", Long.toString(size), "--quiet")
                 .status()).isZero();
+        String imageBefore = Hashing.sha256(image);
 
         StringWriter rxOut = new StringWriter();
         PipedLines rxErr = new PipedLines();
@@ -68,6 +69,8 @@ class CliMigrationTest {
         assertThat(r.getString("sha256")).isEqualTo(s.getString("sha256")).isEqualTo(Hashing.sha256(out));
         assertThat(s.getString("sha256")).as("the writers changed the sender's memory")
                 .isNotEqualTo(Hashing.sha256(image));
+        assertThat(Hashing.sha256(image)).as("but never the image file: a private mapping, read-faulted in")
+                .isEqualTo(imageBefore);
         assertThat(s.getLong("dirtied_pages")).isPositive();
         for (String field : new String[]{"ram_bytes", "raw_bytes", "wire_bytes", "normal_pages", "zero_pages",
                 "round_count", "channel_count", "device_state_bytes"}) {
