@@ -115,7 +115,9 @@ public final class Lz4Lib {
             super("lz4", context, LZ4Factory.safeInstance().fastCompressor().maxCompressedLength(context.maxDataLength()));
             LZ4Factory f = nativeImpl ? LZ4Factory.nativeInstance() : LZ4Factory.safeInstance();
             if (nativeImpl) {
-                compressor = level <= FAST ? f.fastResetCompressor(Math.max(1, -level)) : f.highFastResetCompressor(level);
+                compressor = level <= FAST
+                        ? f.fastResetCompressor(Math.max(1, -level)) // -1 and 0 are both acceleration 1
+                        : f.highFastResetCompressor(level);
             } else {
                 compressor = level <= FAST ? f.fastCompressor() : f.highCompressor(level);
             }
