@@ -58,24 +58,32 @@ class RecvExpectationsTest {
     }
 
     private Both migrate(Path image, Path out, String expectSize, boolean preallocate) throws Exception {
-        StringWriter rxOut = new StringWriter();
-        CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
-        List<String> args = new ArrayList<>(List.of("recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json",
-                "--timeout", "30", "--expect-size", expectSize));
-        if (preallocate) {
-            args.add("--preallocate");
-        }
-        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
-                args.toArray(String[]::new), new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
-        int port = rxErr.port();
+        Receiver rx = preallocate ? recv(out, "--expect-size", expectSize, "--preallocate")
+                : recv(out, "--expect-size", expectSize);
         if (preallocate) {
             // "listening" is printed once the file is allocated: FILE.part already has the expected size
             assertThat(Files.size(out.resolveSibling(out.getFileName() + ".part")))
                     .isEqualTo(new Converters.Size().convert(expectSize));
         }
-        CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + port, "--image",
+        CommandLineTest.Run tx = CommandLineTest.run("send", "--connect", "127.0.0.1:" + rx.port(), "--image",
                 image.toString(), "--channels", "2", "--json");
-        return new Both(rx.get(), rxOut.toString(), rxErr.toString(), tx);
+        return new Both(rx.status().get(), rx.out().toString(), rx.err().toString(), tx);
+    }
+
+    /** A `recv` running in this JVM on a loopback port, for a library sender. */
+    private record Receiver(CompletableFuture<Integer> status, StringWriter out, CliMigrationTest.PipedLines err,
+                            int port) {
+    }
+
+    private static Receiver recv(Path out, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("recv", "--listen", "127.0.0.1:0", "--out", out.toString(),
+                "--json", "--timeout", "30"));
+        args.addAll(List.of(more));
+        StringWriter rxOut = new StringWriter();
+        CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                args.toArray(String[]::new), new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
+        return new Receiver(rx, rxOut, rxErr, rxErr.port());
     }
 
     private Path image(long size) {
@@ -130,13 +138,7 @@ class RecvExpectationsTest {
         // --expect-size counts the blocks together; two blocks cannot take over the one prefaulted
         // mapping of the whole file, so each maps its own region of the preallocated file
         Path out = dir.resolve("dst.img");
-        StringWriter rxOut = new StringWriter();
-        CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
-        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
-                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30",
-                        "--expect-size", "3M", "--preallocate"},
-                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
-        int port = rxErr.port();
+        Receiver rx = recv(out, "--expect-size", "3M", "--preallocate");
         RamBlock first = RamBlock.allocate("a", 1 << 20);
         RamBlock second = RamBlock.allocate("b", 2 << 20);
         byte[] expected = new byte[3 << 20];
@@ -150,13 +152,13 @@ class RecvExpectationsTest {
         second.put(0, expected, 1 << 20, 2 << 20);
         MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
         try (MultiFdSender sender = MultiFdSender.builder(config,
-                TcpTransport.connector(new InetSocketAddress("127.0.0.1", port))).build()) {
+                TcpTransport.connector(new InetSocketAddress("127.0.0.1", rx.port()))).build()) {
             RamSaver ram = RamSaver.open(sender, List.of(first, second));
             sender.connect();
             ram.saveAll();
             sender.finish();
         }
-        assertThat(rx.get()).as(rxErr.toString()).isZero();
+        assertThat(rx.status().get()).as(rx.err().toString()).isZero();
         assertThat(Files.readAllBytes(out)).as("both blocks, one after the other").isEqualTo(expected);
         assertThat(out.resolveSibling("dst.img.part")).doesNotExist();
     }
@@ -183,16 +185,11 @@ class RecvExpectationsTest {
     @Test
     void aSenderWithoutRamIsRefusedAndLeavesNoFile() throws Exception {
         Path out = dir.resolve("dst.img");
-        StringWriter rxOut = new StringWriter();
-        CliMigrationTest.PipedLines rxErr = new CliMigrationTest.PipedLines();
-        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
-                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--json", "--timeout", "30"},
-                new PrintWriter(rxOut, true), new PrintWriter(rxErr, true)));
-        int port = rxErr.port();
+        Receiver rx = recv(out);
         // a library sender that declares no payload at all: its manifest is empty
         MultiFdConfig config = MultiFdConfig.builder().channels(1).build();
         try (MultiFdSender sender = MultiFdSender.builder(config,
-                TcpTransport.connector(new InetSocketAddress("127.0.0.1", port)))
+                TcpTransport.connector(new InetSocketAddress("127.0.0.1", rx.port())))
                 .registry(PluginRegistry.builder().build()).build()) {
             assertThatThrownBy(sender::connect).isInstanceOf(MigrationFailedException.class)
                     .cause().isInstanceOfSatisfying(HandshakeRefusedException.class, e -> {
@@ -200,8 +197,8 @@ class RecvExpectationsTest {
                         assertThat(e.getMessage()).contains("payload 'ram' (id 1) is required by this receiver");
                     });
         }
-        assertThat(rx.get()).as(rxErr.toString()).isEqualTo(ExitStatus.REFUSED);
-        assertThat(rxErr.toString()).contains("payload 'ram' (id 1) is required by this receiver");
+        assertThat(rx.status().get()).as(rx.err().toString()).isEqualTo(ExitStatus.REFUSED);
+        assertThat(rx.err().toString()).contains("payload 'ram' (id 1) is required by this receiver");
         assertThat(out).as("no empty output left").doesNotExist();
     }
 
