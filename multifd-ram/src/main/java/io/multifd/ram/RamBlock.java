@@ -480,18 +480,37 @@ public final class RamBlock {
      * write per 4 KiB, an atomic add of zero (one write fault; a page first read and then written
      * would fault twice, and the second fault on a shared file mapping is the expensive one), which
      * allocates fresh memory and a file's holes and keeps every byte, even under concurrent writers
-     * (a private mapping thereby gets its own copy of every page). Other read-only memory is left as
-     * it is. About one page fault per page, once; any thread.
+     * (a private mapping thereby gets its own copy of every page; {@link #load()} maps it without
+     * copying). Other read-only memory is left as it is. About one page fault per page, once; any
+     * thread.
      *
      * @return this block
      */
     public RamBlock prefault() {
+        if (readOnly) {
+            return load();
+        }
         for (ByteBuffer seg : segments) {
-            if (!readOnly) {
-                for (int i = (4 - seg.alignmentOffset(0, 4)) & 3; i + 4 <= seg.capacity(); i += 4096) {
-                    TOUCH.getAndAdd(seg, i, 0);
-                }
-            } else if (seg instanceof MappedByteBuffer m) {
+            for (int i = (4 - seg.alignmentOffset(0, 4)) & 3; i + 4 <= seg.capacity(); i += 4096) {
+                TOUCH.getAndAdd(seg, i, 0);
+            }
+        }
+        return this;
+    }
+
+    /**
+     * Maps every page of a file-mapped block for reading now ({@link MappedByteBuffer#load()} on
+     * each segment: the file is read ahead and one byte per page is read, nothing is written), so
+     * that later reads take no page fault. Unlike {@link #prefault()} it copies nothing, even in a
+     * private mapping, whose pages are copied only when written: what {@code multifd send
+     * --dirty-rate} does with its image before it connects. Does nothing for memory that is not a
+     * file mapping. Any thread.
+     *
+     * @return this block
+     */
+    public RamBlock load() {
+        for (ByteBuffer seg : segments) {
+            if (seg instanceof MappedByteBuffer m) {
                 m.load();
             }
         }

@@ -178,6 +178,35 @@ class RamBlockTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("map mode");
         }
     }
+
+    @Test
+    void loadMapsAFilesPagesWithoutWritingAndIgnoresOtherMemory(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("image");
+        long length = 2 * RamBlock.MIN_SEGMENT_SIZE + 4096 + 5; // several segments and a partial page
+        RamBlock source = RamBlock.allocate("source", length);
+        Images.fillMixed(source, 7);
+        byte[] original = new byte[(int) length];
+        source.get(0, original, 0, original.length);
+        Files.write(f, original);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            RamBlock b = RamBlock.map("image", ch, 0, length, 4096, FileChannel.MapMode.PRIVATE);
+            assertThat(b.load()).isSameAs(b);
+            assertThat(Images.sha256(b)).as("the bytes after load()").isEqualTo(Images.sha256(source));
+            b.putLong(0, -1L); // a write after load() is the mapping's own: copied, never in the file
+            assertThat(b.getLong(0)).isEqualTo(-1L);
+        }
+        assertThat(Files.readAllBytes(f)).as("the file after load() and a write to its private mapping")
+                .isEqualTo(original);
+        RamBlock readOnly = RamBlock.map("ro", f, length, 4096, false);
+        assertThat(readOnly.load()).isSameAs(readOnly);
+        assertThat(readOnly.prefault()).as("read-only: prefault() is load()").isSameAs(readOnly);
+        assertThat(Images.sha256(readOnly)).isEqualTo(Images.sha256(source));
+        RamBlock direct = RamBlock.allocate("direct", 8192);
+        direct.putLong(8, 42);
+        assertThat(direct.load()).as("not a file mapping: nothing to do").isSameAs(direct);
+        assertThat(direct.getLong(8)).isEqualTo(42);
+    }
+
     @Test
     void aViewIsTheSameMemoryUnderAnotherNameAndPageSize(@TempDir Path dir) throws IOException {
         long length = 2 * RamBlock.MIN_SEGMENT_SIZE + 3 * 4096 + 17; // segments and a partial last page

@@ -41,26 +41,6 @@ final class ImageFile {
         }
     }
 
-    /** Written once per read-faulted image, so that the reads cannot be left out. */
-    private static volatile long touched;
-
-    /**
-     * Reads one byte of every 4 KiB of a private copy-on-write mapping, before connecting: each
-     * read fault maps the file's page-cache pages (the kernel maps a few neighbours per fault)
-     * without copying them, so the channel threads do not take those faults during the
-     * migration; a page is copied only when a writer of {@code --dirty-rate} writes it. (A
-     * write-touch, as {@link RamBlock#prefault()} makes on writable memory, would copy every page
-     * of the image.) Main thread.
-     */
-    private static RamBlock readEveryPage(RamBlock b) {
-        long sum = 0;
-        for (long off = 0; off < b.length(); off += 4096) {
-            sum += b.get(off);
-        }
-        touched = sum;
-        return b;
-    }
-
     /** Checks the image file and returns its size. */
     static long checkImage(Path image) throws IOException {
         if (!Files.exists(image)) {
@@ -94,7 +74,8 @@ final class ImageFile {
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             // PRIVATE needs a channel opened for writing, but never writes the file; any size
             RamBlock b = RamBlock.map(SendCommand.BLOCK_NAME, ch, 0, size, pageSize, FileChannel.MapMode.PRIVATE);
-            return size <= physicalMemory() / 2 ? readEveryPage(b) : b;
+            // read in, not copied: a page is copied only when a writer of --dirty-rate writes it
+            return size <= physicalMemory() / 2 ? b.load() : b;
         } catch (AccessDeniedException | NonWritableChannelException e) {
             // fall through: a copy in memory
         }
