@@ -159,6 +159,27 @@ class SenderLifecycleTest {
         }
     }
 
+    /**
+     * A plug-in's encoder failing on a channel thread fails the migration there, before any byte
+     * of the packet is written: the channel still works, so the receiver gets the reason, not an
+     * end of stream.
+     */
+    @Test
+    void aPayloadThatFailsOnAChannelThreadTellsTheReceiverWhy() throws Exception {
+        MultiFdConfig config = MultiFdConfig.builder().channels(2).maxPacketDataLength(64 * 1024).build();
+        try (Harness h = Harness.connect(config, transport.listener(), transport.connector())) {
+            BlobClient c = h.client();
+            c.add(1, 1, 100_000); // more data than one packet of this sender may carry
+            c.flush();
+            assertThatThrownBy(h.sender::finish).isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("over maxPacketDataLength 65536");
+            assertThatThrownBy(h.receiver::await).isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("the sender aborted: packet data would be")
+                    .cause().isInstanceOf(RemoteFailureException.class);
+            assertThat(h.sink.arrivals()).isEmpty();
+        }
+    }
+
     @Test
     void closingBeforeFinishAbortsAndTellsTheReceiverWhy(CapturedLogs logs) throws Exception {
         List<Throwable> failures = new CopyOnWriteArrayList<>();

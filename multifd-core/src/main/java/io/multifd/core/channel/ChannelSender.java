@@ -391,7 +391,14 @@ public final class ChannelSender implements SyncCounters {
             rt.start();
             loop();
         } catch (Throwable t) {
+            boolean streaming = phase == Phase.STREAMING;
             onError(t);
+            if (streaming && !isTransportFailure(t)) {
+                // The failure is not this connection's (a plug-in's prepare threw, the session was
+                // cancelled while the bandwidth cap held a packet back): the connection still
+                // works, so the receiver is told why instead of seeing the stream end.
+                writeAbortIfUseful();
+            }
         } finally {
             close();
         }
@@ -505,7 +512,23 @@ public final class ChannelSender implements SyncCounters {
         }
     }
 
-    /** After a failure: tells the receiver why, unless it is the receiver that failed. */
+    /**
+     * True for a failure of the connection itself (reset, closed, a write that timed out): no
+     * ABORT can get through it. An interrupted wait is not one, nor is an error of the session.
+     */
+    private static boolean isTransportFailure(Throwable t) {
+        if (!(t instanceof IOException) || (t instanceof InterruptedIOException && !(t instanceof java.net.SocketTimeoutException))) {
+            return false;
+        }
+        return !(t instanceof MultiFdException m) || m.code() == ProtocolCode.TRANSPORT || m.code() == ProtocolCode.TIMEOUT;
+    }
+
+    /**
+     * After a failure: tells the receiver why, unless it is the receiver that failed. A packet
+     * left half written (the failure came in the middle of it) is completed first, so that the
+     * ABORT starts at a packet boundary; both writes are bounded by the forced close after the
+     * grace period.
+     */
     private void writeAbortIfUseful() {
         Throwable cause = host.firstError();
         ChannelIo c = io;
@@ -519,6 +542,7 @@ public final class ChannelSender implements SyncCounters {
         boolean interrupted = Thread.interrupted();
         try {
             c.forceCloseAfter(setup.graceNanos());
+            writer.finishInterruptedPacket();
             writer.writeAbort(Reply.truncate(String.valueOf(cause.getMessage()), Wire.MAX_ABORT_MESSAGE));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": could not write ABORT: " + e);

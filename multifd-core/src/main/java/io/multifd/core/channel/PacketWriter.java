@@ -81,6 +81,12 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
     private boolean encodedReset;
     private ByteBuffer staging;
     private ChannelIo io;
+    /**
+     * While a packet's bytes are being written: how many entries of {@link #gather} it has (their
+     * positions say what is written); 0 between packets. Lets a failure in the middle of a packet
+     * end the stream at a packet boundary ({@link #finishInterruptedPacket}).
+     */
+    private int writing;
     private long sequence;
     private long epoch;
 
@@ -309,7 +315,9 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
         gather[0] = headerBuf;
         gather[1] = payloadHeader;
         long total = Wire.PACKET_HEADER_LENGTH + (long) payloadHeader.remaining() + wireData;
+        writing = gatherCount;
         io.writeFully(gather, 0, gatherCount, total, limiter, failed, "packet");
+        writing = 0;
         for (int i = 2; i < gatherCount; i++) {
             gather[i] = null; // do not keep the plug-in's buffers reachable
         }
@@ -377,6 +385,28 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
     /** Writes COMMIT. */
     void writeCommit() throws IOException {
         writeControl(Wire.FLAG_COMMIT, null);
+    }
+
+    /**
+     * After a failure in the middle of a packet (the bandwidth cap's wait aborted, say): writes
+     * the packet's remaining bytes without the cap, so that the stream ends at a packet boundary
+     * and an ABORT can follow it. Does nothing between packets. The caller bounds the write (the
+     * channel's forced close after the grace period); the packet's buffers are still the channel
+     * thread's, as its slot was not released.
+     *
+     * @throws IOException if the transport fails
+     */
+    void finishInterruptedPacket() throws IOException {
+        int n = writing;
+        if (n == 0) {
+            return;
+        }
+        long left = 0;
+        for (int i = 0; i < n; i++) {
+            left += gather[i].remaining();
+        }
+        io.writeFully(gather, 0, n, left, null, NEVER, "the rest of an interrupted packet");
+        writing = 0;
     }
 
     /**
