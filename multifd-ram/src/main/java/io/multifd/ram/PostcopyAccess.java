@@ -175,9 +175,12 @@ public final class PostcopyAccess {
 
     /**
      * Gives up a paused (or running) post-copy on the destination: every waiting and later
-     * {@link #require} fails with a {@link MigrationFailedException} naming the reason. The pages
-     * that did not arrive are lost: the destination's memory is incomplete and the source's copy
-     * is stale (the destination ran). Any thread; no effect after the migration completed.
+     * {@link #require} fails with a {@link MigrationFailedException} naming the reason. A running
+     * session fails with the same reason: the receiver's {@code await} throws, and the source's
+     * {@link PostCopy#run()} ends paused with the destination's reason as its cause (a resume is
+     * refused). The pages that did not arrive are lost: the destination's memory is incomplete
+     * and the source's copy is stale (the destination ran). Any thread; no effect after the
+     * migration completed.
      *
      * @param reason why, for the exceptions
      */
@@ -212,6 +215,7 @@ public final class PostcopyAccess {
      * @throws InterruptedIOException   if interrupted
      */
     public boolean awaitRelease(Duration timeout) throws IOException {
+        Objects.requireNonNull(timeout, "timeout");
         try {
             released.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
             return true;
@@ -248,7 +252,8 @@ public final class PostcopyAccess {
      * @param offset  the first byte
      * @param length  the bytes, at least 1
      * @param timeout the longest wait (release and pages together)
-     * @throws IllegalArgumentException  if the block is not one of the session's
+     * @throws IllegalArgumentException  if the block is not one of the session's, or the timeout
+     *                                   is negative
      * @throws IndexOutOfBoundsException if the range is not within the block
      * @throws MigrationFailedException  if the migration failed
      * @throws InterruptedIOException    if interrupted
@@ -256,6 +261,9 @@ public final class PostcopyAccess {
      */
     public void require(RamBlock block, long offset, long length, Duration timeout) throws IOException {
         Objects.requireNonNull(block, "block");
+        if (Objects.requireNonNull(timeout, "timeout").isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
         long nanos = timeout.toNanos();
         PostcopyState s = state;
         if (s == null || !s.released()) {

@@ -223,6 +223,28 @@ class PostcopyRecoveryTest {
     }
 
     @Test
+    void aCancelWhileRunningFailsBothEndsWithItsReason() throws Exception {
+        RamBlock src = RamBlock.allocate("pc.ram", IMAGE);
+        Images.fillMixed(src, 11);
+        RamBlock dst = RamBlock.allocate("pc.ram", IMAGE);
+        PostcopyAccess access = new PostcopyAccess();
+        try (Session s = new Session(src, dst, access, false)) {
+            // one page per packet and the smallest window: the stream is still running at the cancel
+            PostCopy postCopy = PostCopy.builder(s.saver, List.of(new DirtyBitmap(src))).afterRounds(0)
+                    .backgroundPages(1).windowPages(PostCopy.MIN_WINDOW_PAGES).pause((c, p, e) -> { }).build();
+            access.released().thenRun(() -> access.cancel("the operator stopped it"));
+            PostcopyOutcome o = PostcopyOutcome.of(postCopy::run);
+            assertThat(o.paused()).as("the source keeps its memory").isNotNull()
+                    .hasStackTraceContaining("post-copy cancelled: the operator stopped it");
+            assertThatThrownBy(() -> s.receiver.await(Duration.ofSeconds(20))).isInstanceOf(MigrationFailedException.class)
+                    .hasStackTraceContaining("post-copy cancelled: the operator stopped it");
+        }
+        assertThat(access.missingPages()).isPositive();
+        assertThatThrownBy(() -> access.require(dst, IMAGE - 4096, 4096)).isInstanceOf(MigrationFailedException.class)
+                .hasRootCauseMessage("post-copy cancelled: the operator stopped it");
+    }
+
+    @Test
     void resumingWhatWasNeverReleasedIsRefused() throws Exception {
         RamBlock src = RamBlock.allocate("pc.ram", 1 << 20);
         try (MultiFdSender sender = MultiFdSender.builder(CONFIG, InMemoryTransport.create().connector())

@@ -296,17 +296,24 @@ public final class PostcopyState {
     }
 
     /**
-     * Gives up a paused post-copy: every waiting and later {@link #require} fails. Any thread.
+     * Gives up the post-copy: every waiting and later {@link #require} fails. A running session
+     * is failed too, with the same cause, so that the receiver does not report success and the
+     * source stops sending and is told why; a paused one has no session left. Any thread.
      *
      * @param cause the reason
      */
     public void cancel(Throwable cause) {
+        boolean running = !paused;
         if (failure == null) {
             failure = cause;
         }
         paused = false;
         signal();
         events.failed(cause);
+        Consumer<Throwable> f = failMigration;
+        if (running && f != null) {
+            f.accept(cause);
+        }
     }
 
     /** True while the post-copy is paused (its session broke after the release). */
