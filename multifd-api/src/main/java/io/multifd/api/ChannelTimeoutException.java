@@ -20,6 +20,10 @@ package io.multifd.api;
  * accept, a read that received nothing, a write the peer did not drain, or a peer that did not
  * answer at the end of the migration. The message names the channel, the operation and the
  * timeout. The migration fails.
+ *
+ * <p>One exception: a caller's own bounded wait for the end, {@code MultiFdReceiver.await(Duration)},
+ * throws it when its time is up while the migration goes on (as {@code Future.get} with a timeout
+ * would); its message says so. Wait again, or {@code close()} the receiver to abort.
  */
 public class ChannelTimeoutException extends MultiFdException {
 

@@ -83,7 +83,8 @@ import java.util.concurrent.TimeUnit;
  * Thread-safe. {@link #start()} starts a coordinating thread ({@code multifd-recv-main}) that
  * accepts channels and runs the end of the migration; each accepted channel gets its own thread.
  * {@link #await()} and {@link #awaitAsync()} may be called from any thread, {@link #close()} too.
- * After {@code await} returns or throws, every thread of this receiver has ended. Thread names
+ * After {@code await} returns or throws the migration's outcome, every thread of this receiver
+ * has ended; an {@link #await(Duration)} whose time ran out leaves the migration running. Thread names
  * carry the first eight hex digits of the session id, e.g. {@code multifd-recv-1a2b3c4d-ch0};
  * the receiver learns the id from the first accepted hello and then renames the two threads it
  * started before ({@code multifd-recv-main} becomes {@code multifd-recv-1a2b3c4d-main}, the
@@ -202,12 +203,14 @@ public final class MultiFdReceiver implements AutoCloseable {
      *
      * @param timeout how long to wait
      * @return the final statistics
-     * @throws ChannelTimeoutException  if it did not end in time (the migration goes on)
+     * @throws ChannelTimeoutException  if it did not end in time: the migration goes on (await
+     *                                  again, or {@link #close()} to abort it); unlike the other
+     *                                  timeouts, this one does not fail the migration
      * @throws MigrationFailedException carrying the first cause if the migration failed
      * @throws InterruptedIOException   if interrupted
      */
     public MigrationStats await(Duration timeout) throws IOException {
-        return outcome.await(timeout);
+        return outcome.await(Objects.requireNonNull(timeout, "timeout"));
     }
 
     /**
@@ -401,11 +404,22 @@ public final class MultiFdReceiver implements AutoCloseable {
 
         /**
          * Makes the receiver, without any I/O and without starting a thread ({@link MultiFdReceiver#start()} does).
+         * If it throws (plug-ins that clash, say), it closes the listener it was given, which the
+         * receiver would have owned: the address is free again.
          *
          * @return a new receiver
          */
         public MultiFdReceiver build() {
-            return new MultiFdReceiver(this);
+            try {
+                return new MultiFdReceiver(this);
+            } catch (RuntimeException | Error e) {
+                try {
+                    transport.close();
+                } catch (IOException | RuntimeException c) {
+                    e.addSuppressed(c);
+                }
+                throw e;
+            }
         }
     }
 }

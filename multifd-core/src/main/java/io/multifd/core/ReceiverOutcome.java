@@ -151,7 +151,8 @@ final class ReceiverOutcome {
             }
             while (state != State.DONE) {
                 if (left <= 0) {
-                    throw new ChannelTimeoutException("the migration did not end within " + Durations.format(timeout));
+                    throw new ChannelTimeoutException("the migration did not end within " + Durations.format(timeout)
+                            + " (it goes on: await again, or close the receiver to abort it)");
                 }
                 left = changed.awaitNanos(left);
             }
