@@ -298,10 +298,7 @@ public final class MultiFdConfig {
          */
         public Builder codec(String name, CodecOptions options) {
             Objects.requireNonNull(name, "codec");
-            if (!name.matches("[a-z][a-z0-9_-]{0,31}")) {
-                throw new IllegalArgumentException("codec: '" + name + "' is not a valid codec name");
-            }
-            this.codec = name;
+            this.codec = codecName("codec", name);
             this.codecOptions = Objects.requireNonNull(options, "codec options");
             return this;
         }
@@ -343,12 +340,29 @@ public final class MultiFdConfig {
         }
 
         /**
-         * @param names codec names a sender may select; empty allows every codec present
+         * @param names codec names a sender may select (each matching {@code [a-z][a-z0-9_-]{0,31}},
+         *              as codec names do: {@code "Zstd"} is refused, not silently never matched);
+         *              empty allows every codec present
          * @return this builder
+         * @throws IllegalArgumentException if a name is not a valid codec name
+         * @throws NullPointerException     if the set or a name is null
          */
         public Builder allowedCodecs(Set<String> names) {
-            this.allowedCodecs = new LinkedHashSet<>(Objects.requireNonNull(names, "allowedCodecs"));
+            Objects.requireNonNull(names, "allowedCodecs");
+            LinkedHashSet<String> copy = new LinkedHashSet<>();
+            for (String n : names) {
+                copy.add(codecName("allowedCodecs", n));
+            }
+            this.allowedCodecs = copy;
             return this;
+        }
+
+        private static String codecName(String option, String name) {
+            Objects.requireNonNull(name, option + ": a codec name is null");
+            if (!name.matches("[a-z][a-z0-9_-]{0,31}")) {
+                throw new IllegalArgumentException(option + ": '" + name + "' is not a valid codec name ([a-z][a-z0-9_-]{0,31})");
+            }
+            return name;
         }
 
         /**

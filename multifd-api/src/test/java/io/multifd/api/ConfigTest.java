@@ -90,6 +90,12 @@ class ConfigTest {
         assertThatThrownBy(() -> MultiFdConfig.builder().codec("ZSTD")).hasMessageContaining("not a valid codec name");
         assertThat(MultiFdConfig.builder().allowedCodecs(Set.of("zstd")).build().allowedCodecs())
                 .containsExactly("zstd");
+        assertThatThrownBy(() -> MultiFdConfig.builder().allowedCodecs(Set.of("none", "Zstd")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("allowedCodecs: 'Zstd' is not a valid codec name ([a-z][a-z0-9_-]{0,31})");
+        java.util.Set<String> withNull = new java.util.HashSet<>(java.util.Arrays.asList("zstd", null));
+        assertThatThrownBy(() -> MultiFdConfig.builder().allowedCodecs(withNull)).isInstanceOf(NullPointerException.class)
+                .hasMessage("allowedCodecs: a codec name is null");
     }
 
     @Test

@@ -311,7 +311,7 @@ public final class PostCopy {
 
         private Builder(RamSaver saver, List<DirtyBitmap> bitmaps) {
             this.saver = Objects.requireNonNull(saver, "saver");
-            this.bitmaps = List.copyOf(bitmaps);
+            this.bitmaps = List.copyOf(Objects.requireNonNull(bitmaps, "bitmaps"));
         }
 
         /**
@@ -416,8 +416,17 @@ public final class PostCopy {
             return this;
         }
 
-        /** Returns the driver. */
+        /**
+         * Returns the driver.
+         *
+         * @return the driver
+         * @throws IllegalStateException if no {@link #pause(PreCopy.Pause) pause callback} was given
+         */
         public PostCopy build() {
+            if (pause == null) {
+                throw new IllegalStateException("PostCopy needs a pause callback: builder.pause((converged, dirtyPages, "
+                        + "estimate) -> { stop the writers }) before build()");
+            }
             return new PostCopy(this);
         }
     }

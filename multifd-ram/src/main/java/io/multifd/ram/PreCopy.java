@@ -201,7 +201,7 @@ public final class PreCopy {
 
         private Builder(RamSaver saver, List<DirtyBitmap> bitmaps) {
             this.saver = Objects.requireNonNull(saver, "saver");
-            this.bitmaps = List.copyOf(bitmaps);
+            this.bitmaps = List.copyOf(Objects.requireNonNull(bitmaps, "bitmaps"));
         }
 
         /**
@@ -240,7 +240,7 @@ public final class PreCopy {
          * @return this builder
          */
         public Builder downtimeTarget(Duration target) {
-            if (target.isNegative()) {
+            if (Objects.requireNonNull(target, "downtimeTarget").isNegative()) {
                 throw new IllegalArgumentException("downtimeTarget must not be negative: " + target);
             }
             this.downtimeTarget = target;
@@ -270,8 +270,17 @@ public final class PreCopy {
             return this;
         }
 
-        /** Returns the driver. */
+        /**
+         * Returns the driver.
+         *
+         * @return the driver
+         * @throws IllegalStateException if no {@link #pause(PreCopy.Pause) pause callback} was given
+         */
         public PreCopy build() {
+            if (pause == null) {
+                throw new IllegalStateException("PreCopy needs a pause callback: builder.pause((converged, dirtyPages, "
+                        + "estimate) -> { stop the writers }) before build()");
+            }
             return new PreCopy(this);
         }
     }

@@ -149,7 +149,7 @@ public final class RamSaver {
         Objects.requireNonNull(session, "session");
         RamPayload payload = session.payload(RamPayload.class).orElseThrow(() -> new IllegalStateException(
                 "no RamPayload is registered with this session (is multifd-ram on the class path?)"));
-        List<RamBlock> list = List.copyOf(blocks);
+        List<RamBlock> list = List.copyOf(Objects.requireNonNull(blocks, "blocks"));
         Set<String> names = new HashSet<>();
         for (RamBlock b : list) {
             if (!names.add(b.name())) {

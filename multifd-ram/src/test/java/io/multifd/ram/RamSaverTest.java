@@ -292,4 +292,23 @@ class RamSaverTest {
                 });
         assertThat(paused[0]).isFalse();
     }
+
+    @Test
+    void driversSayWhatTheirBuilderLacks() {
+        RamBlock src = RamBlock.allocate("m", 1 << 20);
+        LoopbackSendSession s = session(2, List.of(RamBlock.allocate("m", 1 << 20)), MigrationListener.NONE);
+        RamSaver saver = RamSaver.open(s, src);
+        assertThatThrownBy(() -> PreCopy.builder(saver, List.of(new DirtyBitmap(src))).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("PreCopy needs a pause callback");
+        assertThatThrownBy(() -> PreCopy.builder(saver, null)).isInstanceOf(NullPointerException.class).hasMessage("bitmaps");
+        assertThatThrownBy(() -> PreCopy.builder(saver, List.of()).downtimeTarget(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("downtimeTarget");
+        assertThatThrownBy(() -> RamSaver.open(s, (List<RamBlock>) null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("blocks");
+        PostcopyAccess access = new PostcopyAccess();
+        assertThatThrownBy(() -> access.require(src, 0, 1, Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("timeout must not be negative: PT-1S");
+        assertThatThrownBy(() -> access.require(src, 0, 1, null)).isInstanceOf(NullPointerException.class)
+                .hasMessage("timeout");
+    }
 }
