@@ -460,7 +460,8 @@ public final class SnapshotReader implements Closeable {
      * QEMU file's device state is in QEMU's own stream format and is not returned (empty list).
      *
      * @return the device states, each a read-only buffer owned by the caller
-     * @throws SnapshotFormatException if the area's checksum or an entry's length is wrong
+     * @throws SnapshotFormatException if the area's checksum or an entry's length is wrong, or a
+     *                                 device (name and instance) appears twice
      * @throws IOException             if it cannot be read
      */
     public List<DeviceState> deviceStates() throws IOException {
@@ -480,10 +481,15 @@ public final class SnapshotReader implements Closeable {
                     + "stored %08x, computed %08x", header.deviceCrc(), (int) crc.getValue()));
         }
         List<DeviceState> out = new ArrayList<>(header.deviceCount());
+        java.util.Set<String> seen = new java.util.HashSet<>();
         try {
             for (int i = 0; i < header.deviceCount(); i++) {
                 String name = SnapshotFormat.name8(area);
                 int instance = area.getInt();
+                if (!seen.add(instance + ":" + name)) {
+                    throw new SnapshotFormatException(Reason.MALFORMED, "device state '" + name + "' instance " + instance
+                            + " appears twice (entry " + i + ")");
+                }
                 long n = area.getLong();
                 if (n < 0 || n > area.remaining()) {
                     throw new SnapshotFormatException(Reason.MALFORMED, "device state '" + name + "' of " + n

@@ -68,6 +68,8 @@ public final class SnapshotWriter implements Closeable {
     private final long start;
     private final FileSendSession session;
     private final List<byte[]> deviceEntries = new ArrayList<>();
+    /** "instance:name" of every device added: each may appear once (lock: this). */
+    private final java.util.Set<String> deviceKeys = new java.util.HashSet<>();
     private final long startNanos = System.nanoTime();
     private boolean done;
     private int placedDevices;
@@ -140,16 +142,22 @@ public final class SnapshotWriter implements Closeable {
      * @param name     the device's name, 1 to 255 bytes of UTF-8
      * @param instance the device's instance number
      * @param state    the state (the bytes between position and limit are copied; the buffer is not modified)
-     * @throws IllegalArgumentException if the name is empty or too long
+     * @throws IllegalArgumentException if the name is empty or too long, or this device (name and
+     *                                  instance) was added already
      * @throws IllegalStateException    if the writer finished
      */
     public synchronized void addDeviceState(String name, int instance, ByteBuffer state) {
         byte[] n = SnapshotFormat.utf8(Objects.requireNonNull(name, "name"));
+        Objects.requireNonNull(state, "state");
         if (n.length < 1 || n.length > 255) {
             throw new IllegalArgumentException("device name must be 1 to 255 bytes of UTF-8: '" + name + "'");
         }
         if (done) {
             throw new IllegalStateException("the snapshot writer finished");
+        }
+        if (!deviceKeys.add(instance + ":" + name)) {
+            throw new IllegalArgumentException("device '" + name + "' instance " + instance
+                    + " was already added to this snapshot");
         }
         ByteBuffer s = state.duplicate();
         ByteBuffer e = ByteBuffer.allocate(1 + n.length + 4 + 8 + s.remaining());

@@ -204,6 +204,37 @@ class SnapshotMalformedTest {
     }
 
     @Test
+    void deviceStateNamedTwice() throws Exception {
+        try (FileChannel ch = rw()) {
+            SnapshotFormat.Header h = SnapshotFixtures.header(ch, START);
+            ByteBuffer entry = ByteBuffer.allocate((int) h.deviceLength()); // the one entry: 'dev' instance 1
+            ch.read(entry, h.deviceOffset());
+            entry.flip();
+            ByteBuffer twice = ByteBuffer.allocate(2 * entry.remaining()).put(entry.duplicate()).put(entry.duplicate()).flip();
+            ch.write(twice.duplicate(), h.deviceOffset());
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(twice.duplicate());
+            SnapshotFormat.Header n = new SnapshotFormat.Header(h.pageSize(), h.ramBytes(), h.codec(), h.deviceOffset(),
+                    twice.remaining(), 2, (int) crc.getValue(), Math.max(h.endOffset(), h.deviceOffset() + twice.remaining()),
+                    h.blocks(), 0);
+            ch.write(SnapshotFormat.encodeHeader(n), START); // checksums right: the duplicate check must catch it
+        }
+        assertRefused(Reason.MALFORMED, "device state 'dev' instance 1 appears twice");
+    }
+
+    @Test
+    void theWriterRefusesADeviceAddedTwice() throws Exception {
+        try (FileChannel ch = FileChannel.open(dir.resolve("other"), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE); SnapshotWriter w = SnapshotWriter.create(ch, 0, 1, Duration.ofSeconds(30))) {
+            w.addDeviceState("nic0", 0, ByteBuffer.wrap(new byte[]{1}));
+            w.addDeviceState("nic0", 1, ByteBuffer.wrap(new byte[]{2})); // another instance: fine
+            assertThatThrownBy(() -> w.addDeviceState("nic0", 0, ByteBuffer.wrap(new byte[]{3})))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("device 'nic0' instance 0 was already added to this snapshot");
+        }
+    }
+
+    @Test
     void unsupportedVersion() throws Exception {
         try (FileChannel ch = rw()) {
             ch.write(ByteBuffer.allocate(4).putInt(0, 9), START + 8);
