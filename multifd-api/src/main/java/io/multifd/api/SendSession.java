@@ -32,8 +32,10 @@ import java.util.Optional;
  *       records for the session manifest.</li>
  *   <li><b>Connected</b> (after the owner calls {@code connect()}): clients fill slots and
  *       {@linkplain #send(SendData) send} them; {@link #sync()} separates rounds.</li>
- *   <li><b>Finished</b> or <b>failed</b>: every call throws {@link IllegalStateException} (finished)
- *       or {@link MigrationFailedException} carrying the first cause (failed).</li>
+ *   <li><b>Finished</b> or <b>failed</b>: {@code declare}, {@code send} and {@code sync} throw
+ *       {@link IllegalStateException} (finished) or {@link MigrationFailedException} carrying the
+ *       first cause (failed); the accessors ({@code config}, {@code payload}, {@code stats},
+ *       {@code newSlot}) keep working.</li>
  * </ol>
  *
  * <h2>Threads</h2>

@@ -303,6 +303,10 @@ public final class PluginRegistry {
                         return;
                     }
                 }
+                if (o.getClass() == v.getClass()) {
+                    throw new IllegalArgumentException("two instances of " + what + " " + v.getClass().getName() + " (id "
+                            + idOf.applyAsInt(v) + ", name '" + name + "') were registered; register one");
+                }
                 throw new IllegalArgumentException(what + "s clash: " + o.getClass().getName() + " (id "
                         + idOf.applyAsInt(o) + ", name '" + nameOf.apply(o) + "') and " + v.getClass().getName()
                         + " (id " + idOf.applyAsInt(v) + ", name '" + name + "')" + (sameId ? " have the same wire id" : " have the same name"));

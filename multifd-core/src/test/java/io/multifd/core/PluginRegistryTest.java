@@ -119,7 +119,9 @@ class PluginRegistryTest {
     @Test
     void aSecondExplicitInstanceOfTheSameClassIsRefused() {
         assertThatThrownBy(() -> PluginRegistry.builder().add(new BlobPayload()).add(new BlobPayload()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clash");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("two instances of payload plug-in " + BlobPayload.class.getName())
+                .hasMessageEndingWith("were registered; register one");
     }
 
     @Test

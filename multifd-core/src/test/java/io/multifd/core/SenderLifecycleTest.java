@@ -85,6 +85,15 @@ class SenderLifecycleTest {
     }
 
     @Test
+    void connectAfterCloseSaysTheSenderWasClosed() {
+        MultiFdSender s = newSender(MultiFdConfig.defaults());
+        s.close();
+        assertThatThrownBy(s::connect).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the sender was closed before connect()");
+        assertThat(transport.connections()).isZero();
+    }
+
+    @Test
     void anUnknownCodecFailsConnectBeforeAnyConnection() {
         try (MultiFdSender s = newSender(MultiFdConfig.builder().codec("brotli").build())) {
             assertThatThrownBy(s::connect).isInstanceOf(PluginUnavailableException.class)

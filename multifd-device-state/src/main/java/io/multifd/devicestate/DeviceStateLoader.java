@@ -22,7 +22,8 @@ import java.nio.ByteBuffer;
  * cut it (buffer index 0, 1, 2, ...), whatever channel each buffer arrived on.
  *
  * <h2>Threads</h2>
- * Every device has a load thread of its own (named {@code multifd-load-...}), made when the
+ * Every device has a load thread of its own (named after the receiver's session and the device,
+ * e.g. {@code multifd-recv-1a2b3c4d-load-1-nic0#0}), made when the
  * device's first buffer arrives: {@link #load(ByteBuffer)} and {@link #complete()} run on it,
  * one call at a time, while other devices load and RAM keeps arriving. {@link #abort(Throwable)}
  * runs on whichever thread aborts the migration, possibly while {@code load} is running.

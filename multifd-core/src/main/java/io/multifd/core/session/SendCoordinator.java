@@ -142,6 +142,9 @@ public final class SendCoordinator implements ChannelSender.Host {
     public void connect(Codec h, TransportConnector connector) throws IOException {
         lock.lock();
         try {
+            if (state == SenderState.CLOSED) {
+                throw new IllegalStateException("the sender was closed before connect()");
+            }
             if (state != SenderState.NEW) {
                 throw new IllegalStateException("connect() was already called; the sender is " + state.words);
             }

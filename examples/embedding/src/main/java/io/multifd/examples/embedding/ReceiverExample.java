@@ -108,11 +108,12 @@ public final class ReceiverExample {
                     .build();
             MultiFdConfig limits = MultiFdConfig.builder()
                     .maxChannels(16)                                       // refuse senders asking for more
+                    .maxPendingConnections(16)                             // strays handshaken at a time (default)
                     .acceptTimeout(Duration.ofSeconds(60))
                     .build();
             return MultiFdReceiver.builder(limits, listener)
-                    .payload(ram)                                          // configured instances replace
-                    .payload(deviceState)                                  // the ones ServiceLoader finds
+                    .require(ram)                                          // configured instances replace the ones
+                    .payload(deviceState)                                  // ServiceLoader finds; a sender without RAM is refused
                     .build();
         }
 
