@@ -59,6 +59,8 @@ final class QemuStreamParser {
 
     private final FileChannel file;
     private final long size;
+    /** More capabilities than any QEMU has (10.0 has under 40): a count beyond it is not QEMU's. */
+    static final int MAX_CAPABILITIES = 256;
     private final ByteBuffer buf = ByteBuffer.allocate(64 << 10);
     private long bufStart;
     private long pos;
@@ -112,6 +114,11 @@ final class QemuStreamParser {
                 switch (name) {
                     case "configuration/capabilities" -> {
                         int count = be32();
+                        if (count < 0 || count > MAX_CAPABILITIES) {
+                            throw new SnapshotFormatException(Reason.MALFORMED, "configuration/capabilities announces "
+                                    + Integer.toUnsignedString(count) + " capabilities at offset " + (pos - 4)
+                                    + " (QEMU has fewer than " + MAX_CAPABILITIES + ")");
+                        }
                         for (int i = 0; i < count; i++) {
                             caps.add(name8());
                         }

@@ -91,4 +91,23 @@ class QemuMappedRamReadTest {
                 .isInstanceOfSatisfying(SnapshotFormatException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.TRUNCATED));
     }
+
+    /** A count of 2^31 - 1 capabilities in a sparse file of zeros: refused at once, not read until memory runs out. */
+    @Test
+    void anAbsurdCapabilityCountIsRefusedBeforeAnythingIsRead() throws Exception {
+        Path file = dir.resolve("caps.qemu");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64);
+        b.putInt(0x5145564d).putInt(3).put((byte) 7).putInt(0).put((byte) 5);
+        byte[] name = "configuration/capabilities".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        b.put((byte) name.length).put(name).putInt(1).putInt(Integer.MAX_VALUE).flip();
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(b);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]), (256L << 20) - 1); // the rest: a hole, zeros
+        }
+        assertThatThrownBy(() -> SnapshotReader.open(file).close())
+                .isInstanceOfSatisfying(SnapshotFormatException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED))
+                .hasMessageContaining("announces 2147483647 capabilities");
+    }
 }

@@ -29,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 /**
@@ -124,7 +125,17 @@ public final class MultifdCommand implements Callable<Integer> {
      *         was cancelled and did not complete
      */
     public static int execute(String[] args, PrintWriter out, PrintWriter err, Cancellation cancellation) {
-        int status = commandLine(out, err, cancellation).execute(args);
+        int status;
+        try {
+            status = commandLine(out, err, cancellation).execute(args);
+        } catch (Error e) { // picocli hands only Exceptions to the execution handler
+            if (Arrays.asList(args).contains("--verbose")) {
+                e.printStackTrace(err);
+            }
+            err.println("multifd: " + describe(e));
+            err.flush();
+            status = ExitStatus.FAILED;
+        }
         return status != ExitStatus.OK && cancellation.cancelled() ? ExitStatus.CANCELLED : status;
     }
 
@@ -212,7 +223,7 @@ public final class MultifdCommand implements Callable<Integer> {
             return t.getMessage() == null ? t.getClass().getSimpleName() : oneLine(t.getMessage());
         }
         if (t instanceof OutOfMemoryError) {
-            return "out of memory: " + t.getMessage();
+            return "out of memory (" + t.getMessage() + "); MULTIFD_JAVA_OPTS=-Xmx... gives the JVM more";
         }
         return "internal error: " + oneLine(String.valueOf(t)) + " (run with --verbose for the stack trace)";
     }

@@ -160,12 +160,15 @@ public final class RestoreCommand extends BaseCommand {
                 cancel.close();
             }
         } catch (Exception | Error e) {
-            Exception reported = damaged(e);
+            Throwable reported = e instanceof Exception x ? damaged(x) : e;
             if (common.json()) {
                 json.put("seconds", (System.nanoTime() - t0) / 1e9);
                 out().println(failed(json, reported));
             }
-            throw reported;
+            if (reported instanceof Error err) {
+                throw err;
+            }
+            throw (Exception) reported;
         }
     }
 
@@ -191,13 +194,10 @@ public final class RestoreCommand extends BaseCommand {
     }
 
     /** A damaged or malformed snapshot exits with {@link ExitStatus#DAMAGED}, naming the file and the reason. */
-    private Exception damaged(Throwable e) {
+    private Exception damaged(Exception e) {
         if (e instanceof SnapshotFormatException f && !cancellation.cancelled()) {
             return new CommandFailedException(ExitStatus.DAMAGED, "--from '" + from + "': " + f.getMessage());
         }
-        if (e instanceof Exception x) {
-            return x;
-        }
-        throw (Error) e;
+        return e;
     }
 }
