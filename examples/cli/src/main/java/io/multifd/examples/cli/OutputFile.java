@@ -24,35 +24,25 @@ import io.multifd.ram.RamSetupRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The output file, written as {@code FILE.part} and renamed to FILE once the migration
- * completed. {@link #prepare} (main thread, before listening) refuses a FILE or FILE.part that
- * is a symbolic link, and an existing FILE unless {@code --force}; it creates FILE.part
- * exclusively ({@code O_CREAT|O_EXCL}, never through a symbolic link), mode 0600, in FILE's
- * directory. {@link #open} runs on the receiver's manifest thread and maps one block per
+ * completed ({@link PartFile}). {@link #prepare} (main thread, before listening) refuses a FILE
+ * or FILE.part that is a symbolic link, and an existing FILE unless {@code --force}; it creates
+ * FILE.part exclusively ({@code O_CREAT|O_EXCL}, never through a symbolic link), mode 0600, in
+ * FILE's directory. {@link #open} runs on the receiver's manifest thread and maps one block per
  * announced block; {@link #forceData} on the receiver's coordinating thread before COMPLETED
  * is sent; {@link #commit} and {@link #discard} on the main thread (or the shutdown hook)
  * after the receiver ended.
  */
 final class OutputFile {
-    private final Path target;
+    private final PartFile out;
     private final Path part;
-    private final boolean force;
     private final boolean fsync;
     private FileChannel file;
     /** Where the next block starts in FILE.part (before a page-size alignment). */
@@ -72,9 +62,8 @@ final class OutputFile {
     private boolean committed;
 
     OutputFile(Path target, boolean force, boolean fsync) {
-        this.target = target.toAbsolutePath();
-        this.part = this.target.resolveSibling(this.target.getFileName() + ".part");
-        this.force = force;
+        this.out = new PartFile("--out", target, force);
+        this.part = out.part();
         this.fsync = fsync;
     }
 
@@ -87,39 +76,7 @@ final class OutputFile {
      * @throws IOException    if FILE.part cannot be created
      */
     synchronized void prepare() throws IOException {
-        if (Files.isSymbolicLink(target)) {
-            throw new UsageException("--out '" + target + "' is a symbolic link: refused (name the file itself)");
-        }
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw new UsageException("--out '" + target + "' exists and is not a regular file: refused");
-            }
-            if (!force) {
-                throw new UsageException("--out '" + target + "' exists: refused (add --force to replace it)");
-            }
-        }
-        if (Files.isSymbolicLink(part)) {
-            throw new UsageException("'" + part + "' is a symbolic link: refused (remove it first)");
-        }
-        if (Files.exists(part, LinkOption.NOFOLLOW_LINKS)) {
-            if (!force || !Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS)) {
-                throw new UsageException("'" + part + "' exists (a receiver writing it, or a leftover): refused "
-                        + "(remove it, or add --force)");
-            }
-            Files.delete(part);
-        }
-        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        try {
-            if (part.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                file = FileChannel.open(part, options,
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } else {
-                file = FileChannel.open(part, options);
-            }
-        } catch (FileAlreadyExistsException e) {
-            throw new UsageException("'" + part + "' appeared while it was being created: refused");
-        }
+        file = out.create();
     }
 
     /**
@@ -284,46 +241,8 @@ final class OutputFile {
         if (fsync) {
             forceData();
         }
-        if (file != null) {
-            file.close();
-        }
-        if (force) {
-            try {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } else {
-            publishWithoutReplacing();
-        }
+        out.commit(fsync);
         committed = true;
-        if (fsync) {
-            forceDirectory(target.getParent());
-        }
-    }
-
-    /** A hard link fails if FILE exists (appeared meanwhile), unlike a rename, which replaces it. */
-    private void publishWithoutReplacing() throws IOException {
-        try {
-            Files.createLink(target, part);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("--out '" + target + "' appeared during the migration: not replaced (the "
-                    + "received memory stays in '" + part + "')", e);
-        } catch (UnsupportedOperationException | IOException e) {
-            // no hard links on this file system: a plain move, which also refuses an existing target
-            Files.move(part, target);
-            return;
-        }
-        Files.delete(part);
-    }
-
-    private static void forceDirectory(Path dir) throws IOException {
-        if (dir == null || !dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            return; // directories cannot be opened for forcing on every platform
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
     }
 
     /** Removes the partial file of a failed migration. Any thread; idempotent. */
@@ -331,14 +250,7 @@ final class OutputFile {
         if (committed) {
             return;
         }
-        try {
-            if (file != null) {
-                file.close();
-                file = null;
-                Files.deleteIfExists(part); // only the file this receiver created
-            }
-        } catch (IOException ignored) {
-            // best effort: the migration already failed, and that is what gets reported
-        }
+        out.discard();
+        file = null;
     }
 }

@@ -32,28 +32,26 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code multifd save --image FILE --to SNAPSHOT}: saves an image file, as one RAM block, to a
  * snapshot file with several threads writing pages at their fixed places (zero pages left as
  * holes), optionally while writer threads dirty it (pre-copy rounds rewrite the dirtied pages in
- * place). {@code multifd restore} reads it back.
+ * place). {@code multifd restore} reads it back. The snapshot is written as {@code SNAPSHOT.part}
+ * and renamed to SNAPSHOT once complete ({@link PartFile}), so a save that fails or is cancelled
+ * leaves an existing SNAPSHOT as it was.
  *
  * <p>Exit status ({@link ExitStatus}): 0 once the snapshot is complete; 2 a wrong command line
- * (an existing SNAPSHOT without {@code --force} included); 6 cancelled by SIGINT or SIGTERM (the
- * partial snapshot is removed); 1 anything else, for instance a full disk.
+ * (an existing SNAPSHOT without {@code --force}, or SNAPSHOT naming the image, included); 6
+ * cancelled by SIGINT or SIGTERM (the partial snapshot is removed); 1 anything else, for
+ * instance a full disk.
  */
 @Command(name = "save", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Saves an image file, as one RAM block, to a snapshot file (file mode: every page at a "
@@ -96,7 +94,8 @@ public final class SaveCommand extends BaseCommand {
     @Option(names = "--fsync", description = "Force the snapshot to disk before reporting it complete.")
     boolean fsync;
 
-    @Option(names = "--force", description = "Replace SNAPSHOT if it exists (without it an existing SNAPSHOT is refused).")
+    @Option(names = "--force", description = "Replace SNAPSHOT if it exists, once the new one is complete (without it "
+            + "an existing SNAPSHOT is refused).")
     boolean force;
 
     @Option(names = "--no-verify", description = "Do not hash the memory at the end (no sha256 in the result; "
@@ -121,7 +120,11 @@ public final class SaveCommand extends BaseCommand {
         }
         long size = ImageFile.checkImage(image);
         Path target = to.toAbsolutePath();
-        FileChannel file = create(target, force);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(target, image)) {
+            throw new UsageException("--to '" + target + "' is the image itself: refused (name another file)");
+        }
+        PartFile out = new PartFile("--to", target, force);
+        FileChannel file = out.create();
         RamBlock block = null;
         Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED)
                 .put("role", "save").put("snapshot", to.toString());
@@ -170,7 +173,7 @@ public final class SaveCommand extends BaseCommand {
             long firstRound = listener.firstRoundNanos();
             json.put("seconds", secs).put("ram_bytes", size).put("sha256", sha)
                     .put("save_seconds", firstRound == 0 ? secs : (saved - firstRound) / 1e9)
-                    .put("file_bytes", dataBytes).put("file_apparent_bytes", Files.size(target))
+                    .put("file_bytes", dataBytes).put("file_apparent_bytes", file.size())
                     .put("normal_pages", stats.pages()).put("zero_pages", stats.zeroPages())
                     .put("round_count", rounds).put("channel_count", channels).put("page_size", ps)
                     .put("ram_gib_per_s", secs > 0 ? size / secs / (1L << 30) : 0.0);
@@ -182,6 +185,8 @@ public final class SaveCommand extends BaseCommand {
             if (noVerify) {
                 json.fields().remove("sha256");
             }
+            writer.close();
+            out.commit(fsync); // SNAPSHOT.part becomes SNAPSHOT only now: a failure above left SNAPSHOT as it was
             completed(json);
             done = true;
             if (common.json()) {
@@ -209,43 +214,9 @@ public final class SaveCommand extends BaseCommand {
             if (writer != null) {
                 writer.close();
             }
-            file.close();
             if (!done) {
-                Files.deleteIfExists(target); // only the file this command created
+                out.discard(); // only SNAPSHOT.part, which this command created
             }
-        }
-    }
-
-    /**
-     * Creates SNAPSHOT exclusively ({@code O_CREAT|O_EXCL}, never through a symbolic link), mode
-     * 0600; an existing one is refused unless {@code --force}, which removes it first.
-     */
-    static FileChannel create(Path target, boolean force) throws IOException {
-        if (Files.isDirectory(target)) {
-            throw new UsageException("--to '" + target + "' is a directory");
-        }
-        if (target.getParent() != null && !Files.isDirectory(target.getParent())) {
-            throw new UsageException("--to: directory '" + target.getParent() + "' does not exist");
-        }
-        if (Files.isSymbolicLink(target)) {
-            throw new UsageException("--to '" + target + "' is a symbolic link: refused (name the file itself)");
-        }
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            if (!force || !Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw new UsageException("--to '" + target + "' exists: refused (add --force to replace it)");
-            }
-            Files.delete(target);
-        }
-        Set<OpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        try {
-            if (target.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-                return FileChannel.open(target, options,
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            return FileChannel.open(target, options);
-        } catch (FileAlreadyExistsException e) {
-            throw new UsageException("--to '" + target + "' appeared while it was being created: refused");
         }
     }
 

@@ -137,6 +137,40 @@ class SnapshotCommandsTest {
         assertThat(dir.resolve("other.part")).doesNotExist();
     }
 
+    @Test
+    void aSaveOntoItsOwnImageIsRefusedAndTheImageKept() throws Exception {
+        Path image = image(1 << 20);
+        String before = Hashing.sha256(image);
+        CommandLineTest.Run r = CommandLineTest.run("save", "--image", image.toString(), "--to", image.toString(),
+                "--force");
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("is the image itself: refused");
+        assertThat(Hashing.sha256(image)).isEqualTo(before);
+    }
+
+    /** --force replaces SNAPSHOT only once the new one is complete: a save that fails keeps the old one. */
+    @Test
+    void aForcedSaveThatFailsKeepsTheOldSnapshot() throws Exception {
+        Path image = image(2 << 20);
+        Path snap = dir.resolve("snap");
+        assertThat(CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--quiet")
+                .status()).isZero();
+        String old = Hashing.sha256(snap);
+        Cancellation cancelled = new Cancellation();
+        cancelled.cancel("test"); // the save fails as soon as its writer exists, after SNAPSHOT.part was made
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int status = MultifdCommand.execute(new String[]{"save", "--image", image.toString(), "--to", snap.toString(),
+                "--force", "--quiet"}, new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), cancelled);
+        assertThat(status).as(err.toString()).isEqualTo(ExitStatus.CANCELLED);
+        assertThat(Hashing.sha256(snap)).isEqualTo(old);
+        assertThat(dir.resolve("snap.part")).doesNotExist();
+        CommandLineTest.Run restore = CommandLineTest.run("restore", "--from", snap.toString(), "--out",
+                dir.resolve("out.img").toString(), "--quiet");
+        assertThat(restore.status()).as(restore.err()).isZero();
+        assertThat(Hashing.sha256(dir.resolve("out.img"))).isEqualTo(Hashing.sha256(image));
+    }
+
     @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"save", "restore"})
     void helpListsTheOptionsAndTheCommonExitStatuses(String command) {
