@@ -15,6 +15,7 @@
  */
 package io.multifd.ram.snapshot;
 
+import io.multifd.ram.RamBlock;
 import io.multifd.ram.RamBlockInfo;
 
 import java.nio.ByteBuffer;
@@ -202,11 +203,58 @@ public final class SnapshotFormat {
                 throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED,
                         "header fields end at byte " + all.position() + " of a " + len + "-byte header");
             }
+            checkFields(start, pageSize, ram, devLen, devCount, blocks);
             return new Header(pageSize, ram, codec, devOff, devLen, devCount, devCrc, end, List.copyOf(blocks), len);
         } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
             throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED,
                     "header at offset " + start + " ends inside a field");
         }
+    }
+
+    /**
+     * The header's fields must agree with each other before any of them is used (its checksum
+     * only says they were written together: a forged header can carry a correct one).
+     */
+    private static void checkFields(long start, int pageSize, long ram, long devLen, int devCount, List<Entry> blocks)
+            throws SnapshotFormatException {
+        String where = "header at offset " + start + ": ";
+        if (!validPageSize(pageSize)) {
+            throw malformed(where + "page size " + pageSize + " (a power of two from " + RamBlock.MIN_PAGE_SIZE + " to "
+                    + RamBlock.MAX_PAGE_SIZE + ")");
+        }
+        long sum = 0;
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Entry e : blocks) {
+            if (e.name().isEmpty() || !names.add(e.name())) {
+                throw malformed(where + "block name '" + e.name() + "' is empty or appears twice");
+            }
+            if (!validPageSize(e.pageSize())) {
+                throw malformed(where + "block '" + e.name() + "' has page size " + e.pageSize() + " (a power of two from "
+                        + RamBlock.MIN_PAGE_SIZE + " to " + RamBlock.MAX_PAGE_SIZE + ")");
+            }
+            if (e.length() <= 0) {
+                throw malformed(where + "block '" + e.name() + "' has length " + e.length());
+            }
+            sum += e.length();
+            if (sum < 0) {
+                throw malformed(where + "block lengths overflow");
+            }
+        }
+        if (sum != ram) {
+            throw malformed(where + "RAM total " + ram + " bytes, but its blocks add up to " + sum);
+        }
+        if (devCount < 0 || devLen < 0) {
+            throw malformed(where + "device-state area of " + devLen + " bytes with " + devCount + " entries");
+        }
+        // where the areas lie (before the start, overlapping, past the end) is checked with the records
+    }
+
+    private static boolean validPageSize(long p) {
+        return p >= RamBlock.MIN_PAGE_SIZE && p <= RamBlock.MAX_PAGE_SIZE && Long.bitCount(p) == 1;
+    }
+
+    private static SnapshotFormatException malformed(String message) {
+        return new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED, message);
     }
 
     /** The header's length field, at bytes 12..16 of the header. */

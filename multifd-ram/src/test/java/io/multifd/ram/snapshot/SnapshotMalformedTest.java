@@ -177,6 +177,46 @@ class SnapshotMalformedTest {
         assertRefused(Reason.OVERLAPPING_AREAS, "before the snapshot's start offset");
     }
 
+    /** A forged header whose checksum is right: its fields are checked against each other before use. */
+    @Test
+    void headerFieldsThatDisagree() throws Exception {
+        SnapshotFormat.Header h;
+        try (FileChannel ch = rw()) {
+            h = SnapshotFixtures.header(ch, START);
+        }
+        ByteBuffer forged = SnapshotFormat.encodeHeader(h);
+        forged.putInt(blockPageSizeAt(forged, 1), 0); // block 'b': page size 0
+        writeWithChecksum(forged);
+        assertRefused(Reason.MALFORMED, "block 'b' has page size 0");
+        forged = SnapshotFormat.encodeHeader(h);
+        forged.putLong(24, 5); // the RAM total
+        writeWithChecksum(forged);
+        assertRefused(Reason.MALFORMED, "RAM total 5 bytes, but its blocks add up to " + h.ramBytes());
+    }
+
+    /** Where block {@code index}'s page size lies in an encoded header (see SnapshotFormat's layout). */
+    private static int blockPageSizeAt(ByteBuffer header, int index) {
+        int p = 32; // magic, version, length, page size, count, RAM total
+        p += 1 + (header.get(p) & 0xff) + 8 + 8 + 4 + 4 + 8; // codec, device area, end
+        for (int i = 0; ; i++) {
+            p += 1 + (header.get(p) & 0xff) + 8; // name, length
+            if (i == index) {
+                return p;
+            }
+            p += 4 + 8 + 4; // page size, record offset, record checksum
+        }
+    }
+
+    private void writeWithChecksum(ByteBuffer header) throws IOException {
+        int len = header.limit();
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(header.duplicate().position(0).limit(len - 4));
+        header.putInt(len - 4, (int) crc.getValue());
+        try (FileChannel ch = rw()) {
+            ch.write(header.duplicate().position(0), START);
+        }
+    }
+
     @Test
     void headerChecksumMismatch() throws Exception {
         flipByte(START + 30); // inside the RAM byte count

@@ -48,8 +48,10 @@ import java.util.Locale;
         description = {"Restores one RAM block of a snapshot file to FILE: a snapshot of 'multifd save', or a "
                 + "file QEMU saved with 'migrate file:' and the mapped-ram capability (with or without multifd).",
                 "",
-                "Every header, bitmap and area is checked before a page is read; a damaged file is refused "
-                        + "with its reason.", ""},
+                "Every header, bitmap and area is checked before a page is read; a damaged one is refused "
+                        + "with its reason. The pages themselves carry no checksum (as in QEMU's mapped-ram "
+                        + "format): a changed byte inside the page area is not detected; compare the "
+                        + "sha256 this command prints with the one 'save' printed.", ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:FILE is complete"})
 public final class RestoreCommand extends BaseCommand {
