@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -43,7 +44,8 @@ public final class GenImageCommand extends BaseCommand {
     static final int DEFAULT_TEXT = 35;
     static final int DEFAULT_RANDOM = 25;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The image file to write (replaced if it exists).")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The image file to write, as FILE.part renamed to FILE "
+            + "once complete (an existing FILE is replaced then; a symbolic link is refused).")
     Path file;
 
     @Option(names = "--size", required = true, paramLabel = "SIZE", converter = Converters.Size.class,
@@ -86,6 +88,9 @@ public final class GenImageCommand extends BaseCommand {
             throw new UsageException("'" + file + "' is a directory");
         }
         ImageGenerator gen = new ImageGenerator(size, ps, seed, mix[0], mix[1], mix[2]);
+        // FILE.part, renamed over FILE once complete: a failure leaves no partial FILE and keeps an old one
+        PartFile out = new PartFile("FILE", file, true);
+        FileChannel ch = out.create();
         long t0 = System.nanoTime();
         ImageGenerator.Result r;
         // small images are written before a progress line would appear
@@ -93,20 +98,23 @@ public final class GenImageCommand extends BaseCommand {
         // Ctrl-C / SIGTERM: the interrupt closes the file channel, and the partial file is removed
         Thread self = Thread.currentThread();
         Cancellation.Registration cancel = cancellation.onCancel(self::interrupt);
+        boolean done = false;
         try (Progress progress = new Progress(mode, "gen-image", err(), 2)) {
             progress.begin("writing " + file.getFileName(), size, gen::progress);
-            r = gen.write(file);
+            r = gen.write(ch);
+            out.commit(false);
+            done = true;
             progress.end(String.format(Locale.ROOT, "%s in %.1f s", Sizes.human(size), (System.nanoTime() - t0) / 1e9));
         } catch (IOException | RuntimeException e) {
-            if (cancellation.cancelled()) {
-                Files.deleteIfExists(file);
-            }
             if (common.json()) {
                 out().println(failed(new Json(), e).put("file", file.toString()));
             }
             throw e;
         } finally {
             cancel.close();
+            if (!done) {
+                out.discard();
+            }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (common.json()) {

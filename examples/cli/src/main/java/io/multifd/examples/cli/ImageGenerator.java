@@ -110,20 +110,31 @@ public final class ImageGenerator {
     public Result write(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            Result r = generate((bytes, length, offset, allZero) -> {
-                if (!allZero) {
-                    ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
-                    while (b.hasRemaining()) {
-                        ch.write(b, offset + b.position());
-                    }
-                }
-            });
-            if (ch.size() < size) {
-                // a trailing run of zero pages: set the size without writing (sparse)
-                ch.write(ByteBuffer.allocate(1), size - 1);
-            }
-            return r;
+            return write(ch);
         }
+    }
+
+    /**
+     * Writes the image into an empty file with positional writes; runs of zero pages stay holes.
+     *
+     * @param ch the file, empty, owned by the caller (not closed)
+     * @return what was written, with the SHA-256 of the file's bytes
+     * @throws IOException if the file cannot be written
+     */
+    public Result write(FileChannel ch) throws IOException {
+        Result r = generate((bytes, length, offset, allZero) -> {
+            if (!allZero) {
+                ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
+                while (b.hasRemaining()) {
+                    ch.write(b, offset + b.position());
+                }
+            }
+        });
+        if (ch.size() < size) {
+            // a trailing run of zero pages: set the size without writing (sparse)
+            ch.write(ByteBuffer.allocate(1), size - 1);
+        }
+        return r;
     }
 
     /**

@@ -106,6 +106,23 @@ class CommandLineTest {
     }
 
     @Test
+    void genImageReplacesAFileOnceCompleteButNeverWritesThroughASymbolicLink() throws Exception {
+        Path img = dir.resolve("img");
+        assertThat(run("gen-image", img.toString(), "--size", "64K", "--quiet").status()).isZero();
+        Path link = dir.resolve("link");
+        Files.createSymbolicLink(link, img);
+        String before = Hashing.sha256(img);
+        Run r = run("gen-image", link.toString(), "--size", "4K", "--quiet");
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("is a symbolic link: refused");
+        assertThat(Hashing.sha256(img)).isEqualTo(before);
+        assertThat(run("gen-image", img.toString(), "--size", "8K", "--seed", "2", "--quiet").status()).isZero();
+        assertThat(Files.size(img)).isEqualTo(8192);
+        assertThat(Hashing.sha256(img)).isNotEqualTo(before);
+        assertThat(dir.resolve("img.part")).doesNotExist();
+    }
+
+    @Test
     void aBadSize() {
         assertOneLineError(run("gen-image", dir.resolve("x").toString(), "--size", "12Q"), 2, "gen-image",
                 "Invalid value for option '--size': '12Q' is not a size");
