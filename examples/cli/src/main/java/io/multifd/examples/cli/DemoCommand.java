@@ -111,8 +111,8 @@ public final class DemoCommand extends BaseCommand {
         if (channels < 1 || channels > 255) {
             throw new UsageException("--channels must be 1 to 255: " + channels);
         }
-        if (dirtyRate < 0) {
-            throw new UsageException("--dirty-rate must not be negative: " + dirtyRate);
+        if (dirtyRate < 0 || dirtyRate > 100_000_000) { // the range send checks: refused here, not by the child
+            throw new UsageException("--dirty-rate must be 0 to 100000000 pages per second: " + dirtyRate);
         }
         if (timeout < 1) {
             throw new UsageException("--timeout must be at least 1 second: " + timeout);

@@ -82,8 +82,10 @@ public final class InspectCommand extends BaseCommand {
                 try (Stream<Path> s = Files.list(p)) {
                     s.filter(f -> f.getFileName().toString().endsWith(".bin")).sorted().forEach(files::add);
                 }
-            } else if (Files.exists(p)) {
+            } else if (Files.isRegularFile(p)) {
                 files.add(p);
+            } else if (Files.exists(p)) {
+                throw new UsageException("'" + p + "' is not a regular file (a capture is one): refused");
             } else {
                 throw new UsageException("no such file or directory: " + p);
             }

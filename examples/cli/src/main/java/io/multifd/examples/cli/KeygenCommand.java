@@ -80,6 +80,9 @@ public final class KeygenCommand extends BaseCommand {
                     + "default: this host's name).")
     String name;
 
+    /** The longest validity: about 75 years, far inside what X.509 dates can carry. */
+    static final int MAX_DAYS = 27_500;
+
     @Option(names = "--days", paramLabel = "N", defaultValue = "3650",
             description = "Validity in days (default: ${DEFAULT-VALUE}).")
     int days;
@@ -94,8 +97,8 @@ public final class KeygenCommand extends BaseCommand {
         if (!NAME.matcher(n).matches()) {
             throw new UsageException("--name '" + n + "': use letters, digits, '.', '-', '_' or an IP address");
         }
-        if (days < 1) {
-            throw new UsageException("--days must be at least 1");
+        if (days < 1 || days > MAX_DAYS) { // X.509 dates end in 9999: a later expiry cannot be encoded or read
+            throw new UsageException("--days must be 1 to " + MAX_DAYS + " (until about the year 2100): " + days);
         }
         for (Path p : new Path[] {cert, key}) {
             if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {

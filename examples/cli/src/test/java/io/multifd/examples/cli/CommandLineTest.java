@@ -123,6 +123,29 @@ class CommandLineTest {
     }
 
     @Test
+    void valuesTheChildOrTheCertificateCouldNotUseAreRefusedUpFront() throws Exception {
+        assertOneLineError(run("demo", "--size", "4M", "--dirty-rate", "99999999999"), 2, "demo",
+                "--dirty-rate must be 0 to 100000000 pages per second: 99999999999");
+        assertOneLineError(run("keygen", "--cert", dir.resolve("c.pem").toString(), "--key",
+                dir.resolve("k.pem").toString(), "--days", "99999999"), 2, "keygen", "--days must be 1 to 27500");
+        assertThat(dir.resolve("c.pem")).doesNotExist();
+        assertThat(dir.resolve("k.pem")).doesNotExist();
+    }
+
+    @Test
+    void inspectRefusesWhatIsNotARegularFile() throws Exception {
+        Path fifo = dir.resolve("ff");
+        boolean made;
+        try {
+            made = new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0;
+        } catch (java.io.IOException e) {
+            made = false; // no mkfifo here
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(made, "mkfifo made a FIFO");
+        assertOneLineError(run("inspect", fifo.toString()), 2, "inspect", "is not a regular file");
+    }
+
+    @Test
     void aBadSize() {
         assertOneLineError(run("gen-image", dir.resolve("x").toString(), "--size", "12Q"), 2, "gen-image",
                 "Invalid value for option '--size': '12Q' is not a size");
