@@ -482,13 +482,18 @@ public final class SendCoordinator implements ChannelSender.Host {
      * @throws IllegalStateException    if not connected, or finishing
      */
     public void checkUsableFast(String op) throws MigrationFailedException {
-        latch.throwIfFailed(op);
-        state.checkUsable(op, false);
+        checkUsable(op, false);
     }
 
     private void checkUsable(String op, boolean finishing) throws MigrationFailedException {
         latch.throwIfFailed(op);
-        state.checkUsable(op, finishing);
+        SenderState s = state;
+        if (s == SenderState.FAILED) {
+            // failed between the two reads: the latch trips before the state is set, so it holds
+            // the cause now, which is what the caller must see (not "the sender is failed")
+            latch.throwIfFailed(op);
+        }
+        s.checkUsable(op, finishing);
     }
 
     @Override
