@@ -67,6 +67,27 @@ public abstract class BaseCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
+    /**
+     * Set when the run made its {@code --json} result ({@link #failed} or {@link #completed}):
+     * the error handler writes one for a run that failed before it got that far. Main thread.
+     */
+    private boolean resultWritten;
+
+    /**
+     * The {@code --json} result of a run that threw before making its own (a wrong value found
+     * while setting up, say): {@code "status"}, {@code "exit_code"} and {@code "error"}, as
+     * {@link #failed} makes them; null if the run is not in {@code --json} mode or made its result.
+     *
+     * @param failure what the run threw
+     * @return the result to print, or null
+     */
+    Json unreportedFailure(Throwable failure) {
+        if (common == null || !common.json() || resultWritten) {
+            return null;
+        }
+        return failed(new Json().put("event", "result").put("command", spec.name()), failure);
+    }
+
     /** Whether {@code --verbose} was given (read by the error handler). */
     public boolean verbose() {
         return common != null && common.verbose();
@@ -96,6 +117,7 @@ public abstract class BaseCommand implements Callable<Integer> {
      * @return {@code json}
      */
     protected Json failed(Json json, Throwable failure) {
+        resultWritten = true;
         int status = cancellation.statusOf(failure);
         return json.put("status", ExitStatus.word(status)).put("exit_code", status)
                 .put("error", cancellation.cancelled() ? "cancelled (" + cancellation.reason() + ")"
@@ -108,7 +130,8 @@ public abstract class BaseCommand implements Callable<Integer> {
      * @param json the result
      * @return {@code json}
      */
-    protected static Json completed(Json json) {
+    protected Json completed(Json json) {
+        resultWritten = true;
         return json.put("status", ExitStatus.word(ExitStatus.OK)).put("exit_code", ExitStatus.OK);
     }
 

@@ -174,6 +174,12 @@ public final class MultifdCommand implements Callable<Integer> {
             }
             String what = cancellation.cancelled() ? "cancelled (" + cancellation.reason() + ")" : describe(ex);
             cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + what);
+            if (cmd.getCommand() instanceof BaseCommand b) {
+                Json result = b.unreportedFailure(ex);
+                if (result != null) {
+                    cmd.getOut().println(result);
+                }
+            }
             return cancellation.statusOf(ex);
         });
         return cl;
@@ -192,7 +198,12 @@ public final class MultifdCommand implements Callable<Integer> {
     private static int onParameterError(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         String name = cmd.getCommandSpec().qualifiedName();
-        cmd.getErr().println(name + ": " + oneLine(ex.getMessage()) + " (see '" + name + " --help')");
+        String line = oneLine(ex.getMessage()) + " (see '" + name + " --help')";
+        cmd.getErr().println(name + ": " + line);
+        if (Arrays.asList(args).contains("--json")) { // the options could not be read: --json among the words is enough
+            cmd.getOut().println(new Json().put("event", "result").put("command", cmd.getCommandSpec().name())
+                    .put("status", ExitStatus.word(EXIT_USAGE)).put("exit_code", EXIT_USAGE).put("error", line));
+        }
         return EXIT_USAGE;
     }
 

@@ -145,6 +145,26 @@ class CommandLineTest {
         assertOneLineError(run("inspect", fifo.toString()), 2, "inspect", "is not a regular file");
     }
 
+    /** With --json, a run that fails before its own result still prints one: status, exit_code, error. */
+    @Test
+    void jsonRunsThatFailEarlyStillPrintAResult() throws Exception {
+        Run unknown = run("restore", "--from", "x", "--out", "y", "--bogus", "--json");
+        assertThat(unknown.status()).isEqualTo(ExitStatus.USAGE);
+        Json u = Json.parse(unknown.out().strip());
+        assertThat(u.getString("status")).isEqualTo("failed");
+        assertThat(u.getLong("exit_code")).isEqualTo(ExitStatus.USAGE);
+        assertThat(u.getString("error")).contains("--bogus");
+        assertThat(u.getString("command")).isEqualTo("restore");
+
+        Run missing = run("save", "--image", dir.resolve("nope.img").toString(), "--to", dir.resolve("s").toString(),
+                "--json");
+        assertThat(missing.status()).isEqualTo(ExitStatus.USAGE);
+        Json m = Json.parse(missing.out().strip());
+        assertThat(m.getLong("exit_code")).isEqualTo(ExitStatus.USAGE);
+        assertThat(m.getString("error")).contains("does not exist");
+        assertThat(missing.err().strip()).doesNotContain("\n").contains("does not exist");
+    }
+
     @Test
     void aBadSize() {
         assertOneLineError(run("gen-image", dir.resolve("x").toString(), "--size", "12Q"), 2, "gen-image",
