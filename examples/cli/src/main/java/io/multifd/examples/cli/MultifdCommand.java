@@ -215,8 +215,9 @@ public final class MultifdCommand implements Callable<Integer> {
      * @return the line
      */
     public static String describe(Throwable t) {
-        if (t instanceof UncheckedIOException u && u.getCause() != null && u.getMessage() != null) {
-            return oneLine(u.getMessage());
+        if (t instanceof UncheckedIOException u && u.getCause() != null) {
+            String m = u.getMessage(); // made from the cause alone, it is the cause's class name and message
+            return m == null || m.equals(u.getCause().toString()) ? describe(u.getCause()) : oneLine(m);
         }
         if (t instanceof NoSuchFileException f) {
             return "no such file or directory: " + f.getFile();

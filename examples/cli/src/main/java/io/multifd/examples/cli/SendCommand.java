@@ -191,6 +191,9 @@ public final class SendCommand extends BaseCommand {
         if (!(resumeTimeout >= 0) || resumeTimeout > 86_400) {
             throw new UsageException("--resume-timeout must be 0 to 86400 seconds: " + resumeTimeout);
         }
+        if (resumeTimeout > 0 && !postcopy) {
+            throw new UsageException("--resume-timeout resumes a broken post-copy: it needs --postcopy");
+        }
         if (postcopyAfterRounds < 0 || postcopyAfterRounds > 1000) {
             throw new UsageException("--postcopy-after-rounds must be 0 to 1000: " + postcopyAfterRounds);
         }

@@ -212,6 +212,20 @@ class CommandLineTest {
     }
 
     @Test
+    void aUnixSocketOnAnExistingFileSaysWhyWithoutAClassName() throws Exception {
+        Path taken = Files.writeString(dir.resolve("taken"), "a file");
+        assertOneLineError(run("recv", "--unix", taken.toString(), "--out", dir.resolve("o").toString()), 1, "recv",
+                "cannot listen on unix " + taken);
+        assertThat(Files.readString(taken)).isEqualTo("a file");
+    }
+
+    @Test
+    void resumeTimeoutOnSendNeedsPostcopy() {
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", dir.resolve("i").toString(),
+                "--resume-timeout", "10"), 2, "send", "--resume-timeout resumes a broken post-copy: it needs --postcopy");
+    }
+
+    @Test
     void aUnixAllowListWithoutAUnixSocket() {
         assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(),
                 "--unix-allow-user", "root"), 2, "recv", "--unix-allow-user needs --unix (a TCP peer has no user to check)");

@@ -74,6 +74,19 @@ class TlsCliTest {
     }
 
     @Test
+    void aTrustFileOfBinaryBytesIsNamedAsNotPem() throws Exception {
+        keygen("receiver-1");
+        Path binary = dir.resolve("random.bin");
+        Files.write(binary, new byte[]{(byte) 0x89, 'P', 'N', 'G', (byte) 0xff, 0});
+        CommandLineTest.Run r = CommandLineTest.run("recv", "--listen", "127.0.0.1:0", "--out",
+                dir.resolve("o.img").toString(), "--tls-cert", dir.resolve("receiver-1.crt").toString(), "--tls-key",
+                dir.resolve("receiver-1.key").toString(), "--tls-trust", binary.toString());
+        assertThat(r.status()).isNotZero();
+        assertThat(r.err()).contains(binary + " is not a PEM file").doesNotContain("Input length");
+        assertThat(dir.resolve("o.img")).doesNotExist();
+    }
+
+    @Test
     void sendAndRecvOverMutualTls() throws Exception {
         keygen("sender-1");
         keygen("receiver-1");

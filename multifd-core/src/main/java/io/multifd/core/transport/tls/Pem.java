@@ -53,6 +53,9 @@ final class Pem {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + " is not a PEM file (PEM is ASCII text with -----BEGIN ... lines; this holds "
+                    + "other bytes)", e);
         } catch (IOException e) {
             throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
         }
