@@ -112,7 +112,8 @@ public final class RecvCommand extends BaseCommand {
     TransportOptions.IoTimeout ioTimeout;
 
     @Option(names = "--capture", paramLabel = "DIR", description = "Write the bytes each channel receives, as they "
-            + "arrive, to DIR/channel-K.bin (decode them with multifd inspect).")
+            + "arrive, to DIR/channel-K.bin (decode them with multifd inspect); DIR is created if its parent exists, "
+            + "and files of an earlier capture there are replaced.")
     Path captureDir;
 
     @Option(names = {"--allow-codecs", "--allow-compression"}, paramLabel = "CODEC", split = ",",
@@ -168,6 +169,13 @@ public final class RecvCommand extends BaseCommand {
         }
         if (preallocate && expectSize == null) {
             throw new UsageException("--preallocate needs --expect-size (how much to allocate)");
+        }
+        if (captureDir != null) { // checked before listening, and never a whole path of new directories
+            Path c = captureDir.toAbsolutePath();
+            if (Files.exists(c) ? !Files.isDirectory(c) : c.getParent() == null || !Files.isDirectory(c.getParent())) {
+                throw new UsageException("--capture '" + captureDir + "' must be a directory, or a new one in an "
+                        + "existing directory");
+            }
         }
         if (!(timeout > 0) || timeout > 86_400) {
             throw new UsageException("--timeout must be more than 0 and at most 86400 seconds: " + timeout);

@@ -220,6 +220,16 @@ class CommandLineTest {
     }
 
     @Test
+    void aCaptureDirectoryIsCheckedBeforeListening() throws Exception {
+        Path file = Files.writeString(dir.resolve("img8"), "x");
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(), "--capture",
+                file.toString()), 2, "recv", "must be a directory, or a new one in an existing directory");
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", dir.resolve("o").toString(), "--capture",
+                dir.resolve("no/such/d").toString()), 2, "recv", "must be a directory");
+        assertThat(dir.resolve("no")).doesNotExist();
+    }
+
+    @Test
     void resumeTimeoutOnSendNeedsPostcopy() {
         assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", dir.resolve("i").toString(),
                 "--resume-timeout", "10"), 2, "send", "--resume-timeout resumes a broken post-copy: it needs --postcopy");
