@@ -205,14 +205,24 @@ public final class DemoCommand extends BaseCommand {
         Child send = start(sendArgs, true);
 
         boolean sendEnded = send.process.waitFor(timeout, TimeUnit.SECONDS);
-        boolean recvEnded = sendEnded && recv.process.waitFor(60, TimeUnit.SECONDS);
+        boolean senderFailed = sendEnded && send.process.exitValue() != 0;
+        // a sender that failed told a connected receiver, which then ends at once; one that never
+        // connected would leave the receiver waiting for its accept timeout: it is stopped
+        boolean recvEnded = sendEnded && recv.process.waitFor(senderFailed ? 5 : 60, TimeUnit.SECONDS);
+        boolean recvStopped = false;
+        if (senderFailed && !recvEnded) {
+            recv.process.destroy();
+            recvEnded = recv.process.waitFor(20, TimeUnit.SECONDS);
+            recvStopped = true;
+        }
         if (!sendEnded || !recvEnded) {
             throw new IOException("the migration did not end within " + timeout + " s");
         }
         Json s = send.json();
-        Json r = recv.json();
+        Json r = recvStopped ? null : recv.json();
         if (send.process.exitValue() != 0 || recv.process.exitValue() != 0 || s == null || r == null) {
-            String why = r != null && r.getString("error") != null ? "receiver: " + r.getString("error")
+            String why = recvStopped && s != null && s.getString("error") != null ? "sender: " + s.getString("error")
+                    : r != null && r.getString("error") != null ? "receiver: " + r.getString("error")
                     : s != null && s.getString("error") != null ? "sender: " + s.getString("error")
                     : recv.lastError() != null ? "receiver: " + recv.lastError()
                     : "sender exit status " + send.process.exitValue() + ", receiver exit status " + recv.process.exitValue();
