@@ -43,6 +43,14 @@ class SnapshotCommandsTest {
         return image;
     }
 
+    /** Saves the image to {@code dir/snap} with the command line, quietly. */
+    private Path saved(Path image) {
+        Path snap = dir.resolve("snap");
+        CommandLineTest.Run r = CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--quiet");
+        assertThat(r.status()).as(r.err()).isZero();
+        return snap;
+    }
+
     @ParameterizedTest(name = "{0} channels")
     @ValueSource(ints = {1, 2, 4})
     void saveAndRestoreAreByteExact(int channels) throws Exception {
@@ -94,9 +102,7 @@ class SnapshotCommandsTest {
     @Test
     void damagedSnapshotExitsFiveAndLeavesNoOutput() throws Exception {
         Path image = image(2 << 20);
-        Path snap = dir.resolve("snap");
-        assertThat(CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--quiet")
-                .status()).isZero();
+        Path snap = saved(image);
         try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[]{0x55}), 20); // inside the header
         }
@@ -115,9 +121,7 @@ class SnapshotCommandsTest {
     @Test
     void existingFilesAndUnknownBlocksAreUsageErrors() throws Exception {
         Path image = image(1 << 20);
-        Path snap = dir.resolve("snap");
-        assertThat(CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--quiet")
-                .status()).isZero();
+        Path snap = saved(image);
         CommandLineTest.Run again = CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString());
         assertThat(again.status()).isEqualTo(ExitStatus.USAGE);
         assertThat(again.err()).contains("exists: refused (add --force");
@@ -152,9 +156,7 @@ class SnapshotCommandsTest {
     @Test
     void aForcedSaveThatFailsKeepsTheOldSnapshot() throws Exception {
         Path image = image(2 << 20);
-        Path snap = dir.resolve("snap");
-        assertThat(CommandLineTest.run("save", "--image", image.toString(), "--to", snap.toString(), "--quiet")
-                .status()).isZero();
+        Path snap = saved(image);
         String old = Hashing.sha256(snap);
         Cancellation cancelled = new Cancellation();
         cancelled.cancel("test"); // the save fails as soon as its writer exists, after SNAPSHOT.part was made
