@@ -197,4 +197,30 @@ class AdmissionTest {
         droppedOnce(second);
         migrate(config);
     }
+
+    /**
+     * A sender arriving while strays fill the cap is closed before any reply: it connects again
+     * (within its connect timeout) and completes once a slot is free, instead of failing at once.
+     */
+    @Test
+    void aSenderDroppedBecauseTheCapIsFullConnectsAgain() throws Exception {
+        MultiFdConfig config = MultiFdConfig.builder().channels(2).maxPendingConnections(2)
+                .handshakeTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build();
+        receiver(config);
+        Socket first = stray();
+        Socket second = stray();
+        java.util.concurrent.CompletableFuture<MigrationStats> migration = io.multifd.core.testkit.Async.supply(() -> {
+            try {
+                return migrate(config);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        // the real sender's first connection was closed at once, the cap being full
+        logs.awaitLogged(System.Logger.Level.WARNING, "maxPendingConnections", Duration.ofSeconds(20));
+        assertThat(migration).isNotDone();
+        first.close();
+        second.close();
+        assertThat(migration.get(60, java.util.concurrent.TimeUnit.SECONDS).packets()).isPositive();
+    }
 }

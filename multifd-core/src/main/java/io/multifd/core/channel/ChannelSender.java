@@ -409,18 +409,34 @@ public final class ChannelSender implements SyncCounters {
         if (Thread.interrupted() || host.failed()) {
             throw new InterruptedIOException("aborted before connecting");
         }
-        ChannelIo c = new ChannelIo(setup.connector().connect(id, config.connectTimeout()), setup.watchdog(), id,
-                "sender", config.handshakeTimeout());
-        io = c;
-        if (host.failed()) {
-            c.forceCloseAfter(setup.graceNanos());
-        }
         Codec codec = setup.codec();
         Hello hello = new Hello(Wire.MIN_VERSION, Wire.MAX_VERSION, setup.sessionId(), id, setup.channelCount(),
                 codec.id(), setup.codecOptions().toString(), setup.routes().features(), config.maxPacketDataLength());
-        c.writeFully(hello.encode(), "hello");
-        phase = Phase.HELLO_SENT;
-        Reply r = Reply.read(c);
+        DroppedHelloRetry retry = new DroppedHelloRetry(config.connectTimeout().toNanos());
+        ChannelIo c;
+        Reply r;
+        while (true) {
+            c = new ChannelIo(setup.connector().connect(id, config.connectTimeout()), setup.watchdog(), id,
+                    "sender", config.handshakeTimeout());
+            io = c;
+            if (host.failed()) {
+                c.forceCloseAfter(setup.graceNanos());
+            }
+            try {
+                c.writeFully(hello.encode(), "hello");
+                phase = Phase.HELLO_SENT;
+                r = Reply.read(c);
+                break;
+            } catch (IOException e) {
+                if (host.failed() || !retry.again(e, c.offset())) {
+                    throw e;
+                }
+                LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": the receiver closed the connection before "
+                        + "answering the hello (its pending connections full?); connecting again (" + retry.retries()
+                        + ")");
+                c.close();
+            }
+        }
         switch (r.kind()) {
             case Wire.REPLY_HELLO_ACCEPT -> {
                 if (r.version() < Wire.MIN_VERSION || r.version() > Wire.MAX_VERSION) {
