@@ -429,6 +429,11 @@ public final class ChannelSender implements SyncCounters {
                 break;
             } catch (IOException e) {
                 if (host.failed() || !retry.again(e, c.offset())) {
+                    if (retry.retries() > 0) { // said once, not per attempt
+                        throw new MultiFdException(ProtocolCode.TRANSPORT, "channel " + id + ": the receiver closed "
+                                + (retry.retries() + 1) + " connections before answering, within the connect timeout "
+                                + "(its pending connections full, or not a multifd receiver): " + e.getMessage(), e);
+                    }
                     throw e;
                 }
                 LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": the receiver closed the connection before "
