@@ -130,6 +130,11 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
         return inOffset;
     }
 
+    /** True over this library's TLS transport (whose refusals can look like a closed connection). */
+    public boolean tls() {
+        return channel instanceof io.multifd.core.transport.tls.TlsChannel;
+    }
+
     /** Bytes written so far. */
     public long outOffset() {
         return outOffset;

@@ -428,7 +428,7 @@ public final class ChannelSender implements SyncCounters {
                 r = Reply.read(c);
                 break;
             } catch (IOException e) {
-                if (host.failed() || !retry.again(e, c.offset())) {
+                if (host.failed() || !retry.again(e, c.offset(), c.tls())) {
                     if (retry.retries() > 0) { // said once, not per attempt
                         throw new MultiFdException(ProtocolCode.TRANSPORT, "channel " + id + ": the receiver closed "
                                 + (retry.retries() + 1) + " connections before answering, within the connect timeout "

@@ -27,8 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * When a receiver closes a sender's connection before answering its hello, the receiver may have
  * been full of connections still proving themselves (its cap on pending handshakes: a port scan,
  * or connections that stall): the sender connects again, with a growing pause, until its connect
- * timeout. A receiver that answers, refuses, or fails TLS is not retried; nor is a connection
- * that broke after the receiver said anything.
+ * timeout. A receiver that answers or refuses is not retried, nor a connection that broke after
+ * the receiver said anything, nor a TLS connection.
  *
  * <p>One per channel thread, used by that thread only; allocates nothing per attempt.
  */
@@ -52,11 +52,15 @@ final class DroppedHelloRetry {
      *
      * @param failure   what the read threw
      * @param bytesRead bytes the receiver sent on this connection before it (0: it said nothing)
+     * @param tls       whether the connection is TLS: never retried, since a receiver that refuses
+     *                  the sender's certificate after a TLS 1.3 handshake the sender saw complete
+     *                  also just closes (the cap, which closes before any TLS byte, then fails the
+     *                  sender's handshake, which is not retried either)
      * @return true to connect again (after the pause); false to fail with {@code failure}
      * @throws InterruptedIOException if interrupted during the pause
      */
-    boolean again(IOException failure, long bytesRead) throws InterruptedIOException {
-        if (bytesRead != 0 || !(failure instanceof EOFException || closedByPeer(failure))) {
+    boolean again(IOException failure, long bytesRead, boolean tls) throws InterruptedIOException {
+        if (tls || bytesRead != 0 || !(failure instanceof EOFException || closedByPeer(failure))) {
             return false;
         }
         long left = deadline - System.nanoTime();

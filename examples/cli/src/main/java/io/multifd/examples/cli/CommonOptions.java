@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
  */
 public final class CommonOptions {
 
-    /** Print one JSON object on stdout at the end, and nothing else on stdout. */
-    @Option(names = "--json", order = 100, description = "Print one JSON object on stdout at the end (for scripts).")
+    /** Print the result as one JSON object, the last line on stdout. */
+    @Option(names = "--json", order = 100, description = "Print the result as one JSON object, the last line on stdout "
+            + "(for scripts; --stats-interval lines and inspect's one object per message come before it).")
     boolean json;
 
     /** No progress and no summary; errors are still printed. */
