@@ -534,14 +534,18 @@ public final class ChannelSender implements SyncCounters {
     }
 
     /**
-     * True for a failure of the connection itself (reset, closed, a write that timed out): no
-     * ABORT can get through it. An interrupted wait is not one, nor is an error of the session.
+     * True for a failure of the connection itself (reset, end of stream, closed, a write that
+     * timed out: what {@link ChannelIo} reports for its transport): no ABORT can get through it.
+     * Anything else (an interrupted wait, an exception of a plug-in or codec, even an
+     * IOException) leaves the connection usable; an ABORT tried on a connection that is broken
+     * after all only fails, bounded by the grace period.
      */
     private static boolean isTransportFailure(Throwable t) {
-        if (!(t instanceof IOException) || (t instanceof InterruptedIOException && !(t instanceof java.net.SocketTimeoutException))) {
-            return false;
+        if (t instanceof MultiFdException m) {
+            return m.code() == ProtocolCode.TRANSPORT || m.code() == ProtocolCode.TIMEOUT;
         }
-        return !(t instanceof MultiFdException m) || m.code() == ProtocolCode.TRANSPORT || m.code() == ProtocolCode.TIMEOUT;
+        return t instanceof java.io.EOFException || t instanceof java.nio.channels.ClosedChannelException
+                || t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException;
     }
 
     /**
