@@ -16,8 +16,6 @@
 package io.multifd.core.channel;
 
 import io.multifd.api.CodecOptions;
-import io.multifd.api.HandshakeRefusedException;
-import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
@@ -31,7 +29,6 @@ import io.multifd.core.session.PayloadCounters;
 import io.multifd.core.session.ReturnRoutes;
 import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.ThreadJoins;
-import io.multifd.core.wire.Hello;
 import io.multifd.core.wire.Manifest;
 import io.multifd.core.wire.Reply;
 import io.multifd.core.wire.Wire;
@@ -44,8 +41,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * One sending channel and its thread {@code multifd-send-<session>-ch<id>}: connects,
- * handshakes, then writes a packet for every slot handed to its {@link SlotHandoff.Mailbox}, and
+ * One sending channel and its thread {@code multifd-send-<session>-ch<id>}: connects and
+ * handshakes ({@link SenderHandshake}), then writes a packet for every slot handed to its {@link SlotHandoff.Mailbox}, and
  * SYNC markers, keepalives, EOS and COMMIT when the session asks; its reply thread
  * ({@link ReplyReader}) reads the receiver's replies. Where it stands is one {@link Phase}.
  *
@@ -409,66 +406,7 @@ public final class ChannelSender implements SyncCounters {
         if (Thread.interrupted() || host.failed()) {
             throw new InterruptedIOException("aborted before connecting");
         }
-        Codec codec = setup.codec();
-        Hello hello = new Hello(Wire.MIN_VERSION, Wire.MAX_VERSION, setup.sessionId(), id, setup.channelCount(),
-                codec.id(), setup.codecOptions().toString(), setup.routes().features(), config.maxPacketDataLength());
-        DroppedHelloRetry retry = new DroppedHelloRetry(config.connectTimeout().toNanos());
-        ChannelIo c;
-        Reply r;
-        while (true) {
-            c = new ChannelIo(setup.connector().connect(id, config.connectTimeout()), setup.watchdog(), id,
-                    "sender", config.handshakeTimeout());
-            io = c;
-            if (host.failed()) {
-                c.forceCloseAfter(setup.graceNanos());
-            }
-            try {
-                c.writeFully(hello.encode(), "hello");
-                phase = Phase.HELLO_SENT;
-                r = Reply.read(c);
-                break;
-            } catch (IOException e) {
-                if (host.failed() || !retry.again(e, c.offset(), c.tls())) {
-                    if (retry.retries() > 0) { // said once, not per attempt
-                        throw new MultiFdException(ProtocolCode.TRANSPORT, "channel " + id + ": the receiver closed "
-                                + (retry.retries() + 1) + " connections before answering, within the connect timeout "
-                                + "(its pending connections full, or not a multifd receiver): " + e.getMessage(), e);
-                    }
-                    throw e;
-                }
-                LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": the receiver closed the connection before "
-                        + "answering the hello (its pending connections full?); connecting again (" + retry.retries()
-                        + ")");
-                c.close();
-            }
-        }
-        switch (r.kind()) {
-            case Wire.REPLY_HELLO_ACCEPT -> {
-                if (r.version() < Wire.MIN_VERSION || r.version() > Wire.MAX_VERSION) {
-                    throw new MalformedPacketException(ProtocolCode.UNSUPPORTED_VERSION, id, 0, "reply.version",
-                            r.version(), "the receiver chose a version this sender does not speak");
-                }
-            }
-            case Wire.REPLY_HELLO_REFUSE -> throw new HandshakeRefusedException(r.code(), id,
-                    "the receiver refused channel " + id + ": " + r.message());
-            case Wire.REPLY_ERROR -> throw new RemoteFailureException(r.code(), "the receiver failed: " + r.message());
-            default -> throw new MalformedPacketException(ProtocolCode.MALFORMED, id, 0, "reply.kind",
-                    Wire.replyKindName(r.kind()), "expected HELLO_ACCEPT or HELLO_REFUSE");
-        }
-        if (id == 0) {
-            c.writeFully(setup.manifest().encode(), "manifest");
-            phase = Phase.MANIFEST_SENT;
-            Reply m = Reply.read(c);
-            switch (m.kind()) {
-                case Wire.REPLY_MANIFEST_ACCEPT -> {
-                }
-                case Wire.REPLY_MANIFEST_REFUSE -> throw new HandshakeRefusedException(m.code(), id,
-                        "the receiver refused the manifest: " + m.message());
-                case Wire.REPLY_ERROR -> throw new RemoteFailureException(m.code(), "the receiver failed: " + m.message());
-                default -> throw new MalformedPacketException(ProtocolCode.MALFORMED, id, 0, "reply.kind",
-                        Wire.replyKindName(m.kind()), "expected MANIFEST_ACCEPT or MANIFEST_REFUSE");
-            }
-        }
+        ChannelIo c = SenderHandshake.run(id, setup, host, open -> io = open, reached -> phase = reached);
         // From here on the receiver replies only at the end (its COMPLETED is bounded by the finish
         // timeout), while every write is bounded by the I/O timeout, not the handshake's.
         c.readTimeout(Duration.ofNanos(NO_TIMEOUT));
