@@ -17,18 +17,23 @@ package io.multifd.core.channel;
 
 import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.spi.ConnectionDroppedException;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * When a receiver closes a sender's connection before answering its hello, the receiver may have
  * been full of connections still proving themselves (its cap on pending handshakes: a port scan,
  * or connections that stall): the sender connects again, with a growing pause, until its connect
- * timeout. A receiver that answers or refuses is not retried, nor a connection that broke after
- * the receiver said anything, nor a TLS connection.
+ * timeout. Over a transport with a handshake of its own (TLS) the transport reports the same case
+ * as a {@link ConnectionDroppedException} from {@code connect}. A receiver that answers or
+ * refuses is not retried, nor a connection that broke after the receiver said anything (over TLS
+ * that includes a refused certificate: the refusal comes after the receiver's half of the TLS
+ * handshake).
  *
  * <p>One per channel thread, used by that thread only; allocates nothing per attempt.
  */
@@ -47,20 +52,25 @@ final class DroppedHelloRetry {
         this.deadline = System.nanoTime() + connectTimeoutNanos;
     }
 
+    /** The connect timeout for the next attempt: what is left of the budget (at least 1 ms). */
+    Duration connectTimeout() {
+        return Duration.ofNanos(Math.max(1_000_000L, deadline - System.nanoTime()));
+    }
+
     /**
-     * Decides after a failed read of the hello's reply, and waits before the next attempt.
+     * Decides after a failed attempt, and waits before the next one.
      *
-     * @param failure   what the read threw
-     * @param bytesRead bytes the receiver sent on this connection before it (0: it said nothing)
-     * @param tls       whether the connection is TLS: never retried, since a receiver that refuses
-     *                  the sender's certificate after a TLS 1.3 handshake the sender saw complete
-     *                  also just closes (the cap, which closes before any TLS byte, then fails the
-     *                  sender's handshake, which is not retried either)
+     * @param failure    what connecting, writing the hello or reading its reply threw
+     * @param connection the connection, or null if {@code connect} threw
      * @return true to connect again (after the pause); false to fail with {@code failure}
      * @throws InterruptedIOException if interrupted during the pause
      */
-    boolean again(IOException failure, long bytesRead, boolean tls) throws InterruptedIOException {
-        if (tls || bytesRead != 0 || !(failure instanceof EOFException || closedByPeer(failure))) {
+    boolean again(IOException failure, ChannelIo connection) throws InterruptedIOException {
+        boolean dropped = connection == null ? failure instanceof ConnectionDroppedException
+                // over TLS, a close after the handshake is a refusal, not the cap
+                : !connection.tls() && connection.offset() == 0
+                && (failure instanceof EOFException || closedByPeer(failure));
+        if (!dropped) {
             return false;
         }
         long left = deadline - System.nanoTime();

@@ -15,6 +15,7 @@
  */
 package io.multifd.core.channel;
 
+import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.HandshakeRefusedException;
 import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MultiFdConfig;
@@ -67,30 +68,35 @@ final class SenderHandshake {
         ChannelIo c;
         Reply r;
         while (true) {
-            c = new ChannelIo(setup.connector().connect(id, config.connectTimeout()), setup.watchdog(), id,
-                    "sender", config.handshakeTimeout());
-            connected.accept(c);
-            if (host.failed()) {
-                c.forceCloseAfter(setup.graceNanos());
-            }
+            c = null;
             try {
+                c = new ChannelIo(setup.connector().connect(id, retry.connectTimeout()), setup.watchdog(), id,
+                        "sender", config.handshakeTimeout());
+                connected.accept(c);
+                if (host.failed()) {
+                    c.forceCloseAfter(setup.graceNanos());
+                }
                 c.writeFully(hello.encode(), "hello");
                 phase.accept(ChannelSender.Phase.HELLO_SENT);
                 r = Reply.read(c);
                 break;
             } catch (IOException e) {
-                if (host.failed() || !retry.again(e, c.offset(), c.tls())) {
+                if (host.failed() || !retry.again(e, c)) {
                     if (retry.retries() > 0) { // said once, not per attempt
-                        throw new MultiFdException(ProtocolCode.TRANSPORT, "channel " + id + ": the receiver closed "
-                                + (retry.retries() + 1) + " connections before answering, within the connect timeout "
-                                + "(its pending connections full, or not a multifd receiver): " + e.getMessage(), e);
+                        String m = "channel " + id + ": the receiver closed " + retry.retries() + " earlier connections "
+                                + "before answering, within the connect timeout (its pending connections full, or not a "
+                                + "multifd receiver); the last attempt: " + e.getMessage();
+                        throw e instanceof ChannelTimeoutException ? new ChannelTimeoutException(m, e)
+                                : new MultiFdException(ProtocolCode.TRANSPORT, m, e);
                     }
                     throw e;
                 }
                 LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": the receiver closed the connection before "
-                        + "answering the hello (its pending connections full?); connecting again (" + retry.retries()
+                        + "answering (its pending connections full?); connecting again (" + retry.retries()
                         + ")");
-                c.close();
+                if (c != null) {
+                    c.close();
+                }
             }
         }
         switch (r.kind()) {

@@ -16,6 +16,7 @@
 package io.multifd.core.transport.tls;
 
 import io.multifd.api.ChannelTimeoutException;
+import io.multifd.api.spi.ConnectionDroppedException;
 import io.multifd.api.spi.TransportChannel;
 
 import java.io.EOFException;
@@ -75,6 +76,7 @@ public final class TlsChannel implements TransportChannel {
     private ByteBuffer netIn;   // encrypted, in read mode (position..limit unread)
     private ByteBuffer appIn;   // decrypted bytes the caller's buffers could not take, in read mode
     private boolean inboundDone;
+    private boolean heardFromPeer; // any byte read from the peer yet
     // write side, guarded by writeLock (or handshakeLock before the handshake ended)
     private ByteBuffer netOut;  // encrypted, in write mode
 
@@ -101,7 +103,9 @@ public final class TlsChannel implements TransportChannel {
      * waits for the first (bounded by the handshake timeout).
      *
      * @throws IOException naming the peer and the reason if the handshake fails, was refused or
-     *                     did not finish within the handshake timeout (a {@link ChannelTimeoutException})
+     *                     did not finish within the handshake timeout (a {@link ChannelTimeoutException});
+     *                     a {@link ConnectionDroppedException} on the connecting side if the peer
+     *                     closed before sending a byte
      */
     public void handshake() throws IOException {
         if (handshaken) {
@@ -183,6 +187,10 @@ public final class TlsChannel implements TransportChannel {
             c.initCause(e);
             return c;
         }
+        if (engine.getUseClientMode() && !heardFromPeer && TlsFailures.closedUnheard(e)) {
+            return new ConnectionDroppedException(prefix + ": the receiver closed the connection before answering"
+                    + " (its pending connections full, or not a TLS receiver?)");
+        }
         return new SSLHandshakeException(prefix + " failed: " + TlsFailures.reason(e));
     }
 
@@ -196,7 +204,7 @@ public final class TlsChannel implements TransportChannel {
                     SSLEngineResult r = engine.wrap(EMPTY, netOut);
                     if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                         flushOut();
-                        netOut = grow(netOut, engine.getSession().getPacketBufferSize());
+                        netOut = TlsBuffers.grow(netOut, engine.getSession().getPacketBufferSize());
                     }
                     flushOut();
                     if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
@@ -218,7 +226,8 @@ public final class TlsChannel implements TransportChannel {
                                         + "(a plaintext receiver, or one that refused our certificate?)");
                             }
                         }
-                        case BUFFER_OVERFLOW -> appIn = growRead(appIn, engine.getSession().getApplicationBufferSize());
+                        case BUFFER_OVERFLOW ->
+                                appIn = TlsBuffers.growRead(appIn, engine.getSession().getApplicationBufferSize());
                         case CLOSED -> throw new EOFException("the peer closed the TLS session during the handshake");
                         default -> {
                         }
@@ -288,10 +297,12 @@ public final class TlsChannel implements TransportChannel {
         try {
             if (!netIn.hasRemaining()) {
                 netIn.flip();
-                netIn = growRead(netIn, engine.getSession().getPacketBufferSize());
+                netIn = TlsBuffers.growRead(netIn, engine.getSession().getPacketBufferSize());
                 netIn.compact();
             }
-            return inner.read(netIn);
+            int n = inner.read(netIn);
+            heardFromPeer |= n > 0;
+            return n;
         } finally {
             netIn.flip();
         }
@@ -307,20 +318,6 @@ public final class TlsChannel implements TransportChannel {
         } finally {
             netOut.compact();
         }
-    }
-
-    private static ByteBuffer grow(ByteBuffer writeMode, int atLeast) {
-        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(atLeast, writeMode.capacity() * 2));
-        writeMode.flip();
-        b.put(writeMode);
-        return b;
-    }
-
-    private static ByteBuffer growRead(ByteBuffer readMode, int atLeast) {
-        ByteBuffer b = (readMode.isDirect() ? ByteBuffer.allocateDirect(Math.max(atLeast, readMode.capacity() * 2))
-                : ByteBuffer.allocate(Math.max(atLeast, readMode.capacity() * 2)));
-        b.put(readMode);
-        return b.flip();
     }
 
     private IOException onIo(IOException e) {
@@ -354,7 +351,7 @@ public final class TlsChannel implements TransportChannel {
     }
 
     private long doRead(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        long room = remaining(dsts, offset, length);
+        long room = TlsBuffers.remaining(dsts, offset, length);
         if (room == 0) {
             return 0;
         }
@@ -390,7 +387,7 @@ public final class TlsChannel implements TransportChannel {
                         return r.bytesProduced() > 0 ? delivered : -1;
                     }
                     case BUFFER_OVERFLOW -> {
-                        appIn = growRead(appIn, engine.getSession().getApplicationBufferSize());
+                        appIn = TlsBuffers.growRead(appIn, engine.getSession().getApplicationBufferSize());
                         continue;
                     }
                     case BUFFER_UNDERFLOW -> {
@@ -445,14 +442,6 @@ public final class TlsChannel implements TransportChannel {
         return n;
     }
 
-    private static long remaining(ByteBuffer[] bufs, int offset, int length) {
-        long n = 0;
-        for (int i = offset; i < offset + length; i++) {
-            n += bufs[i].remaining();
-        }
-        return n;
-    }
-
     @Override
     public int write(ByteBuffer src) throws IOException {
         return (int) write(new ByteBuffer[] {src}, 0, 1);
@@ -481,14 +470,14 @@ public final class TlsChannel implements TransportChannel {
     }
 
     private long doWrite(ByteBuffer[] srcs, int offset, int length) throws IOException {
-        long total = remaining(srcs, offset, length);
+        long total = TlsBuffers.remaining(srcs, offset, length);
         long consumed = 0;
         int packet = engine.getSession().getPacketBufferSize();
         while (consumed < total) {
             if (netOut.remaining() < packet) {
                 flushOut();
                 if (netOut.remaining() < packet) {
-                    netOut = grow(netOut, packet * RECORDS_PER_WRITE);
+                    netOut = TlsBuffers.grow(netOut, packet * RECORDS_PER_WRITE);
                 }
             }
             SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
@@ -504,7 +493,7 @@ public final class TlsChannel implements TransportChannel {
                 }
                 case BUFFER_OVERFLOW -> {
                     flushOut();
-                    netOut = grow(netOut, engine.getSession().getPacketBufferSize() * RECORDS_PER_WRITE);
+                    netOut = TlsBuffers.grow(netOut, engine.getSession().getPacketBufferSize() * RECORDS_PER_WRITE);
                 }
                 case CLOSED -> throw new ClosedChannelException();
                 default -> throw new IllegalStateException("unexpected wrap status " + r.getStatus());

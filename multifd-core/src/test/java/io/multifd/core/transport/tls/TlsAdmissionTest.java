@@ -130,6 +130,79 @@ class TlsAdmissionTest {
             assertThat(sink.corrupt()).isZero();
         }
     }
+    private Throwable sendWith(MultiFdConfig cfg, TcpTransport.Listener tcp) throws Exception {
+        try (MultiFdSender sender = MultiFdSender.builder(cfg, TlsTransport.tcpConnector(tcp.localAddress(),
+                        TlsFixtures.config(dir, "sender", "receiver").build()))
+                .registry(PluginRegistry.builder().build()).payload(new BlobPayload()).build()) {
+            BlobPayload plugin = sender.payload(BlobPayload.class).orElseThrow();
+            BlobClient.declare(sender, plugin);
+            return catchThrowable(() -> {
+                sender.connect();
+                BlobClient c = new BlobClient(sender, plugin);
+                for (int i = 0; i < 50; i++) {
+                    c.add(i, 1, 1000);
+                }
+                c.flush();
+                sender.finish();
+            });
+        }
+    }
+
+    /**
+     * A TLS sender arriving while silent strays fill the receiver's cap is closed before any TLS
+     * byte: it connects again within its connect timeout and completes once the strays are gone,
+     * as a plaintext sender does (a refused certificate, answered after the receiver's half of
+     * the handshake, is not retried: see the untrusted-client test above).
+     */
+    @Test
+    void aTlsSenderDroppedBecauseTheCapIsFullConnectsAgain(CapturedLogs logs) throws Exception {
+        MultiFdConfig cfg = MultiFdConfig.builder().channels(2).maxPendingConnections(2)
+                .handshakeTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(30)).build();
+        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TransportListener listener = TlsTransport.listener(tcp, TlsFixtures.config(dir, "receiver", "sender").build());
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(cfg, listener)
+                .registry(PluginRegistry.builder().build()).payload(new BlobPayload(sink)).build().start();
+             java.net.Socket first = stray(tcp); java.net.Socket second = stray(tcp)) {
+            java.util.concurrent.CompletableFuture<Throwable> migration =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return sendWith(cfg, tcp);
+                        } catch (Exception e) {
+                            return e;
+                        }
+                    });
+            logs.awaitLogged(System.Logger.Level.WARNING, "maxPendingConnections", Duration.ofSeconds(20));
+            assertThat(migration).as("the sender, dropped by the full cap").isNotDone();
+            first.close();
+            second.close();
+            assertThat(migration.get(60, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+            assertThat(receiver.await(Duration.ofSeconds(20)).channels()).isEqualTo(2);
+            assertThat(sink.applied()).hasSize(50);
+            assertThat(sink.corrupt()).isZero();
+        }
+    }
+
+    /** While the cap stays full past the connect timeout, the TLS sender fails saying why. */
+    @Test
+    void aTlsSenderKeptOutByAFullCapFailsNamingIt(CapturedLogs logs) throws Exception {
+        MultiFdConfig cfg = MultiFdConfig.builder().channels(1).maxPendingConnections(1)
+                .handshakeTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(1)).build();
+        TcpTransport.Listener tcp = TcpTransport.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        TransportListener listener = TlsTransport.listener(tcp, TlsFixtures.config(dir, "receiver", "sender").build());
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(cfg, listener)
+                .registry(PluginRegistry.builder().build()).payload(new BlobPayload(sink)).build().start();
+             java.net.Socket stray = stray(tcp)) {
+            // the stray, connected first, is accepted first and holds the only slot
+            Throwable failure = sendWith(cfg, tcp);
+            assertThat(failure).isNotNull();
+            assertThat(failure).rootCause().isInstanceOf(io.multifd.api.spi.ConnectionDroppedException.class);
+            assertThat(failure.getMessage()).contains("earlier connections before answering")
+                    .contains("pending connections full");
+            assertThat(receiver.awaitAsync()).as("the receiver goes on accepting").isNotDone();
+            assertThat(sink.packets()).isZero();
+        }
+    }
+
     /**
      * The stray mix of the trust issue while a real migration joins, with and without TLS: 50
      * connections that close at once, 10 that stay silent, 10 that send random bytes, and, between
