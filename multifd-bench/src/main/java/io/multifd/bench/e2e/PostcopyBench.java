@@ -81,7 +81,9 @@ public final class PostcopyBench {
      *             {@code --dirty-fraction F}, {@code --readers N}, {@code --read-rate PAGES_PER_S},
      *             {@code --window PAGES}, {@code --background PAGES}, {@code --after-rounds N}, {@code --thread-cpu}
      *             (print each migration's CPU milliseconds per group of threads, Linux only), {@code --tail}
-     *             (print each post-copy's eight slowest waits: when after the release, how long)
+     *             (print each post-copy's eight slowest waits: when after the release, how long),
+     *             {@code --reader-priority P} and {@code --migration-priority P} (Java priorities 1-10 of
+     *             the readers and of every migration thread, see {@link Priorities})
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -97,6 +99,7 @@ public final class PostcopyBench {
         int afterRounds = 0;
         boolean threadCpu = false;
         boolean tail = false;
+        Priorities prio = new Priorities(Thread.NORM_PRIORITY, Thread.NORM_PRIORITY);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = parseSize(args[++i]);
@@ -111,9 +114,12 @@ public final class PostcopyBench {
                 case "--after-rounds" -> afterRounds = Integer.parseInt(args[++i]);
                 case "--thread-cpu" -> threadCpu = true;
                 case "--tail" -> tail = true;
+                case "--reader-priority" -> prio = new Priorities(Integer.parseInt(args[++i]), prio.migration());
+                case "--migration-priority" -> prio = new Priorities(prio.reader(), Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        Thread.currentThread().setPriority(prio.migration()); // the saver and the post-copy stream run here
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING); // one line per migration
         System.out.printf(Locale.ROOT, "# %d MiB mixed, %d channels, after %d rounds, window %d, background %d, "
                         + "device state %d bytes, %d readers at %d pages/s, Java %s%n", size >> 20, channels, afterRounds,
@@ -128,7 +134,7 @@ public final class PostcopyBench {
                 Roles.fill(src, "mixed");
                 touch(dst);
                 Outcome o = migrate(mode, src, dst, channels, deviceState, dirtyFraction, readers, readRate, run,
-                        window, background, afterRounds, threadCpu);
+                        window, background, afterRounds, threadCpu, prio);
                 all.add(o);
                 System.out.printf(Locale.ROOT, "{\"run\":%d,\"mode\":\"%s\",\"seconds\":%.4f,\"cpu_s\":%.3f,\"downtime_ms\":%.3f,"
                                 + "\"missing_pages\":%d,\"requests\":%d,\"waits\":%d,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
@@ -159,7 +165,8 @@ public final class PostcopyBench {
 
     private static Outcome migrate(String mode, RamBlock src, RamBlock dst, int channels, long deviceState,
                                    double dirtyFraction, int readerCount, long readRate, long seed, int window,
-                                   int background, int afterRounds, boolean threadCpu) throws Exception {
+                                   int background, int afterRounds, boolean threadCpu, Priorities prio)
+            throws Exception {
         MultiFdConfig config = MultiFdConfig.builder().channels(channels).build();
         PostcopyAccess access = new PostcopyAccess();
         TcpTransport.Listener l = TcpTransport.listen(new InetSocketAddress("127.0.0.1", 0));
@@ -170,9 +177,10 @@ public final class PostcopyBench {
         List<Thread> readers = new ArrayList<>();
         // the readers' waits over 1 ms: [ms after the release the call began, ms it took]
         java.util.Queue<double[]> slow = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, l).registry(rx).build().start();
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, l).registry(rx)
+                .threadFactory(prio.migrationThreads()).build().start();
              MultiFdSender sender = MultiFdSender.builder(config, TcpTransport.connector(l.localAddress()))
-                     .registry(PluginRegistry.discover()).build()) {
+                     .registry(PluginRegistry.discover()).threadFactory(prio.migrationThreads()).build()) {
             boolean post = !mode.equals("precopy");
             RamSaver saver = post ? RamSaver.openForPostcopy(sender, List.of(src)) : RamSaver.open(sender, List.of(src));
             DeviceStateSaver devices = DeviceStateSaver.open(sender);
@@ -189,6 +197,7 @@ public final class PostcopyBench {
                     long s = seed * 31 + i;
                     Thread t = new Thread(() -> read(access, dst, readRate / readerCount, s, stop, slow), "reader-" + i);
                     t.setDaemon(true);
+                    t.setPriority(prio.reader());
                     readers.add(t);
                     t.start();
                 }
@@ -318,5 +327,22 @@ public final class PostcopyBench {
         String t = s.toLowerCase(Locale.ROOT);
         long mul = t.endsWith("g") ? 1L << 30 : t.endsWith("m") ? 1L << 20 : t.endsWith("k") ? 1L << 10 : 1;
         return Long.parseLong(mul == 1 ? t : t.substring(0, t.length() - 1)) * mul;
+    }
+
+    /**
+     * Java thread priorities for the readers (the destination's application) and for every thread
+     * of both migration ends. The JVM applies them on Linux only with
+     * {@code -XX:ThreadPriorityPolicy=1} (Java priority 5 is nice 0, 1 is nice 4, 10 is nice -5;
+     * raising needs {@code CAP_SYS_NICE}); without that flag they change nothing.
+     */
+    record Priorities(int reader, int migration) {
+        java.util.concurrent.ThreadFactory migrationThreads() {
+            return r -> {
+                Thread t = new Thread(r);
+                t.setDaemon(true);
+                t.setPriority(migration);
+                return t;
+            };
+        }
     }
 }
