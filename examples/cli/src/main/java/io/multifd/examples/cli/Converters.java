@@ -47,6 +47,29 @@ public final class Converters {
         }
     }
 
+    /**
+     * A file or directory path. An empty value is refused here, naming the option: as a path it
+     * would mean the current directory, and each command would then report that directory
+     * instead of the empty argument.
+     */
+    public static final class FilePath implements ITypeConverter<java.nio.file.Path> {
+        /** Made by picocli. */
+        public FilePath() {
+        }
+
+        @Override
+        public java.nio.file.Path convert(String value) {
+            if (value.isEmpty()) {
+                throw new TypeConversionException("an empty path");
+            }
+            try {
+                return java.nio.file.Path.of(value);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new TypeConversionException("not a valid path: " + e.getReason());
+            }
+        }
+    }
+
     /** {@code HOST:PORT}: see {@link HostPort#parse(String)}. */
     public static final class Address implements ITypeConverter<HostPort> {
         /** Made by picocli. */

@@ -166,6 +166,7 @@ public final class MultifdCommand implements Callable<Integer> {
         cl.setErr(err);
         cl.setUsageHelpAutoWidth(true);
         cl.setParameterExceptionHandler(MultifdCommand::onParameterError);
+        cl.registerConverter(java.nio.file.Path.class, new Converters.FilePath()); // every subcommand's paths
         configure(cl, cancellation);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean verbose = cmd.getCommand() instanceof BaseCommand b && b.verbose();

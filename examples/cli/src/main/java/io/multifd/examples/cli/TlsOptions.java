@@ -21,6 +21,7 @@ import io.multifd.core.transport.tls.TlsConfig;
 import io.multifd.core.transport.tls.TlsTransport;
 import picocli.CommandLine.Option;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +58,8 @@ public final class TlsOptions {
 
     /**
      * @return the TLS config, or null for plain TCP
-     * @throws UsageException if only some of the TLS files were given, or one is missing
+     * @throws UsageException if only some of the TLS files were given, or one is missing, not a
+     *                        regular file, unreadable, or not the PEM its option needs
      */
     TlsConfig config() {
         if (cert == null && key == null && trust == null) {
@@ -71,12 +73,34 @@ public final class TlsOptions {
                     + (cert == null ? "--tls-cert " : "") + (key == null ? "--tls-key " : "")
                     + (trust == null ? "--tls-trust" : "").trim() + ")");
         }
-        for (Path p : List.of(cert, key, trust)) {
-            if (!Files.isRegularFile(p)) {
-                throw new UsageException("no such file: " + p);
-            }
+        checkFile("--tls-cert", cert);
+        checkFile("--tls-key", key);
+        checkFile("--tls-trust", trust);
+        try {
+            return TlsConfig.builder().identityPem(cert, key).trustPem(trust).allowedPeerNames(allow).build();
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            // a file that is not what its option needs is the command line's fault: exit 2
+            String why = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            throw new UsageException("cannot use the TLS files: " + why);
         }
-        return TlsConfig.builder().identityPem(cert, key).trustPem(trust).allowedPeerNames(allow).build();
+    }
+
+    private static void checkFile(String option, Path p) {
+        if (p.toString().isEmpty()) {
+            throw new UsageException(option + " is empty: give a PEM file");
+        }
+        if (Files.isDirectory(p)) {
+            throw new UsageException(option + " '" + p + "' is a directory, not a PEM file");
+        }
+        if (!Files.exists(p)) {
+            throw new UsageException(option + " '" + p + "' does not exist");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new UsageException(option + " '" + p + "' is not a regular file");
+        }
+        if (!Files.isReadable(p)) {
+            throw new UsageException(option + " '" + p + "' is not readable");
+        }
     }
 
     /**

@@ -154,7 +154,8 @@ public final class TransportOptions {
         @Option(names = "--io-timeout", paramLabel = "SECONDS", defaultValue = "30",
                 description = "How long a channel may receive nothing (or send nothing) before the migration "
                         + "fails with exit status 3 (default: ${DEFAULT-VALUE}); idle senders keep the channels "
-                        + "alive meanwhile.")
+                        + "alive meanwhile. The handshake (TLS, hello, manifest and their replies) is bounded "
+                        + "separately, by 10 s.")
         double seconds;
 
         /** Made by picocli. */

@@ -241,6 +241,18 @@ class CommandLineTest {
                 "--unix-allow-user", "root"), 2, "recv", "--unix-allow-user needs --unix (a TCP peer has no user to check)");
     }
 
+    /** An empty path would mean the current directory: refused, naming the option, for every command. */
+    @Test
+    void anEmptyPathIsRefusedNamingItsOption() {
+        assertOneLineError(run("restore", "--from", dir.resolve("s").toString(), "--out", ""), 2, "restore",
+                "Invalid value for option '--out': an empty path");
+        assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", ""), 2, "recv",
+                "Invalid value for option '--out': an empty path");
+        assertOneLineError(run("send", "--connect", "127.0.0.1:9", "--image", ""), 2, "send",
+                "Invalid value for option '--image': an empty path");
+        assertOneLineError(run("gen-image", "--size", "4K", ""), 2, "gen-image", "an empty path");
+    }
+
     @Test
     void anUnknownOption() {
         assertOneLineError(run("recv", "--listen", "127.0.0.1:0", "--out", "x", "--bogus"), 2, "recv",

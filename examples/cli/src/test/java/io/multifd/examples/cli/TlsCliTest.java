@@ -86,6 +86,30 @@ class TlsCliTest {
         assertThat(dir.resolve("o.img")).doesNotExist();
     }
 
+    /**
+     * A TLS file that cannot serve its option is the command line's mistake (exit 2), named by
+     * its option or its file: a directory, a missing file, a key where the certificate goes.
+     */
+    @Test
+    void unusableTlsFilesAreUsageErrorsNamingTheOptionOrFile() throws Exception {
+        keygen("receiver-1");
+        String crt = dir.resolve("receiver-1.crt").toString();
+        String key = dir.resolve("receiver-1.key").toString();
+        String[][] cases = {
+            {crt, key, dir.toString(), "--tls-trust '" + dir + "' is a directory, not a PEM file"},
+            {crt, key, dir.resolve("nope.crt").toString(), "--tls-trust '" + dir.resolve("nope.crt") + "' does not exist"},
+            {key, key, crt, key + " holds no PEM certificate"},
+            {crt, crt, crt, crt + " holds no PKCS#8 private key"},
+        };
+        for (String[] c : cases) {
+            CommandLineTest.Run r = CommandLineTest.run("recv", "--listen", "127.0.0.1:0", "--out",
+                    dir.resolve("o.img").toString(), "--tls-cert", c[0], "--tls-key", c[1], "--tls-trust", c[2]);
+            assertThat(r.status()).as(r.err()).isEqualTo(MultifdCommand.EXIT_USAGE);
+            assertThat(r.err()).contains(c[3]);
+        }
+        assertThat(dir.resolve("o.img")).doesNotExist();
+    }
+
     @Test
     void sendAndRecvOverMutualTls() throws Exception {
         keygen("sender-1");
