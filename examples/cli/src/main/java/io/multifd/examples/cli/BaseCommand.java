@@ -110,7 +110,8 @@ public abstract class BaseCommand implements Callable<Integer> {
     /**
      * Completes a {@code --json} result of a run that threw {@code failure}: {@code "status"}
      * ({@code failed} or {@code cancelled}), {@code "exit_code"} (the status the process exits
-     * with, as {@link MultifdCommand} reports it) and {@code "error"} (the one line of stderr).
+     * with, as {@link MultifdCommand} reports it) and {@code "error"} (the one line of stderr);
+     * a {@code "ram_gib_per_s"} already in it becomes null (the RAM was not moved).
      *
      * @param json    the result so far
      * @param failure what the run threw
@@ -119,6 +120,9 @@ public abstract class BaseCommand implements Callable<Integer> {
     protected Json failed(Json json, Throwable failure) {
         resultWritten = true;
         int status = cancellation.statusOf(failure);
+        if (json.fields().containsKey("ram_gib_per_s")) {
+            json.put("ram_gib_per_s", null); // the RAM was not moved: no rate (raw and wire bytes say how far it got)
+        }
         return json.put("status", ExitStatus.word(status)).put("exit_code", status)
                 .put("error", cancellation.cancelled() ? "cancelled (" + cancellation.reason() + ")"
                         : MultifdCommand.describe(failure));

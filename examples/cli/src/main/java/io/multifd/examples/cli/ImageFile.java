@@ -60,6 +60,33 @@ final class ImageFile {
     }
 
     /**
+     * After a failure: if the image file is now shorter than when it was mapped, another process
+     * truncated it while it was read, and the failure (a write that faulted on the lost pages,
+     * "Bad address", or the JVM's unsafe-access error) is only its consequence. Any thread.
+     *
+     * @param image   the image file
+     * @param size    its size when it was mapped
+     * @param failure what the command failed with
+     * @return a failure naming the shrink (exit status 1), or null if the file is as long as it was
+     */
+    static CommandFailedException shrank(Path image, long size, Throwable failure) {
+        long now;
+        try {
+            now = Files.size(image);
+        } catch (IOException | RuntimeException e) {
+            now = 0; // gone altogether
+        }
+        if (now >= size) {
+            return null;
+        }
+        CommandFailedException f = new CommandFailedException(ExitStatus.FAILED, "the image '" + image + "' shrank from "
+                + Sizes.human(size) + " to " + Sizes.human(now) + " while it was being read (truncated by another "
+                + "process?); the migration stopped with: " + MultifdCommand.describe(failure));
+        f.initCause(failure);
+        return f;
+    }
+
+    /**
      * Loads the image as one block: read-only mapped if nothing writes it (and read ahead and
      * mapped in full when it takes at most half of this machine's memory, so that the channel
      * threads do not fault it in page by page, as a VM's memory is resident when it migrates);

@@ -204,9 +204,13 @@ public final class SaveCommand extends BaseCommand {
                 writers.stop();
             }
             progress.close();
+            CommandFailedException shrank = ImageFile.shrank(image, size, e);
             if (common.json()) {
                 json.put("seconds", (System.nanoTime() - t0) / 1e9).put("ram_bytes", size);
-                out().println(failed(json, e));
+                out().println(failed(json, shrank != null ? shrank : e));
+            }
+            if (shrank != null) {
+                throw shrank;
             }
             throw e;
         } finally {

@@ -367,10 +367,14 @@ public final class SendCommand extends BaseCommand {
                 device.join(TimeUnit.SECONDS.toMillis(10));
             }
             progress.close();
+            CommandFailedException shrank = ImageFile.shrank(image, size, e);
             if (common.json()) {
                 fill(json, sender.stats(), size, ps, listener.rounds(), null);
                 json.put("seconds", (System.nanoTime() - t0) / 1e9);
-                out().println(failed(json, e));
+                out().println(failed(json, shrank != null ? shrank : e));
+            }
+            if (shrank != null) {
+                throw shrank;
             }
             throw e;
         } finally {

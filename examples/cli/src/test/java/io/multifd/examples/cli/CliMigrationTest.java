@@ -295,13 +295,65 @@ class CliMigrationTest {
         assertThat(dir.resolve("dst.img.part")).doesNotExist();
     }
 
+    /**
+     * The image file truncated by another process while send reads it: the sender says so (exit
+     * 1, not a lost connection), its JSON has no RAM rate, and the receiver fails without a file.
+     */
+    @Test
+    void anImageTruncatedDuringTheSendIsNamed() throws Exception {
+        Path image = dir.resolve("src.img");
+        Path out = dir.resolve("dst.img");
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", "32M", "--random", "100", "--quiet")
+                .status()).isZero();
+        PipedLines rxErr = new PipedLines();
+        CompletableFuture<Integer> rx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--timeout", "30"},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(rxErr, true)));
+        int port = rxErr.port();
+        StringWriter txOut = new StringWriter();
+        PipedLines txErr = new PipedLines("connected to");
+        CompletableFuture<Integer> tx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
+                new String[]{"send", "--connect", "127.0.0.1:" + port, "--image", image.toString(), "--json",
+                        "--max-bandwidth", "4M"},
+                new PrintWriter(txOut, true), new PrintWriter(txErr, true)));
+        txErr.port(); // connected: the image is mapped, and at 4 MiB/s its 32 MiB take 8 s
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(1 << 20);
+        }
+        assertThat(tx.get(60, java.util.concurrent.TimeUnit.SECONDS)).as(txErr.toString()).isEqualTo(ExitStatus.FAILED);
+        assertThat(txErr.toString()).contains("the image '" + image + "' shrank from 32.0 MiB to 1.00 MiB while it was "
+                + "being read (truncated by another process?)");
+        Json j = Json.parse(txOut.toString().strip());
+        assertThat(j.getString("status")).isEqualTo("failed");
+        assertThat(j.getString("error")).contains("shrank from 32.0 MiB to 1.00 MiB");
+        assertThat(j.fields()).containsEntry("ram_gib_per_s", null);
+        assertThat(rx.get(60, java.util.concurrent.TimeUnit.SECONDS)).isNotZero();
+        assertThat(out).doesNotExist();
+    }
+
     /** A stderr that tells the port the receiver printed. */
     static final class PipedLines extends StringWriter {
         private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
         private final CompletableFuture<Integer> port = new CompletableFuture<>();
+        private final String line; // or, instead of the port, a text whose appearance completes port() with 0
+
+        PipedLines() {
+            this(null);
+        }
+
+        PipedLines(String line) {
+            this.line = line;
+        }
 
         @Override
         public synchronized void flush() {
+            if (line != null) {
+                if (getBuffer().indexOf(line) >= 0) {
+                    port.complete(0);
+                }
+                return;
+            }
             Matcher m = LISTENING.matcher(getBuffer());
             if (m.find()) {
                 port.complete(Integer.parseInt(m.group(1)));

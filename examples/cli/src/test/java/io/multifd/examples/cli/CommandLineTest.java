@@ -343,6 +343,7 @@ class CommandLineTest {
         assertThat(j.getString("status")).isEqualTo("failed");
         assertThat(j.getLong("exit_code")).isEqualTo(ExitStatus.CONNECTION);
         assertThat(j.getString("error")).contains("Connection refused");
+        assertThat(j.fields()).as("no RAM rate for RAM that was not moved").containsEntry("ram_gib_per_s", null);
     }
 
     @Test
