@@ -55,10 +55,10 @@ class ThreadCpuTest {
     @Test
     void aThreadThatEndedBeforeTheMeasurementCountsWithTheCpuItUsed() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc only");
+        var mx = ManagementFactory.getThreadMXBean(); // loaded here, not on the thread measured
         ThreadCpu cpu = ThreadCpu.start();
         long[] own = new long[1];
         Thread t = new Thread(() -> {
-            var mx = ManagementFactory.getThreadMXBean();
             long t0 = mx.getCurrentThreadCpuTime();
             long x = 1;
             while (mx.getCurrentThreadCpuTime() - t0 < 200_000_000L) { // 200 ms of CPU: the work measured
@@ -74,6 +74,6 @@ class ThreadCpuTest {
         assertThat(groups).containsKey("cpu-burner");
         // sampled every 20 ms: what the thread did after the last sample before it ended is
         // missing (more than one period on a loaded machine, so the bound is loose); never more
-        assertThat(groups.get("cpu-burner")).isBetween(own[0] / 1e6 - 100, own[0] / 1e6 + 5);
+        assertThat(groups.get("cpu-burner")).isBetween(own[0] / 1e6 - 100, own[0] / 1e6 + 10);
     }
 }
