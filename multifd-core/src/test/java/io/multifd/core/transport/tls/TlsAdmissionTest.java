@@ -70,7 +70,12 @@ class TlsAdmissionTest {
     }
 
     private Throwable send(TcpTransport.Listener tcp, TlsConfig tls) {
-        try (MultiFdSender sender = MultiFdSender.builder(config, TlsTransport.tcpConnector(tcp.localAddress(), tls))
+        return send(config, tcp, tls);
+    }
+
+    /** Migrates 50 blobs; returns what failed, or null. */
+    private Throwable send(MultiFdConfig cfg, TcpTransport.Listener tcp, TlsConfig tls) {
+        try (MultiFdSender sender = MultiFdSender.builder(cfg, TlsTransport.tcpConnector(tcp.localAddress(), tls))
                 .registry(PluginRegistry.builder().build()).payload(new BlobPayload()).build()) {
             BlobPayload plugin = sender.payload(BlobPayload.class).orElseThrow();
             BlobClient.declare(sender, plugin);
@@ -130,24 +135,6 @@ class TlsAdmissionTest {
             assertThat(sink.corrupt()).isZero();
         }
     }
-    private Throwable sendWith(MultiFdConfig cfg, TcpTransport.Listener tcp) throws Exception {
-        try (MultiFdSender sender = MultiFdSender.builder(cfg, TlsTransport.tcpConnector(tcp.localAddress(),
-                        TlsFixtures.config(dir, "sender", "receiver").build()))
-                .registry(PluginRegistry.builder().build()).payload(new BlobPayload()).build()) {
-            BlobPayload plugin = sender.payload(BlobPayload.class).orElseThrow();
-            BlobClient.declare(sender, plugin);
-            return catchThrowable(() -> {
-                sender.connect();
-                BlobClient c = new BlobClient(sender, plugin);
-                for (int i = 0; i < 50; i++) {
-                    c.add(i, 1, 1000);
-                }
-                c.flush();
-                sender.finish();
-            });
-        }
-    }
-
     /**
      * A TLS sender arriving while silent strays fill the receiver's cap is closed before any TLS
      * byte: it connects again within its connect timeout and completes once the strays are gone,
@@ -163,14 +150,9 @@ class TlsAdmissionTest {
         try (MultiFdReceiver receiver = MultiFdReceiver.builder(cfg, listener)
                 .registry(PluginRegistry.builder().build()).payload(new BlobPayload(sink)).build().start();
              java.net.Socket first = stray(tcp); java.net.Socket second = stray(tcp)) {
+            TlsConfig identity = TlsFixtures.config(dir, "sender", "receiver").build();
             java.util.concurrent.CompletableFuture<Throwable> migration =
-                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                        try {
-                            return sendWith(cfg, tcp);
-                        } catch (Exception e) {
-                            return e;
-                        }
-                    });
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> send(cfg, tcp, identity));
             logs.awaitLogged(System.Logger.Level.WARNING, "maxPendingConnections", Duration.ofSeconds(20));
             assertThat(migration).as("the sender, dropped by the full cap").isNotDone();
             first.close();
@@ -193,7 +175,7 @@ class TlsAdmissionTest {
                 .registry(PluginRegistry.builder().build()).payload(new BlobPayload(sink)).build().start();
              java.net.Socket stray = stray(tcp)) {
             // the stray, connected first, is accepted first and holds the only slot
-            Throwable failure = sendWith(cfg, tcp);
+            Throwable failure = send(cfg, tcp, TlsFixtures.config(dir, "sender", "receiver").build());
             assertThat(failure).isNotNull();
             assertThat(failure).rootCause().isInstanceOf(io.multifd.api.spi.ConnectionDroppedException.class);
             assertThat(failure.getMessage()).contains("earlier connections before answering")
