@@ -128,6 +128,21 @@ class ExitStatusTest {
         assertThat(ExitStatus.of(new MultiFdException(ProtocolCode.FAILED, "no cause"))).isEqualTo(1);
     }
 
+    /** What the one stderr line says for failures that are not the command's own: no class names but a bug's. */
+    @Test
+    void theOneLineForJvmErrorsAndFileProblems() {
+        assertThat(MultifdCommand.describe(new OutOfMemoryError("Java heap space")))
+                .isEqualTo("out of memory (Java heap space); MULTIFD_JAVA_OPTS=-Xmx... gives the JVM more");
+        assertThat(MultifdCommand.describe(new InternalError("a fault occurred in an unsafe memory access")))
+                .startsWith("internal error: ").contains("a fault occurred").endsWith("(run with --verbose for the stack trace)");
+        assertThat(MultifdCommand.describe(new java.nio.file.NoSuchFileException("/x/y")))
+                .isEqualTo("no such file or directory: /x/y");
+        assertThat(MultifdCommand.describe(new UncheckedIOException(new java.nio.file.AccessDeniedException("/x"))))
+                .isEqualTo("permission denied: /x");
+        assertThat(MultifdCommand.describe(new IOException("two\n  lines"))).isEqualTo("two; lines");
+        assertThat(MultifdCommand.describe(new EOFException())).isEqualTo("EOFException");
+    }
+
     @ParameterizedTest
     @EnumSource(ProtocolCode.class)
     void everyProtocolCodeHasAStatusOrDefersToTheCause(ProtocolCode code) {
