@@ -118,6 +118,7 @@ public final class PostCopy {
     private volatile PostcopyStream stream;
     private long pausedAtNanos;
     private long missingAtSwitchover;
+    private volatile long destinationMissing; // as the destination last told: the maps, then each resume's bitmap
     private Duration downtime = Duration.ZERO;
     private final List<RoundStats> rounds = new ArrayList<>();
 
@@ -190,6 +191,7 @@ public final class PostCopy {
         this.stream = s; // from here on the destination may run: a failure pauses, resume() goes on
         this.pausedAtNanos = pausedAt;
         this.missingAtSwitchover = missing;
+        this.destinationMissing = missing;
         long stall = saver.session().config().ioTimeout().toNanos();
         try {
             s.run(stall);
@@ -213,6 +215,18 @@ public final class PostCopy {
      */
     public boolean released() {
         return stream != null;
+    }
+
+    /**
+     * The pages the destination lacked when it last said so: at the switch-over (the missing-page
+     * maps), then at each {@link #resume} (its bitmap, which also counts pages lost in flight when
+     * a session broke). A smaller count at a later resume means the sessions in between moved
+     * pages: a caller that retries resumes can take it as progress. Any thread.
+     *
+     * @return the count, 0 before the switch-over
+     */
+    public long destinationMissingPages() {
+        return destinationMissing;
     }
 
     /**
@@ -246,7 +260,7 @@ public final class PostCopy {
         long start = System.nanoTime();
         long stall = resumed.session().config().ioTimeout().toNanos();
         try {
-            stream.resume(resumed, stall);
+            destinationMissing = stream.resume(resumed, stall);
             stream.run(stall);
         } catch (IOException e) {
             throw new PostcopyPausedException(e, missingAtSwitchover);

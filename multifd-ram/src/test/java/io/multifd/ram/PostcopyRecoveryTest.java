@@ -165,6 +165,8 @@ class PostcopyRecoveryTest {
                 s.cutAfter(access.released(), seed);
                 done = s.finish(PostcopyOutcome.of(postCopy::run));
             }
+            assertThat(postCopy.destinationMissingPages()).as("every page missing at the switch-over")
+                    .isEqualTo(src.pageCount());
             for (int cut = 1; !done; cut++) {
                 assertThat(access.isPaused()).as("seed %d: paused after the break", seed).isTrue();
                 assertThat(access.pauseCause()).isNotNull();
@@ -174,7 +176,11 @@ class PostcopyRecoveryTest {
                     if (cut < cuts) {
                         s.cutAfter(java.util.concurrent.CompletableFuture.completedFuture(null), seed * 7 + cut);
                     }
+                    long told = postCopy.destinationMissingPages();
+                    long paused = access.missingPages(); // no page arrives while paused
                     done = s.finish(PostcopyOutcome.of(() -> postCopy.resume(s.saver)));
+                    // the resume's bitmap, or, if the session broke before it came, what was known before
+                    assertThat(postCopy.destinationMissingPages()).as("seed %d", seed).isIn(paused, told);
                 }
             }
             readers.stopAndCheck();

@@ -59,7 +59,7 @@ final class PostcopyResume {
      * @param senders   makes each attempt's sender
      * @param blocks    the migrated blocks
      * @param postCopy  the paused driver
-     * @param seconds   the time allowed for all attempts together
+     * @param seconds   the time each pause allows its attempts together (see {@link PauseBudget})
      * @param first     why the first session broke
      * @param err       where the progress lines go
      * @param attempts  receives the number of sessions opened (index 0)
@@ -69,11 +69,12 @@ final class PostcopyResume {
      */
     static MigrationStats send(Senders senders, List<RamBlock> blocks, PostCopy postCopy, double seconds, Throwable first,
                                PrintWriter err, int[] attempts, PostCopy.Result[] result) throws IOException {
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        PauseBudget budget = new PauseBudget((long) (seconds * 1e9), postCopy.destinationMissingPages(),
+                System::nanoTime);
         Throwable last = first;
-        while (System.nanoTime() < deadline) {
+        while (budget.leftNanos() > 0) {
             err.println(String.format(Locale.ROOT, "post-copy paused (%s); resuming, %.0f s left", last.getMessage(),
-                    (deadline - System.nanoTime()) / 1e9));
+                    budget.leftNanos() / 1e9));
             err.flush();
             try (MultiFdSender s = senders.make()) {
                 attempts[0]++;
@@ -83,9 +84,11 @@ final class PostcopyResume {
                 return s.finish();
             } catch (IOException e) {
                 last = e;
+                budget.failedWith(postCopy.destinationMissingPages()); // a resumed session moved pages: a new pause
             }
         }
-        throw new IOException("post-copy stayed paused for " + seconds + " s (--resume-timeout): " + last.getMessage(), last);
+        throw new IOException("post-copy stayed paused for " + seconds + " s without progress (--resume-timeout): "
+                + last.getMessage(), last);
     }
 
     /**
@@ -95,7 +98,7 @@ final class PostcopyResume {
      * @param relisten  listens again
      * @param receivers makes and starts each attempt's receiver
      * @param access    the paused post-copy
-     * @param seconds   the time allowed for all attempts together
+     * @param seconds   the time each pause allows its attempts together (see {@link PauseBudget})
      * @param err       where the progress lines go
      * @param attempts  receives the number of sessions accepted (index 0)
      * @return the completed session's statistics
@@ -104,24 +107,26 @@ final class PostcopyResume {
     static MigrationStats receive(java.util.function.Supplier<TransportListener> relisten, Receivers receivers,
                                   PostcopyAccess access, double seconds, PrintWriter err, int[] attempts)
             throws IOException {
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        PauseBudget budget = new PauseBudget((long) (seconds * 1e9), access.missingPages(), System::nanoTime);
         Throwable last = access.pauseCause();
-        while (System.nanoTime() < deadline && access.isPaused()) {
+        while (budget.leftNanos() > 0 && access.isPaused()) {
             err.println(String.format(Locale.ROOT, "post-copy paused (%s); waiting %.0f s for the sender to resume",
-                    last == null ? "the link broke" : last.getMessage(), (deadline - System.nanoTime()) / 1e9));
+                    last == null ? "the link broke" : last.getMessage(), budget.leftNanos() / 1e9));
             err.flush();
             MultiFdReceiver r = receivers.start(relisten.get(), Math.max(TimeUnit.SECONDS.toNanos(1),
-                    deadline - System.nanoTime()));
+                    budget.leftNanos()));
             try {
                 attempts[0]++;
                 return r.await();
             } catch (IOException e) {
                 last = e;
+                budget.failedWith(access.missingPages()); // that session moved pages: a new pause
             } finally {
                 r.close();
             }
         }
-        throw new IOException(access.isPaused() ? "post-copy stayed paused for " + seconds + " s (--resume-timeout)"
+        throw new IOException(access.isPaused()
+                ? "post-copy stayed paused for " + seconds + " s without progress (--resume-timeout)"
                 + (last == null ? "" : ": " + last.getMessage()) : "the post-copy could not be resumed", last);
     }
 }

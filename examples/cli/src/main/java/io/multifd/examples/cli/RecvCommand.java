@@ -145,7 +145,8 @@ public final class RecvCommand extends BaseCommand {
 
     @Option(names = "--resume-timeout", paramLabel = "SECONDS", defaultValue = "0",
             description = "If the link breaks during a post-copy (after the release), keep the pages, listen again "
-                    + "on the same address and wait up to SECONDS for the sender to resume (default 0: fail).")
+                    + "on the same address and wait up to SECONDS for the sender to resume (default 0: fail); "
+                    + "counted per pause: a resumed session that moved pages and broke again gets SECONDS anew.")
     double resumeTimeout;
 
     @Option(names = "--no-verify", description = "Do not read FILE back to hash it at the end (faster for large "

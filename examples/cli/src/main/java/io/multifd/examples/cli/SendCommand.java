@@ -147,7 +147,8 @@ public final class SendCommand extends BaseCommand {
 
     @Option(names = "--resume-timeout", paramLabel = "SECONDS", defaultValue = "0",
             description = "With --postcopy: if the link breaks after the receiver was released, keep the memory "
-                    + "and open new connections that resume the post-copy for up to SECONDS (default 0: fail).")
+                    + "and open new connections that resume the post-copy for up to SECONDS (default 0: fail); "
+                    + "counted per pause: a resumed session that moved pages and broke again gets SECONDS anew.")
     double resumeTimeout;
 
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
