@@ -180,14 +180,16 @@ public final class PluginRegistry {
          * Adds every provider {@link ServiceLoader} finds.
          *
          * @return this builder
-         * @throws IllegalStateException if a provider cannot be instantiated
+         * @throws IllegalStateException    if a provider cannot be instantiated
+         * @throws IllegalArgumentException if a provider's id or name is invalid or clashes with
+         *                                  another class's
          */
         public Builder discover() {
             for (PayloadPlugin<?> p : load(PayloadPlugin.class)) {
                 addEntry(payloads, new Entry<>(p, false), this::payloadId, PayloadPlugin::name, "payload plug-in");
             }
             for (Codec h : load(Codec.class)) {
-                addEntry(codecs, new Entry<>(h, false), Codec::id, Codec::name, "codec");
+                addEntry(codecs, new Entry<>(h, false), Builder::codecId, Codec::name, "codec");
             }
             return this;
         }
@@ -204,7 +206,7 @@ public final class PluginRegistry {
                 addEntry(payloads, new Entry<>(p, false), this::payloadId, PayloadPlugin::name, "payload plug-in");
             }
             for (Codec h : base.codecs()) {
-                addEntry(codecs, new Entry<>(h, false), Codec::id, Codec::name, "codec");
+                addEntry(codecs, new Entry<>(h, false), Builder::codecId, Codec::name, "codec");
             }
             return this;
         }
@@ -218,11 +220,6 @@ public final class PluginRegistry {
          */
         public Builder add(PayloadPlugin<?> plugin) {
             Objects.requireNonNull(plugin, "plugin");
-            int id = plugin.id();
-            if (id < PayloadPlugin.MIN_ID || id > PayloadPlugin.MAX_ID) {
-                throw new IllegalArgumentException("payload plug-in " + plugin.getClass().getName() + " has wire id "
-                        + id + ", outside " + PayloadPlugin.MIN_ID + ".." + PayloadPlugin.MAX_ID);
-            }
             addEntry(payloads, new Entry<>(plugin, true), this::payloadId, PayloadPlugin::name, "payload plug-in");
             return this;
         }
@@ -236,11 +233,7 @@ public final class PluginRegistry {
          */
         public Builder add(Codec codec) {
             Objects.requireNonNull(codec, "codec");
-            if (codec.id() < 0 || codec.id() > Codec.MAX_ID) {
-                throw new IllegalArgumentException("codec " + codec.getClass().getName() + " has wire id "
-                        + codec.id() + ", outside 0.." + Codec.MAX_ID);
-            }
-            addEntry(codecs, new Entry<>(codec, true), Codec::id, Codec::name, "codec");
+            addEntry(codecs, new Entry<>(codec, true), Builder::codecId, Codec::name, "codec");
             return this;
         }
 
@@ -253,8 +246,28 @@ public final class PluginRegistry {
             return new PluginRegistry(p, h);
         }
 
+        /**
+         * The plug-in's wire id, checked: every way in (discovered, from another registry, added)
+         * goes through here, since an id outside the 16-bit field would be cut on the wire and
+         * deliver into whichever plug-in has the id that is left.
+         */
         private int payloadId(PayloadPlugin<?> p) {
-            return p.id();
+            int id = p.id();
+            if (id < PayloadPlugin.MIN_ID || id > PayloadPlugin.MAX_ID) {
+                throw new IllegalArgumentException("payload plug-in " + p.getClass().getName() + " has wire id "
+                        + id + ", outside " + PayloadPlugin.MIN_ID + ".." + PayloadPlugin.MAX_ID);
+            }
+            return id;
+        }
+
+        /** The codec's wire id, checked (see {@link #payloadId}). */
+        private static int codecId(Codec c) {
+            int id = c.id();
+            if (id < 0 || id > Codec.MAX_ID) {
+                throw new IllegalArgumentException("codec " + c.getClass().getName() + " has wire id " + id
+                        + ", outside 0.." + Codec.MAX_ID);
+            }
+            return id;
         }
 
         private static <T> List<T> load(Class<T> service) {
@@ -283,10 +296,11 @@ public final class PluginRegistry {
                 throw new IllegalArgumentException(what + " " + v.getClass().getName() + " has an invalid name '"
                         + name + "' (must match " + NAME.pattern() + ")");
             }
+            int id = idOf.applyAsInt(v); // throws for an id out of range
             for (int i = 0; i < list.size(); i++) {
                 Entry<T> old = list.get(i);
                 T o = old.value;
-                boolean sameId = idOf.applyAsInt(o) == idOf.applyAsInt(v);
+                boolean sameId = idOf.applyAsInt(o) == id;
                 boolean sameName = nameOf.apply(o).equals(name);
                 if (!sameId && !sameName) {
                     continue;

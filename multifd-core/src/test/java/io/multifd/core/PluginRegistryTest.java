@@ -58,6 +58,19 @@ class PluginRegistryTest {
         }
     }
 
+    /** An id the 16-bit wire field cannot hold: cut to 1000 + 65536 - 65536, it would be blob's. */
+    static final class HugeId extends BlobPayload {
+        @Override
+        public int id() {
+            return BlobPayload.ID + 65_536;
+        }
+
+        @Override
+        public String name() {
+            return "huge";
+        }
+    }
+
     static final class FakeZstd implements Codec {
         @Override
         public int id() {
@@ -136,6 +149,11 @@ class PluginRegistryTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid name 'Blob Payload'");
         assertThatThrownBy(() -> PluginRegistry.builder().add(new BadId()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wire id 0");
+        // checked for every entry, the first included, and whatever way it comes in (discovered too)
+        assertThatThrownBy(() -> PluginRegistry.builder().add(new HugeId()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wire id 66536, outside 1..65535");
+        assertThatThrownBy(() -> PluginRegistry.builder().add(new BlobPayload()).add(new HugeId()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wire id 66536");
     }
 
     @Test

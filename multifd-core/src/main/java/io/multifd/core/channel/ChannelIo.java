@@ -277,6 +277,10 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
             while (first < end && !src[first].hasRemaining()) {
                 first++;
             }
+            if (first == end) { // never spin on empty writes: a buffer was moved under us
+                throw new IllegalStateException(where() + ": the " + what + "'s buffers hold " + left
+                        + " bytes fewer than announced (a buffer's position or limit changed while it was written)");
+            }
             if (limiter == null || limiter.unlimited()) {
                 left -= writeOnce(src, first, end - first, what);
                 continue;

@@ -26,6 +26,7 @@ import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.PayloadPlugin;
 import io.multifd.api.spi.TransportConnector;
 import io.multifd.core.session.PayloadCounters;
+import io.multifd.core.session.Reasons;
 import io.multifd.core.session.ReturnRoutes;
 import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.ThreadJoins;
@@ -376,6 +377,11 @@ public final class ChannelSender implements SyncCounters {
     private void run() {
         try {
             connectAndHandshake();
+            // replies are read from now on, while the other channels connect: a receiver that
+            // fails meanwhile (a plug-in's openChannel threw) says why on this connection
+            Thread rt = setup.threads().newThread(new ReplyReader(this, io, host), "ch" + id + "-reply");
+            replyThread = rt;
+            rt.start();
             if (!host.awaitStreaming()) {
                 phase = Phase.FAILED;
                 writeAbortIfUseful(); // the handshake succeeded: tell the receiver why we stop
@@ -383,9 +389,6 @@ public final class ChannelSender implements SyncCounters {
             }
             writer.startStreaming(setup.codec(), setup.codecOptions());
             phase = Phase.STREAMING;
-            Thread rt = setup.threads().newThread(new ReplyReader(this, io, host), "ch" + id + "-reply");
-            replyThread = rt;
-            rt.start();
             loop();
         } catch (Throwable t) {
             boolean streaming = phase == Phase.STREAMING;
@@ -506,7 +509,7 @@ public final class ChannelSender implements SyncCounters {
         try {
             c.forceCloseAfter(setup.graceNanos());
             writer.finishInterruptedPacket();
-            writer.writeAbort(Reply.truncate(String.valueOf(cause.getMessage()), Wire.MAX_ABORT_MESSAGE));
+            writer.writeAbort(Reply.truncate(Reasons.of(cause), Wire.MAX_ABORT_MESSAGE));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": could not write ABORT: " + e);
         } finally {

@@ -22,6 +22,7 @@ import io.multifd.api.RemoteFailureException;
 import io.multifd.api.spi.TransportListener;
 import io.multifd.core.session.FailureLatch;
 import io.multifd.core.session.ManifestApplication;
+import io.multifd.core.session.Reasons;
 import io.multifd.core.session.ReceiverEnd;
 import io.multifd.core.session.SessionTerms;
 import io.multifd.core.session.SyncBarrier;
@@ -106,7 +107,7 @@ public final class FailureFanOut {
         manifest.wake();
         SessionTerms terms = table.terms();
         LOG.log(System.Logger.Level.WARNING, "migration " + (terms == null ? "(before the first hello)" : terms.sessionId())
-                + " failed: " + cause.getMessage());
+                + " failed: " + Reasons.of(cause));
         SyncBarrier b = barrier.get();
         if (b != null) {
             b.abort();
@@ -115,7 +116,7 @@ public final class FailureFanOut {
         ReceiveChannel[] cs = table.channels();
         if (!(cause instanceof RemoteFailureException)) {
             ProtocolCode code = cause instanceof MultiFdException m ? m.code() : ProtocolCode.FAILED;
-            String msg = String.valueOf(cause.getMessage());
+            String msg = Reasons.of(cause);
             for (ReceiveChannel c : cs) {
                 if (c != null && c.io() != spare) {
                     c.io().forceCloseAfter(graceNanos);

@@ -239,6 +239,25 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
     // ---- packets
 
     /**
+     * Checks, before the packet starts, that its data buffers still hold what the header will
+     * announce: a plug-in's encoder that moved a buffer's position or limit after adding it, or a
+     * codec that read with relative gets before it declined to encode, would otherwise leave the
+     * stream short of bytes (the receiver waiting for them until its I/O timeout).
+     */
+    private void checkDataLength(PayloadPlugin<?> p, int gatherCount, long announced) {
+        long held = 0;
+        for (int i = 2; i < gatherCount; i++) {
+            held += gather[i].remaining();
+        }
+        if (held != announced) {
+            throw new IllegalStateException("payload '" + p.name() + "': the packet's data buffers hold " + held
+                    + " bytes where " + announced + " were added: a buffer's position or limit changed after "
+                    + "addData (by the plug-in's encoder, or by codec '" + codec.name() + "' before it declined to "
+                    + "encode); buffers handed over must not be moved");
+        }
+    }
+
+    /**
      * Writes the packet for one slot and clears the slot.
      *
      * @param s the filled slot, owned by the channel thread
@@ -257,8 +276,11 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
         try {
             prepare(idx, p, s.body());
         } catch (BufferOverflowException e) {
-            throw new IOException("payload '" + p.name() + "' wrote a payload header longer than maxPayloadHeaderLength "
-                    + config.maxPayloadHeaderLength(), e);
+            // the payload header's buffer, or one of the plug-in's own: say both, with where the header stood
+            throw new IOException("payload '" + p.name() + "' overflowed a buffer while preparing a packet: its "
+                    + "payload header may be at most maxPayloadHeaderLength " + config.maxPayloadHeaderLength()
+                    + " bytes (" + payloadHeader.position() + " written when it overflowed), or it overflowed a "
+                    + "buffer of its own", e);
         }
         payloadHeader.flip();
         int raw = dataLength;
@@ -303,6 +325,7 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
                 }
             }
         }
+        checkDataLength(p, gatherCount, wireData); // before this packet takes a sequence number
         header.typeId = p.id();
         header.flags = flags;
         header.sequence = sequence++;

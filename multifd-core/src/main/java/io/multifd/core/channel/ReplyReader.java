@@ -27,7 +27,8 @@ import java.io.IOException;
 
 /**
  * The body of a channel's reply thread ({@code multifd-send-<session>-ch<id>-reply}): reads the
- * receiver's replies during the transfer until the receiver closes. COMPLETED (only after EOS was
+ * receiver's replies from the end of its handshake (while the other channels connect) until
+ * the receiver closes. COMPLETED (only after EOS was
  * requested) is handed to the channel; RETURN goes to its payload's return handler (on this
  * thread); ERROR fails the migration with a
  * {@link RemoteFailureException}; anything else is malformed. The end of the stream is expected
@@ -62,7 +63,15 @@ final class ReplyReader implements Runnable {
                     }
                     case Wire.REPLY_RETURN -> channel.setup().routes().dispatch(id, r);
                     case Wire.REPLY_ERROR -> {
-                        host.fail(new RemoteFailureException(r.code(), "the receiver failed: " + r.message()));
+                        RemoteFailureException f = new RemoteFailureException(r.code(), "the receiver failed: "
+                                + r.message());
+                        if (channel.phase() == ChannelSender.Phase.READY) {
+                            // still waiting for the other channels: a refusal that channel 0's
+                            // handshake reads (of the manifest, say) names the failure better
+                            host.failAfterGrace(f);
+                        } else {
+                            host.fail(f);
+                        }
                         return;
                     }
                     default -> throw new MalformedPacketException(ProtocolCode.MALFORMED, id, -1, "reply.kind",

@@ -143,7 +143,7 @@ public final class ManifestApplication {
                 rs[idx] = Objects.requireNonNull(p.openReceiver(context, ByteBuffer.wrap(r.bytes()).asReadOnlyBuffer()),
                         () -> p.name() + ": openReceiver returned null");
             } catch (SetupRefusedException e) {
-                return new Refusal(e, ProtocolCode.SETUP_REFUSED, p.name() + ": " + e.getMessage());
+                return new Refusal(e, ProtocolCode.SETUP_REFUSED, p.name() + ": " + Reasons.of(e));
             } catch (RuntimeException e) {
                 SetupRefusedException s = new SetupRefusedException(p.name() + ": could not open its receiver: " + e, e);
                 return new Refusal(s, ProtocolCode.SETUP_REFUSED, s.getMessage());

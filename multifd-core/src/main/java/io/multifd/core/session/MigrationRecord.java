@@ -87,7 +87,7 @@ public final class MigrationRecord {
             e.wireBytes = s.wireBytes();
             e.syncs = s.syncs();
             e.outcome = completed ? "completed" : "failed";
-            e.failure = completed || failure == null ? null : String.valueOf(failure.getMessage());
+            e.failure = completed || failure == null ? null : Reasons.of(failure);
             e.commit();
         }
     }

@@ -524,7 +524,7 @@ public final class SendCoordinator implements ChannelSender.Host {
             state = SenderState.FAILED;
         }
         endNanos = System.nanoTime();
-        LOG.log(System.Logger.Level.WARNING, "migration " + sessionId + " failed: " + cause.getMessage());
+        LOG.log(System.Logger.Level.WARNING, "migration " + sessionId + " failed: " + Reasons.of(cause));
         progress.signalAll();
         handoff.wakeWaiters();
         declared.routes().sessionFailed(cause); // clients waiting on their return messages wake now
