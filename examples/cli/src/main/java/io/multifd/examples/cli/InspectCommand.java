@@ -79,8 +79,15 @@ public final class InspectCommand extends BaseCommand {
         List<Path> files = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
+                List<Path> found;
                 try (Stream<Path> s = Files.list(p)) {
-                    s.filter(f -> f.getFileName().toString().endsWith(".bin")).sorted().forEach(files::add);
+                    found = s.filter(f -> f.getFileName().toString().endsWith(".bin")).sorted().toList();
+                }
+                for (Path f : found) { // a FIFO would block the read forever, a directory fail it
+                    if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        throw new UsageException("'" + f + "' is not a regular file (a capture is one): refused");
+                    }
+                    files.add(f);
                 }
             } else if (Files.isRegularFile(p)) {
                 files.add(p);

@@ -67,6 +67,11 @@ final class OutputFile {
         this.fsync = fsync;
     }
 
+    /** See {@link PartFile#refuseInput}; before {@link #prepare}. Main thread. */
+    void refuseInput(Path input, String inputOption) throws IOException {
+        out.refuseInput(input, inputOption);
+    }
+
     /**
      * Checks FILE and creates FILE.part, empty, exclusively and with mode 0600.
      *

@@ -71,6 +71,24 @@ final class PartFile {
     }
 
     /**
+     * Refuses a FILE or FILE.part that is the command's input: replacing FILE, or removing a
+     * leftover FILE.part under {@code --force}, would destroy what the command reads. Main thread.
+     *
+     * @param input       the file the command reads
+     * @param inputOption the option that named it, for the message
+     * @throws UsageException if FILE or FILE.part is {@code input}
+     * @throws IOException    if the files cannot be compared
+     */
+    void refuseInput(Path input, String inputOption) throws IOException {
+        for (Path p : new Path[]{target, part}) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(p, input)) {
+                throw new UsageException(option + " '" + target + "'" + (p == part ? " (its " + part.getFileName()
+                        + ")" : "") + " is " + inputOption + " '" + input + "' itself: refused (name another file)");
+            }
+        }
+    }
+
+    /**
      * Checks FILE and creates FILE.part, empty, exclusively and with mode 0600.
      *
      * @return FILE.part, open for reading and writing, owned by this object until {@link #commit} or {@link #discard}

@@ -116,6 +116,7 @@ public final class RestoreCommand extends BaseCommand {
             SnapshotBlock chosen = choose(reader);
             json.put("format", reader.format().name().toLowerCase(Locale.ROOT)).put("block", chosen.name());
             OutputFile output = new OutputFile(target, force, fsync);
+            output.refuseInput(from, "--from");
             output.prepare(); // FILE.part created exclusively, 0600; a symlink or an existing FILE refused
             Progress progress = new Progress(Progress.detect(common.quiet()), "restore", err(), 2);
             SnapshotRestore restore = SnapshotRestore.builder(reader).blocks(List.of(chosen.name())).channels(channels)

@@ -120,10 +120,8 @@ public final class SaveCommand extends BaseCommand {
         }
         long size = ImageFile.checkImage(image);
         Path target = to.toAbsolutePath();
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(target, image)) {
-            throw new UsageException("--to '" + target + "' is the image itself: refused (name another file)");
-        }
         PartFile out = new PartFile("--to", target, force);
+        out.refuseInput(image, "--image");
         FileChannel file = out.create();
         RamBlock block = null;
         Json json = new Json().put("event", "result").put("status", "failed").put("exit_code", ExitStatus.FAILED)

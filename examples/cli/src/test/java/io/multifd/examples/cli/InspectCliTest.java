@@ -82,4 +82,16 @@ class InspectCliTest {
         assertThat(broken.status()).isEqualTo(ExitStatus.DAMAGED);
         assertThat(broken.out()).contains("channel 1, stream offset ", "field '", "stopped: ");
     }
+
+    /** A named pipe among a capture directory's files would block the read forever: refused, naming it. */
+    @Test
+    void aFifoInACaptureDirectoryIsRefusedNotReadForever() throws Exception {
+        Path capture = Files.createDirectories(dir.resolve("capture"));
+        Path fifo = capture.resolve("channel-0.bin");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is available");
+        CommandLineTest.Run r = CommandLineTest.run("inspect", capture.toString());
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("'" + fifo + "' is not a regular file (a capture is one): refused");
+    }
 }

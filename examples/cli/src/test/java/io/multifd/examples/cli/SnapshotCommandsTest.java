@@ -148,8 +148,30 @@ class SnapshotCommandsTest {
         CommandLineTest.Run r = CommandLineTest.run("save", "--image", image.toString(), "--to", image.toString(),
                 "--force");
         assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
-        assertThat(r.err()).contains("is the image itself: refused");
+        assertThat(r.err()).contains("is --image '" + image + "' itself: refused");
         assertThat(Hashing.sha256(image)).isEqualTo(before);
+        // nor may SNAPSHOT.part be the image: --force would remove it as a leftover
+        Path part = Files.move(image, dir.resolve("vm.snap.part"));
+        r = CommandLineTest.run("save", "--image", part.toString(), "--to", dir.resolve("vm.snap").toString(), "--force");
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("(its vm.snap.part) is --image");
+        assertThat(Hashing.sha256(part)).isEqualTo(before);
+    }
+
+    /** A restore whose --out, or --out's .part, is the snapshot it reads is refused: it would destroy it. */
+    @Test
+    void aRestoreOntoItsOwnSnapshotIsRefusedAndTheSnapshotKept() throws Exception {
+        Path snap = saved(image(1 << 20));
+        String before = Hashing.sha256(snap);
+        CommandLineTest.Run r = CommandLineTest.run("restore", "--from", snap.toString(), "--out", snap.toString(),
+                "--force");
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("is --from '" + snap + "' itself: refused");
+        Path part = Files.move(snap, dir.resolve("x.part"));
+        r = CommandLineTest.run("restore", "--from", part.toString(), "--out", dir.resolve("x").toString(), "--force");
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitStatus.USAGE);
+        assertThat(Hashing.sha256(part)).isEqualTo(before);
+        assertThat(dir.resolve("x")).doesNotExist();
     }
 
     /** --force replaces SNAPSHOT only once the new one is complete: a save that fails keeps the old one. */
