@@ -182,8 +182,18 @@ final class QemuStreamParser {
             if (bitmap == 0 && pages == 0) {
                 continue; // a block not migrated (x-ignore-shared in later QEMUs)
             }
-            if (pageSize <= 0 || pageSize > (1 << 30) || Long.bitCount(pageSize) != 1) {
-                throw new SnapshotFormatException(Reason.MALFORMED, "block '" + name + "': page size " + pageSize);
+            // 512 bytes at least, as this project's own format (a smaller page only multiplies the bitmap)
+            if (pageSize < 512 || pageSize > (1 << 30) || Long.bitCount(pageSize) != 1) {
+                throw new SnapshotFormatException(Reason.MALFORMED, "block '" + name + "': page size " + pageSize
+                        + " (a power of two from 512 bytes to 1 GiB)");
+            }
+            for (SnapshotBlock other : blocks) {
+                if (other.name().equals(name)) {
+                    throw new SnapshotFormatException(Reason.MALFORMED, "block '" + name + "' appears twice");
+                }
+            }
+            if (pages < 0) {
+                throw new SnapshotFormatException(Reason.MALFORMED, "block '" + name + "': page area offset " + pages);
             }
             if (bitmap != pos) {
                 throw new SnapshotFormatException(Reason.MALFORMED, "block '" + name + "': bitmap offset " + bitmap
@@ -344,6 +354,12 @@ final class QemuStreamParser {
     }
 
     private String name8() throws IOException {
-        return new String(bytes(u8()), StandardCharsets.UTF_8);
+        byte[] b = bytes(u8());
+        try { // strictly: a name that is not UTF-8 is damage (QEMU's names are ASCII)
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new SnapshotFormatException(Reason.MALFORMED, "a name at offset " + (pos - b.length)
+                    + " is not valid UTF-8: " + java.util.HexFormat.of().formatHex(b));
+        }
     }
 }

@@ -262,11 +262,32 @@ public final class SnapshotFormat {
         return first16.getInt(12);
     }
 
-    static String name8(ByteBuffer b) {
+    /**
+     * Reads a name: one length byte, then that many bytes of UTF-8, which must be valid and hold
+     * no NUL (as a block's name, {@link io.multifd.ram.RamBlock}); a name that is not is damage, not
+     * a name (decoding it leniently would let different bytes read as the same name).
+     *
+     * @throws SnapshotFormatException if the name runs past {@code b}, is not UTF-8 or holds a NUL
+     */
+    static String name8(ByteBuffer b) throws SnapshotFormatException {
         int n = b.get() & 0xff;
+        if (n > b.remaining()) {
+            throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED, "a name of " + n
+                    + " bytes runs past the " + b.remaining() + " bytes left of its area");
+        }
         byte[] s = new byte[n];
         b.get(s);
-        return new String(s, StandardCharsets.UTF_8);
+        String name;
+        try {
+            name = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(s)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED, "a name is not valid UTF-8: "
+                    + java.util.HexFormat.of().formatHex(s));
+        }
+        if (name.indexOf('\0') >= 0) {
+            throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED, "a name holds a NUL byte");
+        }
+        return name;
     }
 
     static byte[] utf8(String s) {

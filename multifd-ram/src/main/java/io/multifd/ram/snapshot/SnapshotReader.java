@@ -149,7 +149,8 @@ public final class SnapshotReader implements Closeable {
         long size = file.size();
         if (size - start < 16) {
             throw new SnapshotFormatException(size <= start ? Reason.NOT_A_SNAPSHOT : Reason.TRUNCATED,
-                    "the file has " + Math.max(0, size - start) + " bytes from offset " + start);
+                    size <= start ? "the file ends at byte " + size + ", at or before the start offset " + start
+                            : "the file has " + (size - start) + " bytes from offset " + start);
         }
         ByteBuffer first = ByteBuffer.allocate(16);
         readFully(file, first, start);
@@ -264,9 +265,9 @@ public final class SnapshotReader implements Closeable {
             throw new SnapshotFormatException(Reason.MALFORMED, "block '" + name + "': bitmap offset " + bitmap
                     + " is not right after its record (" + (e.recordOffset() + n) + ")");
         }
-        if (pages % SnapshotFormat.PAGE_AREA_ALIGNMENT != 0) {
+        if (pages < 0 || pages % SnapshotFormat.PAGE_AREA_ALIGNMENT != 0) {
             throw new SnapshotFormatException(Reason.MALFORMED, "block '" + name + "': page area offset " + pages
-                    + " is not a multiple of 1 MiB");
+                    + " is not a non-negative multiple of 1 MiB");
         }
         return new SnapshotBlock(name, length, e.pageSize(), e.recordOffset(), bitmap, pages);
     }
@@ -321,7 +322,11 @@ public final class SnapshotReader implements Closeable {
                 throw new SnapshotFormatException(Reason.OVERLAPPING_AREAS, "an area at offset " + a[0]
                         + " lies before the snapshot's start offset " + start);
             }
-            if (a[1] < a[0] || a[1] > end) {
+            if (a[1] < a[0]) { // its end overflowed: a length no file can hold
+                throw new SnapshotFormatException(Reason.MALFORMED, "an area at offset " + a[0]
+                        + " is longer than any file can be");
+            }
+            if (a[1] > end) {
                 throw new SnapshotFormatException(Reason.TRUNCATED, "the area [" + a[0] + ", " + a[1]
                         + ") ends past the snapshot's end at " + end);
             }

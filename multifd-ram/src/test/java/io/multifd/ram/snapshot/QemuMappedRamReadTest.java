@@ -80,6 +80,18 @@ class QemuMappedRamReadTest {
                 .hasMessageContaining("mapped-ram");
     }
 
+    /** Two blocks of one name: damage (QEMU's names are unique), not a choice left to the restore. */
+    @Test
+    void aBlockNamedTwiceIsRefused() throws Exception {
+        Path file = dir.resolve("twice.mr");
+        new QemuFileFixture().write(file, 0, List.of(RamBlock.allocate("pc.ram", 1L << 20),
+                RamBlock.allocate("pc.ram", 1L << 20)));
+        assertThatThrownBy(() -> SnapshotReader.open(file).close())
+                .isInstanceOfSatisfying(SnapshotFormatException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED))
+                .hasMessageContaining("block 'pc.ram' appears twice");
+    }
+
     @Test
     void truncatedQemuFile() throws Exception {
         Path file = dir.resolve("cut.mr");

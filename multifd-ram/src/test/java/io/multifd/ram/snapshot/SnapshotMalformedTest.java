@@ -233,6 +233,56 @@ class SnapshotMalformedTest {
         assertRefused(Reason.CHECKSUM_MISMATCH, "block 'a'");
     }
 
+    /** The record of block b, as the (intact) header places it. */
+    private SnapshotBlock blockB() throws IOException {
+        try (SnapshotReader r = SnapshotReader.open(file, START)) {
+            return r.block("b").orElseThrow();
+        }
+    }
+
+    private void writeByte(long at, int value) throws IOException {
+        try (FileChannel ch = rw()) {
+            ch.write(ByteBuffer.wrap(new byte[]{(byte) value}), at);
+        }
+    }
+
+    /** A record's name length damaged to run past the record: named as damage, not a buffer underflow. */
+    @Test
+    void recordNameLengthRunningPastTheRecord() throws Exception {
+        writeByte(blockB().recordOffset(), 0xfa);
+        assertRefused(Reason.MALFORMED, "a name of 250 bytes runs past");
+    }
+
+    /** The page-area offset in a record turned negative: refused as malformed before it is used. */
+    @Test
+    void recordPageAreaOffsetNegative() throws Exception {
+        writeByte(blockB().recordOffset() + 2 + 8 + 4 + 8 + 8, 0xff); // the top byte of be64 pages
+        assertRefused(Reason.MALFORMED, "block 'b': page area offset -");
+    }
+
+    /**
+     * A name that is not UTF-8, in a header whose checksum is right: refused (decoded leniently,
+     * different bytes would read as the same name, and part of a record would escape its checksum).
+     */
+    @Test
+    void aNameThatIsNotUtf8() throws Exception {
+        try (FileChannel ch = rw()) {
+            ByteBuffer first = ByteBuffer.allocate(16);
+            SnapshotReader.readFully(ch, first, START);
+            int len = SnapshotFormat.declaredLength(first);
+            ByteBuffer all = ByteBuffer.allocate(len);
+            SnapshotReader.readFully(ch, all, START);
+            byte[] h = all.array();
+            int name = len - 4 - 26 + 1; // the last entry (block b): name8 "b", be64, be32, be64, be32
+            assertThat(h[name - 1]).isEqualTo((byte) 1);
+            assertThat(h[name]).isEqualTo((byte) 'b');
+            h[name] = (byte) 0xff;
+            ByteBuffer.wrap(h).putInt(len - 4, SnapshotFormat.crc(h, 0, len - 4));
+            ch.write(ByteBuffer.wrap(h), START);
+        }
+        assertRefused(Reason.MALFORMED, "a name is not valid UTF-8: ff");
+    }
+
     @Test
     void deviceStateChecksumMismatch() throws Exception {
         long at;

@@ -242,7 +242,37 @@ public final class MultifdCommand implements Callable<Integer> {
     }
 
     static String oneLine(String s) {
-        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
+        return s == null ? "" : printable(s.strip().replaceAll("\\s*\\R\\s*", "; "));
+    }
+
+    /**
+     * Text from files or peers made safe for a terminal: control characters (C0, DEL and C1,
+     * which could move the cursor, retitle or clear the terminal) become {@code \xNN}; everything
+     * else, non-ASCII included, is kept. Any thread.
+     *
+     * @param s the text, possibly null
+     * @return it without control characters
+     */
+    static String printable(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean control = c < 0x20 || (c >= 0x7f && c < 0xa0);
+            if (control && sb == null) {
+                sb = new StringBuilder(s.length() + 8).append(s, 0, i);
+            }
+            if (sb != null) {
+                if (control) {
+                    sb.append(String.format(java.util.Locale.ROOT, "\\x%02x", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     /** The version, from the jar's manifest. */

@@ -115,6 +115,11 @@ public final class RestoreCommand extends BaseCommand {
         try (SnapshotReader reader = open()) {
             SnapshotBlock chosen = choose(reader);
             json.put("format", reader.format().name().toLowerCase(Locale.ROOT)).put("block", chosen.name());
+            // the device-state area is checked (checksum, entries) before any byte is written: a
+            // snapshot damaged there is refused like one damaged anywhere else
+            List<SnapshotReader.DeviceState> devices = reader.deviceStates();
+            json.put("device_states", devices.size())
+                    .put("device_state_bytes", devices.stream().mapToLong(d -> d.data().remaining()).sum());
             OutputFile output = new OutputFile(target, force, fsync);
             output.refuseInput(from, "--from");
             output.prepare(); // FILE.part created exclusively, 0600; a symlink or an existing FILE refused
@@ -127,7 +132,8 @@ public final class RestoreCommand extends BaseCommand {
                 // FILE.part as prepare() created it (exclusively, 0600); pages go in with positional writes
                 Path part = target.resolveSibling(target.getFileName() + ".part");
                 try (FileChannel partFile = FileChannel.open(part, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                    progress.begin("restoring " + chosen.name(), chosen.length(), restore::restoredBytes);
+                    progress.begin("restoring " + MultifdCommand.printable(chosen.name()), chosen.length(),
+                            restore::restoredBytes);
                     stats = restore.runToFile(partFile, 0);
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
@@ -151,7 +157,8 @@ public final class RestoreCommand extends BaseCommand {
                 } else if (!common.quiet()) {
                     out().println(String.format(Locale.ROOT, "restore completed in %.2f s: %s of block '%s' at %.2f GiB/s "
                                     + "with %d channels%n  %d pages read, %d zero pages%n  sha256 %s%n  written to %s",
-                            secs, Sizes.human(stats.ramBytes()), chosen.name(), json.getDouble("ram_gib_per_s"), channels,
+                            secs, Sizes.human(stats.ramBytes()), MultifdCommand.printable(chosen.name()),
+                            json.getDouble("ram_gib_per_s"), channels,
                             stats.pages(), stats.zeroPages(), sha, outFile));
                 }
                 return MultifdCommand.EXIT_OK;

@@ -206,4 +206,60 @@ class SnapshotCommandsTest {
                 .contains(" 6 cancelled by SIGINT (Ctrl-C) or SIGTERM");
         assertThat(CommandLineTest.run("--help").out()).contains(command);
     }
+
+    /** A snapshot with device state, written by the library: block {@code name}, one device "cpu". */
+    private Path librarySnapshot(String name) throws Exception {
+        Path snap = dir.resolve("lib.snap");
+        io.multifd.ram.RamBlock block = io.multifd.ram.RamBlock.allocate(name, 1 << 20);
+        block.putLong(4096, 42);
+        try (io.multifd.ram.snapshot.SnapshotWriter w = io.multifd.ram.snapshot.SnapshotWriter.create(snap, 2)) {
+            io.multifd.ram.RamSaver.open(w.session(), java.util.List.of(block)).saveAll();
+            w.addDeviceState("cpu", 0, ByteBuffer.wrap(new byte[]{1, 2, 3, 4, 5, 6, 7, 8}));
+            w.finish();
+        }
+        return snap;
+    }
+
+    /** restore checks the device-state area too: damage there is refused (exit 5) before any byte is written. */
+    @Test
+    void aSnapshotWhoseDeviceStateIsDamagedIsRefused() throws Exception {
+        Path snap = librarySnapshot("pc.ram");
+        CommandLineTest.Run ok = CommandLineTest.run("restore", "--from", snap.toString(), "--out",
+                dir.resolve("ok.img").toString(), "--json", "--quiet");
+        assertThat(ok.status()).as(ok.err()).isZero();
+        Json j = Json.parse(ok.out().strip());
+        assertThat(j.getLong("device_states")).isEqualTo(1);
+        assertThat(j.getLong("device_state_bytes")).isEqualTo(8);
+
+        long at;
+        try (io.multifd.ram.snapshot.SnapshotReader r = io.multifd.ram.snapshot.SnapshotReader.open(snap, 0);
+             FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            at = Files.size(snap) - 1; // the device-state area is the snapshot's last
+            assertThat(r.deviceStates()).hasSize(1);
+            ByteBuffer one = ByteBuffer.allocate(1);
+            ch.read(one, at);
+            ch.write(ByteBuffer.wrap(new byte[]{(byte) (one.get(0) ^ 1)}), at);
+        }
+        CommandLineTest.Run r = CommandLineTest.run("restore", "--from", snap.toString(), "--out",
+                dir.resolve("bad.img").toString());
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitStatus.DAMAGED);
+        assertThat(r.err()).contains("device-state area: CRC32C stored");
+        assertThat(dir.resolve("bad.img")).doesNotExist();
+        assertThat(dir.resolve("bad.img.part")).doesNotExist();
+    }
+
+    /** A block name with terminal control characters reaches the terminal escaped, never raw. */
+    @Test
+    void controlCharactersInABlockNameAreEscaped() throws Exception {
+        Path snap = librarySnapshot("a\u001b]0;PWNED\u0007\u001b[2J\nb");
+        CommandLineTest.Run r = CommandLineTest.run("restore", "--from", snap.toString(), "--out",
+                dir.resolve("o.img").toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out() + r.err()).doesNotContain("\u001b").doesNotContain("\u0007")
+                .contains("a\\x1b]0;PWNED\\x07\\x1b[2J\\x0ab");
+        CommandLineTest.Run missing = CommandLineTest.run("restore", "--from", snap.toString(), "--out",
+                dir.resolve("p.img").toString(), "--block", "nope");
+        assertThat(missing.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(missing.err()).doesNotContain("\u001b").contains("\\x1b");
+    }
 }
