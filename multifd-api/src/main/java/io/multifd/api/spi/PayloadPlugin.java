@@ -82,8 +82,9 @@ public interface PayloadPlugin<B> {
     void resetBody(B body);
 
     /**
-     * Makes the per-channel encoder. Called once per channel, on that channel's thread, when the
-     * channel starts; the encoder is closed when the channel ends.
+     * Makes the per-channel encoder. Called at most once per channel, on that channel's thread,
+     * when the channel writes its first packet of this payload kind (a channel that never carries
+     * one never makes one); the encoder is closed when the channel ends.
      *
      * @param context the channel's description and limits
      * @return the encoder, confined to that channel thread
