@@ -51,6 +51,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * allocating from received sizes, and no allocation per packet in steady state. Each test uses
  * fixed seeds and names the seed in its assertion messages.
  *
+ * <p>The data is memory pages ({@link PageData}): the tests that need an encoded packet use
+ * {@link #compressible} (text-like pages unless overridden) or mixed pages, and fail with a
+ * message naming {@code compressible()} if the codec declines them.
+ *
  * <p>Messages are expected in the form the shipped codecs use: a refusal's message starts with
  * {@code "<name>: "}, and option errors read {@code "<name>: option 'level' must be ..."} and
  * {@code "unknown option '<key>'"}.
@@ -138,7 +142,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     public void roundTripsAtEveryLevel() throws IOException {
         // 128 KiB of zero pages, then text: even zstd's fastest negative levels shrink this
         byte[] raw = new byte[64 * PageData.PAGE];
-        System.arraycopy(PageData.text(32, 7), 0, raw, 32 * PageData.PAGE, 32 * PageData.PAGE);
+        System.arraycopy(compressible(32, 7), 0, raw, 32 * PageData.PAGE, 32 * PageData.PAGE);
         for (int level : levels()) {
             try (CodecEncoder enc = codec().newEncoder(CodecOptions.level(level), FakeCodecContext.of(MAX));
                  CodecDecoder dec = codec().newDecoder(CodecOptions.level(level), FakeCodecContext.of(MAX))) {
@@ -159,7 +163,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @Test
     public void crossChecksWithTheLibraryDirectly() throws IOException {
         byte[] raw = PageData.mixed(64, 11);
-        byte[] ours = encode(encoder, PageData.split(raw, PageData.PAGE, false), raw.length);
+        byte[] ours = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, false), raw.length);
         assertThat(referenceDecode(ours, raw.length)).as("our encoding, reference decoder").isEqualTo(raw);
         byte[] theirs = referenceEncode(raw);
         GuardedTargets t = new GuardedTargets(raw.length, false, PageData.PAGE);
@@ -173,7 +177,8 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
         SplittableRandom r = new SplittableRandom(5);
         for (int len : new int[]{64, 100, 4095, 4097, 65_537, MAX}) {
             // short packets: a repeated pattern (a few dozen bytes of text need not shrink)
-            byte[] raw = len < 1000 ? new byte[len] : PageData.text((len + PageData.PAGE - 1) / PageData.PAGE, r.nextLong());
+            byte[] raw = len < 1000 ? new byte[len]
+                    : compressible((len + PageData.PAGE - 1) / PageData.PAGE, r.nextLong());
             raw = Arrays.copyOf(raw, len);
             assertThat(roundTrip(raw, len % 2 == 0, 1000, len % 3 == 0, 777)).as("length %d", len).isEqualTo(raw);
         }
@@ -211,8 +216,8 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     public void streamResetNeedsNothingAndChangesNothing() throws IOException {
         byte[] a = PageData.mixed(16, 21);
         byte[] b = PageData.mixed(16, 22);
-        byte[] ea = encode(encoder, PageData.split(a, PageData.PAGE, true), a.length);
-        byte[] eb = encode(encoder, PageData.split(b, PageData.PAGE, true), b.length);
+        byte[] ea = encodeShrinking(encoder, PageData.split(a, PageData.PAGE, true), a.length);
+        byte[] eb = encodeShrinking(encoder, PageData.split(b, PageData.PAGE, true), b.length);
         // decode out of order and with RESET set: each packet stands alone
         GuardedTargets t = new GuardedTargets(b.length, true, 0);
         decode(decoder, eb, t, true);
@@ -236,7 +241,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
                     .as("seed %d: random data travels raw", seed).isNull();
             byte[] one = PageData.random(1, seed);
             assertThat(encode(encoder, PageData.split(one, 1, false), 1)).as("one byte cannot shrink").isNull();
-            byte[] text = PageData.text(8, seed);
+            byte[] text = compressible(8, seed);
             assertThat(roundTrip(text, false, PageData.PAGE, true, 0)).as("seed %d", seed).isEqualTo(text);
         }
     }
@@ -339,7 +344,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @Test
     public void refusesTruncatedInput() throws IOException {
         byte[] raw = PageData.mixed(32, 61);
-        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         for (int cut : new int[]{1, 2, 5, e.length / 3, e.length / 2, e.length - 2, e.length - 1}) {
             GuardedTargets t = new GuardedTargets(raw.length, cut % 2 == 0, cut % 3 == 0 ? 0 : PageData.PAGE);
             refused(Arrays.copyOf(e, cut), t);
@@ -350,7 +355,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @Test
     public void refusesBytesAfterTheEnd() throws IOException {
         byte[] raw = PageData.mixed(32, 62);
-        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         for (int extra : new int[]{1, 3, 100}) {
             byte[] longer = Arrays.copyOf(e, e.length + extra);
             Arrays.fill(longer, e.length, longer.length, (byte) 0x5C);
@@ -362,7 +367,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @Test
     public void refusesOutputLongerOrShorterThanTheRawLength() throws IOException {
         byte[] raw = PageData.mixed(32, 71);
-        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         // the packet announces more than the data decodes to
         MalformedPacketException longer = refused(e, new GuardedTargets(raw.length + PageData.PAGE, true,
                 PageData.PAGE));
@@ -395,7 +400,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @Test
     public void corruptedEncodingsNeverWriteOutsideTheTargets() throws IOException {
         byte[] raw = PageData.mixed(32, 81);
-        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         SplittableRandom r = new SplittableRandom(82);
         GuardedTargets t = new GuardedTargets(raw.length, true, 0);
         int refusedCount = 0;
@@ -429,11 +434,11 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
             assertThatThrownBy(() -> dec.inputBuffer(max + 1)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> enc.encode(new ByteBuffer[0], 0, 0, 0, sink))
                     .as("raw length 0 never reaches a codec").isInstanceOf(IllegalArgumentException.class);
-            byte[] big = PageData.text(max / PageData.PAGE + 1, 1);
+            byte[] big = compressible(max / PageData.PAGE + 1, 1);
             assertThatThrownBy(() -> enc.encode(PageData.split(big, PageData.PAGE, true), 0,
                     big.length / PageData.PAGE, big.length, sink)).isInstanceOf(IllegalArgumentException.class);
-            byte[] ok = PageData.text(max / PageData.PAGE, 2);
-            byte[] e = encode(enc, PageData.split(ok, PageData.PAGE, true), ok.length);
+            byte[] ok = compressible(max / PageData.PAGE, 2);
+            byte[] e = encodeShrinking(enc, PageData.split(ok, PageData.PAGE, true), ok.length);
             GuardedTargets t = new GuardedTargets(ok.length, false, PageData.PAGE);
             decode(dec, e, t, false);
             assertThat(t.contents()).isEqualTo(ok);
@@ -450,8 +455,8 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** Targets that do not hold exactly the raw length are refused as a caller bug. */
     @Test
     public void targetsThatDoNotHoldTheRawLengthAreACallerBug() throws IOException {
-        byte[] raw = PageData.text(4, 3);
-        byte[] e = encode(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
+        byte[] raw = compressible(4, 3);
+        byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         GuardedTargets t = new GuardedTargets(raw.length, true, 0);
         ByteBuffer in = decoder.inputBuffer(e.length).put(e);
         assertThatThrownBy(() -> decoder.decode(in, t.targets, 0, 1, raw.length + 1, false,
@@ -477,7 +482,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
         enc.close();
         dec.close();
         dec.close();
-        byte[] raw = PageData.text(1, 1);
+        byte[] raw = compressible(1, 1);
         assertThatThrownBy(() -> enc.encode(PageData.split(raw, PageData.PAGE, true), 0, 1, raw.length, sink))
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> dec.inputBuffer(10)).isInstanceOf(IllegalStateException.class);
@@ -499,7 +504,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
         // On JDK 22+ zstd-jni calls zstd through FFM, whose MemorySegment wrappers are only
         // scalar-replaced once C2 has compiled the call sites: warm up on one-page packets until
         // a batch allocates nothing (JNI paths do so from the first batch).
-        ByteBuffer[][] small = {PageData.split(PageData.text(1, 94), PageData.PAGE, true)};
+        ByteBuffer[][] small = {PageData.split(compressible(1, 94), PageData.PAGE, true)};
         GuardedTargets[] smallOuts = {new GuardedTargets(PageData.PAGE, true, 0)};
         int warmBatches = 0;
         long warmAllocation = Long.MAX_VALUE;

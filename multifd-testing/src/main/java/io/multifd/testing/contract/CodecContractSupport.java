@@ -127,6 +127,36 @@ public abstract class CodecContractSupport {
 
     // ---------------------------------------------------------------- helpers
 
+    /**
+     * Data the codec must shrink, {@code pages} pages of it: text-like memory pages
+     * ({@link PageData#text}) by default. A codec built for other data (a run-length codec, say)
+     * overrides this with data it does compress; the tests that need an encoded packet use it.
+     *
+     * @param pages the number of {@link PageData#PAGE}-byte pages
+     * @param seed  the seed, for reproducible data
+     * @return the data
+     */
+    protected byte[] compressible(int pages, long seed) {
+        return PageData.text(pages, seed);
+    }
+
+    /**
+     * Encodes data the codec must shrink, failing the test with a clear message if it declined
+     * (instead of the caller meeting a null).
+     *
+     * @param enc       the encoder
+     * @param data      the input buffers
+     * @param rawLength their total length
+     * @return the encoded bytes
+     * @throws IOException from the encoder
+     */
+    protected byte[] encodeShrinking(CodecEncoder enc, ByteBuffer[] data, int rawLength) throws IOException {
+        byte[] e = encode(enc, data, rawLength);
+        assertThat(e).as("codec '%s' declined to encode %d bytes it should shrink: if your codec does not shrink "
+                + "text-like pages, override compressible() with data it does", codec().name(), rawLength).isNotNull();
+        return e;
+    }
+
     /** Encodes; returns the encoded bytes, or null if the encoder declined (RAW). */
     protected byte[] encode(CodecEncoder enc, ByteBuffer[] data, int rawLength) throws IOException {
         sink.clear();
