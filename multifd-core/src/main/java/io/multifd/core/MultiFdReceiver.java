@@ -246,11 +246,28 @@ public final class MultiFdReceiver implements AutoCloseable {
     /**
      * Aborts the migration if it has not ended (the sender is told), waits a few seconds at most
      * for every thread to end, and releases everything. Never throws; idempotent; any thread.
+     * A payload plug-in whose {@code finish} does not return (ignoring its timeout) holds the
+     * coordinating thread: after the grace period and 10 s it is interrupted,
+     * and if it still does not end, close returns leaving that one thread running, with a WARNING
+     * naming the plug-in call it is in.
      */
     @Override
     public void close() {
-        if (abort("the receiver was closed before the migration ended")) {
-            ThreadJoins.join(mainThread, System.nanoTime() + graceNanos + TimeUnit.SECONDS.toNanos(10));
+        if (abort("the receiver was closed before the migration ended")
+                && !ThreadJoins.join(mainThread, System.nanoTime() + graceNanos + TimeUnit.SECONDS.toNanos(10))) {
+            // the coordinating thread is stuck in a plug-in that ignores its timeout: interrupt
+            // it, stop the watchdog (which would otherwise outlive close), and say where it is
+            String in = manifest.callInProgress();
+            mainThread.interrupt();
+            if (!ThreadJoins.join(mainThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(1))) {
+                Watchdog w = watchdog;
+                if (w != null) {
+                    w.close();
+                }
+                LOG.log(System.Logger.Level.WARNING, mainThread.getName() + " did not end after close()"
+                        + (in == null ? "" : ": it is in " + in + ", which ignores its timeout and interrupts")
+                        + "; the thread is left running");
+            }
         }
     }
 

@@ -66,6 +66,8 @@ public final class ManifestApplication {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile PayloadReceiver[] receivers;
+    /** The plug-in call the coordinating thread is in (finish, close), for a close that waits in vain. */
+    private volatile String inCall;
     private boolean accepted; // guarded by lock
 
     /**
@@ -234,10 +236,17 @@ public final class ManifestApplication {
      */
     public void finishAll(Duration finishTimeout) throws IOException {
         long deadline = System.nanoTime() + finishTimeout.toNanos();
-        for (PayloadReceiver r : receivers) {
+        PayloadReceiver[] rs = receivers;
+        for (int i = 0; i < rs.length; i++) {
+            PayloadReceiver r = rs[i];
             if (r != null) {
                 long left = Math.max(1, deadline - System.nanoTime());
-                r.finish(Duration.ofNanos(left));
+                inCall = "payload '" + plugins[i].name() + "' finish()";
+                try {
+                    r.finish(Duration.ofNanos(left));
+                } finally {
+                    inCall = null;
+                }
                 Throwable f = latch.cause();
                 if (f != null) {
                     throw new MigrationFailedException("aborted", f);
@@ -256,9 +265,10 @@ public final class ManifestApplication {
         if (rs == null) {
             return;
         }
-        for (PayloadReceiver r : rs) {
+        for (int i = 0; i < rs.length; i++) {
+            PayloadReceiver r = rs[i];
             if (r != null) {
-                try {
+                try { // any thread: not recorded in inCall, which is the coordinating thread's
                     r.abort(cause);
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "payload abort failed", e);
@@ -273,14 +283,28 @@ public final class ManifestApplication {
         if (rs == null) {
             return;
         }
-        for (PayloadReceiver r : rs) {
+        for (int i = 0; i < rs.length; i++) {
+            PayloadReceiver r = rs[i];
             if (r != null) {
+                inCall = "payload '" + plugins[i].name() + "' close()";
                 try {
                     r.close();
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "payload receiver close failed", e);
+                } finally {
+                    inCall = null;
                 }
             }
         }
+    }
+
+    /**
+     * The payload plug-in call the coordinating thread is in ({@code finish} or {@code close}),
+     * such as {@code payload 'kv' finish()}, or null. Any thread.
+     *
+     * @return the call, or null
+     */
+    public String callInProgress() {
+        return inCall;
     }
 }
