@@ -20,10 +20,10 @@ import io.multifd.api.MalformedPacketException;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.ProtocolCode;
-import io.multifd.api.spi.OutgoingPacket;
 import io.multifd.api.spi.PayloadEncoder;
 import io.multifd.api.spi.SendChannelContext;
 import io.multifd.testing.transport.FaultLink;
+import io.multifd.core.testkit.ForwardingOutgoingPacket;
 import io.multifd.core.testkit.Harness;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
@@ -66,35 +66,10 @@ class DataChecksumTest {
         @Override
         public PayloadEncoder<Body> newEncoder(SendChannelContext context) {
             PayloadEncoder<Body> plain = super.newEncoder(context);
-            return (body, packet) -> plain.prepare(body, new OutgoingPacket() {
-                @Override
-                public int channelId() {
-                    return packet.channelId();
-                }
-
-                @Override
-                public ByteBuffer header() {
-                    return packet.header();
-                }
-
+            return (body, packet) -> plain.prepare(body, new ForwardingOutgoingPacket(packet) {
                 @Override
                 public void addData(ByteBuffer data) {
                     packet.addStableData(data);
-                }
-
-                @Override
-                public int dataLength() {
-                    return packet.dataLength();
-                }
-
-                @Override
-                public int maxDataLength() {
-                    return packet.maxDataLength();
-                }
-
-                @Override
-                public void countItems(long items, long elidedItems) {
-                    packet.countItems(items, elidedItems);
                 }
             });
         }

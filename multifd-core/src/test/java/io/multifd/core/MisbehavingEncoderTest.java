@@ -17,9 +17,9 @@ package io.multifd.core;
 
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
-import io.multifd.api.spi.OutgoingPacket;
 import io.multifd.api.spi.PayloadEncoder;
 import io.multifd.api.spi.SendChannelContext;
+import io.multifd.core.testkit.ForwardingOutgoingPacket;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.core.transport.TcpTransport;
@@ -81,7 +81,7 @@ class MisbehavingEncoderTest {
             PayloadEncoder<Body> plain = super.newEncoder(context);
             return (body, packet) -> {
                 ByteBuffer[] first = new ByteBuffer[1];
-                plain.prepare(body, new Forwarding(packet) {
+                plain.prepare(body, new ForwardingOutgoingPacket(packet) {
                     @Override
                     public void addData(ByteBuffer data) {
                         if (first[0] == null) {
@@ -97,45 +97,6 @@ class MisbehavingEncoderTest {
                     default -> throw new AssertionError(misdeed);
                 }
             };
-        }
-    }
-
-    /** Passes every call through to the real packet. */
-    private static class Forwarding implements OutgoingPacket {
-        private final OutgoingPacket packet;
-
-        Forwarding(OutgoingPacket packet) {
-            this.packet = packet;
-        }
-
-        @Override
-        public int channelId() {
-            return packet.channelId();
-        }
-
-        @Override
-        public ByteBuffer header() {
-            return packet.header();
-        }
-
-        @Override
-        public void addData(ByteBuffer data) {
-            packet.addData(data);
-        }
-
-        @Override
-        public int dataLength() {
-            return packet.dataLength();
-        }
-
-        @Override
-        public int maxDataLength() {
-            return packet.maxDataLength();
-        }
-
-        @Override
-        public void countItems(long items, long elidedItems) {
-            packet.countItems(items, elidedItems);
         }
     }
 
