@@ -312,10 +312,11 @@ class CliMigrationTest {
         int port = rxErr.port();
         StringWriter txOut = new StringWriter();
         PipedLines txErr = new PipedLines("connected to");
+        // a thread of its own: the common pool may have one thread on 2 CPUs, and the receiver holds it
         CompletableFuture<Integer> tx = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
                 new String[]{"send", "--connect", "127.0.0.1:" + port, "--image", image.toString(), "--json",
                         "--max-bandwidth", "4M"},
-                new PrintWriter(txOut, true), new PrintWriter(txErr, true)));
+                new PrintWriter(txOut, true), new PrintWriter(txErr, true)), r -> new Thread(r, "send").start());
         txErr.port(); // connected: the image is mapped, and at 4 MiB/s its 32 MiB take 8 s
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image,
                 java.nio.file.StandardOpenOption.WRITE)) {
@@ -361,7 +362,12 @@ class CliMigrationTest {
         }
 
         int port() throws Exception {
-            return port.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            try {
+                return port.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("waited 20 s for " + (line == null ? "the listening line" : "'" + line + "'")
+                        + "; the command printed: " + this, e);
+            }
         }
     }
 }
