@@ -354,12 +354,7 @@ final class QemuStreamParser {
     }
 
     private String name8() throws IOException {
-        byte[] b = bytes(u8());
-        try { // strictly: a name that is not UTF-8 is damage (QEMU's names are ASCII)
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new SnapshotFormatException(Reason.MALFORMED, "a name at offset " + (pos - b.length)
-                    + " is not valid UTF-8: " + java.util.HexFormat.of().formatHex(b));
-        }
+        byte[] b = bytes(u8()); // strictly: a name that is not UTF-8 is damage (QEMU's names are ASCII)
+        return SnapshotFormat.strictUtf8(b, "a name at offset " + (pos - b.length));
     }
 }

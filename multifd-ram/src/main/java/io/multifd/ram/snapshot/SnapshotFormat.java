@@ -277,17 +277,28 @@ public final class SnapshotFormat {
         }
         byte[] s = new byte[n];
         b.get(s);
-        String name;
-        try {
-            name = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(s)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED, "a name is not valid UTF-8: "
-                    + java.util.HexFormat.of().formatHex(s));
-        }
+        String name = strictUtf8(s, "a name");
         if (name.indexOf('\0') >= 0) {
             throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED, "a name holds a NUL byte");
         }
         return name;
+    }
+
+    /**
+     * Decodes UTF-8 strictly (this format's and QEMU's names): invalid bytes are damage.
+     *
+     * @param bytes the bytes
+     * @param what  what they are, for the message (such as {@code a name at offset 120})
+     * @return the text
+     * @throws SnapshotFormatException if they are not valid UTF-8
+     */
+    static String strictUtf8(byte[] bytes, String what) throws SnapshotFormatException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new SnapshotFormatException(SnapshotFormatException.Reason.MALFORMED, what + " is not valid UTF-8: "
+                    + java.util.HexFormat.of().formatHex(bytes));
+        }
     }
 
     static byte[] utf8(String s) {
