@@ -141,7 +141,17 @@ public final class SnapshotReader implements Closeable {
         return open(file, start, false);
     }
 
+    /** {@link #open(FileChannel, long)} with the bitmaps' heap budget given (tests). */
+    static SnapshotReader open(FileChannel file, long start, long bitmapBudget) throws IOException {
+        return open(file, start, false, bitmapBudget);
+    }
+
     private static SnapshotReader open(FileChannel file, long start, boolean owns) throws IOException {
+        return open(file, start, owns, defaultBitmapBudget());
+    }
+
+    private static SnapshotReader open(FileChannel file, long start, boolean owns, long bitmapBudget)
+            throws IOException {
         Objects.requireNonNull(file, "file");
         if (start < 0) {
             throw new IllegalArgumentException("negative start offset " + start);
@@ -156,7 +166,7 @@ public final class SnapshotReader implements Closeable {
         readFully(file, first, start);
         first.flip();
         if (SnapshotFormat.hasMagic(first)) {
-            return openMultifd(file, start, owns, size, first);
+            return openMultifd(file, start, owns, size, first, bitmapBudget);
         }
         if (first.getInt(0) == QemuStreamParser.FILE_MAGIC) {
             QemuStreamParser.Result r = QemuStreamParser.parse(file, start);
@@ -168,6 +178,7 @@ public final class SnapshotReader implements Closeable {
                 areas.add(new long[]{b.pagesOffset(), b.pagesEnd()});
             }
             checkAreas(start, size, areas, r.blocks());
+            checkBitmapsFit(r.blocks(), bitmapBudget);
             for (SnapshotBlock b : r.blocks()) {
                 bitmaps.put(b.name(), readBitmap(file, b, size, null, true));
             }
@@ -180,8 +191,8 @@ public final class SnapshotReader implements Closeable {
                 : "neither a snapshot (\"" + SnapshotFormat.MAGIC + "\") nor a QEMU stream (\"QEVM\") at offset " + start);
     }
 
-    private static SnapshotReader openMultifd(FileChannel file, long start, boolean owns, long size, ByteBuffer first)
-            throws IOException {
+    private static SnapshotReader openMultifd(FileChannel file, long start, boolean owns, long size, ByteBuffer first,
+                                              long bitmapBudget) throws IOException {
         int len = SnapshotFormat.declaredLength(first);
         if (len < 16 || len > SnapshotFormat.MAX_HEADER_LENGTH) {
             throw new SnapshotFormatException(Reason.MALFORMED, "header length " + len + " at offset " + start);
@@ -220,6 +231,7 @@ public final class SnapshotReader implements Closeable {
             areas.add(new long[]{b.pagesOffset(), b.pagesEnd()});
         }
         checkAreas(start, h.endOffset(), areas, blocks);
+        checkBitmapsFit(blocks, bitmapBudget);
         Map<String, long[]> bitmaps = new LinkedHashMap<>();
         for (int i = 0; i < blocks.size(); i++) {
             SnapshotBlock b = blocks.get(i);
@@ -272,7 +284,14 @@ public final class SnapshotReader implements Closeable {
         return new SnapshotBlock(name, length, e.pageSize(), e.recordOffset(), bitmap, pages);
     }
 
-    /** Reads a bitmap (little-endian 64-bit words) and checks that it marks no page past the block. */
+    /** The largest piece of a bitmap read at once: reads reuse one buffer of this size. */
+    private static final int BITMAP_CHUNK = 1 << 20;
+
+    /**
+     * Reads a bitmap (little-endian 64-bit words) and checks that it marks no page past the block.
+     * The words are the only allocation as large as the bitmap; the file is read in pieces of at most
+     * {@value #BITMAP_CHUNK} bytes ({@link #checkBitmapsFit} has bounded the total beforehand).
+     */
     private static long[] readBitmap(FileChannel file, SnapshotBlock b, long limit, CRC32C crc, boolean checkEnd)
             throws IOException {
         long bytes = b.bitmapLength();
@@ -284,18 +303,45 @@ public final class SnapshotReader implements Closeable {
             throw new SnapshotFormatException(Reason.MALFORMED, "block '" + b.name() + "' of " + b.length()
                     + " bytes has a bitmap too long to read");
         }
-        ByteBuffer raw = ByteBuffer.allocate((int) bytes);
-        readFully(file, raw, b.bitmapOffset());
-        raw.flip();
-        if (crc != null) {
-            crc.update(raw.duplicate());
-        }
         long[] words = new long[(int) (bytes / 8)];
-        raw.order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(words);
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(bytes, BITMAP_CHUNK)).order(ByteOrder.LITTLE_ENDIAN);
+        for (long done = 0; done < bytes; ) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), bytes - done));
+            readFully(file, chunk, b.bitmapOffset() + done);
+            chunk.flip();
+            if (crc != null) {
+                crc.update(chunk.duplicate());
+            }
+            chunk.asLongBuffer().get(words, (int) (done / 8), chunk.remaining() / 8);
+            done += chunk.remaining();
+        }
         if (checkEnd) {
             checkBitmapEnd(b, words);
         }
         return words;
+    }
+
+    /**
+     * Refuses, by name, bitmaps that together would take more than {@code budget} bytes of heap,
+     * rather than let reading them fail with {@code OutOfMemoryError}: a sparse file of a few
+     * kilobytes on disk can declare a block of terabytes in 512-byte pages.
+     */
+    private static void checkBitmapsFit(List<SnapshotBlock> blocks, long budget) throws SnapshotFormatException {
+        long total = 0;
+        for (SnapshotBlock b : blocks) {
+            total += b.bitmapLength();
+            if (total > budget) {
+                throw new SnapshotFormatException(Reason.UNSUPPORTED, String.format("the bitmaps of the file's blocks "
+                        + "need at least %d bytes of heap (up to block '%s': %d bytes in %d-byte pages); this reader "
+                        + "holds at most %d, a quarter of the JVM's heap limit (raise -Xmx if the blocks are real)",
+                        total, b.name(), b.length(), b.pageSize(), budget));
+            }
+        }
+    }
+
+    /** A quarter of the heap limit: the most all bitmaps of one file may take. */
+    private static long defaultBitmapBudget() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 
     private static void checkBitmapEnd(SnapshotBlock b, long[] words) throws SnapshotFormatException {

@@ -45,6 +45,26 @@ final class QemuFileFixture {
      * left out (bit clear), the others written at their place.
      */
     void write(Path file, long start, List<RamBlock> blocks) throws IOException {
+        writeBlocks(file, start, blocks);
+    }
+
+    /**
+     * Writes a file holding one block that declares {@code length} bytes and has no page present:
+     * bitmap and page area are holes, so a block of terabytes costs nothing on disk.
+     */
+    void writeEmpty(Path file, String name, long length, int pageSize) throws IOException {
+        declared = new long[]{length};
+        try {
+            writeBlocks(file, 0, List.of(RamBlock.allocate(name, pageSize, pageSize)));
+        } finally {
+            declared = null;
+        }
+    }
+
+    /** Lengths declared instead of the blocks' own, their pages all absent ({@link #writeEmpty}). */
+    private long[] declared;
+
+    private void writeBlocks(Path file, long start, List<RamBlock> blocks) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.READ)) {
             ch.truncate(start);
@@ -70,28 +90,32 @@ final class QemuFileFixture {
             d.writeInt(0);
             d.writeInt(4);
             long total = 0;
-            for (RamBlock b : blocks) {
-                total += b.length();
+            for (int i = 0; i < blocks.size(); i++) {
+                total += declared != null ? declared[i] : blocks.get(i).length();
             }
             d.writeLong(total | 0x04);
             long pos = start + head.size();
             ch.write(ByteBuffer.wrap(head.toByteArray()), start);
-            for (RamBlock b : blocks) {
+            for (int i = 0; i < blocks.size(); i++) {
+                RamBlock b = blocks.get(i);
+                long length = declared != null ? declared[i] : b.length();
+                long pageCount = (length + b.pageSize() - 1) / b.pageSize();
                 ByteArrayOutputStream rec = new ByteArrayOutputStream();
                 DataOutputStream r = new DataOutputStream(rec);
                 name8(r, b.name());
-                r.writeLong(b.length());
+                r.writeLong(length);
                 long bitmapAt = pos + rec.size() + 28;
-                long bitmapBytes = (b.pageCount() + 63) / 64 * 8;
+                long bitmapBytes = (pageCount + 63) / 64 * 8;
                 long pagesAt = (bitmapAt + bitmapBytes + (1 << 20) - 1) / (1 << 20) * (1 << 20);
                 r.writeInt(1);
                 r.writeLong(b.pageSize());
                 r.writeLong(bitmapAt);
                 r.writeLong(pagesAt);
                 ch.write(ByteBuffer.wrap(rec.toByteArray()), pos);
-                ByteBuffer bm = ByteBuffer.allocate((int) bitmapBytes).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer bm = ByteBuffer.allocate(declared != null ? 0 : (int) bitmapBytes)
+                        .order(ByteOrder.LITTLE_ENDIAN);
                 byte[] page = new byte[b.pageSize()];
-                for (long p = 0; p < b.pageCount(); p++) {
+                for (long p = 0; declared == null && p < b.pageCount(); p++) {
                     long off = p * b.pageSize();
                     if (!b.isZeroPage(off)) {
                         int len = b.pageLength(off);
@@ -104,7 +128,7 @@ final class QemuFileFixture {
                 if (completed) {
                     ch.write(bm, bitmapAt); // QEMU writes the bitmaps when the save completes
                 }
-                pos = pagesAt + b.length();
+                pos = pagesAt + length;
             }
             ByteArrayOutputStream tail = new ByteArrayOutputStream();
             DataOutputStream t = new DataOutputStream(tail);

@@ -21,7 +21,10 @@ import io.multifd.ram.snapshot.SnapshotFormatException.Reason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,6 +56,36 @@ class QemuMappedRamReadTest {
             SnapshotRestore.builder(r).build().run(RamDestination.allocating(out));
             assertThat(SnapshotFixtures.sha256(out.get(1))).isEqualTo(SnapshotFixtures.sha256(rom));
             assertThat(r.deviceStates()).isEmpty();
+        }
+    }
+
+    @Test
+    void aHugeSparseBlockIsReadInPiecesAndRefusedBeyondTheBudget() throws Exception {
+        // 8 GiB in 512-byte pages: a 2 MiB bitmap (read in 1 MiB pieces), a file of a few KB on disk
+        Path file = dir.resolve("sparse.mr");
+        long length = 8L << 30;
+        new QemuFileFixture().writeEmpty(file, "pc.ram", length, 512);
+        long page = length / 512 - 3; // in the bitmap's second piece
+        long bitmapAt;
+        try (SnapshotReader r = SnapshotReader.open(file)) {
+            SnapshotBlock b = r.blocks().get(0);
+            assertThat(b.length()).isEqualTo(length);
+            assertThat(b.bitmapLength()).isEqualTo(2L << 20);
+            assertThat(r.presentPages(b)).isZero();
+            bitmapAt = b.bitmapOffset();
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[]{(byte) (1 << (page % 8))}), bitmapAt + page / 8);
+            try (SnapshotReader r = SnapshotReader.open(ch, 0)) {
+                SnapshotBlock b = r.blocks().get(0);
+                assertThat(r.presentPages(b)).isEqualTo(1);
+                assertThat(r.isPresent(b, page)).isTrue();
+                assertThat(r.isPresent(b, page - 1)).isFalse();
+            }
+            assertThatThrownBy(() -> SnapshotReader.open(ch, 0, (2L << 20) - 1))
+                    .isInstanceOfSatisfying(SnapshotFormatException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED))
+                    .hasMessageContainingAll("block 'pc.ram'", "8589934592 bytes in 512-byte pages");
         }
     }
 

@@ -95,6 +95,18 @@ class SnapshotMalformedTest {
     }
 
     @Test
+    void bitmapsBeyondTheHeapBudgetAreRefusedBeforeAnyIsRead() throws Exception {
+        // a's bitmap is 64 bytes, b's 16: a budget of 64 holds a and not both
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            assertThatThrownBy(() -> SnapshotReader.open(ch, START, 64))
+                    .isInstanceOfSatisfying(SnapshotFormatException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED))
+                    .hasMessageContainingAll("at least 80 bytes", "block 'b'", "at most 64", "-Xmx");
+            SnapshotReader.open(ch, START, 80).close();
+        }
+    }
+
+    @Test
     void truncatedFile() throws Exception {
         try (FileChannel ch = rw()) {
             ch.truncate(ch.size() - 3);
