@@ -15,11 +15,8 @@
  */
 package io.multifd.core.channel;
 
-import io.multifd.api.MultiFdException;
-import io.multifd.api.ProtocolCode;
 import io.multifd.api.spi.ConnectionDroppedException;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
@@ -69,7 +66,7 @@ final class DroppedHelloRetry {
         boolean dropped = connection == null ? failure instanceof ConnectionDroppedException
                 // over TLS, a close after the handshake is a refusal, not the cap
                 : !connection.tls() && connection.offset() == 0
-                && (failure instanceof EOFException || closedByPeer(failure));
+                && PeerClose.closedByPeer(failure);
         if (!dropped) {
             return false;
         }
@@ -85,15 +82,6 @@ final class DroppedHelloRetry {
         pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
         retries++;
         return true;
-    }
-
-    /**
-     * A reset or broken pipe: the receiver closed the connection with the hello unread (a plain
-     * socket error, which {@link ChannelIo} reports as a transport failure). A TLS failure is not one.
-     */
-    private static boolean closedByPeer(IOException e) {
-        return e instanceof MultiFdException m && m.code() == ProtocolCode.TRANSPORT
-                && e.getCause() instanceof java.net.SocketException;
     }
 
     /** Connections dropped before the receiver's reply and tried again so far. */

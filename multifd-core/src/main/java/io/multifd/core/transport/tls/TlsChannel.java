@@ -18,6 +18,7 @@ package io.multifd.core.transport.tls;
 import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.spi.ConnectionDroppedException;
 import io.multifd.api.spi.TransportChannel;
+import io.multifd.core.channel.PeerClose;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -187,7 +188,7 @@ public final class TlsChannel implements TransportChannel {
             c.initCause(e);
             return c;
         }
-        if (engine.getUseClientMode() && !heardFromPeer && TlsFailures.closedUnheard(e)) {
+        if (engine.getUseClientMode() && !heardFromPeer && PeerClose.closedByPeer(e)) {
             return new ConnectionDroppedException(prefix + ": the receiver closed the connection before answering"
                     + " (its pending connections full, or not a TLS receiver?)");
         }

@@ -41,19 +41,6 @@ final class TlsFailures {
         return false;
     }
 
-    /**
-     * True if {@code e} says the connection ended (end of stream, reset, broken pipe), not TLS:
-     * before the peer sent a byte, that is a receiver closing a connection it did not take.
-     */
-    static boolean closedUnheard(Throwable e) {
-        if (e instanceof SSLException) {
-            return false;
-        }
-        String m = String.valueOf(e.getMessage());
-        return e instanceof EOFException || e instanceof java.net.SocketException || m.contains("Broken pipe")
-                || m.contains("Connection reset");
-    }
-
     /** A reason an operator can act on, from the JSSE exception chain. */
     static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
