@@ -17,22 +17,31 @@ package io.multifd.testprovider;
 
 import com.google.auto.service.AutoService;
 import io.multifd.api.CodecOptions;
+import io.multifd.api.spi.Codec;
 import io.multifd.api.spi.CodecContext;
 import io.multifd.api.spi.CodecDecoder;
 import io.multifd.api.spi.CodecEncoder;
 import io.multifd.api.spi.IncomingPacket;
-import io.multifd.api.spi.Codec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
  * Test codec: run-length encoding as (count 1..255, byte) pairs. Shrinks data with long runs;
- * anything else goes RAW. Decoding is bounded by the announced raw length. Wire id 900, name
- * {@code rle}.
+ * anything else goes RAW. Wire id 900, name {@code rle}, no options. It keeps the whole codec
+ * contract ({@code AbstractCodecContractTest}) on its own, without a shared base class: caller
+ * bugs (buffers that do not hold the raw length, read-only targets, use after close) throw
+ * {@link IllegalArgumentException} or {@link IllegalStateException}; a hostile encoding is refused
+ * as a malformed {@code data} field before anything past the raw length is written.
+ *
+ * <p>Encoders and decoders are confined to one channel thread and own one direct buffer each,
+ * sized from {@link CodecContext#maxDataLength()}.
  */
 @AutoService(Codec.class)
 public final class RunLengthCodec implements Codec {
+
+    private static final String NAME = "rle";
 
     /** For ServiceLoader. */
     public RunLengthCodec() {
@@ -45,31 +54,51 @@ public final class RunLengthCodec implements Codec {
 
     @Override
     public String name() {
-        return "rle";
+        return NAME;
     }
 
     @Override
     public void validate(CodecOptions options) {
-        if (!options.isEmpty()) {
-            throw new IllegalArgumentException("codec 'rle' takes no options: " + options);
+        for (String key : options.asMap().keySet()) {
+            throw new IllegalArgumentException(NAME + ": unknown option '" + key + "' (rle takes no options)");
         }
     }
 
     @Override
     public CodecEncoder newEncoder(CodecOptions options, CodecContext context) {
-        ByteBuffer out = ByteBuffer.allocateDirect(context.maxDataLength());
+        validate(options);
+        int max = context.maxDataLength();
+        ByteBuffer out = ByteBuffer.allocateDirect(max);
         return new CodecEncoder() {
+            private boolean closed;
+
             @Override
             public boolean encode(ByteBuffer[] data, int offset, int count, int rawLength, EncodeSink sink) {
+                if (closed) {
+                    throw new IllegalStateException(NAME + ": encoder is closed");
+                }
+                if (rawLength <= 0 || rawLength > max) {
+                    throw new IllegalArgumentException(NAME + ": raw length " + rawLength + " is not within 1 to "
+                            + max);
+                }
+                Objects.checkFromIndexSize(offset, count, data.length);
+                long held = 0;
+                for (int i = offset; i < offset + count; i++) {
+                    held += data[i].remaining();
+                }
+                if (held != rawLength) {
+                    throw new IllegalArgumentException(NAME + ": data buffers hold " + held + " bytes, not the raw "
+                            + "length " + rawLength);
+                }
                 out.clear();
                 int run = 0;
                 byte cur = 0;
                 for (int i = offset; i < offset + count; i++) {
                     ByteBuffer d = data[i];
                     for (int p = d.position(); p < d.limit(); p++) {
-                        byte b = d.get(p);
+                        byte b = d.get(p); // each byte read once: live data may change under us
                         if (run > 0 && (b != cur || run == 255)) {
-                            if (out.remaining() < 2 || out.position() + 2 >= rawLength) {
+                            if (out.position() + 4 > rawLength - 1) {
                                 return false;
                             }
                             out.put((byte) run).put(cur);
@@ -79,7 +108,7 @@ public final class RunLengthCodec implements Codec {
                         run++;
                     }
                 }
-                if (out.position() + 2 >= rawLength) {
+                if (out.position() + 2 > rawLength - 1) {
                     return false;
                 }
                 out.put((byte) run).put(cur).flip();
@@ -89,48 +118,93 @@ public final class RunLengthCodec implements Codec {
 
             @Override
             public void close() {
+                closed = true;
             }
         };
     }
 
     @Override
     public CodecDecoder newDecoder(CodecOptions options, CodecContext context) {
-        ByteBuffer in = ByteBuffer.allocateDirect(context.maxDataLength());
+        validate(options);
+        int max = context.maxDataLength();
+        ByteBuffer in = ByteBuffer.allocateDirect(max);
         return new CodecDecoder() {
+            private boolean closed;
+
             @Override
             public ByteBuffer inputBuffer(int encodedLength) {
+                checkOpen();
+                if (encodedLength < 0 || encodedLength > max) {
+                    throw new IllegalArgumentException(NAME + ": encoded length " + encodedLength
+                            + " is not within 0 to " + max);
+                }
                 return in.clear().limit(encodedLength);
             }
 
             @Override
             public void decode(ByteBuffer input, ByteBuffer[] targets, int offset, int count, int rawLength,
                                boolean streamReset, IncomingPacket packet) throws IOException {
-                if ((input.limit() & 1) != 0) {
-                    throw packet.malformed("data", input.limit() + " bytes", "rle: odd encoded length");
+                checkOpen();
+                if (input != in) {
+                    throw new IllegalArgumentException(NAME + ": input is not the buffer returned by inputBuffer()");
+                }
+                if (rawLength <= 0 || rawLength > max) {
+                    throw packet.malformed("raw length", rawLength, NAME + ": not within 1 to " + max);
+                }
+                Objects.checkFromIndexSize(offset, count, targets.length);
+                long room = 0;
+                for (int i = offset; i < offset + count; i++) {
+                    if (targets[i].isReadOnly()) {
+                        throw new IllegalArgumentException(NAME + ": target " + (i - offset) + " is read-only");
+                    }
+                    room += targets[i].remaining();
+                }
+                if (room != rawLength) {
+                    throw new IllegalArgumentException(NAME + ": targets hold " + room + " bytes, not the raw length "
+                            + rawLength);
+                }
+                int length = input.limit();
+                if (length == 0) {
+                    throw packet.malformed("data", 0, NAME + ": no encoded bytes for a raw length of " + rawLength);
+                }
+                if ((length & 1) != 0) {
+                    throw packet.malformed("data", length, NAME + ": an odd encoded length");
+                }
+                // check every run before writing, so a refused packet writes nothing
+                long produced = 0;
+                for (int p = 0; p < length; p += 2) {
+                    int n = Byte.toUnsignedInt(input.get(p));
+                    if (n == 0) {
+                        throw packet.malformed("data", length, NAME + ": a run of length 0 at byte " + p);
+                    }
+                    produced += n;
+                }
+                if (produced != rawLength) {
+                    throw packet.malformed("data", length, NAME + ": decodes to " + produced
+                            + " bytes, but the packet's raw length is " + rawLength);
                 }
                 int t = offset;
-                long produced = 0;
-                for (int p = 0; p < input.limit(); p += 2) {
+                for (int p = 0; p < length; p += 2) {
                     int n = Byte.toUnsignedInt(input.get(p));
                     byte b = input.get(p + 1);
-                    if (n == 0 || produced + n > rawLength) {
-                        throw packet.malformed("data", "run of " + n, "rle: runs exceed the raw length " + rawLength);
-                    }
                     for (int k = 0; k < n; k++) {
                         while (!targets[t].hasRemaining()) {
                             t++;
                         }
                         targets[t].put(b);
                     }
-                    produced += n;
                 }
-                if (produced != rawLength) {
-                    throw packet.malformed("data", produced + " bytes", "rle: decoded less than the raw length " + rawLength);
+            }
+
+            private void checkOpen() {
+                if (closed) {
+                    throw new IllegalStateException(NAME + ": decoder is closed");
                 }
             }
 
             @Override
             public void close() {
+                closed = true;
             }
         };
     }

@@ -52,8 +52,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * fixed seeds and names the seed in its assertion messages.
  *
  * <p>The data is memory pages ({@link PageData}): the tests that need an encoded packet use
- * {@link #compressible} (text-like pages unless overridden) or mixed pages, and fail with a
- * message naming {@code compressible()} if the codec declines them.
+ * {@link #compressible} (text-like pages unless overridden) or {@link #mixed} (zero, text-like
+ * and random pages unless overridden), and fail with a message naming both hooks if the codec
+ * declines them.
  *
  * <p>Messages are expected in the form the shipped codecs use: a refusal's message starts with
  * {@code "<name>: "}, and option errors read {@code "<name>: option 'level' must be ..."} and
@@ -128,7 +129,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @MethodSource("layouts")
     public void roundTripsMixedPages(boolean inDirect, boolean outDirect, int outPiece) throws IOException {
         for (long seed : new long[]{1, 2}) {
-            byte[] raw = PageData.mixed(BATCH / PageData.PAGE, seed);
+            byte[] raw = mixed(BATCH / PageData.PAGE, seed);
             assertThat(roundTrip(raw, inDirect, PageData.PAGE, outDirect, outPiece)).as("seed %d", seed)
                     .isEqualTo(raw);
             // the same data as one input buffer
@@ -162,7 +163,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** The encoder's output decodes with the library directly, and the library's output decodes with the decoder. */
     @Test
     public void crossChecksWithTheLibraryDirectly() throws IOException {
-        byte[] raw = PageData.mixed(64, 11);
+        byte[] raw = mixed(64, 11);
         byte[] ours = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, false), raw.length);
         assertThat(referenceDecode(ours, raw.length)).as("our encoding, reference decoder").isEqualTo(raw);
         byte[] theirs = referenceEncode(raw);
@@ -195,7 +196,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
             int pages = 1 + r.nextInt(64);
             int kind = r.nextInt(4);
             byte[] data = kind == 0 ? PageData.random(pages * PageData.PAGE, r.nextLong())
-                    : PageData.mixed(pages, r.nextLong());
+                    : mixed(pages, r.nextLong());
             byte[] e = encode(encoder, PageData.split(data, PageData.PAGE, r.nextBoolean()), data.length);
             if (e == null) {
                 raw++;
@@ -214,8 +215,8 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** A stream reset before a packet needs nothing and changes nothing. */
     @Test
     public void streamResetNeedsNothingAndChangesNothing() throws IOException {
-        byte[] a = PageData.mixed(16, 21);
-        byte[] b = PageData.mixed(16, 22);
+        byte[] a = mixed(16, 21);
+        byte[] b = mixed(16, 22);
         byte[] ea = encodeShrinking(encoder, PageData.split(a, PageData.PAGE, true), a.length);
         byte[] eb = encodeShrinking(encoder, PageData.split(b, PageData.PAGE, true), b.length);
         // decode out of order and with RESET set: each packet stands alone
@@ -249,7 +250,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** The encoder reads only position to limit of each buffer and leaves both as they were. */
     @Test
     public void encodeReadsOnlyPositionToLimitAndRestoresBoth() throws IOException {
-        byte[] raw = PageData.mixed(8, 41);
+        byte[] raw = mixed(8, 41);
         ByteBuffer[] data = new ByteBuffer[8 + 2];
         data[0] = ByteBuffer.allocate(16); // outside [offset, offset+count): must not be read
         data[9] = ByteBuffer.allocate(16);
@@ -283,7 +284,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @Test
     public void dataWrittenWhileBeingEncodedStillDecodes() throws Exception {
         int pages = 64;
-        byte[] raw = PageData.mixed(pages, 51);
+        byte[] raw = mixed(pages, 51);
         ByteBuffer[] data = PageData.split(raw, PageData.PAGE, true);
         AtomicBoolean stop = new AtomicBoolean();
         Thread writer = new Thread(() -> {
@@ -343,7 +344,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** A truncated encoding is refused. */
     @Test
     public void refusesTruncatedInput() throws IOException {
-        byte[] raw = PageData.mixed(32, 61);
+        byte[] raw = mixed(32, 61);
         byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         for (int cut : new int[]{1, 2, 5, e.length / 3, e.length / 2, e.length - 2, e.length - 1}) {
             GuardedTargets t = new GuardedTargets(raw.length, cut % 2 == 0, cut % 3 == 0 ? 0 : PageData.PAGE);
@@ -354,7 +355,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** Bytes after the end of an encoding are refused. */
     @Test
     public void refusesBytesAfterTheEnd() throws IOException {
-        byte[] raw = PageData.mixed(32, 62);
+        byte[] raw = mixed(32, 62);
         byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         for (int extra : new int[]{1, 3, 100}) {
             byte[] longer = Arrays.copyOf(e, e.length + extra);
@@ -366,7 +367,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** An encoding that decodes to more or fewer bytes than the raw length is refused. */
     @Test
     public void refusesOutputLongerOrShorterThanTheRawLength() throws IOException {
-        byte[] raw = PageData.mixed(32, 71);
+        byte[] raw = mixed(32, 71);
         byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         // the packet announces more than the data decodes to
         MalformedPacketException longer = refused(e, new GuardedTargets(raw.length + PageData.PAGE, true,
@@ -399,7 +400,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     /** Corrupted encodings never write outside the targets (guard bytes stay intact). */
     @Test
     public void corruptedEncodingsNeverWriteOutsideTheTargets() throws IOException {
-        byte[] raw = PageData.mixed(32, 81);
+        byte[] raw = mixed(32, 81);
         byte[] e = encodeShrinking(encoder, PageData.split(raw, PageData.PAGE, true), raw.length);
         SplittableRandom r = new SplittableRandom(82);
         GuardedTargets t = new GuardedTargets(raw.length, true, 0);
@@ -492,7 +493,7 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
     @Test
     public void steadyStateAllocatesNothingPerPacket() throws IOException {
         int pages = 32;
-        byte[][] raws = {PageData.mixed(pages, 91), PageData.mixed(pages, 92), PageData.random(pages * PageData.PAGE, 93)};
+        byte[][] raws = {mixed(pages, 91), mixed(pages, 92), PageData.random(pages * PageData.PAGE, 93)};
         ByteBuffer[][] inputs = new ByteBuffer[raws.length][];
         for (int i = 0; i < raws.length; i++) {
             inputs[i] = PageData.split(raws[i], PageData.PAGE, i != 1);
