@@ -138,24 +138,33 @@ public abstract class AbstractCodecContractTest extends CodecContractSupport {
         }
     }
 
-    /** Compressible data round-trips at every level of {@link #levels()}. */
+    /**
+     * Compressible data round-trips with the default options and at every level of
+     * {@link #levels()} (a codec without levels is still checked once).
+     */
     @Test
     public void roundTripsAtEveryLevel() throws IOException {
         // 128 KiB of zero pages, then text: even zstd's fastest negative levels shrink this
         byte[] raw = new byte[64 * PageData.PAGE];
         System.arraycopy(compressible(32, 7), 0, raw, 32 * PageData.PAGE, 32 * PageData.PAGE);
-        for (int level : levels()) {
-            try (CodecEncoder enc = codec().newEncoder(CodecOptions.level(level), FakeCodecContext.of(MAX));
-                 CodecDecoder dec = codec().newDecoder(CodecOptions.level(level), FakeCodecContext.of(MAX))) {
+        List<Integer> levels = new ArrayList<>();
+        levels.add(null); // the default options
+        levels.addAll(levels());
+        for (Integer level : levels) {
+            CodecOptions options = level == null ? CodecOptions.NONE : CodecOptions.level(level);
+            String what = level == null ? "the default options" : "level " + level;
+            try (CodecEncoder enc = codec().newEncoder(options, FakeCodecContext.of(MAX));
+                 CodecDecoder dec = codec().newDecoder(options, FakeCodecContext.of(MAX))) {
                 byte[] e = encode(enc, PageData.split(raw, PageData.PAGE, true), raw.length);
                 if (e == null) {
-                    assertThat(mayDeclineEverything(level)).as("level %d declined half-zero data", level).isTrue();
+                    assertThat(level != null && mayDeclineEverything(level)).as("%s declined half-zero data", what)
+                            .isTrue();
                     continue;
                 }
                 GuardedTargets t = new GuardedTargets(raw.length, true, PageData.PAGE);
                 decode(dec, e, t, false);
-                assertThat(t.contents()).as("level %d", level).isEqualTo(raw);
-                assertThat(referenceDecode(e, raw.length)).as("level %d, reference decoder", level).isEqualTo(raw);
+                assertThat(t.contents()).as(what).isEqualTo(raw);
+                assertThat(referenceDecode(e, raw.length)).as("%s, reference decoder", what).isEqualTo(raw);
             }
         }
     }
