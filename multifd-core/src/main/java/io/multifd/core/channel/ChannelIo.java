@@ -385,7 +385,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
                     + Durations.format(nanos) + " while the " + side + " was " + doing
                     + " (" + channel.description() + ")", e);
         }
-        if (e instanceof MultiFdException || e instanceof java.io.InterruptedIOException) {
+        if (e instanceof MultiFdException || e instanceof java.io.InterruptedIOException
+                || e instanceof javax.net.ssl.SSLHandshakeException) {
+            // a TLS refusal met after the handshake (TLS 1.3) stays what it is, as when met in it
             return e;
         }
         // A transport failure (reset, broken pipe, closed): say where and while doing what.

@@ -28,7 +28,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -138,6 +140,39 @@ class TlsCliTest {
         assertThat(stolen).doesNotExist();
     }
 
+    /**
+     * A receiver that refuses the sender's certificate, or its names (--tls-allow), refuses it in
+     * the TLS handshake; in TLS 1.3 the sender meets that as an alert after its half of the
+     * handshake, and still exits 4 naming it (it exited 5, "damaged", and 3, "connection reset").
+     */
+    @Test
+    void aSenderTheReceiverRefusesExits4NamingTheRefusal() throws Exception {
+        keygen("sender-1");
+        keygen("receiver-1");
+        keygen("someone-else");
+        Path image = dir.resolve("src.img");
+        assertThat(CommandLineTest.run("gen-image", image.toString(), "--size", "1M", "--quiet").status()).isZero();
+
+        RecvRun untrusted = recv("receiver-1", "someone-else", dir.resolve("a.img"), "--timeout", "3");
+        CommandLineTest.Run a = send("receiver-1", untrusted.port(), image);
+        assertThat(a.status()).as(a.err()).isEqualTo(ExitStatus.REFUSED);
+        assertThat(a.err()).contains("refused the handshake").contains("does not accept our certificate");
+
+        RecvRun notAllowed = recv("receiver-1", "sender-1", dir.resolve("b.img"), "--timeout", "3",
+                "--tls-allow", "someone-else");
+        CommandLineTest.Run b = send("receiver-1", notAllowed.port(), image);
+        assertThat(b.status()).as(b.err()).isEqualTo(ExitStatus.REFUSED);
+        assertThat(b.err()).contains("refused the handshake").contains("does not accept our certificate");
+
+        // each receiver dropped the connection, went on accepting, and ended at its own timeout
+        assertThat(untrusted.status()).as(untrusted.err()).isEqualTo(ExitStatus.CONNECTION);
+        assertThat(untrusted.err()).contains("is not trusted");
+        assertThat(notAllowed.status()).as(notAllowed.err()).isEqualTo(ExitStatus.CONNECTION);
+        assertThat(notAllowed.err()).contains("none of the allowed peer names [someone-else]");
+        assertThat(dir.resolve("a.img")).doesNotExist();
+        assertThat(dir.resolve("b.img")).doesNotExist();
+    }
+
     @Test
     void aRecordChangedOnTheWireAfterTheHandshakeIsDamagedExit5AndNothingIsWritten() throws Exception {
         keygen("sender-1");
@@ -242,12 +277,22 @@ class TlsCliTest {
     }
 
     private RecvRun recv(String me, Path out) {
+        return recv(me, "sender-1", out, "--timeout", "20");
+    }
+
+    private RecvRun recv(String me, String trusted, Path out, String... more) {
         CliMigrationTest.PipedLines err = new CliMigrationTest.PipedLines();
+        List<String> args = new ArrayList<>(List.of("recv", "--listen", "127.0.0.1:0", "--out", out.toString(),
+                "--tls-cert", dir.resolve(me + ".crt").toString(), "--tls-key", dir.resolve(me + ".key").toString(),
+                "--tls-trust", dir.resolve(trusted + ".crt").toString()));
+        args.addAll(List.of(more));
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> MultifdCommand.execute(
-                new String[]{"recv", "--listen", "127.0.0.1:0", "--out", out.toString(), "--timeout", "20",
-                        "--tls-cert", dir.resolve(me + ".crt").toString(), "--tls-key", dir.resolve(me + ".key").toString(),
-                        "--tls-trust", dir.resolve("sender-1.crt").toString()},
-                new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)));
+                args.toArray(String[]::new), new PrintWriter(new StringWriter(), true), new PrintWriter(err, true)),
+                runnable -> {
+                    Thread t = new Thread(runnable, "recv-command"); // not the common pool: one thread on 2 CPUs
+                    t.setDaemon(true);
+                    t.start();
+                });
         return new RecvRun(exit, err);
     }
 }

@@ -23,6 +23,7 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -31,16 +32,23 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * Trusts the certificates of a trust file: a CA certificate trusts what it signed (PKIX, with
  * the JDK's own path validation), and a peer's own certificate listed there is pinned: it is
- * trusted as it is, and it is the peer's identity, so the host-name check is skipped for it. Every
- * rejection names the certificate and why. Thread-safe (the JSSE engines of all channels share it).
+ * trusted as it is, and it is the peer's identity, so the host-name check is skipped for it. A
+ * trusted peer must also claim one of the allowed peer names, if any are set: refused here, in the
+ * handshake, the peer is told by a TLS alert. Every rejection names the certificate and why. Thread-safe (the JSSE engines of all channels share it).
  */
 final class PeerTrustManager extends X509ExtendedTrustManager {
 
     private final X509ExtendedTrustManager pkix;
     private final List<X509Certificate> trusted;
+    private final Set<String> allowed;
 
-    PeerTrustManager(List<X509Certificate> trusted) {
+    /**
+     * @param trusted the trust file's certificates
+     * @param allowed the allowed peer names, normalised; empty allows any trusted peer
+     */
+    PeerTrustManager(List<X509Certificate> trusted, Set<String> allowed) {
         this.trusted = List.copyOf(trusted);
+        this.allowed = Set.copyOf(allowed);
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
@@ -105,6 +113,10 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
             }
             throw new CertificateException("the peer's certificate " + Certificates.describe(leaf)
                     + " is not trusted (" + why + ")", e);
+        }
+        String refusal = TlsTransport.notAllowed(allowed, leaf);
+        if (refusal != null) {
+            throw new CertificateException(refusal);
         }
     }
 

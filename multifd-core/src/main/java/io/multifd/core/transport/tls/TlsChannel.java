@@ -323,7 +323,14 @@ public final class TlsChannel implements TransportChannel {
 
     private IOException onIo(IOException e) {
         if (e instanceof SSLException && !(e.getMessage() != null && e.getMessage().startsWith("TLS "))) {
-            return new SSLException("TLS on " + inner.description() + " failed: " + TlsFailures.reason(e), e);
+            String message = "TLS on " + inner.description() + " failed: " + TlsFailures.reason(e);
+            if (TlsFailures.refusedByPeer(e)) {
+                // the receiver refused our certificate or names after our half of a TLS 1.3 handshake
+                SSLHandshakeException refused = new SSLHandshakeException(message);
+                refused.initCause(e);
+                return refused;
+            }
+            return new SSLException(message, e);
         }
         return e;
     }

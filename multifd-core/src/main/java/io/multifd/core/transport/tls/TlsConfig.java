@@ -77,7 +77,7 @@ public final class TlsConfig {
             this.context = b.context;
             this.trust = null;
         } else {
-            this.trust = new PeerTrustManager(b.trusted);
+            this.trust = new PeerTrustManager(b.trusted, allowedPeerNames);
             this.context = context(b.key, b.chain, trust);
         }
     }

@@ -41,6 +41,28 @@ final class TlsFailures {
         return false;
     }
 
+    /**
+     * True if {@code e} carries a TLS alert by which the peer refused us (our certificate, our
+     * names, or no protocol in common). In TLS 1.3 a client has finished its side of the handshake
+     * before the server checks the client's certificate, so the sender meets the receiver's
+     * refusal as an alert on its first read, not as a failed handshake.
+     */
+    static boolean refusedByPeer(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int at = m.indexOf(ALERT);
+        if (at < 0) {
+            return false;
+        }
+        return switch (m.substring(at + ALERT.length()).trim()) {
+            case "bad_certificate", "certificate_unknown", "unknown_ca", "certificate_expired", "certificate_revoked",
+                    "unsupported_certificate", "access_denied", "certificate_required", "protocol_version",
+                    "handshake_failure", "insufficient_security" -> true;
+            default -> false;
+        };
+    }
+
+    private static final String ALERT = "Received fatal alert: "; // JDK 17 "Received fatal alert: x", 25 "(x) Received ..."
+
     /** A reason an operator can act on, from the JSSE exception chain. */
     static String reason(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -55,9 +77,9 @@ final class TlsFailures {
         if (!(e instanceof SSLException) && m.contains("Connection reset")) {
             return "the peer reset the connection during the TLS handshake (a plaintext peer, or one that refused us?)";
         }
-        int at = m.indexOf("Received fatal alert: "); // JDK 17 "Received fatal alert: x", 25 "(x) Received ..."
+        int at = m.indexOf(ALERT);
         if (at >= 0) {
-            String alert = m.substring(at + "Received fatal alert: ".length()).trim();
+            String alert = m.substring(at + ALERT.length()).trim();
             String hint = switch (alert) {
                 case "bad_certificate", "certificate_unknown", "unknown_ca", "certificate_expired",
                         "certificate_revoked", "unsupported_certificate", "access_denied" ->

@@ -169,18 +169,34 @@ public final class TlsTransport {
         };
     }
 
+    /**
+     * Refuses a peer whose certificate claims none of the allowed names. The trust manager of a
+     * {@link TlsConfig} built from key and trust material checks the same during the handshake,
+     * so that the peer is told by an alert; this check also covers a caller's own {@code SSLContext}.
+     */
     static void checkAllowed(TlsConfig config, X509Certificate peer) throws SSLPeerUnverifiedException {
-        Set<String> allowed = config.allowedPeerNames();
+        String refusal = notAllowed(config.allowedPeerNames(), peer);
+        if (refusal != null) {
+            throw new SSLPeerUnverifiedException(refusal);
+        }
+    }
+
+    /**
+     * @param allowed the allowed peer names (normalised); empty allows any
+     * @param peer    the peer's certificate
+     * @return why the peer is refused, or null if one of its names is allowed
+     */
+    static String notAllowed(Set<String> allowed, X509Certificate peer) {
         if (allowed.isEmpty()) {
-            return;
+            return null;
         }
         for (String n : Certificates.names(peer)) {
             if (allowed.contains(n)) {
-                return;
+                return null;
             }
         }
-        throw new SSLPeerUnverifiedException("the peer's certificate " + Certificates.describe(peer) + " names "
-                + Certificates.nameList(peer) + ", none of the allowed peer names " + allowed);
+        return "the peer's certificate " + Certificates.describe(peer) + " names " + Certificates.nameList(peer)
+                + ", none of the allowed peer names " + allowed;
     }
 
     /**

@@ -173,6 +173,17 @@ class TlsRefusalTest {
         assertThat(o.receiverText()).contains("TLS handshake with tcp 127.0.0.1:")
                 .contains("the peer's certificate CN=other-sender").contains("is not trusted");
         assertThat(o.senderText()).contains("refused the handshake").contains("does not accept our certificate");
+        assertThat(refusedInHandshake(o.sender())).as("a refusal, not damage: %s", o.senderText()).isTrue();
+    }
+
+    /** True if the chain holds an {@code SSLHandshakeException}: what a refusal is reported as, however late it came. */
+    private static boolean refusedInHandshake(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -217,7 +228,9 @@ class TlsRefusalTest {
                         .build(), TlsFixtures.config(dir, "other-sender", "receiver").build(), logs);
         assertThat(o.receiverText()).contains("the peer's certificate CN=sender")
                 .contains("none of the allowed peer names [other-sender]");
-        assertThat(o.sender()).isNotNull();
+        // refused during the handshake, so the sender is told by an alert rather than a reset
+        assertThat(o.senderText()).contains("refused the handshake").contains("does not accept our certificate");
+        assertThat(refusedInHandshake(o.sender())).as("a refusal: %s", o.senderText()).isTrue();
     }
 
     @Test
