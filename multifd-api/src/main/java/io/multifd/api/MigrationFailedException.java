@@ -26,13 +26,41 @@ public class MigrationFailedException extends MultiFdException {
 
     private static final long serialVersionUID = 1L;
 
+    /** See {@link #outcomeUnknown()}. */
+    private final boolean outcomeUnknown;
+
     /**
      * @param message    what the caller was doing, e.g. {@code "send failed"}
      * @param firstCause the first error of the migration
      */
     public MigrationFailedException(String message, Throwable firstCause) {
+        this(message, firstCause, false);
+    }
+
+    /**
+     * @param message        what the caller was doing, e.g. {@code "send failed"}
+     * @param firstCause     the first error of the migration
+     * @param outcomeUnknown see {@link #outcomeUnknown()}
+     */
+    public MigrationFailedException(String message, Throwable firstCause, boolean outcomeUnknown) {
         super(firstCause instanceof MultiFdException m ? m.code() : ProtocolCode.FAILED,
                 message + ": " + (firstCause.getMessage() != null ? firstCause.getMessage() : firstCause.toString()),
                 firstCause);
+        this.outcomeUnknown = outcomeUnknown;
+    }
+
+    /**
+     * True when a receiver failed after it had told the sender that everything was applied
+     * (COMPLETED on every channel) and before the sender's COMMIT arrived everywhere: the sender
+     * may have reported success and let its source go, so the destination may hold the only
+     * complete copy. Everything the sender sent was applied and every end check passed; what is
+     * not known is whether the sender completed. A product must not discard the destination's
+     * memory on this failure without asking the source's side (see docs/protocol.md, "End").
+     * Always false on the sender, and for a failure before that point.
+     *
+     * @return whether the migration's outcome on the sender is unknown
+     */
+    public boolean outcomeUnknown() {
+        return outcomeUnknown;
     }
 }

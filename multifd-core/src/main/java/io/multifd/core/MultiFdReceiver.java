@@ -96,7 +96,10 @@ import java.util.concurrent.TimeUnit;
  * sender is told (an ERROR reply on every channel), every wait is aborted, every channel closes,
  * every thread ends, and {@code await()} throws a {@link MigrationFailedException} carrying the
  * first cause. The receiver never reports success for a stream that was cut, truncated or
- * inconsistent.
+ * inconsistent. A failure after this receiver wrote COMPLETED on every channel (a lost COMMIT,
+ * the sender's connection closing, {@link #close()} in that window) cannot be told to a sender
+ * that already returned: its {@link MigrationFailedException#outcomeUnknown()} is true, because
+ * the sender may have completed and let its source go.
  */
 public final class MultiFdReceiver implements AutoCloseable {
 
@@ -149,7 +152,8 @@ public final class MultiFdReceiver implements AutoCloseable {
         this.validator = new HelloValidator(config, registry::codec, registry.codecNames());
         this.threads = new SessionThreads(b.threadFactoryOrNull(), "recv", null);
         this.mainThread = threads.newThread(this::runMain, "main");
-        this.outcome = new ReceiverOutcome(latch, () -> abort("the future of the receiver's awaitAsync() was cancelled"));
+        this.outcome = new ReceiverOutcome(latch, () -> abort("the future of the receiver's awaitAsync() was cancelled"),
+                end::completedEverywhere);
     }
 
     /**
@@ -244,7 +248,9 @@ public final class MultiFdReceiver implements AutoCloseable {
     }
 
     /**
-     * Aborts the migration if it has not ended (the sender is told), waits a few seconds at most
+     * Aborts the migration if it has not ended (the sender is told, unless it already returned
+     * after this receiver's COMPLETED: then {@code await()} reports the outcome unknown, see
+     * {@link MigrationFailedException#outcomeUnknown()}), waits a few seconds at most
      * for every thread to end, and releases everything. Never throws; idempotent; any thread.
      * A payload plug-in whose {@code finish} does not return (ignoring its timeout) holds the
      * coordinating thread: after the grace period and 10 s it is interrupted,

@@ -20,6 +20,7 @@ import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
+import io.multifd.api.RemoteFailureException;
 import io.multifd.core.session.Durations;
 import io.multifd.core.session.FailureLatch;
 
@@ -27,6 +28,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -50,14 +52,27 @@ final class ReceiverOutcome {
     private State state = State.NEW; // lock
     private boolean closedBeforeStart; // lock
     private MigrationStats result; // lock
+    private final BooleanSupplier completedEverywhere;
 
     /**
      * @param latch the receiver's first error: a failed migration's await throws with its cause
      * @param abort what cancelling the future does (fails the migration without waiting)
+     * @param completedEverywhere whether COMPLETED was written on every channel (a failure after
+     *                            that leaves the sender's outcome unknown); any thread
      */
-    ReceiverOutcome(FailureLatch latch, Runnable abort) {
+    ReceiverOutcome(FailureLatch latch, Runnable abort, BooleanSupplier completedEverywhere) {
         this.latch = latch;
         this.future = new MigrationFuture(abort);
+        this.completedEverywhere = completedEverywhere;
+    }
+
+    /** The exception a failed migration's {@code await} throws, flagged when the sender may have completed. */
+    private MigrationFailedException failed(Throwable f) {
+        // the sender's own ABORT or ERROR says how it ended: then the outcome is known
+        return completedEverywhere.getAsBoolean() && !(f instanceof RemoteFailureException)
+                ? new MigrationFailedException("migration failed after this receiver reported completion to the sender "
+                        + "(the sender may have completed: outcome unknown)", f, true)
+                : new MigrationFailedException("migration failed", f);
     }
 
     /**
@@ -158,7 +173,7 @@ final class ReceiverOutcome {
             }
             Throwable f = latch.cause();
             if (f != null) {
-                throw new MigrationFailedException("migration failed", f);
+                throw failed(f);
             }
             return result;
         } catch (InterruptedException e) {
@@ -186,7 +201,7 @@ final class ReceiverOutcome {
             lock.unlock();
         }
         if (f != null) {
-            future.completeExceptionally(new MigrationFailedException("migration failed", f));
+            future.completeExceptionally(failed(f));
         } else {
             future.complete(s);
         }

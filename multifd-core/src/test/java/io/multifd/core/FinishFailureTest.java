@@ -118,7 +118,8 @@ class FinishFailureTest {
                     .hasMessageContaining("did not confirm completion")
                     .cause().isInstanceOf(ChannelTimeoutException.class);
             assertThatThrownBy(h.receiver::await)
-                    .isInstanceOf(MigrationFailedException.class)
+                    .isInstanceOfSatisfying(MigrationFailedException.class, e -> assertThat(e.outcomeUnknown())
+                            .as("the sender said it failed: the outcome is known").isFalse())
                     .hasMessageContaining("the sender aborted")
                     .hasMessageContaining("did not confirm completion")
                     .cause().isInstanceOf(RemoteFailureException.class);
@@ -136,9 +137,46 @@ class FinishFailureTest {
             sendAll(h);
             h.sender.finish(); // the sender saw COMPLETED everywhere: its commit point
             assertThatThrownBy(h.receiver::await)
-                    .isInstanceOf(MigrationFailedException.class)
+                    .isInstanceOfSatisfying(MigrationFailedException.class, e -> assertThat(e.outcomeUnknown())
+                            .as("the sender may have completed").isTrue())
+                    .hasMessageContaining("outcome unknown")
                     .hasMessageContaining("channel 0");
+            assertThat(h.receiver.awaitAsync()).failsWithin(Duration.ofSeconds(5))
+                    .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .havingCause().isInstanceOfSatisfying(MigrationFailedException.class,
+                            e -> assertThat(e.outcomeUnknown()).isTrue());
         }
         logs.awaitLogged(System.Logger.Level.WARNING, "failed: channel 0: ", Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aReceiverClosedAfterTheSendersCommitPointReportsTheOutcomeUnknown() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        FaultyTransport.Connector connector = new FaultyTransport.Connector(t.connector(),
+                p -> p.typeId() == 0 && p.flags() == Wire.FLAG_COMMIT);
+        try (Harness h = Harness.connect(config, t.listener(), connector)) {
+            sendAll(h);
+            h.sender.finish(); // succeeded: the destination product must not throw its copy away
+            h.receiver.close(); // no COMMIT arrives; the sender closed its channels after its commit point
+            assertThatThrownBy(h.receiver::await)
+                    .isInstanceOfSatisfying(MigrationFailedException.class, e -> assertThat(e.outcomeUnknown())
+                            .as("closed after it reported completion").isTrue())
+                    .hasMessageContaining("outcome unknown"); // the sender's close, or this one, came first
+            assertThat(h.sink.applied()).as("every blob was applied").hasSize(BLOBS);
+        }
+    }
+
+    @Test
+    void aFailureBeforeCompletedIsNotAnUnknownOutcome() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        try (Harness h = Harness.connect(config, t.listener(), t.connector())) {
+            sendAll(h);
+            h.receiver.cancel();
+            assertThatThrownBy(h.sender::finish).isInstanceOf(MigrationFailedException.class);
+            assertThatThrownBy(h.receiver::await)
+                    .isInstanceOfSatisfying(MigrationFailedException.class, e -> assertThat(e.outcomeUnknown())
+                            .isFalse())
+                    .hasMessageNotContaining("outcome unknown");
+        }
     }
 }

@@ -66,6 +66,8 @@ public final class ReceiverEnd {
         return clock;
     }
 
+    private volatile boolean completedEverywhere;
+
     /** A channel thread read a valid EOS. */
     public void eosRead() {
         count(() -> eosCount++);
@@ -112,7 +114,18 @@ public final class ReceiverEnd {
                 throw e;
             }
         }
+        completedEverywhere = true;
         completedWritten();
+    }
+
+    /**
+     * Whether COMPLETED was written on every channel: from then on the sender may commit, so a
+     * failure leaves its outcome unknown. Any thread.
+     *
+     * @return true once every COMPLETED was written
+     */
+    public boolean completedEverywhere() {
+        return completedEverywhere;
     }
 
     private void count(Runnable change) {

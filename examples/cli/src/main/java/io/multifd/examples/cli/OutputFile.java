@@ -250,6 +250,24 @@ final class OutputFile {
         committed = true;
     }
 
+    /**
+     * Keeps FILE.part of a migration that failed after every page arrived and the receiver told
+     * the sender so (the sender's outcome unknown), its data forced to disk: it may be the only
+     * complete copy. Any thread.
+     *
+     * @return FILE.part
+     */
+    synchronized Path keep() {
+        try {
+            forceData();
+        } catch (IOException ignored) {
+            // kept as it is: the page cache still holds the data
+        }
+        committed = true;
+        file = null;
+        return out.keep();
+    }
+
     /** Removes the partial file of a failed migration. Any thread; idempotent. */
     synchronized void discard() {
         if (committed) {

@@ -191,6 +191,26 @@ final class PartFile {
         }
     }
 
+    /**
+     * Closes FILE.part and leaves it in place, for a failure after which its content may be the
+     * only complete copy (the sender's outcome unknown): later {@link #discard} calls do nothing.
+     * Any thread.
+     *
+     * @return FILE.part
+     */
+    synchronized Path keep() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the content is written: closing the descriptor cannot lose it
+            }
+            channel = null;
+        }
+        committed = true;
+        return part;
+    }
+
     /** Removes FILE.part of a command that failed. Any thread; idempotent; no effect after {@link #commit}. */
     synchronized void discard() {
         if (committed || channel == null) {

@@ -15,6 +15,7 @@
  */
 package io.multifd.examples.cli;
 
+import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MigrationListener;
 import io.multifd.api.MigrationStats;
 import io.multifd.api.SessionId;
@@ -349,18 +350,40 @@ public final class RecvCommand extends BaseCommand {
             if (readers != null) {
                 readers.stop();
             }
-            output.discard();
+            Throwable reported = e;
+            if (outcomeUnknown(e) && !cancellation.cancelled()) {
+                Path kept = output.keep();
+                json.put("outcome_unknown", true).put("kept", kept.toString());
+                reported = new CommandFailedException(ExitStatus.of(e), MultifdCommand.describe(e) + "; every page "
+                        + "arrived, but the sender may have completed (outcome unknown): the image is kept in '" + kept
+                        + "'; rename it to '" + outFile + "' if the sender's side reports success");
+            } else {
+                output.discard();
+            }
             progress.close();
             if (common.json()) {
                 if (receiver != null) {
                     SendCommand.fill(json, receiver.stats(), output.ramBytes, output.pageSize, 0, null);
                 }
-                out().println(failed(json, e));
+                out().println(failed(json, reported));
+            }
+            if (reported instanceof CommandFailedException c) {
+                throw c;
             }
             throw e;
         } finally {
             cancel.close();
         }
+    }
+
+    /** True if {@code e} is, or wraps, a failure after which the sender may have completed. */
+    private static boolean outcomeUnknown(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof MigrationFailedException m && m.outcomeUnknown()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A receiver for a session that resumes the paused post-copy: the same file, blocks and access. */
