@@ -177,6 +177,31 @@ class WaitBoundsTest {
     }
 
     /**
+     * Finding (embedder audit): channels under one low cap took turns at random, each asking for
+     * 50 ms of the whole cap at a time, so a channel could wait past the receiver's I/O timeout in
+     * the middle of a packet while the others took the refills (16 channels at 64 KiB/s: a second
+     * a round at best), and the receiver failed with "no progress". Served in order, with chunks
+     * shared among the channels, each channel writes about every 50 ms.
+     */
+    @Test
+    void aCapSharedByManyChannelsStarvesNoneOfThem() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        MultiFdConfig config = MultiFdConfig.builder().channels(16).ioTimeout(Duration.ofMillis(600))
+                .maxBandwidth(64 << 10).build();
+        BlobSink sink = new BlobSink();
+        BlobClient c = connect(config, config, t.listener(), t.connector(), sink);
+        for (long i = 0; i < 16; i++) {
+            c.add(i, 1, 8000); // a packet each, 128 KB in all: about 2 s at the cap
+            c.flush();
+        }
+        MigrationStats s = sender.finish();
+        receiver.await(Duration.ofSeconds(20));
+        assertThat(s.packets()).isEqualTo(16);
+        assertThat(sink.applied()).hasSize(16);
+        assertThat(sink.corrupt()).isZero();
+    }
+
+    /**
      * Finding: send() racing finish() could hand a slot to a channel after it wrote EOS. Now
      * finish() waits for every send() in flight: each either went out before the end of stream
      * or threw; the receiver applied exactly the blobs whose send() returned, and both sides

@@ -16,6 +16,7 @@
 package io.multifd.core.channel;
 
 import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -26,6 +27,13 @@ import java.util.function.BooleanSupplier;
  * bucket holds enough; the bucket refills at the configured rate and holds at most a tenth of a
  * second of bytes, so bursts after an idle spell stay short. It starts empty, so a migration
  * never starts with a burst above the cap (a full bucket made short runs measure 30 % over it).
+ *
+ * <p>Writers are served in the order they asked (a queue, not whoever wakes first), and each
+ * asks for a chunk of about 50 ms of bytes divided by the number of writers: under any cap every
+ * waiting channel writes within about 50 ms of its turn coming round (with very many channels
+ * under a very low cap, within {@code writers × 16 bytes / rate}), so that no receiver sees a
+ * throttled channel as a stalled one (a free-for-all let one channel wait past the I/O timeout
+ * while the others took every refill).
  *
  * <p>The rate can be changed at any time with {@link #rate(long)}, also while channels wait:
  * they wake up and wait again at the new rate; rate 0 means no cap (writers then skip the
@@ -40,11 +48,28 @@ public final class RateLimiter {
     private long capacity;
     private double tokens;
     private long last;
+    private final int writers;
+    /** The threads waiting in {@link #acquire}, first come first served; under the lock. */
+    private final ArrayDeque<Thread> queue = new ArrayDeque<>();
 
     /**
+     * A limiter for one writer.
+     *
      * @param bytesPerSecond the rate: 0 for no cap, otherwise at least 1
      */
     public RateLimiter(long bytesPerSecond) {
+        this(bytesPerSecond, 1);
+    }
+
+    /**
+     * @param bytesPerSecond the rate: 0 for no cap, otherwise at least 1
+     * @param writers        how many threads share it (a sender's channels); sizes {@link #chunk()}
+     */
+    public RateLimiter(long bytesPerSecond, int writers) {
+        if (writers < 1) {
+            throw new IllegalArgumentException("writers must be positive: " + writers);
+        }
+        this.writers = writers;
         rate(bytesPerSecond);
         this.tokens = 0;
         this.last = System.nanoTime();
@@ -121,9 +146,12 @@ public final class RateLimiter {
         }
     }
 
-    /** The chunk a writer should ask for at a time: about 50 ms of bytes, at least 4 KiB. */
+    /**
+     * The chunk a writer should ask for at a time: about 50 ms of bytes shared by the writers,
+     * at least 16 bytes and at most 1 MiB.
+     */
     public int chunk() {
-        return (int) Math.min(1 << 20, Math.max(4096, bytesPerSecond / 20));
+        return (int) Math.min(1 << 20, Math.max(16, bytesPerSecond / 20 / writers));
     }
 
     private void refill(long now) {
@@ -140,30 +168,37 @@ public final class RateLimiter {
      * @throws InterruptedIOException if interrupted or aborted
      */
     public void acquire(int n, BooleanSupplier aborted) throws InterruptedIOException {
+        Thread me = Thread.currentThread();
         lock.lock();
         try {
+            queue.addLast(me); // no allocation: an array deque of at most `writers` threads
             while (true) {
                 long rate = bytesPerSecond;
                 if (rate == 0) {
                     return;
                 }
-                refill(System.nanoTime());
-                // a chunk asked for at a higher rate may exceed a lowered capacity: never wait forever
-                double need = Math.min(n, capacity);
-                if (tokens >= need) {
-                    tokens -= need;
-                    return;
-                }
                 if (aborted.getAsBoolean()) {
                     throw new InterruptedIOException("bandwidth wait aborted: the migration failed");
                 }
-                long waitNanos = (long) Math.ceil((need - tokens) * 1e9 / rate);
-                changed.awaitNanos(Math.min(waitNanos, 100_000_000L));
+                long waitNanos = 100_000_000L;
+                if (queue.peekFirst() == me) {
+                    refill(System.nanoTime());
+                    // a chunk asked for at a higher rate may exceed a lowered capacity: never wait forever
+                    double need = Math.min(n, capacity);
+                    if (tokens >= need) {
+                        tokens -= need;
+                        return;
+                    }
+                    waitNanos = Math.min(waitNanos, (long) Math.ceil((need - tokens) * 1e9 / rate));
+                }
+                changed.awaitNanos(waitNanos);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for bandwidth");
         } finally {
+            queue.removeFirstOccurrence(me);
+            changed.signalAll(); // the next in line may take its turn
             lock.unlock();
         }
     }

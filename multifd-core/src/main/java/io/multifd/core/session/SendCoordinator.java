@@ -113,7 +113,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         this.threads = threads;
         this.declared = new SetupRecords(plugins);
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
-        this.limiter = new RateLimiter(config.maxBandwidth());
+        this.limiter = new RateLimiter(config.maxBandwidth(), config.channels());
         this.clock = ProgressClock.of(config.ioTimeout());
         this.admission = new SendAdmission(this, handoff, clock);
     }

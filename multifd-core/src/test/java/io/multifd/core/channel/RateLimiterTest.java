@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.InterruptedIOException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -87,6 +88,67 @@ class RateLimiterTest {
         l.wakeAll();
         assertThatThrownBy(() -> w.get(30, TimeUnit.SECONDS)).hasRootCauseInstanceOf(InterruptedIOException.class)
                 .rootCause().hasMessageContaining("aborted");
+    }
+
+    /**
+     * Writers are served in the order they asked: eight threads asking again and again for a
+     * chunk each get their turn in a round, so their grant counts differ by at most one or two
+     * (a free-for-all let some take most refills). Counts, not times: deterministic under load.
+     */
+    @Test
+    void writersTakeTurnsInOrder() throws Exception {
+        int writers = 8;
+        RateLimiter l = new RateLimiter(128 << 10, writers);
+        assertThat(l.chunk()).isEqualTo((128 << 10) / 20 / writers);
+        java.util.concurrent.atomic.AtomicLongArray grants = new java.util.concurrent.atomic.AtomicLongArray(writers);
+        AtomicBoolean stop = new AtomicBoolean();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(writers);
+        List<CompletableFuture<Void>> all = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int me = w;
+            all.add(Async.run(() -> {
+                try {
+                    ready.countDown();
+                    while (!stop.get()) {
+                        l.acquire(l.chunk(), () -> false);
+                        grants.incrementAndGet(me);
+                    }
+                } catch (InterruptedIOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+        assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+        long[] base = new long[writers];
+        long total;
+        do { // from the first full round on (threads started at different times): every writer queued once
+            Thread.sleep(20);
+            total = 0;
+            for (int w = 0; w < writers; w++) {
+                base[w] = grants.get(w);
+                total += base[w] == 0 ? -1_000_000 : 0;
+            }
+        } while (total < 0);
+        do {
+            Thread.sleep(50);
+            total = 0;
+            for (int w = 0; w < writers; w++) {
+                total += grants.get(w) - base[w];
+            }
+        } while (total < 20L * writers);
+        stop.set(true);
+        l.rate(0); // releases whoever waits
+        for (CompletableFuture<Void> f : all) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (int w = 0; w < writers; w++) {
+            min = Math.min(min, grants.get(w) - base[w]);
+            max = Math.max(max, grants.get(w) - base[w]);
+        }
+        assertThat(max - min).as("grants per writer: %s, from %s", grants, java.util.Arrays.toString(base))
+                .isLessThanOrEqualTo(2);
     }
 
     @Test
