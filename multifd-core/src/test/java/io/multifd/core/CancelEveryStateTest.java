@@ -503,7 +503,7 @@ class CancelEveryStateTest {
         MultiFdReceiver r = receiver(CONFIG, t.listener());
         List<RawClient> cs = rawSession(t, 2);
         cs.get(0).packet(control(Wire.FLAG_EOS, 0, 0), eosBody(), new byte[0], false);
-        waitUntil(() -> receiverChannelIn(0, "ReceiverEnd"));
+        waitUntil(() -> receiverChannelIn(0, "ReceiveChannel", "end")); // reading on, for COMMIT or ABORT
         cancelFromAnotherThread(r::cancel);
         peerReadsTheErrorAndCloses(cs, 1);
         assertCancelled(awaitFailure(r), "receiver");
@@ -588,11 +588,16 @@ class CancelEveryStateTest {
 
     /** True if the receiver's channel thread {@code ch} is inside a method of {@code type}. */
     private static boolean receiverChannelIn(int ch, String type) {
+        return receiverChannelIn(ch, type, null);
+    }
+
+    /** True if the receiver's channel thread {@code ch} is inside {@code method} (any, if null) of {@code type}. */
+    private static boolean receiverChannelIn(int ch, String type, String method) {
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
             String n = e.getKey().getName();
             if (n.startsWith("multifd-recv-") && n.endsWith("-ch" + ch)) {
                 for (StackTraceElement f : e.getValue()) {
-                    if (f.getClassName().endsWith("." + type)) {
+                    if (f.getClassName().endsWith("." + type) && (method == null || f.getMethodName().equals(method))) {
                         return true;
                     }
                 }

@@ -38,6 +38,7 @@ import io.multifd.core.wire.Wire;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -494,16 +495,24 @@ public final class ReceiveChannel implements IncomingPacket, DataTargets, CodecC
         }
     }
 
-    /** After EOS: waits for COMPLETED on every channel, then reads COMMIT. */
+    /**
+     * After EOS: reads on at once for the COMMIT. Until it has every COMPLETED the sender writes
+     * nothing more but an ABORT (a cancel) or a close, and either must fail this receiver now, not
+     * once its plug-ins have finished (which may take the whole finish timeout): a channel thread
+     * that waited for COMPLETED before reading was deaf to the sender meanwhile. Then waits until
+     * COMPLETED was written on every channel (at once for a sender that keeps the protocol, which
+     * commits only after reading them all).
+     */
     private void end() throws IOException {
         enter(Phase.ENDED);
         parts.end().eosRead();
+        // the plug-ins' finish, then longer than the sender's wait for COMPLETED, which started
+        // earlier: when a COMPLETED is lost, the sender's timeout fires first and its ABORT names the cause
+        Duration finish = parts.config().finishTimeout();
+        io.readTimeout(finish.plus(EndExchange.commitWait(finish)));
+        reader.readCommit();
         parts.end().awaitCompleted(terms.channelCount());
         enter(Phase.COMMITTING);
-        // Longer than the sender's wait for COMPLETED, which started earlier: when a COMPLETED is
-        // lost, the sender's timeout fires first and its ABORT names the cause here.
-        io.readTimeout(EndExchange.commitWait(parts.config().finishTimeout()));
-        reader.readCommit();
         enter(Phase.COMMITTED);
         parts.end().commitRead();
     }
