@@ -255,10 +255,26 @@ public final class MultiFdReceiver implements AutoCloseable {
      * A payload plug-in whose {@code finish} does not return (ignoring its timeout) holds the
      * coordinating thread: after the grace period and 10 s it is interrupted,
      * and if it still does not end, close returns leaving that one thread running, with a WARNING
-     * naming the plug-in call it is in.
+     * naming the plug-in call it is in. Called on one of the receiver's own threads (a plug-in's
+     * callback, a device-state loader) it aborts at once and leaves the waiting to a thread of its
+     * own, {@code multifd-recv-*-close}: waiting there would wait for the caller itself.
      */
     @Override
     public void close() {
+        if (threads.isOwnThread()) {
+            // a callback on one of this receiver's threads: waiting for them would wait for the caller
+            abort("the receiver was closed before the migration ended");
+            try {
+                threads.newThread(this::closeAndWait, "close").start();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot start a thread to finish close(): " + e);
+            }
+            return;
+        }
+        closeAndWait();
+    }
+
+    private void closeAndWait() {
         if (abort("the receiver was closed before the migration ended")
                 && !ThreadJoins.join(mainThread, System.nanoTime() + graceNanos + TimeUnit.SECONDS.toNanos(10))) {
             // the coordinating thread is stuck in a plug-in that ignores its timeout: interrupt

@@ -359,10 +359,26 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
      * Releases everything. After {@link #finish()} succeeded it only waits for the threads to
      * end; before, it aborts the migration (the receiver is told, then every channel closes) and
      * waits for every thread to end (a few seconds at most), including the thread of
-     * {@link #finishAsync()}. Never throws; idempotent; any thread.
+     * {@link #finishAsync()}. Never throws; idempotent; any thread. Called on one of the sender's
+     * own threads (a {@link io.multifd.api.MigrationListener} callback, a plug-in's thread) it
+     * aborts at once and leaves the waiting to a thread of its own, {@code multifd-send-*-close}:
+     * waiting there would wait for the caller itself.
      */
     @Override
     public void close() {
+        if (threads.isOwnThread()) {
+            session.abortForClose();
+            try {
+                threads.newThread(this::closeAndWait, "close").start();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot start a thread to finish close(): " + e);
+            }
+            return;
+        }
+        closeAndWait();
+    }
+
+    private void closeAndWait() {
         session.close();
         ThreadJoins.join(finishThread, ThreadJoins.shutdownDeadline(TimeUnit.SECONDS.toNanos(2)));
     }

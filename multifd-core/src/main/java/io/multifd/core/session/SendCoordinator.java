@@ -430,6 +430,12 @@ public final class SendCoordinator implements ChannelSender.Host {
      * Idempotent; never throws.
      */
     public void close() {
+        abortForClose();
+        teardown();
+    }
+
+    /** The first half of {@link #close()}: fails a migration that has not finished. Any thread. */
+    public void abortForClose() {
         boolean abort;
         lock.lock();
         try {
@@ -443,7 +449,6 @@ public final class SendCoordinator implements ChannelSender.Host {
         if (abort) {
             fail(new MultiFdException(ProtocolCode.ABORTED, "the sender was closed before finish() completed"));
         }
-        teardown();
     }
 
     /** Closes channels (after their grace), joins every thread, stops the watchdog. */

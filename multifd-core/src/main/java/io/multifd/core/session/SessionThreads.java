@@ -41,6 +41,9 @@ import java.util.concurrent.ThreadFactory;
  */
 public final class SessionThreads {
 
+    /** The SessionThreads that made the current thread, if one did: see {@link #isOwnThread()}. */
+    private static final ThreadLocal<SessionThreads> OWNER = new ThreadLocal<>();
+
     private final ThreadFactory factory;
     private final String side;
     // guarded by this
@@ -85,12 +88,17 @@ public final class SessionThreads {
      * @throws RuntimeException      whatever the user's factory throws
      */
     public synchronized Thread newThread(Runnable task, String role) {
+        Objects.requireNonNull(task, "task");
+        Runnable marked = () -> {
+            OWNER.set(this);
+            task.run();
+        };
         Thread t;
         if (factory == null) {
-            t = new Thread(task);
+            t = new Thread(marked);
             t.setDaemon(true);
         } else {
-            t = factory.newThread(task);
+            t = factory.newThread(marked);
             if (t == null) {
                 throw new IllegalStateException("the thread factory " + factory + " returned null for the "
                         + side + " thread '" + role + "'");
@@ -123,6 +131,17 @@ public final class SessionThreads {
             n.thread().setName(name(n.role()));
         }
         early = null;
+    }
+
+    /**
+     * Whether the calling thread is one this object made: a channel, reply or coordinating thread,
+     * or a plug-in's, running a callback. {@code close()} called there must not wait for the
+     * threads, one of which is the caller. Any thread.
+     *
+     * @return true on a thread of this sender or receiver
+     */
+    public boolean isOwnThread() {
+        return OWNER.get() == this;
     }
 
     private String name(String role) {
