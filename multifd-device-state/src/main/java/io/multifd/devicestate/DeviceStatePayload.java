@@ -230,6 +230,12 @@ public final class DeviceStatePayload implements PayloadPlugin<DeviceStateBody> 
             throw new SetupRefusedException("device-state: field 'device-state.setup.max-buffer-length' = "
                     + maxBuffer + ": must be between 1 and the max packet data length " + cap);
         }
+        if (options.loaders().isEmpty() && options.factory() == null) {
+            // refused before any RAM moves, rather than failing at the first device's state
+            throw new SetupRefusedException("device-state: the sender sends device state, and this receiver has no "
+                    + "loader and no loader factory to load it into (give its DeviceStatePayload a loader() or a "
+                    + "loaderFactory())");
+        }
         return new DeviceStateReceiver(context, options, (int) maxBuffer);
     }
 

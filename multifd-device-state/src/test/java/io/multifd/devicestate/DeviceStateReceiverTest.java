@@ -258,6 +258,17 @@ class DeviceStateReceiverTest {
         return m;
     }
 
+    /** Delivers {@code header} to a fresh receiver and returns how the plug-in failed (not a refusal of the packet). */
+    MultiFdException unloadable(DeviceStatePayload plugin, byte[] header) throws IOException {
+        ReceiverHarness h = harness(plugin, 4096);
+        PayloadChannelReceiver ch = h.receiver.openChannel(2);
+        Throwable t = catchThrowable(() -> deliver(ch, 2, 1000, header, new byte[] {9}));
+        assertThat(t).isInstanceOf(MultiFdException.class).isNotInstanceOf(MalformedPacketException.class);
+        MultiFdException m = (MultiFdException) t;
+        assertThat(m.code()).isEqualTo(ProtocolCode.PLUGIN_FAILED);
+        return m;
+    }
+
     static DeviceStatePayload any() {
         return DeviceStatePayload.builder().loaderFactory(new Loaders()).build();
     }
@@ -354,16 +365,18 @@ class DeviceStateReceiverTest {
                 });
     }
 
+    /**
+     * A device that no loader takes: this receiver's configuration, not a damaged stream, so the
+     * plug-in fails (PLUGIN_FAILED, not MALFORMED), naming the field and the escaped id.
+     */
     @Test
-    void refusesUnknownDevices() throws IOException {
-        MalformedPacketException m = refusal(new DeviceStatePayload(), header(1, "a\nb".getBytes(StandardCharsets.UTF_8), 0, 0, 0));
-        assertThat(m.field()).isEqualTo("device-state.id");
-        assertThat(m.value()).isEqualTo("a\\x0ab");
-        assertThat(m.getMessage()).contains("no loader factory");
-        m = refusal(DeviceStatePayload.builder().loaderFactory((id, i) -> null).build(), header(1, DEV, 0, 0, 0));
-        assertThat(m.field()).isEqualTo("device-state.id");
-        assertThat(m.getMessage()).contains("declined");
-        m = refusal(DeviceStatePayload.builder().loader("dev", 1, new HashingLoader()).requireRegisteredDevices(false)
+    void failsOnUnknownDevices() throws IOException {
+        MultiFdException m = unloadable(DeviceStatePayload.builder().loader("other", 0, new HashingLoader()).build(),
+                header(1, "a\nb".getBytes(StandardCharsets.UTF_8), 0, 0, 0));
+        assertThat(m.getMessage()).contains("field 'device-state.id' = a\\x0ab").contains("no loader factory");
+        m = unloadable(DeviceStatePayload.builder().loaderFactory((id, i) -> null).build(), header(1, DEV, 0, 0, 0));
+        assertThat(m.getMessage()).contains("field 'device-state.id' = dev").contains("declined");
+        m = unloadable(DeviceStatePayload.builder().loader("dev", 1, new HashingLoader()).requireRegisteredDevices(false)
                 .build(), header(1, DEV, 0, 2, 0));
         assertThat(m.getMessage()).contains("'dev' instance 2");
     }
@@ -409,6 +422,14 @@ class DeviceStateReceiverTest {
             assertThatThrownBy(() -> new ReceiverHarness(any(), CONFIG, ByteBuffer.wrap(c.bytes())))
                     .as(c.field()).isInstanceOf(SetupRefusedException.class).hasMessageContaining(c.field());
         }
+    }
+
+    /** A receiver with nowhere to load device state refuses the session at its start, before any RAM moves. */
+    @Test
+    void aReceiverWithoutLoadersRefusesTheSetup() {
+        assertThatThrownBy(() -> new ReceiverHarness(DeviceStatePayload.builder().build(), CONFIG,
+                ByteBuffer.wrap(new byte[] {0, 1, 0, 0, 0, 0, 16, 0})))
+                .isInstanceOf(SetupRefusedException.class).hasMessageContaining("no loader and no loader factory");
     }
 
     @Test

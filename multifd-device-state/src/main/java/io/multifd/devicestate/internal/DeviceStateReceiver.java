@@ -114,8 +114,10 @@ public final class DeviceStateReceiver implements PayloadReceiver {
                 }
             }
             if (loader == null) {
-                throw packet.malformed("device-state.id", DeviceStateWire.printable(id), "no loader is registered for device "
-                        + key + (options.factory() == null ? " and there is no loader factory" : " and the loader factory declined it"));
+                // a valid packet this receiver was not set up for: its configuration, not a damaged stream
+                throw new MultiFdException(ProtocolCode.PLUGIN_FAILED, "device-state: field 'device-state.id' = "
+                        + DeviceStateWire.printable(id) + ": no loader is registered for device " + key
+                        + (options.factory() == null ? " and there is no loader factory" : " and the loader factory declined it"));
             }
             d = new Device(key, loader, registered, options.maxBuffers(), options.maxOutOfOrderBytes(),
                     options.maxBacklogBytes(), stallNanos, context::fail);
