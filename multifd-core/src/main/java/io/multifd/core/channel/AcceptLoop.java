@@ -27,6 +27,7 @@ import io.multifd.core.jfr.ConnectionRefusedEvent;
 import io.multifd.core.session.Durations;
 import io.multifd.core.session.FailureLatch;
 import io.multifd.core.session.HelloValidator;
+import io.multifd.core.session.Reasons;
 import io.multifd.core.session.SessionSoFar;
 import io.multifd.core.session.SessionThreads;
 import io.multifd.core.session.SessionTerms;
@@ -189,6 +190,15 @@ public final class AcceptLoop {
             } catch (RuntimeException e) {
                 table.removePending(io);
                 pendingSlots.release();
+                // say why to whoever connected (the sender, most likely), rather than close silently:
+                // a silent close looks like a full admission cap, which a sender retries until its timeout
+                try {
+                    io.forceCloseAfter(graceNanos);
+                    io.writeFully(Reply.failure(Wire.REPLY_ERROR, ProtocolCode.FAILED,
+                            "the receiver cannot start a thread for this connection: " + Reasons.of(e)).encode(), "ERROR");
+                } catch (IOException | RuntimeException x) {
+                    LOG.log(System.Logger.Level.DEBUG, "could not send the error: " + x);
+                }
                 io.close();
                 throw e;
             }

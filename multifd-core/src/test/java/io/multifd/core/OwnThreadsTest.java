@@ -36,14 +36,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * {@code close()} called on one of the library's own threads (a plug-in callback, a listener)
+ * The library's own threads. {@code close()} called on one of them (a plug-in callback, a listener)
  * does not wait for the threads, one of which is the caller: it aborts, returns at once, and a
  * thread of its own finishes closing. Before, it waited for itself until its deadlines ran out
  * (10 s and a false "ignores interrupts" warning on the receiver, 7 s on the sender; found by
- * the embedder audit).
+ * the embedder audit). A thread the receiver cannot start is reported to the sender.
  */
 @Timeout(60)
-class CloseFromOwnThreadTest {
+class OwnThreadsTest {
 
     private final MultiFdConfig config = MultiFdConfig.builder().channels(2).build();
 
@@ -70,6 +70,40 @@ class CloseFromOwnThreadTest {
             assertThatThrownBy(() -> h.receiver.await(Duration.ofSeconds(20)))
                     .isInstanceOf(MigrationFailedException.class).hasMessageContaining("the receiver was closed");
             assertThat(catchThrowable(h.sender::finish)).isInstanceOf(MigrationFailedException.class);
+        }
+    }
+
+    /**
+     * A receiver that cannot start a thread for a sender's connection tells that sender why
+     * (an ERROR reply), instead of closing it silently: the sender took a silent close for a
+     * full admission cap and retried for its whole connect timeout, then blamed the cap.
+     */
+    @Test
+    void aReceiverThatCannotStartAThreadTellsTheSender() throws Exception {
+        InMemoryTransport t = InMemoryTransport.create();
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadFactory failing = r -> {
+            if (made.incrementAndGet() >= 3) { // the coordinating thread and the watchdog, then none
+                throw new IllegalStateException("test: thread pool exhausted");
+            }
+            Thread th = new Thread(r);
+            th.setDaemon(true);
+            return th;
+        };
+        MultiFdConfig c = MultiFdConfig.builder().channels(2).connectTimeout(Duration.ofSeconds(20)).build();
+        try (MultiFdReceiver receiver = MultiFdReceiver.builder(c, t.listener())
+                .registry(PluginRegistry.builder().build()).payload(new io.multifd.testing.BlobPayload(
+                        new io.multifd.testing.BlobSink())).threadFactory(failing).build().start();
+             MultiFdSender sender = MultiFdSender.builder(c, t.connector()).registry(PluginRegistry.builder().build())
+                     .payload(new io.multifd.testing.BlobPayload()).build()) {
+            BlobClient.declare(sender, sender.payload(io.multifd.testing.BlobPayload.class).orElseThrow());
+            long t0 = System.nanoTime();
+            Throwable failed = catchThrowable(sender::connect);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(failed).as("the sender is told").isNotNull().hasStackTraceContaining("thread pool exhausted");
+            assertThat(tookMs).as("ms, against the 20 s connect timeout it waited before").isLessThan(10_000);
+            assertThatThrownBy(() -> receiver.await(Duration.ofSeconds(20)))
+                    .hasStackTraceContaining("thread pool exhausted");
         }
     }
 
