@@ -20,7 +20,10 @@ package io.multifd.api;
  * {@linkplain #getCause() cause} is the first error, whichever channel or thread saw it.
  *
  * <p>A new instance is thrown at each call site, so the stack trace shows where the caller was,
- * and the cause shows what went wrong first. {@link #code()} is the first error's code.
+ * and the cause shows what went wrong first. {@link #code()} is the first error's code; for a
+ * first error that is not a {@link MultiFdException}, {@link ProtocolCode#TRANSPORT} when it is a
+ * lost connection (an {@link java.io.EOFException}: the peer closed it; a
+ * {@link java.net.SocketException}: reset) and {@link ProtocolCode#FAILED} otherwise.
  */
 public class MigrationFailedException extends MultiFdException {
 
@@ -43,10 +46,18 @@ public class MigrationFailedException extends MultiFdException {
      * @param outcomeUnknown see {@link #outcomeUnknown()}
      */
     public MigrationFailedException(String message, Throwable firstCause, boolean outcomeUnknown) {
-        super(firstCause instanceof MultiFdException m ? m.code() : ProtocolCode.FAILED,
+        super(codeOf(firstCause),
                 message + ": " + (firstCause.getMessage() != null ? firstCause.getMessage() : firstCause.toString()),
                 firstCause);
         this.outcomeUnknown = outcomeUnknown;
+    }
+
+    private static ProtocolCode codeOf(Throwable firstCause) {
+        if (firstCause instanceof MultiFdException m) {
+            return m.code();
+        }
+        return firstCause instanceof java.io.EOFException || firstCause instanceof java.net.SocketException
+                ? ProtocolCode.TRANSPORT : ProtocolCode.FAILED;
     }
 
     /**

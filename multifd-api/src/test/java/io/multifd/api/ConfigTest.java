@@ -141,6 +141,14 @@ class ConfigTest {
         MigrationFailedException m = new MigrationFailedException("send failed", e);
         assertThat(m.code()).isEqualTo(ProtocolCode.MALFORMED);
         assertThat(m).hasMessageStartingWith("send failed: channel 2").hasCause(e);
+        // a lost connection that is not a MultiFdException is a transport failure, whatever else is not
+        assertThat(new MigrationFailedException("x", new java.io.EOFException("the peer closed the connection")).code())
+                .isEqualTo(ProtocolCode.TRANSPORT);
+        assertThat(new MigrationFailedException("x", new java.net.SocketException("Connection reset")).code())
+                .isEqualTo(ProtocolCode.TRANSPORT);
+        assertThat(new MigrationFailedException("x", new java.io.IOException("disk full")).code())
+                .isEqualTo(ProtocolCode.FAILED);
+        assertThat(new MigrationFailedException("x", new IllegalStateException("bug")).outcomeUnknown()).isFalse();
         assertThat(ProtocolCode.ofWire(3)).isEqualTo(ProtocolCode.SESSION_MISMATCH);
         assertThat(ProtocolCode.ofWire(9999)).isEqualTo(ProtocolCode.UNKNOWN);
     }
