@@ -84,6 +84,23 @@ class SenderLifecycleTest {
         }
     }
 
+    /** A listener bound but never started accepts the connection and says nothing: the timeout says so. */
+    @Test
+    void aListenerNobodyStartedIsNamedInTheTimeout() throws Exception {
+        try (io.multifd.core.transport.TcpTransport.Listener bound = io.multifd.core.transport.TcpTransport.listen(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+             MultiFdSender s = MultiFdSender.builder(MultiFdConfig.builder().channels(1)
+                             .handshakeTimeout(Duration.ofMillis(500)).build(),
+                     io.multifd.core.transport.TcpTransport.connector(bound.localAddress()))
+                     .registry(PluginRegistry.builder().build()).payload(new BlobPayload()).build()) {
+            BlobClient.declare(s, s.payload(BlobPayload.class).orElseThrow());
+            assertThatThrownBy(s::connect).isInstanceOf(MigrationFailedException.class)
+                    .hasMessageContaining("while the sender was reading reply")
+                    .hasMessageContaining("no reply to the hello: is a multifd receiver started there")
+                    .cause().isInstanceOf(io.multifd.api.ChannelTimeoutException.class);
+        }
+    }
+
     @Test
     void connectAfterCloseSaysTheSenderWasClosed() {
         MultiFdSender s = newSender(MultiFdConfig.defaults());

@@ -89,6 +89,11 @@ final class SenderHandshake {
                         throw e instanceof ChannelTimeoutException ? new ChannelTimeoutException(m, e)
                                 : new MultiFdException(ProtocolCode.TRANSPORT, m, e);
                     }
+                    if (e instanceof ChannelTimeoutException && c != null && c.offset() == 0 && !host.failed()) {
+                        // connected, hello written, not a byte back: something accepts there, nothing answers
+                        throw new ChannelTimeoutException(e.getMessage() + "; no reply to the hello: is a multifd "
+                                + "receiver started there (a listener bound but never started accepts and says nothing)?", e);
+                    }
                     throw e;
                 }
                 LOG.log(System.Logger.Level.DEBUG, "channel " + id + ": the receiver closed the connection before "
