@@ -96,6 +96,7 @@ class AdmissionTest {
         String needle = "127.0.0.1:" + s.getLocalPort() + ":";
         String line = logs.awaitLogged(System.Logger.Level.WARNING, needle, Duration.ofSeconds(20)).message();
         assertThat(line).startsWith("dropped connection ");
+        assertThat(line).as("the connection named once, not again by its own error").doesNotContain(": connection ");
         assertThat(logs.records(System.Logger.Level.WARNING)).filteredOn(e -> e.message().contains(needle))
                 .as("log lines for the stray " + needle).hasSize(1);
         return line;

@@ -340,7 +340,9 @@ public final class AcceptLoop {
 
     /** Logs and records a dropped connection, once. */
     private void drop(ChannelIo io, String reason) {
-        drop(io.description(), reason);
+        // the connection's own errors start with "connection <description>: ", which the line already says
+        String self = "connection " + io.description() + ": ";
+        drop(io.description(), reason != null && reason.startsWith(self) ? reason.substring(self.length()) : reason);
     }
 
     private void drop(String connection, String reason) {

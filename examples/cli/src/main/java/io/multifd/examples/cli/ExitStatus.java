@@ -56,8 +56,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *       limit</td><td>codec not allowed, too many channels, image over {@code --max-size}, version or
  *       session mismatch, a TLS peer not trusted or not allowed</td></tr>
  *   <tr><td>{@value #DAMAGED}</td><td>damaged or malformed stream or file</td><td>bad magic, bad CRC,
- *       a length over its cap, a packet that breaks the protocol, TLS records that do not decrypt
- *       (a plaintext peer, or a record changed on the way)</td></tr>
+ *       a length over its cap, a packet that breaks the protocol, a TLS record that fails its
+ *       integrity check (changed on the way)</td></tr>
  *   <tr><td>{@value #CANCELLED}</td><td>cancelled by SIGINT (Ctrl-C) or SIGTERM</td><td>see
  *       {@link Cancellation}</td></tr>
  * </table>
@@ -160,7 +160,7 @@ public final class ExitStatus {
             return REFUSED; // TLS: the peer's identity was not accepted, or ours was not
         }
         if (t instanceof SSLException) {
-            return DAMAGED; // TLS records that do not decrypt or parse (a plaintext peer, tampering)
+            return DAMAGED; // a TLS record that fails its integrity check or does not parse (tampering)
         }
         if (t instanceof BindException) {
             return FAILED; // cannot listen: the address is taken, not a lost connection

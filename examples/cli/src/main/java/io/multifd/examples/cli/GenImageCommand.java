@@ -35,7 +35,8 @@ import java.util.Locale;
         description = {"Writes a deterministic mixed memory image.",
                 "Zero pages, text-like (compressible) pages "
                 + "and random (incompressible) pages, chosen page by page from the seed.",
-                "The same arguments always give the same bytes; runs of zero pages are left sparse."},
+                "The same arguments always give the same bytes; every 1 MiB chunk that is all zero is left"
+                        + " sparse (a hole), the zero pages among other data are written."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:written"})
 public final class GenImageCommand extends BaseCommand {

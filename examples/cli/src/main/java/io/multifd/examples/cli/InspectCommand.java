@@ -50,7 +50,7 @@ import java.util.stream.Stream;
                 "A damaged stream stops at the first bad field, named as the receiver names it. PATH is a file or "
                         + "a directory (its *.bin files, in name order).", ""},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:every stream is complete", "1:a file cannot be read", "2:the command line is wrong",
+        exitCodeList = {"0:every stream is complete", "1:a file cannot be read", "2:the command line is wrong (PATH missing, say)",
                 "5:a stream is damaged or ends before its COMMIT"})
 public final class InspectCommand extends BaseCommand {
 

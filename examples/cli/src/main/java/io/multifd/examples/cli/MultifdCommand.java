@@ -48,7 +48,7 @@ import java.util.concurrent.Callable;
 @Command(name = "multifd",
         mixinStandardHelpOptions = true,
         versionProvider = MultifdCommand.Version.class,
-        description = {"Moves a memory image between two processes over several parallel TCP channels "
+        description = {"Moves a memory image between two processes over several parallel channels (TCP or Unix sockets, TLS optional) "
                 + "(a JVM re-creation of QEMU's multifd migration).", "",
                 "Try: multifd demo        (a 1 GiB live migration on this machine)"},
         subcommands = {GenImageCommand.class, RecvCommand.class, SendCommand.class, DemoCommand.class, KeygenCommand.class,

@@ -148,6 +148,8 @@ class TlsRefusalTest {
             Throwable refused = send(connector(tcp, refusedTls), 1);
             String dropped = logs.awaitLogged(System.Logger.Level.WARNING, "dropped connection", Duration.ofSeconds(10))
                     .message();
+            assertThat(dropped).as("the connection named once, not again by its own error")
+                    .doesNotContain(": connection ");
             assertThat(sink.packets()).as("packets of the refused sender").isZero();
             assertThat(receiver.awaitAsync()).as("the receiver goes on accepting").isNotDone();
 
