@@ -148,7 +148,9 @@ public final class SendCommand extends BaseCommand {
     @Option(names = "--resume-timeout", paramLabel = "SECONDS", defaultValue = "0",
             description = "With --postcopy: if the link breaks after the receiver was released, keep the memory "
                     + "and open new connections that resume the post-copy for up to SECONDS (default 0: fail); "
-                    + "counted per pause: a resumed session that moved pages and broke again gets SECONDS anew.")
+                    + "counted per pause: a resumed session that moved pages and broke again gets SECONDS anew. "
+                    + "Give it more than the receiver's --io-timeout: a break only this side sees (a reset that "
+                    + "never reached the receiver) reaches the receiver only when its I/O times out.")
     double resumeTimeout;
 
     @Option(names = "--stats-interval", paramLabel = "SECONDS",
@@ -343,8 +345,13 @@ public final class SendCommand extends BaseCommand {
             }
             ticker.close();
             progress.close();
+            double doneSeconds = (System.nanoTime() - t0) / 1e9;
             String sha = Hashing.sha256(block);
             fill(json, stats, size, ps, rounds, sha);
+            if (resumes[0] > 0) {
+                // the last session's elapsed time is not the migration's: from the first connect to the end
+                json.put("seconds", doneSeconds).put("ram_gib_per_s", size / doneSeconds / (1L << 30));
+            }
             if (preCopy != null) {
                 json.put("converged", preCopy.converged())
                         .put("downtime_ms", preCopy.downtime().toNanos() / 1e6)

@@ -147,6 +147,9 @@ class PostcopyResumeCliTest {
             assertThat(r.getString("status")).isEqualTo("completed");
             assertThat(s.getLong("postcopy_resumes")).isGreaterThanOrEqualTo(1);
             assertThat(r.getLong("postcopy_resumes")).isGreaterThanOrEqualTo(1);
+            // connect to end, across the sessions: not the resumed session's time alone
+            assertThat(s.getDouble("seconds")).as("the sender's seconds against the receiver's %s", r.getDouble("seconds"))
+                    .isGreaterThan(0.8 * r.getDouble("seconds"));
             assertThat(r.getString("sha256")).isEqualTo(Hashing.sha256(image)).isEqualTo(Hashing.sha256(out));
             assertThat(tx.err()).contains("post-copy paused");
             assertThat(rxErr.toString()).contains("post-copy paused");
