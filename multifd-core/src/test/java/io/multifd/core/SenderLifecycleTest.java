@@ -102,6 +102,13 @@ class SenderLifecycleTest {
     }
 
     @Test
+    void aNegativeSocketBufferSizeIsRefused() {
+        assertThatThrownBy(() -> io.multifd.core.transport.TcpTransport.connector(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 5000), -5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bufferSize").hasMessageContaining("-5");
+    }
+
+    @Test
     void connectAfterCloseSaysTheSenderWasClosed() {
         MultiFdSender s = newSender(MultiFdConfig.defaults());
         s.close();

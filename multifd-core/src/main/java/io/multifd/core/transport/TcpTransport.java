@@ -60,9 +60,14 @@ public final class TcpTransport {
      * @param address    the receiver's address
      * @param bufferSize SO_SNDBUF and SO_RCVBUF in bytes, or 0 for the system's autotuning
      * @return the connector; thread-safe
+     * @throws IllegalArgumentException if the buffer size is negative, or the host unresolved
      */
     public static TransportConnector connector(InetSocketAddress address, int bufferSize) {
         Objects.requireNonNull(address, "address");
+        if (bufferSize < 0) {
+            throw new IllegalArgumentException("bufferSize must be 0 (the system's autotuning) or positive: "
+                    + bufferSize);
+        }
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("cannot resolve host '" + address.getHostString() + "'");
         }
