@@ -27,7 +27,9 @@ import java.util.Optional;
  * @param sessionId   the session, or {@code null} before the first hello
  * @param channels    the channel count
  * @param codec the codec's name
- * @param elapsed     time since the sender connected, or the receiver accepted its first channel
+ * @param elapsed     time since every channel of the sender connected (for a sender that never got
+ *                    there: since {@code connect()} started its channels), or since the receiver
+ *                    accepted its first channel; up to the end, once it ended
  * @param packets     data packets over all channels
  * @param rawBytes    payload data bytes before encoding, over all channels
  * @param wireBytes   every byte on the wire over all channels, handshake and headers included
