@@ -85,7 +85,10 @@ public final class SetupRecords {
      */
     public synchronized void declare(int idx, byte[] record, String name, String state) {
         if (frozen) {
-            throw new IllegalStateException("declare() must be called before connect(); the sender is " + state);
+            throw new IllegalStateException("payload '" + name + "' is declared too late: declare every payload "
+                    + "before connect() (a payload's saver or client declares it when it is opened: open it first); "
+                    + "the sender is "
+                    + state);
         }
         if (records[idx] != null) {
             throw new IllegalStateException("payload '" + name + "' was already declared");

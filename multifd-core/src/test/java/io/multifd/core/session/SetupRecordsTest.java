@@ -39,7 +39,8 @@ class SetupRecordsTest {
         assertThat(records.isDeclared(1)).isTrue();
         assertThatThrownBy(() -> records.declare(0, new byte[1], "blob", "connecting"))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("declare() must be called before connect(); the sender is connecting");
+                .hasMessageContaining("is declared too late: declare every payload before connect()")
+                .hasMessageEndingWith("the sender is connecting");
         assertThat(records.isDeclared(0)).isFalse();
     }
 
