@@ -258,6 +258,7 @@ public final class PostCopy {
         PostcopyEvent event = new PostcopyEvent();
         event.begin();
         long start = System.nanoTime();
+        long requestedBefore = stream.requestedPages(); // the stream counts over every session
         long stall = resumed.session().config().ioTimeout().toNanos();
         try {
             destinationMissing = stream.resume(resumed, stall);
@@ -266,7 +267,8 @@ public final class PostCopy {
             throw new PostcopyPausedException(e, missingAtSwitchover);
         }
         PostcopyRequests r = resumed.postcopyRequests();
-        Result result = new Result(rounds, true, downtime, missingAtSwitchover, stream.requestedPages(), r.requests(),
+        Result result = new Result(rounds, true, downtime, missingAtSwitchover,
+                stream.requestedPages() - requestedBefore, r.requests(),
                 Duration.ofNanos(System.nanoTime() - start));
         record(event, resumed, true, result);
         return result;

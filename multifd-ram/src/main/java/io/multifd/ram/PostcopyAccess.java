@@ -84,6 +84,8 @@ public final class PostcopyAccess {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private final CompletableFuture<Void> released = new CompletableFuture<>();
+    /** A cancel before any session attached: a session that attaches later is refused. Guarded by this. */
+    private Throwable cancelledEarly;
     private volatile Throwable pausedBy;
     private volatile PostcopyState state;
     private volatile Map<RamBlock, Integer> index;
@@ -97,6 +99,9 @@ public final class PostcopyAccess {
     synchronized PostcopyState attach(RamBlock[] blocks, ReturnPath path, Consumer<Throwable> fail) {
         if (state != null) {
             throw new IllegalStateException("this PostcopyAccess already serves a session; make one per session");
+        }
+        if (cancelledEarly != null) {
+            throw new IllegalStateException(cancelledEarly.getMessage() + " (before any session started)");
         }
         Map<RamBlock, Integer> map = new IdentityHashMap<>();
         for (int i = 0; i < blocks.length; i++) {
@@ -132,8 +137,10 @@ public final class PostcopyAccess {
             throws SetupRefusedException {
         PostcopyState s = state;
         if (s == null || !s.paused()) {
+            Throwable gaveUp = s == null ? cancelledEarly : s.failure();
             throw RamSetupRecord.refuse("flags", RamSetupRecord.FLAG_POSTCOPY | RamSetupRecord.FLAG_RESUME,
-                    s == null ? "the sender resumes a post-copy this receiver never started"
+                    gaveUp != null ? "the destination gave this post-copy up (" + gaveUp.getMessage() + ")"
+                            : s == null ? "the sender resumes a post-copy this receiver never started"
                             : "the sender resumes a post-copy that is not paused here");
         }
         List<RamBlock> old = blocks;
@@ -174,20 +181,35 @@ public final class PostcopyAccess {
     }
 
     /**
-     * Gives up a paused (or running) post-copy on the destination: every waiting and later
-     * {@link #require} fails with a {@link MigrationFailedException} naming the reason. A running
-     * session fails with the same reason: the receiver's {@code await} throws, and the source's
-     * {@link PostCopy#run()} ends paused with the destination's reason as its cause (a resume is
-     * refused). The pages that did not arrive are lost: the destination's memory is incomplete
-     * and the source's copy is stale (the destination ran). Any thread; no effect after the
-     * migration completed.
+     * Gives up the post-copy on the destination, paused, running or not yet released: every
+     * waiting and later {@link #require} for pages that are not present fails with a
+     * {@link MigrationFailedException} naming the reason (pages already present stay readable).
+     * A running session fails with the same reason: the receiver's {@code await} throws, and the
+     * source's {@link PostCopy#run()} ends paused with the destination's reason as its cause (a
+     * resume is refused, naming the reason). After the release, the pages that did not arrive
+     * are lost: the destination's memory is incomplete and the source's copy is stale (the
+     * destination ran); before the release the source's memory is still current. Before any
+     * session started, a session that starts later is refused. Any thread; no effect once every
+     * page arrived.
      *
      * @param reason why, for the exceptions
      */
     public void cancel(String reason) {
-        PostcopyState s = state;
-        if (s != null && s.missingPages() > 0) {
-            s.cancel(new java.util.concurrent.CancellationException("post-copy cancelled: " + reason));
+        java.util.concurrent.CancellationException cause =
+                new java.util.concurrent.CancellationException("post-copy cancelled: " + reason);
+        PostcopyState s;
+        synchronized (this) {
+            s = state;
+            if (s == null) {
+                if (cancelledEarly == null) {
+                    cancelledEarly = cause;
+                }
+                released.completeExceptionally(cause); // wakes awaitRelease and require
+                return;
+            }
+        }
+        if (!s.released() || s.missingPages() > 0) {
+            s.cancel(cause);
         }
     }
 
@@ -217,12 +239,14 @@ public final class PostcopyAccess {
     public boolean awaitRelease(Duration timeout) throws IOException {
         Objects.requireNonNull(timeout, "timeout");
         try {
-            released.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            released.get(nanos(timeout), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;
         } catch (ExecutionException e) {
             throw new MigrationFailedException("the migration failed before the destination was released", e.getCause());
+        } catch (java.util.concurrent.CancellationException e) { // cancel(): get() throws it as it is
+            throw new MigrationFailedException("the post-copy was given up before the destination was released", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             InterruptedIOException x = new InterruptedIOException("interrupted while waiting for the release");
@@ -264,7 +288,11 @@ public final class PostcopyAccess {
         if (Objects.requireNonNull(timeout, "timeout").isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
         }
-        long nanos = timeout.toNanos();
+        Objects.checkFromIndexSize(offset, length, block.length()); // the caller's mistakes first, at once
+        if (length == 0) {
+            throw new IndexOutOfBoundsException("length must be at least 1");
+        }
+        long nanos = nanos(timeout);
         PostcopyState s = state;
         if (s == null || !s.released()) {
             long t0 = System.nanoTime();
@@ -275,12 +303,13 @@ public final class PostcopyAccess {
             nanos -= System.nanoTime() - t0;
         }
         int idx = indexOf(block);
-        Objects.checkFromIndexSize(offset, length, block.length());
-        if (length == 0) {
-            throw new IndexOutOfBoundsException("length must be at least 1");
-        }
         int shift = Long.numberOfTrailingZeros(block.pageSize());
         s.require(idx, offset >>> shift, (offset + length - 1) >>> shift, Math.max(0, nanos));
+    }
+
+    /** A timeout in nanoseconds, a huge one (to mean "for ever") capped where deadlines cannot overflow. */
+    private static long nanos(Duration timeout) {
+        return timeout.compareTo(Duration.ofDays(3650)) > 0 ? Duration.ofDays(3650).toNanos() : timeout.toNanos();
     }
 
     /**

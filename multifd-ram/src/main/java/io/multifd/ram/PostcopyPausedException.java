@@ -35,7 +35,8 @@ public final class PostcopyPausedException extends IOException {
      */
     public PostcopyPausedException(Throwable cause, long missingAtSwitchover) {
         super("post-copy paused: the session broke after the destination was released (" + cause.getMessage()
-                + "); resume it with PostCopy.resume over a new session", cause);
+                + "); resume it with PostCopy.resume over a new session (refused if the destination gave the "
+                + "post-copy up)", cause);
         this.missingAtSwitchover = missingAtSwitchover;
     }
 

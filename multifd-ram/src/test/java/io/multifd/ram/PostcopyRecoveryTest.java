@@ -225,7 +225,66 @@ class PostcopyRecoveryTest {
         } catch (IOException e) {
             refused = e; // connect() already saw the refusal
         }
-        assertThat(refused).isNotNull().hasStackTraceContaining("not paused");
+        assertThat(refused).isNotNull().hasStackTraceContaining("the destination gave this post-copy up")
+                .hasStackTraceContaining("the operator gave up");
+    }
+
+    /**
+     * A cancel before the release (found by the post-copy audit: it was dropped, and the
+     * migration went on and released the destination): the running session fails with the
+     * reason, waiting require calls fail at once, and the source's memory is still current.
+     */
+    @Test
+    void aCancelBeforeTheReleaseFailsTheSessionAndTheWaits() throws Exception {
+        RamBlock src = RamBlock.allocate("pc.ram", IMAGE);
+        Images.fillMixed(src, 13);
+        RamBlock dst = RamBlock.allocate("pc.ram", IMAGE);
+        PostcopyAccess access = new PostcopyAccess();
+        try (Session s = new Session(src, dst, access, false)) {
+            AtomicReference<Throwable> waited = new AtomicReference<>();
+            Thread reader = new Thread(() -> waited.set(catchThrowable(() -> access.require(dst, 0, 1,
+                    Duration.ofSeconds(20)))), "reader");
+            reader.start();
+            access.cancel("the operator gave up before the switch-over");
+            reader.join(10_000);
+            assertThat(waited.get()).as("the waiting require").isInstanceOf(MigrationFailedException.class)
+                    .hasStackTraceContaining("post-copy cancelled: the operator gave up before the switch-over");
+            PostCopy postCopy = PostCopy.builder(s.saver, List.of(new DirtyBitmap(src))).afterRounds(0)
+                    .pause((c, p, e) -> { }).build();
+            assertThat(catchThrowable(postCopy::run)).as("the source's run").isInstanceOf(IOException.class)
+                    .isNotInstanceOf(PostcopyPausedException.class)
+                    .hasStackTraceContaining("post-copy cancelled: the operator gave up before the switch-over");
+            assertThatThrownBy(() -> s.receiver.await(Duration.ofSeconds(20))).isInstanceOf(MigrationFailedException.class)
+                    .hasStackTraceContaining("post-copy cancelled");
+            assertThat(access.isReleased()).as("never released").isFalse();
+        }
+    }
+
+    /** A cancel before any session: waits end at once, and a session that comes later is refused. */
+    @Test
+    void aCancelBeforeAnySessionRefusesTheSessionThatComesLater() throws Exception {
+        RamBlock src = RamBlock.allocate("pc.ram", 1 << 20);
+        RamBlock dst = RamBlock.allocate("pc.ram", 1 << 20);
+        PostcopyAccess access = new PostcopyAccess();
+        // the caller's mistakes are refused at once, before any release
+        assertThatThrownBy(() -> access.require(dst, -1, 10, Duration.ofSeconds(20)))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> access.require(dst, 0, 0, Duration.ofSeconds(20)))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        access.cancel("not needed after all");
+        // a timeout meaning "for ever" is no arithmetic overflow
+        assertThatThrownBy(() -> access.awaitRelease(Duration.ofSeconds(Long.MAX_VALUE)))
+                .isInstanceOf(MigrationFailedException.class).hasStackTraceContaining("not needed after all");
+        assertThatThrownBy(() -> access.require(dst, 0, 1, Duration.ofSeconds(Long.MAX_VALUE)))
+                .isInstanceOf(MigrationFailedException.class).hasStackTraceContaining("not needed after all");
+        Throwable refused;
+        try (Session s = new Session(src, dst, access, false)) {
+            refused = null;
+        } catch (IOException e) {
+            refused = e;
+        }
+        assertThat(refused).as("the session that came after the cancel").isNotNull()
+                .hasStackTraceContaining("post-copy cancelled: not needed after all");
     }
 
     @Test

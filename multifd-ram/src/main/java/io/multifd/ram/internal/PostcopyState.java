@@ -316,6 +316,11 @@ public final class PostcopyState {
         }
     }
 
+    /** Why the post-copy was given up ({@link #cancel}) or failed, or null. Any thread. */
+    public Throwable failure() {
+        return failure;
+    }
+
     /** True while the post-copy is paused (its session broke after the release). */
     public boolean paused() {
         return paused;
