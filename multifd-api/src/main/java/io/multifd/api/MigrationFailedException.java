@@ -46,18 +46,10 @@ public class MigrationFailedException extends MultiFdException {
      * @param outcomeUnknown see {@link #outcomeUnknown()}
      */
     public MigrationFailedException(String message, Throwable firstCause, boolean outcomeUnknown) {
-        super(codeOf(firstCause),
+        super(ProtocolCode.of(firstCause),
                 message + ": " + (firstCause.getMessage() != null ? firstCause.getMessage() : firstCause.toString()),
                 firstCause);
         this.outcomeUnknown = outcomeUnknown;
-    }
-
-    private static ProtocolCode codeOf(Throwable firstCause) {
-        if (firstCause instanceof MultiFdException m) {
-            return m.code();
-        }
-        return firstCause instanceof java.io.EOFException || firstCause instanceof java.net.SocketException
-                ? ProtocolCode.TRANSPORT : ProtocolCode.FAILED;
     }
 
     /**
@@ -67,7 +59,9 @@ public class MigrationFailedException extends MultiFdException {
      * complete copy. Everything the sender sent was applied and every end check passed; what is
      * not known is whether the sender completed. A product must not discard the destination's
      * memory on this failure without asking the source's side (see docs/protocol.md, "End").
-     * Always false on the sender, and for a failure before that point.
+     * Always false on the sender, and for a failure before that point. It is set on what the
+     * receiver's {@code await()} (and its future) throw; a {@link MigrationListener#onFailed}
+     * callback gets the first cause itself, without this flag.
      *
      * @return whether the migration's outcome on the sender is unknown
      */

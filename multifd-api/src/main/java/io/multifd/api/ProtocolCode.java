@@ -87,6 +87,22 @@ public enum ProtocolCode {
     }
 
     /**
+     * The code a failure stands for: a {@link MultiFdException}'s own code; {@link #TRANSPORT} for
+     * a lost connection (an {@link java.io.EOFException}: the peer closed it; a
+     * {@link java.net.SocketException}: reset); {@link #FAILED} for anything else.
+     *
+     * @param failure the failure; null gives {@link #FAILED}
+     * @return its code
+     */
+    public static ProtocolCode of(Throwable failure) {
+        if (failure instanceof MultiFdException m) {
+            return m.code();
+        }
+        return failure instanceof java.io.EOFException || failure instanceof java.net.SocketException
+                ? TRANSPORT : FAILED;
+    }
+
+    /**
      * Decodes a wire value.
      *
      * @param wire the 16-bit value

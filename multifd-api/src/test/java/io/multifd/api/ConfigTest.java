@@ -149,6 +149,8 @@ class ConfigTest {
         assertThat(new MigrationFailedException("x", new java.io.IOException("disk full")).code())
                 .isEqualTo(ProtocolCode.FAILED);
         assertThat(new MigrationFailedException("x", new IllegalStateException("bug")).outcomeUnknown()).isFalse();
+        assertThat(ProtocolCode.of(null)).isEqualTo(ProtocolCode.FAILED);
+        assertThat(ProtocolCode.of(e)).isEqualTo(ProtocolCode.MALFORMED);
         assertThat(ProtocolCode.ofWire(3)).isEqualTo(ProtocolCode.SESSION_MISMATCH);
         assertThat(ProtocolCode.ofWire(9999)).isEqualTo(ProtocolCode.UNKNOWN);
     }

@@ -193,13 +193,14 @@ public final class AcceptLoop {
                 // say why to whoever connected (the sender, most likely), rather than close silently:
                 // a silent close looks like a full admission cap, which a sender retries until its timeout
                 try {
-                    io.forceCloseAfter(graceNanos);
-                    io.writeFully(Reply.failure(Wire.REPLY_ERROR, ProtocolCode.FAILED,
+                    io.forceCloseAfter(graceNanos); // closed then: an immediate close with the hello unread
+                    io.writeFully(Reply.failure(Wire.REPLY_ERROR, ProtocolCode.FAILED, // would reset the ERROR away
                             "the receiver cannot start a thread for this connection: " + Reasons.of(e)).encode(), "ERROR");
+                    io.shutdownOutput();
                 } catch (IOException | RuntimeException x) {
                     LOG.log(System.Logger.Level.DEBUG, "could not send the error: " + x);
+                    io.close();
                 }
-                io.close();
                 throw e;
             }
             t.start();

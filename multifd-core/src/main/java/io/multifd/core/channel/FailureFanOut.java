@@ -16,7 +16,6 @@
 package io.multifd.core.channel;
 
 import io.multifd.api.MigrationListener;
-import io.multifd.api.MultiFdException;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.RemoteFailureException;
 import io.multifd.api.spi.TransportListener;
@@ -115,7 +114,7 @@ public final class FailureFanOut {
         manifest.abortAll(cause);
         ReceiveChannel[] cs = table.channels();
         if (!(cause instanceof RemoteFailureException)) {
-            ProtocolCode code = cause instanceof MultiFdException m ? m.code() : ProtocolCode.FAILED;
+            ProtocolCode code = ProtocolCode.of(cause); // a lost connection is TRANSPORT
             String msg = Reasons.of(cause);
             for (ReceiveChannel c : cs) {
                 if (c != null && c.io() != spare) {

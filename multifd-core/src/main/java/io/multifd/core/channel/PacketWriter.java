@@ -87,9 +87,7 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
      * end the stream at a packet boundary ({@link #finishInterruptedPacket}).
      */
     private int writing;
-    /** The payload index, raw length and wire length of the packet being written (see {@link #writing}). */
-    private int writingIdx;
-    private int writingRaw;
+    /** The wire length of the packet being written (see {@link #writing}). */
     private long writingTotal;
     private long sequence;
     private long epoch;
@@ -343,24 +341,17 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
         gather[1] = payloadHeader;
         long total = Wire.PACKET_HEADER_LENGTH + (long) payloadHeader.remaining() + wireData;
         writing = gatherCount;
-        writingIdx = idx;
-        writingRaw = raw;
         writingTotal = total;
         io.writeFully(gather, 0, gatherCount, total, limiter, failed, "packet");
         writing = 0;
         for (int i = 2; i < gatherCount; i++) {
             gather[i] = null; // do not keep the plug-in's buffers reachable
         }
-        counted(idx, raw, total);
-        s.clear();
-    }
-
-    /** Counts a packet that is on the wire whole: the receiver will apply it. */
-    private void counted(int idx, int raw, long total) {
         packets++;
         rawBytes += raw;
         wireBytes = io.outOffset();
         counters[idx].add(raw, total, items, elided);
+        s.clear();
     }
 
     /** Copies the data buffers into one (checksummed raw data is checksummed as one run). */
@@ -440,9 +431,16 @@ final class PacketWriter implements OutgoingPacket, SendChannelContext, CodecCon
         for (int i = 0; i < n; i++) {
             left += gather[i].remaining();
         }
+        if (left == writingTotal) {
+            // not a byte of it went out: the stream is at a packet boundary already, and the
+            // packet's sequence number goes to what follows (the ABORT)
+            writing = 0;
+            sequence--;
+            return;
+        }
         io.writeFully(gather, 0, n, left, null, NEVER, "the rest of an interrupted packet");
         writing = 0;
-        counted(writingIdx, writingRaw, writingTotal); // whole now: the receiver applies it, so it counts here too
+        // not counted: after a failure the receiver may or may not apply it (it stops at the first ABORT it reads)
     }
 
     /**

@@ -31,7 +31,7 @@ import java.util.function.BooleanSupplier;
  * <p>Writers are served in the order they asked (a queue, not whoever wakes first), and each
  * asks for a chunk of about 50 ms of bytes divided by the number of writers: under any cap every
  * waiting channel writes within about 50 ms of its turn coming round (with very many channels
- * under a very low cap, within {@code writers × 16 bytes / rate}), so that no receiver sees a
+ * under a very low cap, within {@code writers × 256 bytes / rate}), so that no receiver sees a
  * throttled channel as a stalled one (a free-for-all let one channel wait past the I/O timeout
  * while the others took every refill).
  *
@@ -148,10 +148,10 @@ public final class RateLimiter {
 
     /**
      * The chunk a writer should ask for at a time: about 50 ms of bytes shared by the writers,
-     * at least 16 bytes and at most 1 MiB.
+     * at least 256 bytes (a TLS record's overhead stays under a tenth) and at most 1 MiB.
      */
     public int chunk() {
-        return (int) Math.min(1 << 20, Math.max(16, bytesPerSecond / 20 / writers));
+        return (int) Math.min(1 << 20, Math.max(256, bytesPerSecond / 20 / writers));
     }
 
     private void refill(long now) {

@@ -425,10 +425,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         return state;
     }
 
-    /**
-     * Aborts the migration if it is under way (the receiver is told), then tears down.
-     * Idempotent; never throws.
-     */
+    /** Aborts the migration if it is under way (the receiver is told), then tears down. Idempotent; never throws. */
     public void close() {
         abortForClose();
         teardown();
@@ -440,9 +437,7 @@ public final class SendCoordinator implements ChannelSender.Host {
         lock.lock();
         try {
             abort = state == SenderState.CONNECTING || state == SenderState.CONNECTED || state == SenderState.FINISHING;
-            if (state == SenderState.NEW) {
-                state = SenderState.CLOSED;
-            }
+            state = state == SenderState.NEW ? SenderState.CLOSED : state;
         } finally {
             lock.unlock();
         }

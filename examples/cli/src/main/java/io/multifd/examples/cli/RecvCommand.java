@@ -276,11 +276,9 @@ public final class RecvCommand extends BaseCommand {
             receiver = r;
             this.receiverRef = r;
             cancel.close();
-            // Ctrl-C / SIGTERM: the receiver closes (await() below throws) and the partial file goes
-            cancel = cancellation.onCancel(() -> {
-                r.close();
-                output.discard();
-            });
+            // Ctrl-C / SIGTERM: the receiver closes, await() below throws, and the catch removes the
+            // partial file, unless the sender may have completed (then it is kept: the only copy?)
+            cancel = cancellation.onCancel(r::close);
             r.start();
             if (postcopyReaders > 0) {
                 readers = new PostcopyReaders(postcopy, postcopyReaders, postcopyReadRate, 1);
@@ -351,7 +349,7 @@ public final class RecvCommand extends BaseCommand {
                 readers.stop();
             }
             Throwable reported = e;
-            if (outcomeUnknown(e) && !cancellation.cancelled()) {
+            if (outcomeUnknown(e)) {
                 Path kept = output.keep();
                 json.put("outcome_unknown", true).put("kept", kept.toString());
                 reported = new CommandFailedException(ExitStatus.of(e), MultifdCommand.describe(e) + "; every page "
