@@ -261,17 +261,10 @@ public final class MultiFdReceiver implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (threads.isOwnThread()) {
-            // a callback on one of this receiver's threads: waiting for them would wait for the caller
-            abort("the receiver was closed before the migration ended");
-            try {
-                threads.newThread(this::closeAndWait, "close").start();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot start a thread to finish close(): " + e);
-            }
-            return;
+        if (!threads.closeElsewhereIfOwn(() -> abort("the receiver was closed before the migration ended"),
+                this::closeAndWait, LOG)) {
+            closeAndWait();
         }
-        closeAndWait();
     }
 
     private void closeAndWait() {

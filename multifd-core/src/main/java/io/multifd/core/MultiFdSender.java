@@ -366,16 +366,9 @@ public final class MultiFdSender implements SendSession, AutoCloseable {
      */
     @Override
     public void close() {
-        if (threads.isOwnThread()) {
-            session.abortForClose();
-            try {
-                threads.newThread(this::closeAndWait, "close").start();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot start a thread to finish close(): " + e);
-            }
-            return;
+        if (!threads.closeElsewhereIfOwn(session::abortForClose, this::closeAndWait, LOG)) {
+            closeAndWait();
         }
-        closeAndWait();
     }
 
     private void closeAndWait() {

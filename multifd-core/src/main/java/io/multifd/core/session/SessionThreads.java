@@ -144,6 +144,30 @@ public final class SessionThreads {
         return OWNER.get() == this;
     }
 
+    /**
+     * For {@code close()}: on one of these threads (a callback), where waiting for the threads
+     * would wait for the caller, runs {@code abort} at once and leaves {@code closeAndWait} to a
+     * new thread of its own ({@code ...-close}).
+     *
+     * @param abort        fails the migration without waiting
+     * @param closeAndWait the whole close, waits included
+     * @param log          where to say that no thread could be started for it
+     * @return true if the caller is one of these threads (close was handed over), false if the
+     *         caller should close on its own thread
+     */
+    public boolean closeElsewhereIfOwn(Runnable abort, Runnable closeAndWait, System.Logger log) {
+        if (!isOwnThread()) {
+            return false;
+        }
+        abort.run();
+        try {
+            newThread(closeAndWait, "close").start();
+        } catch (RuntimeException e) {
+            log.log(System.Logger.Level.WARNING, "cannot start a thread to finish close(): " + e);
+        }
+        return true;
+    }
+
     private String name(String role) {
         return shortId == null ? "multifd-" + side + "-" + role : "multifd-" + side + "-" + shortId + "-" + role;
     }
