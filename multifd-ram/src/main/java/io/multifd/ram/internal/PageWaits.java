@@ -108,7 +108,9 @@ final class PageWaits {
     /**
      * Waits until {@code check} holds, at most until {@code deadline}. Application thread.
      *
-     * @param check    what ends the wait
+     * @param check    what ends the wait (under the lock: no I/O)
+     * @param beforeWait run before each wait, without the lock (it may send on the return path:
+     *                 a write that blocks must not hold arrivals' wake-ups), or null
      * @param block    the block whose pages it waits for, -1 for none
      * @param first    the first page
      * @param last     the last page (inclusive)
@@ -119,8 +121,8 @@ final class PageWaits {
      * @throws IOException what {@code abort} or {@code timeout} gives, or an
      *                     {@link InterruptedIOException} if interrupted
      */
-    void await(Check check, int block, long first, long last, long deadline, Abort abort, Supplier<IOException> timeout,
-               String what) throws IOException {
+    void await(Check check, Runnable beforeWait, int block, long first, long last, long deadline, Abort abort,
+               Supplier<IOException> timeout, String what) throws IOException {
         count.incrementAndGet(); // before the check: an arrival after it sees a waiter and takes the lock
         lock.lock();
         Waiter me = new Waiter(block, first, last, lock.newCondition());
@@ -131,6 +133,17 @@ final class PageWaits {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw timeout.get();
+                }
+                if (beforeWait != null) {
+                    lock.unlock();
+                    try {
+                        beforeWait.run();
+                    } finally {
+                        lock.lock();
+                    }
+                    if (check.done()) {
+                        break; // arrived meanwhile: its wake-up found this thread not waiting
+                    }
                 }
                 me.woken.awaitNanos(left);
             }

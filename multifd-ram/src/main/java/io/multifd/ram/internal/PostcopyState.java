@@ -446,7 +446,7 @@ public final class PostcopyState {
         long t0 = System.nanoTime();
         long deadline = t0 + timeoutNanos;
         if (!released) {
-            awaitUntil(() -> released, -1, 0, 0, deadline, timeoutNanos, "the release of the destination");
+            awaitUntil(() -> released, null, -1, 0, 0, deadline, timeoutNanos, "the release of the destination");
         }
         if (allPresent(block, firstPage, lastPage)) {
             return;
@@ -457,7 +457,8 @@ public final class PostcopyState {
             // the session is breaking or ending: the pages arrive, the post-copy pauses (and the
             // resumed session's wait asks again), or the migration fails; the wait below sees which
         }
-        awaitUntil(() -> askedAndPresent(block, firstPage, lastPage), block, firstPage, lastPage, deadline, timeoutNanos,
+        awaitUntil(() -> allPresent(block, firstPage, lastPage), () -> askAgain(block, firstPage, lastPage), block,
+                firstPage, lastPage, deadline, timeoutNanos,
                 "pages " + firstPage + " to " + lastPage
                 + " of block '" + blocks[block].name() + "'");
         latencies.add(System.nanoTime() - t0);
@@ -470,13 +471,11 @@ public final class PostcopyState {
     }
 
     /**
-     * True once the pages are present; on the way, asks again for pages whose request was lost
-     * with a broken session (their request bits were cleared by the resume).
+     * Before each wait of a require (without the waiters' lock): asks again for pages whose
+     * request was lost with a broken session (the resume cleared their request bits); sends
+     * nothing for pages already asked for.
      */
-    private boolean askedAndPresent(int block, long first, long last) {
-        if (allPresent(block, first, last)) {
-            return true;
-        }
+    private void askAgain(int block, long first, long last) {
         if (!paused && !resuming && released) {
             try {
                 ask(block, first, last);
@@ -484,7 +483,6 @@ public final class PostcopyState {
                 // the session is failing: the failure or the pause wakes this wait again
             }
         }
-        return false;
     }
 
     private boolean allPresent(int block, long first, long last) {
@@ -554,9 +552,9 @@ public final class PostcopyState {
         requestMessages.incrementAndGet();
     }
 
-    private void awaitUntil(PageWaits.Check check, int block, long first, long last, long deadline, long timeoutNanos,
-                            String what) throws IOException {
-        waits.await(check, block, first, last, deadline, () -> {
+    private void awaitUntil(PageWaits.Check check, Runnable beforeWait, int block, long first, long last, long deadline,
+                            long timeoutNanos, String what) throws IOException {
+        waits.await(check, beforeWait, block, first, last, deadline, () -> {
             Throwable f = failure;
             if (f != null) {
                 throw new MigrationFailedException("the migration failed while waiting for " + what, f);
