@@ -32,6 +32,9 @@ public final class Durations {
             double s = nanos / 1e9;
             return (s == Math.rint(s) ? Long.toString((long) s) : String.format(java.util.Locale.ROOT, "%.1f", s)) + " s";
         }
+        if (nanos > 0 && nanos < 1_000_000L) {
+            return Math.max(1, nanos / 1_000) + " us"; // a sub-millisecond timeout said "0 ms"
+        }
         return Math.max(0, nanos / 1_000_000) + " ms";
     }
 
