@@ -18,21 +18,17 @@ package io.multifd.core;
 import io.multifd.api.MigrationFailedException;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.RemoteFailureException;
-import io.multifd.api.spi.PayloadChannelReceiver;
-import io.multifd.api.spi.PayloadReceiver;
-import io.multifd.api.spi.ReceiveContext;
 import io.multifd.core.testkit.Async;
+import io.multifd.core.testkit.FinishHookPayload;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.BlobClient;
-import io.multifd.testing.BlobPayload;
 import io.multifd.testing.BlobSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -52,52 +48,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 @Timeout(60)
 class CancelAfterEndOfStreamTest {
 
-    /** Finishing takes up to the whole finish timeout unless aborted; says when it started and why it ended. */
-    static final class SlowFinish extends BlobPayload {
-        final CountDownLatch finishing = new CountDownLatch(1);
-        final CountDownLatch aborted = new CountDownLatch(1);
-        final AtomicReference<Throwable> abortCause = new AtomicReference<>();
-
-        SlowFinish() {
-        }
-
-        SlowFinish(BlobSink sink) {
-            super(sink);
-        }
-
-        @Override
-        public PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord)
-                throws io.multifd.api.SetupRefusedException {
-            PayloadReceiver real = super.openReceiver(context, setupRecord);
-            return new PayloadReceiver() {
-                @Override
-                public PayloadChannelReceiver openChannel(int channelId) throws IOException {
-                    return real.openChannel(channelId);
-                }
-
-                @Override
-                public void finish(Duration timeout) throws IOException {
-                    finishing.countDown();
-                    try {
-                        if (aborted.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                            throw new IOException("finish aborted: " + abortCause.get());
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new java.io.InterruptedIOException("finish interrupted");
-                    }
-                }
-
-                @Override
-                public void abort(Throwable cause) {
-                    abortCause.compareAndSet(null, cause);
-                    aborted.countDown();
-                    real.abort(cause);
-                }
-            };
-        }
-    }
-
     @AfterEach
     void threadsEnded() throws InterruptedException {
         assertThat(Threads.awaitNone(5)).as("multifd threads alive after the test").isEmpty();
@@ -107,12 +57,29 @@ class CancelAfterEndOfStreamTest {
     void aSenderCancelledWhileThePlugInsFinishFailsTheReceiverAtOnce() throws Exception {
         InMemoryTransport t = InMemoryTransport.create();
         MultiFdConfig config = MultiFdConfig.builder().channels(2).finishTimeout(Duration.ofSeconds(30)).build();
-        SlowFinish receiving = new SlowFinish(new BlobSink());
+        // the receiving plug-in's finish takes the whole finish timeout unless aborted
+        CountDownLatch finishing = new CountDownLatch(1);
+        CountDownLatch aborted = new CountDownLatch(1);
+        AtomicReference<Throwable> abortCause = new AtomicReference<>();
+        FinishHookPayload receiving = new FinishHookPayload(new BlobSink(), timeout -> {
+            finishing.countDown();
+            try {
+                if (aborted.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                    throw new IOException("finish aborted: " + abortCause.get());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("finish interrupted");
+            }
+        }, cause -> {
+            abortCause.compareAndSet(null, cause);
+            aborted.countDown();
+        });
         try (MultiFdReceiver receiver = MultiFdReceiver.builder(config, t.listener())
                 .registry(PluginRegistry.builder().build()).payload(receiving).build().start();
              MultiFdSender sender = MultiFdSender.builder(config, t.connector())
-                     .registry(PluginRegistry.builder().build()).payload(new SlowFinish()).build()) {
-            SlowFinish plugin = sender.payload(SlowFinish.class).orElseThrow();
+                     .registry(PluginRegistry.builder().build()).payload(new FinishHookPayload()).build()) {
+            FinishHookPayload plugin = sender.payload(FinishHookPayload.class).orElseThrow();
             BlobClient.declare(sender, plugin);
             sender.connect();
             BlobClient c = new BlobClient(sender, plugin);
@@ -121,7 +88,7 @@ class CancelAfterEndOfStreamTest {
             }
             c.flush();
             CompletableFuture<Void> finish = Async.run(() -> catchThrowable(sender::finish));
-            assertThat(receiving.finishing.await(20, TimeUnit.SECONDS)).as("the receiving plug-in is finishing").isTrue();
+            assertThat(finishing.await(20, TimeUnit.SECONDS)).as("the receiving plug-in is finishing").isTrue();
             long cancelled = System.nanoTime();
             sender.cancel();
             finish.get(20, TimeUnit.SECONDS);
@@ -130,8 +97,8 @@ class CancelAfterEndOfStreamTest {
                     .hasMessageContaining("the sender aborted")
                     .cause().isInstanceOf(RemoteFailureException.class);
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelled);
-            assertThat(receiving.aborted.getCount()).as("the finishing plug-in was aborted").isZero();
-            assertThat(receiving.abortCause.get()).hasMessageContaining("the sender aborted");
+            assertThat(aborted.getCount()).as("the finishing plug-in was aborted").isZero();
+            assertThat(abortCause.get()).hasMessageContaining("the sender aborted");
             // the plug-in would have held the receiver for the 30 s finish timeout
             assertThat(tookMs).as("ms from the cancel until the receiver failed").isLessThan(15_000);
         }

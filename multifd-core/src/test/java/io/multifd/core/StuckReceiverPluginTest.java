@@ -16,20 +16,15 @@
 package io.multifd.core;
 
 import io.multifd.api.MultiFdConfig;
-import io.multifd.api.spi.PayloadChannelReceiver;
-import io.multifd.api.spi.PayloadReceiver;
-import io.multifd.api.spi.ReceiveContext;
+import io.multifd.core.testkit.FinishHookPayload;
 import io.multifd.core.testkit.Threads;
 import io.multifd.core.transport.InMemoryTransport;
 import io.multifd.testing.BlobClient;
-import io.multifd.testing.BlobPayload;
 import io.multifd.testing.BlobSink;
 import io.multifd.testing.logging.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -44,40 +39,19 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 @Timeout(60)
 class StuckReceiverPluginTest {
 
-    /** The blob payload whose receiver's finish waits for {@link #release}, whatever happens. */
-    static final class Stuck extends BlobPayload {
-        static final CountDownLatch RELEASE = new CountDownLatch(1);
+    /** What lets the stuck finish return: counted down at the end of the test. */
+    private static final CountDownLatch RELEASE = new CountDownLatch(1);
 
-        Stuck() {
-        }
-
-        Stuck(BlobSink sink) {
-            super(sink);
-        }
-
-        @Override
-        public PayloadReceiver openReceiver(ReceiveContext context, ByteBuffer setupRecord)
-                throws io.multifd.api.SetupRefusedException {
-            PayloadReceiver real = super.openReceiver(context, setupRecord);
-            return new PayloadReceiver() {
-                @Override
-                public PayloadChannelReceiver openChannel(int channelId) throws IOException {
-                    return real.openChannel(channelId);
-                }
-
-                @Override
-                public void finish(Duration timeout) {
-                    boolean done = false;
-                    while (!done) {
-                        try {
-                            RELEASE.await();
-                            done = true;
-                        } catch (InterruptedException ignored) {
-                            // ignores interrupts too: the worst a plug-in can do
-                        }
-                    }
-                }
-            };
+    /** A receiving finish that waits for {@link #RELEASE}, whatever happens: it ignores interrupts too. */
+    private static void stuck(Duration timeout) {
+        boolean done = false;
+        while (!done) {
+            try {
+                RELEASE.await();
+                done = true;
+            } catch (InterruptedException ignored) {
+                // ignores interrupts too: the worst a plug-in can do
+            }
         }
     }
 
@@ -87,11 +61,11 @@ class StuckReceiverPluginTest {
         MultiFdConfig config = MultiFdConfig.builder().channels(1).finishTimeout(Duration.ofSeconds(1))
                 .ioTimeout(Duration.ofSeconds(1)).build(); // a grace period of 1 s: close gives up after 12 s
         MultiFdReceiver receiver = MultiFdReceiver.builder(config, t.listener())
-                .registry(PluginRegistry.builder().build()).payload(new Stuck(new BlobSink())).build().start();
+                .registry(PluginRegistry.builder().build()).payload(new FinishHookPayload(new BlobSink(), StuckReceiverPluginTest::stuck, cause -> { })).build().start();
         try {
             try (MultiFdSender sender = MultiFdSender.builder(config, t.connector())
-                    .registry(PluginRegistry.builder().build()).payload(new Stuck()).build()) {
-                Stuck plugin = sender.payload(Stuck.class).orElseThrow();
+                    .registry(PluginRegistry.builder().build()).payload(new FinishHookPayload()).build()) {
+                FinishHookPayload plugin = sender.payload(FinishHookPayload.class).orElseThrow();
                 BlobClient.declare(sender, plugin);
                 sender.connect();
                 BlobClient c = new BlobClient(sender, plugin);
@@ -105,7 +79,7 @@ class StuckReceiverPluginTest {
             assertThat(Threads.awaitNone(2)).as("threads other than the one held by the plug-in")
                     .allSatisfy(name -> assertThat(name).endsWith("-main"));
         } finally {
-            Stuck.RELEASE.countDown();
+            RELEASE.countDown();
         }
         assertThat(Threads.awaitNone(10)).isEmpty();
     }

@@ -102,40 +102,33 @@ class RateLimiterTest {
         assertThat(l.chunk()).isEqualTo((128 << 10) / 20 / writers);
         java.util.concurrent.atomic.AtomicLongArray grants = new java.util.concurrent.atomic.AtomicLongArray(writers);
         AtomicBoolean stop = new AtomicBoolean();
-        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(writers);
+        // every writer's first grant: from then on each has queued once (they started at different times)
+        java.util.concurrent.CountDownLatch firstGrants = new java.util.concurrent.CountDownLatch(writers);
+        java.util.concurrent.Semaphore granted = new java.util.concurrent.Semaphore(0); // one permit a grant
         List<CompletableFuture<Void>> all = new java.util.ArrayList<>();
         for (int w = 0; w < writers; w++) {
             int me = w;
             all.add(Async.run(() -> {
                 try {
-                    ready.countDown();
                     while (!stop.get()) {
                         l.acquire(l.chunk(), () -> false);
-                        grants.incrementAndGet(me);
+                        if (grants.incrementAndGet(me) == 1) {
+                            firstGrants.countDown();
+                        }
+                        granted.release();
                     }
                 } catch (InterruptedIOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }));
         }
-        assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(firstGrants.await(20, TimeUnit.SECONDS)).as("every writer was served once").isTrue();
         long[] base = new long[writers];
-        long total;
-        do { // from the first full round on (threads started at different times): every writer queued once
-            Thread.sleep(20);
-            total = 0;
-            for (int w = 0; w < writers; w++) {
-                base[w] = grants.get(w);
-                total += base[w] == 0 ? -1_000_000 : 0;
-            }
-        } while (total < 0);
-        do {
-            Thread.sleep(50);
-            total = 0;
-            for (int w = 0; w < writers; w++) {
-                total += grants.get(w) - base[w];
-            }
-        } while (total < 20L * writers);
+        for (int w = 0; w < writers; w++) {
+            base[w] = grants.get(w);
+        }
+        granted.drainPermits();
+        assertThat(granted.tryAcquire(20 * writers, 30, TimeUnit.SECONDS)).as("20 rounds of grants").isTrue();
         stop.set(true);
         l.rate(0); // releases whoever waits
         for (CompletableFuture<Void> f : all) {
