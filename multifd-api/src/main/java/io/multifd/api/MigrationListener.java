@@ -62,7 +62,13 @@ public interface MigrationListener {
     /**
      * The migration failed; called once, with the first cause.
      *
-     * @param cause the first error
+     * <p>On a receiver whose failure came after it had reported completion to the sender (so the
+     * sender may have completed), the argument is instead a {@link MigrationFailedException} whose
+     * {@link MigrationFailedException#outcomeUnknown()} is true and whose cause is the first
+     * error: the same exception {@code await()} throws. A destination product must then not
+     * discard its copy before it learns the sender's outcome.
+     *
+     * @param cause the first error, or on a receiver the flagged exception described above
      */
     default void onFailed(Throwable cause) {
     }

@@ -145,15 +145,16 @@ public final class MultiFdReceiver implements AutoCloseable {
         this.graceNanos = Math.min(config.ioTimeout().toNanos(), TimeUnit.SECONDS.toNanos(2));
         this.end = new ReceiverEnd(latch, ProgressClock.of(config.ioTimeout()));
         this.manifest = new ManifestApplication(config, plugins, b.required, registry.payloadNames(), latch);
+        this.outcome = new ReceiverOutcome(latch, () -> abort("the future of the receiver's awaitAsync() was cancelled"),
+                end::completedEverywhere);
         this.failures = new FailureFanOut(latch, table, manifest, end, () -> {
             ReceiverParts p = parts;
             return p == null ? null : p.barrier();
-        }, transport, listener, graceNanos, () -> endNanos = System.nanoTime());
+        }, transport, cause -> listener.onFailed(outcome.reported(cause)), graceNanos,
+                () -> endNanos = System.nanoTime());
         this.validator = new HelloValidator(config, registry::codec, registry.codecNames());
         this.threads = new SessionThreads(b.threadFactoryOrNull(), "recv", null);
         this.mainThread = threads.newThread(this::runMain, "main");
-        this.outcome = new ReceiverOutcome(latch, () -> abort("the future of the receiver's awaitAsync() was cancelled"),
-                end::completedEverywhere);
     }
 
     /**

@@ -76,6 +76,20 @@ final class ReceiverOutcome {
     }
 
     /**
+     * What the listener's {@code onFailed} is told: the first cause itself, or, when the sender
+     * may have completed, the flagged exception {@link #await} throws, so that a listener can
+     * tell the two apart without calling back into the receiver.
+     *
+     * @param f the first cause
+     * @return {@code f}, or a {@link MigrationFailedException} whose
+     *         {@link MigrationFailedException#outcomeUnknown()} is true and whose cause is {@code f}
+     */
+    Throwable reported(Throwable f) {
+        MigrationFailedException m = failed(f);
+        return m.outcomeUnknown() ? m : f;
+    }
+
+    /**
      * Moves from NEW to RUNNING, running {@code prepare} under the lock first; if it throws, the
      * receiver stays NEW.
      *

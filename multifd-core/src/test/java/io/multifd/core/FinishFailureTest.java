@@ -17,6 +17,7 @@ package io.multifd.core;
 
 import io.multifd.api.ChannelTimeoutException;
 import io.multifd.api.MigrationFailedException;
+import io.multifd.api.MigrationListener;
 import io.multifd.api.MultiFdConfig;
 import io.multifd.api.RemoteFailureException;
 import io.multifd.core.testkit.FaultyTransport;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -111,7 +113,9 @@ class FinishFailureTest {
         InMemoryTransport t = InMemoryTransport.create();
         FaultyTransport.Listener listener = new FaultyTransport.Listener(t.listener(),
                 (connection, kind) -> connection == 2 && kind == Wire.REPLY_COMPLETED);
-        try (Harness h = Harness.connect(config, listener, t.connector())) {
+        CompletableFuture<Throwable> told = new CompletableFuture<>();
+        try (Harness h = Harness.connect(config, listener, t.connector(), b -> b.listener(failedInto(told)),
+                MigrationListener.NONE)) {
             sendAll(h);
             assertThatThrownBy(h.sender::finish)
                     .isInstanceOf(MigrationFailedException.class)
@@ -123,6 +127,9 @@ class FinishFailureTest {
                     .hasMessageContaining("the sender aborted")
                     .hasMessageContaining("did not confirm completion")
                     .cause().isInstanceOf(RemoteFailureException.class);
+            assertThat(told).succeedsWithin(Duration.ofSeconds(5))
+                    .as("a known outcome reaches the listener as the first cause itself")
+                    .isInstanceOf(RemoteFailureException.class);
         }
         logs.awaitLogged(System.Logger.Level.WARNING, "failed: the sender aborted: ", Duration.ofSeconds(10));
         logs.awaitLogged(System.Logger.Level.WARNING, "did not confirm completion", Duration.ofSeconds(10));
@@ -133,7 +140,9 @@ class FinishFailureTest {
         InMemoryTransport t = InMemoryTransport.create();
         FaultyTransport.Connector connector = new FaultyTransport.Connector(t.connector(),
                 p -> p.channel() == 0 && p.typeId() == 0 && p.flags() == Wire.FLAG_COMMIT);
-        try (Harness h = Harness.connect(config, t.listener(), connector)) {
+        CompletableFuture<Throwable> told = new CompletableFuture<>();
+        try (Harness h = Harness.connect(config, t.listener(), connector, b -> b.listener(failedInto(told)),
+                MigrationListener.NONE)) {
             sendAll(h);
             h.sender.finish(); // the sender saw COMPLETED everywhere: its commit point
             assertThatThrownBy(h.receiver::await)
@@ -141,6 +150,9 @@ class FinishFailureTest {
                             .as("the sender may have completed").isTrue())
                     .hasMessageContaining("outcome unknown")
                     .hasMessageContaining("channel 0");
+            assertThat(told).succeedsWithin(Duration.ofSeconds(5))
+                    .as("the listener hears the same flag as await()")
+                    .isInstanceOfSatisfying(MigrationFailedException.class, e -> assertThat(e.outcomeUnknown()).isTrue());
             assertThat(h.receiver.awaitAsync()).failsWithin(Duration.ofSeconds(5))
                     .withThrowableOfType(java.util.concurrent.ExecutionException.class)
                     .havingCause().isInstanceOfSatisfying(MigrationFailedException.class,
@@ -178,5 +190,15 @@ class FinishFailureTest {
                             .isFalse())
                     .hasMessageNotContaining("outcome unknown");
         }
+    }
+
+    /** A receiver listener that hands its {@code onFailed} argument to {@code told}. */
+    private static MigrationListener failedInto(CompletableFuture<Throwable> told) {
+        return new MigrationListener() {
+            @Override
+            public void onFailed(Throwable cause) {
+                told.complete(cause);
+            }
+        };
     }
 }

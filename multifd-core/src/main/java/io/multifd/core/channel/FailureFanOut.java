@@ -15,7 +15,6 @@
  */
 package io.multifd.core.channel;
 
-import io.multifd.api.MigrationListener;
 import io.multifd.api.ProtocolCode;
 import io.multifd.api.RemoteFailureException;
 import io.multifd.api.spi.TransportListener;
@@ -28,6 +27,7 @@ import io.multifd.core.session.SyncBarrier;
 import io.multifd.core.wire.Reply;
 import io.multifd.core.wire.Wire;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -51,7 +51,7 @@ public final class FailureFanOut {
     private final ReceiverEnd end;
     private final Supplier<SyncBarrier> barrier;
     private final TransportListener transport;
-    private final MigrationListener listener;
+    private final Consumer<Throwable> onFailed;
     private final long graceNanos;
     private final Runnable onFirstError;
 
@@ -62,12 +62,12 @@ public final class FailureFanOut {
      * @param end          the end-of-migration waits to wake
      * @param barrier      the sync barrier, or null before the session started
      * @param transport    the listener to close
-     * @param listener     told {@code onFailed} last
+     * @param onFailed     runs last, with the first cause (tells the user's listener)
      * @param graceNanos   how long a channel may still drain before it is closed by force
      * @param onFirstError runs first, on the failing thread
      */
     public FailureFanOut(FailureLatch latch, ChannelTable table, ManifestApplication manifest, ReceiverEnd end,
-                         Supplier<SyncBarrier> barrier, TransportListener transport, MigrationListener listener,
+                         Supplier<SyncBarrier> barrier, TransportListener transport, Consumer<Throwable> onFailed,
                          long graceNanos, Runnable onFirstError) {
         this.latch = latch;
         this.table = table;
@@ -75,7 +75,7 @@ public final class FailureFanOut {
         this.end = end;
         this.barrier = barrier;
         this.transport = transport;
-        this.listener = listener;
+        this.onFailed = onFailed;
         this.graceNanos = graceNanos;
         this.onFirstError = onFirstError;
     }
@@ -135,6 +135,6 @@ public final class FailureFanOut {
             }
         }
         ReceiverShutdown.closeQuietly(transport);
-        listener.onFailed(cause);
+        onFailed.accept(cause);
     }
 }
