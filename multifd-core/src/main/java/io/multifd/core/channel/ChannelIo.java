@@ -45,6 +45,8 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
 
     /** Only asked whether the event is enabled: shared, never committed. */
     private static final ChannelBlockedEvent BLOCKED = new ChannelBlockedEvent();
+    /** Consecutive reads or writes that move no byte before the transport is blamed for spinning. */
+    private static final int MAX_EMPTY_CALLS = 64;
 
     private final TransportChannel channel;
     private final Watchdog watchdog;
@@ -184,6 +186,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
 
     @Override
     public void readFully(ByteBuffer dst, String what) throws IOException {
+        int zeros = 0;
         while (dst.hasRemaining()) {
             int n = 0;
             readGuard.arm(readTimeoutNanos, what);
@@ -206,6 +209,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
                 throw new EOFException(where() + ": the peer closed the connection at stream offset "
                         + inOffset + " while the " + side + " was reading " + what);
             }
+            zeros = n == 0 ? noProgress(zeros, "read", what) : 0;
             inOffset += n;
         }
     }
@@ -222,6 +226,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
      * @throws IOException on end of stream, timeout or transport failure
      */
     public void readFully(ByteBuffer[] dst, int off, int count, long total, String what) throws IOException {
+        int zeros = 0;
         long left = total;
         int first = off;
         int end = off + count;
@@ -250,6 +255,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
                 throw new EOFException(where() + ": the peer closed the connection at stream offset "
                         + inOffset + " while the " + side + " was reading " + what);
             }
+            zeros = n == 0 ? noProgress(zeros, "read", what) : 0;
             inOffset += n;
             left -= n;
         }
@@ -270,6 +276,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
      */
     public void writeFully(ByteBuffer[] src, int off, int count, long total, RateLimiter limiter,
                            BooleanSupplier aborted, String what) throws IOException {
+        int zeros = 0;
         long left = total;
         int first = off;
         int end = off + count;
@@ -282,7 +289,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
                         + " bytes fewer than announced (a buffer's position or limit changed while it was written)");
             }
             if (limiter == null || limiter.unlimited()) {
-                left -= writeOnce(src, first, end - first, what);
+                long n = writeOnce(src, first, end - first, what);
+                zeros = n == 0 ? noProgress(zeros, "write", what) : 0;
+                left -= n;
                 continue;
             }
             // Cap this write at one chunk: lower the limit of the buffer where the chunk ends.
@@ -317,7 +326,9 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
                     while (!src[first].hasRemaining()) {
                         first++;
                     }
-                    done += writeOnce(src, first, last - first + 1, what);
+                    long n = writeOnce(src, first, last - first + 1, what);
+                    zeros = n == 0 ? noProgress(zeros, "write", what) : 0;
+                    done += n;
                 }
             } finally {
                 cut.limit(savedLimit);
@@ -334,6 +345,7 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
      * @throws IOException on timeout or transport failure
      */
     public void writeFully(ByteBuffer src, String what) throws IOException {
+        int zeros = 0;
         while (src.hasRemaining()) {
             writeGuard.arm(writeTimeoutNanos, what);
             int n = 0;
@@ -352,8 +364,27 @@ public final class ChannelIo implements ByteSource, AutoCloseable {
                     endBlocked(ev, "write", what, n);
                 }
             }
+            zeros = n == 0 ? noProgress(zeros, "write", what) : 0;
             outOffset += n;
         }
+    }
+
+    /**
+     * Counts a read or write that moved no byte. A transport must block until at least one byte
+     * moves; one that keeps returning 0 (a non-blocking channel behind the SPI) would make this
+     * loop spin at full CPU while re-arming its own timeout, so a short run of them is tolerated
+     * and a long one is named as the transport's fault.
+     *
+     * @return the new count of consecutive empty calls
+     */
+    private int noProgress(int zeros, String op, String what) {
+        if (zeros + 1 >= MAX_EMPTY_CALLS) {
+            throw new IllegalStateException(where() + ": transport " + channel.description() + " returned 0 from "
+                    + MAX_EMPTY_CALLS + " blocking " + op + "s in a row while the " + side + " was "
+                    + (op.equals("read") ? "reading " : "writing ") + what
+                    + " (a transport's read and write must block until at least one byte moves)");
+        }
+        return zeros + 1;
     }
 
     private long writeOnce(ByteBuffer[] src, int first, int count, String what) throws IOException {
