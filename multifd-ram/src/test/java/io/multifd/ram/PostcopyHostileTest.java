@@ -81,12 +81,25 @@ class PostcopyHostileTest {
     }
 
     void apply(ByteBuffer header, byte[] data) throws IOException {
-        FakeIncomingPacket in = new FakeIncomingPacket(0).header(header);
+        apply(0, header, data);
+    }
+
+    /** Applies a packet of the given epoch (the sender syncs between its maps and the release). */
+    void apply(long epoch, ByteBuffer header, byte[] data) throws IOException {
+        FakeIncomingPacket in = new FakeIncomingPacket(0).epoch(epoch).header(header);
         FakeDataTargets.deliver(rx, in, data);
     }
 
+    static ByteBuffer release() {
+        return header(RamPayload.FLAG_RELEASE, 0, 0);
+    }
+
     void refused(ByteBuffer header, int rawLength, String field, String reasonPart) {
-        FakeIncomingPacket in = new FakeIncomingPacket(2).header(header).rawLength(rawLength);
+        refused(0, header, rawLength, field, reasonPart);
+    }
+
+    void refused(long epoch, ByteBuffer header, int rawLength, String field, String reasonPart) {
+        FakeIncomingPacket in = new FakeIncomingPacket(2).epoch(epoch).header(header).rawLength(rawLength);
         FakeDataTargets t = new FakeDataTargets();
         assertThatThrownBy(() -> rx.begin(in, t)).isInstanceOfSatisfying(MalformedPacketException.class,
                 e -> assertThat(e.field()).isEqualTo(field)).hasMessageContaining(reasonPart);
@@ -99,7 +112,7 @@ class PostcopyHostileTest {
         assertThat(access.missingPages()).isEqualTo(2);
         assertThat(access.isPresent(dst, 0)).isFalse();
         assertThat(access.isPresent(dst, PS)).isTrue();
-        apply(header(RamPayload.FLAG_RELEASE, 0, 0), new byte[0]);
+        apply(1, release(), new byte[0]);
         assertThat(access.isReleased()).isTrue();
         assertThat(returned).hasSize(1);
         assertThat(returned.get(0)[0]).as("RELEASED told to the sender").isEqualTo((byte) 2);
@@ -130,11 +143,38 @@ class PostcopyHostileTest {
         apply(map(0, 0b1L), new byte[0]);
         refused(header(RamPayload.FLAG_POSTCOPY_PAGES, 1, 0, PS), PS, "ram.offset", "not missing");
         refused(header(0, 1, 0, 0), PS, "ram.flags", "after the switch-over");
-        apply(header(RamPayload.FLAG_RELEASE, 0, 0), new byte[0]);
+        apply(1, release(), new byte[0]);
         refused(header(RamPayload.FLAG_RELEASE, 0, 0), 0, "ram.flags", "second release");
         refused(map(0, 0b10L), 0, "ram.flags", "after the release");
         apply(header(RamPayload.FLAG_POSTCOPY_PAGES, 0, 1, 0), new byte[0]);
         refused(header(RamPayload.FLAG_POSTCOPY_PAGES, 0, 1, 0), 0, "ram.offset", "not missing");
+    }
+
+    @Test
+    void aReleaseInTheEpochOfAPrecopyPacketStillLandingIsRefused() throws Exception {
+        // channel 1 began a pre-copy packet for page 3 (its data not yet read); the map and the
+        // release follow on channel 0 with no sync barrier between them
+        PayloadChannelReceiver other = receiver.openChannel(1);
+        FakeDataTargets late = new FakeDataTargets();
+        other.begin(new FakeIncomingPacket(1).epoch(0).header(header(0, 1, 0, 3L * PS)).rawLength(PS), late);
+        apply(map(0, 0b1L), new byte[0]);
+        refused(release(), 0, "ram.flags", "not after a sync barrier");
+        assertThat(access.isReleased()).as("the application does not run while page 3 is still being written").isFalse();
+        assertThat(returned).as("no RELEASED told to the sender").isEmpty();
+    }
+
+    @Test
+    void aReleaseWithPagesNeitherArrivedNorMissingIsRefused() throws Exception {
+        ByteBuffer record = RamSetupRecord.of(RamPayload.DEFAULT_BATCH_BYTES, List.of(RamBlock.allocate("pc.ram", LEN, PS)))
+                .withPostcopy().encode();
+        receiver = RamPayload.builder().destination(RamDestination.of(dst)).postcopy(new PostcopyAccess()).build()
+                .openReceiver(ReturnPathContexts.recording(RamPayloadTest.CONFIG, returned), record); // every page tracked
+        rx = receiver.openChannel(0);
+        byte[] page = new byte[PS];
+        apply(0, header(0, 1, 0, 0), page); // page 0 arrived in pre-copy
+        apply(0, map(0, 0b11111100L), new byte[0]); // pages 2 to 7 missing; page 1 and 8 on never came
+        refused(1, release(), 0, "ram.flags", "page 1 of block 'pc.ram' neither arrived nor is marked missing");
+        assertThat(returned).as("no RELEASED told to the sender").isEmpty();
     }
 
     @Test

@@ -127,6 +127,16 @@ public final class PageBitmap {
      * @param page the page index
      * @return true if set
      */
+    /**
+     * One word of the bitmap (pages {@code 64 * w} to {@code 64 * w + 63}). Any thread.
+     *
+     * @param w the word index, below {@code (pages + 63) / 64}
+     * @return the word
+     */
+    public long word(int w) {
+        return (long) WORDS.getAcquire(words, w);
+    }
+
     public boolean get(long page) {
         return ((long) WORDS.getOpaque(words, (int) (page >>> 6)) & (1L << page)) != 0;
     }

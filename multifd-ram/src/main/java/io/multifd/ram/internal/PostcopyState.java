@@ -87,6 +87,7 @@ public final class PostcopyState {
             ByteBuffer.allocate(RamReturnMessages.MESSAGE_FIXED + 8).put(0, (byte) RamReturnMessages.KIND_APPLIED));
     private final LatencyLog latencies = new LatencyLog();
     private volatile boolean switched;
+    private final ReleaseOrder releaseOrder = new ReleaseOrder();
     private volatile boolean released;
     private volatile Throwable failure;
     /** The session broke after the release; a new session may resume. */
@@ -164,6 +165,7 @@ public final class PostcopyState {
             }
         }
         switched = true;
+        releaseOrder.map(packet.epoch());
         for (int i = 0; i < words; i++) {
             long w = h.getLong(at + 8 + 8 * i);
             if (w != 0) {
@@ -174,17 +176,32 @@ public final class PostcopyState {
     }
 
     /**
+     * Notes the epoch of a pre-copy page packet as it begins; see {@link ReleaseOrder}. Channel
+     * thread, before the packet's switched check.
+     *
+     * @param epoch the packet's epoch
+     */
+    public void precopyPacket(long epoch) {
+        releaseOrder.precopyPacket(epoch);
+    }
+
+    /**
      * Applies the release marker: the destination may run. Channel thread.
      *
-     * @param packet the packet, for errors
-     * @throws IOException a malformed-packet error if released already; or if the sender cannot
-     *                     be told (the migration fails)
+     * <p>Refused when too early: see {@link ReleaseOrder}.
+     *
+     * @param packet   the packet, for errors
+     * @param received per block the pages that arrived in this session, or null if not tracked
+     * @throws IOException a malformed-packet error if released already, too early, or with pages
+     *                     neither arrived nor missing; or if the sender cannot be told (the
+     *                     migration fails)
      */
-    public void release(IncomingPacket packet) throws IOException {
+    public void release(IncomingPacket packet, PageBitmap[] received) throws IOException {
         if (released) {
             throw packet.malformed("ram.flags", "RELEASE", "a second release marker");
         }
-        switched = true;
+        switched = true; // first: a pre-copy packet that begins from now on is refused
+        releaseOrder.check(packet, blocks, missing, received);
         released = true;
         signal();
         events.released();

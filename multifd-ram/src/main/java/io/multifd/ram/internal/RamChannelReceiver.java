@@ -97,8 +97,11 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
             throw packet.malformed("ram.flags", flags, pc == null ? "reserved, must be 0 (the sender did not announce "
                     + "post-copy)" : "not a known combination (1 post-copy pages, 2 missing-page map, 4 release, 8 resume)");
         }
-        if (flags == 0 && pc != null && pc.switched()) {
-            throw packet.malformed("ram.flags", 0, "a pre-copy page packet after the switch-over to post-copy");
+        if (flags == 0 && pc != null) {
+            pc.precopyPacket(packet.epoch()); // before the check: a release that comes later sees its epoch
+            if (pc.switched()) {
+                throw packet.malformed("ram.flags", 0, "a pre-copy page packet after the switch-over to post-copy");
+            }
         }
         int n = h.getShort(2) & 0xFFFF;
         if (n < 1 || n > RamBlock.MAX_NAME_LENGTH) {
@@ -385,7 +388,7 @@ final class RamChannelReceiver implements PayloadChannelReceiver {
         if (map) {
             pc.applyMap(packet, idx, h, RamPayload.HEADER_FIXED_LENGTH + n, (int) entries - 1);
         } else if (flags == RamPayload.FLAG_RELEASE) {
-            pc.release(packet);
+            pc.release(packet, session.received);
         } else {
             pc.answerResume(packet);
         }
