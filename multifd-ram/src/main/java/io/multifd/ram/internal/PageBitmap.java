@@ -127,6 +127,10 @@ public final class PageBitmap {
      * @param page the page index
      * @return true if set
      */
+    public boolean get(long page) {
+        return ((long) WORDS.getOpaque(words, (int) (page >>> 6)) & (1L << page)) != 0;
+    }
+
     /**
      * One word of the bitmap (pages {@code 64 * w} to {@code 64 * w + 63}). Any thread.
      *
@@ -135,9 +139,5 @@ public final class PageBitmap {
      */
     public long word(int w) {
         return (long) WORDS.getAcquire(words, w);
-    }
-
-    public boolean get(long page) {
-        return ((long) WORDS.getOpaque(words, (int) (page >>> 6)) & (1L << page)) != 0;
     }
 }
